@@ -1,0 +1,2 @@
+//! Hotline client.
+#![forbid(unsafe_code)]

@@ -1,0 +1,2 @@
+//! Hotline core.
+#![forbid(unsafe_code)]

@@ -1,0 +1,2 @@
+//! Hotline log.
+#![forbid(unsafe_code)]
