@@ -1,0 +1,827 @@
+//! Sealed and signed envelopes (DESIGN §4–§5, `docs/format.md` §5).
+//!
+//! ```text
+//! envelope    = signed_head || stanza * recipient_count || ciphertext
+//! signed_head = head || ed25519_signature[64]              (241 bytes)
+//! head        = header || u32 recipient_count || stanzas_sha256[32]
+//!               || u64 ciphertext_len || ciphertext_sha256[32]   (177 bytes)
+//! header      = "HLE" 0x01 || suite 0x01 || channel[16] || sender_key_id[32]
+//!               || envelope_nonce[16] || commitment[32]          (101 bytes)
+//! stanza      = recipient_key_id[32] || hpke_enc[32] || wrapped_key[48]
+//! ```
+//!
+//! The content (the encoded parts, see [`crate::commitment`]) is encrypted
+//! once under a fresh 32-byte key with STREAM (64 KiB chunks,
+//! ChaCha20-Poly1305, nonce = 11-byte big-endian counter || last-chunk flag,
+//! as in age), every chunk with the header as associated data. The key is
+//! wrapped to every recipient with HPKE base mode (RFC 9180,
+//! DHKEM(X25519, HKDF-SHA256) / HKDF-SHA256 / ChaCha20-Poly1305),
+//! info `"hotline/v1 content key"`, the header as associated data. The sender
+//! signs `pae("application/vnd.hotline.envelope-head.v1", head)`.
+//!
+//! The signed head is the channel log's entry: small and fixed-size, it binds
+//! the recipients and the ciphertext by hash and size while they travel
+//! beside it. Opening checks the signature, the hashes, unwraps, decrypts
+//! and checks the parts against the commitment, so an envelope that
+//! decrypts to anything else for some recipient is rejected.
+
+use chacha20poly1305::ChaCha20Poly1305;
+use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+use hpke::{Deserializable as _, Kem as _, OpModeR, OpModeS, Serializable as _};
+use rand_core::CryptoRngCore;
+use sha2::{Digest, Sha256};
+use zeroize::Zeroizing;
+
+use crate::codec::{DecodeError, Reader};
+use crate::commitment::{self, Digest32, Part};
+use crate::dsse::pae;
+use crate::ids::ChannelId;
+use crate::keys::{
+    CryptoError, EncryptionPublicKey, EncryptionSecretKey, KeyId, Signature, SigningKey,
+    VerifyingKey,
+};
+use crate::message::Message;
+
+type Kem = hpke::kem::X25519HkdfSha256;
+type Kdf = hpke::kdf::HkdfSha256;
+type HpkeAead = hpke::aead::ChaCha20Poly1305;
+
+/// The magic and version at the start of every envelope.
+pub const MAGIC: [u8; 4] = *b"HLE\x01";
+/// The only cipher suite of version 1 (see the module docs).
+pub const SUITE_V1: u8 = 1;
+/// DSSE payload type of the signed head.
+pub const HEAD_PAYLOAD_TYPE: &str = "application/vnd.hotline.envelope-head.v1";
+/// HPKE `info` for wrapping the content key.
+pub const HPKE_INFO: &[u8] = b"hotline/v1 content key";
+/// Length of the header.
+pub const HEADER_LEN: usize = 101;
+/// Length of the head.
+pub const HEAD_LEN: usize = HEADER_LEN + 4 + 32 + 8 + 32;
+/// Length of the signed head (the log entry).
+pub const SIGNED_HEAD_LEN: usize = HEAD_LEN + 64;
+/// Length of one recipient stanza.
+pub const STANZA_LEN: usize = 32 + 32 + 48;
+/// Most recipients of one envelope.
+pub const MAX_RECIPIENTS: u32 = 10_000;
+/// Largest ciphertext (256 MiB).
+pub const MAX_CIPHERTEXT_LEN: u64 = 256 * 1024 * 1024;
+/// STREAM plaintext chunk size.
+pub const CHUNK_LEN: usize = 64 * 1024;
+const TAG_LEN: usize = 16;
+
+/// Why an envelope could not be sealed or opened.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum EnvelopeError {
+    /// The bytes are not a well-formed envelope.
+    #[error("malformed envelope: {0}")]
+    Malformed(#[from] DecodeError),
+    /// The recipient stanzas or ciphertext do not match the hashes and sizes in the signed head.
+    #[error("the envelope's recipients or ciphertext do not match its signed head")]
+    BodyMismatch,
+    /// The sender's signature over the head does not verify.
+    #[error("the sender's signature does not verify")]
+    BadSignature,
+    /// The sender key supplied is not the one named in the head.
+    #[error("the envelope names sender {named}, not the key supplied")]
+    WrongSender {
+        /// The sender key id in the head.
+        named: KeyId,
+    },
+    /// None of the stanzas is addressed to our key.
+    #[error("this envelope is not addressed to key {0}")]
+    NotARecipient(KeyId),
+    /// Unwrapping or decryption failed (opaque on purpose).
+    #[error("decryption failed: {0}")]
+    Crypto(#[from] CryptoError),
+    /// The decrypted parts do not hash to the signed commitment.
+    #[error("the decrypted content does not match the signed commitment")]
+    CommitmentMismatch,
+    /// The decrypted message contradicts the head (channel or author).
+    #[error("the decrypted message contradicts its envelope: {0}")]
+    Inconsistent(&'static str),
+    /// Sealing was asked for something the format cannot carry.
+    #[error("cannot seal: {0}")]
+    Unsealable(String),
+}
+
+/// The header: bound into every HPKE wrap and every content chunk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Header {
+    /// The channel.
+    pub channel: ChannelId,
+    /// The sender's signing key id.
+    pub sender: KeyId,
+    /// 16 random bytes making every envelope distinct.
+    pub nonce: [u8; 16],
+    /// The commitment to the parts.
+    pub commitment: Digest32,
+}
+
+impl Header {
+    /// The 101 header bytes.
+    pub fn to_bytes(&self) -> [u8; HEADER_LEN] {
+        let mut out = [0u8; HEADER_LEN];
+        out[..4].copy_from_slice(&MAGIC);
+        out[4] = SUITE_V1;
+        out[5..21].copy_from_slice(&self.channel.0);
+        out[21..53].copy_from_slice(&self.sender.0);
+        out[53..69].copy_from_slice(&self.nonce);
+        out[69..101].copy_from_slice(&self.commitment);
+        out
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Header, DecodeError> {
+        let magic: [u8; 4] = r.array()?;
+        if magic != MAGIC {
+            return Err(DecodeError::invalid(
+                "envelope",
+                "not a Hotline v1 envelope (bad magic)",
+            ));
+        }
+        let suite = r.u8()?;
+        if suite != SUITE_V1 {
+            return Err(DecodeError::invalid(
+                "envelope",
+                format!("unknown cipher suite {suite}"),
+            ));
+        }
+        Ok(Header {
+            channel: ChannelId(r.array()?),
+            sender: KeyId(r.array()?),
+            nonce: r.array()?,
+            commitment: r.array()?,
+        })
+    }
+}
+
+/// The head: the header plus hashes and sizes of the bulky parts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Head {
+    /// The header.
+    pub header: Header,
+    /// How many recipient stanzas follow.
+    pub recipient_count: u32,
+    /// SHA-256 of all stanzas concatenated.
+    pub stanzas_sha256: Digest32,
+    /// Ciphertext length in bytes.
+    pub ciphertext_len: u64,
+    /// SHA-256 of the ciphertext.
+    pub ciphertext_sha256: Digest32,
+}
+
+impl Head {
+    /// The 177 head bytes.
+    pub fn to_bytes(&self) -> [u8; HEAD_LEN] {
+        let mut out = [0u8; HEAD_LEN];
+        out[..HEADER_LEN].copy_from_slice(&self.header.to_bytes());
+        let mut o = HEADER_LEN;
+        out[o..o + 4].copy_from_slice(&self.recipient_count.to_be_bytes());
+        o += 4;
+        out[o..o + 32].copy_from_slice(&self.stanzas_sha256);
+        o += 32;
+        out[o..o + 8].copy_from_slice(&self.ciphertext_len.to_be_bytes());
+        o += 8;
+        out[o..o + 32].copy_from_slice(&self.ciphertext_sha256);
+        out
+    }
+
+    /// What the sender signs: `pae(HEAD_PAYLOAD_TYPE, head)`.
+    pub fn signing_input(&self) -> Vec<u8> {
+        pae(HEAD_PAYLOAD_TYPE, &self.to_bytes())
+    }
+}
+
+/// A head and the sender's signature: the log entry of an envelope.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SignedHead {
+    /// The head.
+    pub head: Head,
+    /// Ed25519 over [`Head::signing_input`].
+    pub signature: Signature,
+}
+
+impl SignedHead {
+    /// The 241 bytes.
+    pub fn to_bytes(&self) -> [u8; SIGNED_HEAD_LEN] {
+        let mut out = [0u8; SIGNED_HEAD_LEN];
+        out[..HEAD_LEN].copy_from_slice(&self.head.to_bytes());
+        out[HEAD_LEN..].copy_from_slice(&self.signature.0);
+        out
+    }
+
+    /// Parses exactly one signed head.
+    pub fn from_bytes(bytes: &[u8]) -> Result<SignedHead, DecodeError> {
+        let mut r = Reader::new(bytes, "signed head");
+        let sh = Self::read(&mut r)?;
+        r.finish()?;
+        Ok(sh)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<SignedHead, DecodeError> {
+        let header = Header::read(r)?;
+        let recipient_count = r.u32()?;
+        if recipient_count == 0 || recipient_count > MAX_RECIPIENTS {
+            return Err(DecodeError::invalid(
+                "signed head",
+                format!("recipient count {recipient_count} out of range 1..={MAX_RECIPIENTS}"),
+            ));
+        }
+        let stanzas_sha256 = r.array()?;
+        let ciphertext_len = r.u64()?;
+        if ciphertext_len > MAX_CIPHERTEXT_LEN || ciphertext_len < TAG_LEN as u64 {
+            return Err(DecodeError::invalid(
+                "signed head",
+                format!("ciphertext length {ciphertext_len} out of range"),
+            ));
+        }
+        let ciphertext_sha256 = r.array()?;
+        let signature = Signature(r.array()?);
+        Ok(SignedHead {
+            head: Head {
+                header,
+                recipient_count,
+                stanzas_sha256,
+                ciphertext_len,
+                ciphertext_sha256,
+            },
+            signature,
+        })
+    }
+
+    /// Verifies the signature with the sender's key, which must be the one named.
+    pub fn verify(&self, sender: &VerifyingKey) -> Result<(), EnvelopeError> {
+        if sender.key_id() != self.head.header.sender {
+            return Err(EnvelopeError::WrongSender {
+                named: self.head.header.sender,
+            });
+        }
+        sender
+            .verify(&self.head.signing_input(), &self.signature)
+            .map_err(|_| EnvelopeError::BadSignature)
+    }
+}
+
+/// One recipient's wrapped content key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stanza {
+    /// The recipient's encryption key id.
+    pub recipient: KeyId,
+    /// The HPKE encapsulated key.
+    pub enc: [u8; 32],
+    /// The content key sealed by HPKE (32 bytes + 16-byte tag).
+    pub wrapped: [u8; 48],
+}
+
+impl Stanza {
+    fn write(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.recipient.0);
+        out.extend_from_slice(&self.enc);
+        out.extend_from_slice(&self.wrapped);
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Stanza, DecodeError> {
+        Ok(Stanza {
+            recipient: KeyId(r.array()?),
+            enc: r.array()?,
+            wrapped: r.array()?,
+        })
+    }
+}
+
+/// A whole envelope: the signed head, the stanzas and the ciphertext, with
+/// the head's hashes and sizes checked against the body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Envelope {
+    signed_head: SignedHead,
+    stanzas: Vec<Stanza>,
+    ciphertext: Vec<u8>,
+}
+
+/// What opening an envelope yields.
+#[derive(Debug, Clone)]
+pub struct Opened {
+    /// The verified signed head.
+    pub head: SignedHead,
+    /// The salted parts, as committed (kept for later selective disclosure).
+    pub parts: Vec<Part>,
+    /// The message they form.
+    pub message: Message,
+}
+
+fn stream_nonce(counter: u64, last: bool) -> [u8; 12] {
+    let mut n = [0u8; 12];
+    n[3..11].copy_from_slice(&counter.to_be_bytes());
+    n[11] = u8::from(last);
+    n
+}
+
+fn stream_encrypt(key: &[u8; 32], aad: &[u8], plaintext: &[u8]) -> Vec<u8> {
+    let cipher = ChaCha20Poly1305::new(key.into());
+    let chunks: Vec<&[u8]> = if plaintext.is_empty() {
+        vec![&[][..]]
+    } else {
+        plaintext.chunks(CHUNK_LEN).collect()
+    };
+    let mut out = Vec::with_capacity(plaintext.len() + chunks.len() * TAG_LEN);
+    let last_index = chunks.len() - 1;
+    for (i, chunk) in chunks.into_iter().enumerate() {
+        let nonce = stream_nonce(i as u64, i == last_index);
+        // Encryption of in-memory data with a valid key cannot fail.
+        let ct = cipher
+            .encrypt((&nonce).into(), Payload { msg: chunk, aad })
+            .unwrap_or_default();
+        out.extend_from_slice(&ct);
+    }
+    out
+}
+
+fn stream_decrypt(
+    key: &[u8; 32],
+    aad: &[u8],
+    ciphertext: &[u8],
+) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
+    let cipher = ChaCha20Poly1305::new(key.into());
+    let chunks: Vec<&[u8]> = ciphertext.chunks(CHUNK_LEN + TAG_LEN).collect();
+    let mut out = Zeroizing::new(Vec::with_capacity(ciphertext.len()));
+    let last_index = chunks.len().checked_sub(1).ok_or(CryptoError)?;
+    for (i, chunk) in chunks.into_iter().enumerate() {
+        let last = i == last_index;
+        let nonce = stream_nonce(i as u64, last);
+        let pt = cipher
+            .decrypt((&nonce).into(), Payload { msg: chunk, aad })
+            .map_err(|_| CryptoError)?;
+        // A last chunk may be empty only if it is the only chunk (age STREAM rule).
+        if last && pt.is_empty() && i > 0 {
+            return Err(CryptoError);
+        }
+        out.extend_from_slice(&pt);
+    }
+    Ok(out)
+}
+
+/// Lets the `hpke` crate (rand_core 0.9) draw from our rand_core 0.6 generator.
+struct RngBridge<'a, R: CryptoRngCore>(&'a mut R);
+
+impl<R: CryptoRngCore> rand_core_09::RngCore for RngBridge<'_, R> {
+    fn next_u32(&mut self) -> u32 {
+        self.0.next_u32()
+    }
+    fn next_u64(&mut self) -> u64 {
+        self.0.next_u64()
+    }
+    fn fill_bytes(&mut self, dst: &mut [u8]) {
+        self.0.fill_bytes(dst)
+    }
+}
+
+impl<R: CryptoRngCore> rand_core_09::CryptoRng for RngBridge<'_, R> {}
+
+fn sha256(b: &[u8]) -> Digest32 {
+    Sha256::digest(b).into()
+}
+
+impl Envelope {
+    /// Seals `parts` from `sender` to `recipients` in `channel`.
+    ///
+    /// Recipients must be distinct; include the sender's own devices to keep a copy.
+    pub fn seal(
+        channel: ChannelId,
+        sender: &SigningKey,
+        recipients: &[EncryptionPublicKey],
+        parts: &[Part],
+        rng: &mut impl CryptoRngCore,
+    ) -> Result<Envelope, EnvelopeError> {
+        if recipients.is_empty() || recipients.len() > MAX_RECIPIENTS as usize {
+            return Err(EnvelopeError::Unsealable(format!(
+                "{} recipients; between 1 and {MAX_RECIPIENTS} are allowed",
+                recipients.len()
+            )));
+        }
+        let mut ids: Vec<KeyId> = recipients.iter().map(EncryptionPublicKey::key_id).collect();
+        ids.sort();
+        if ids.windows(2).any(|w| w[0] == w[1]) {
+            return Err(EnvelopeError::Unsealable(
+                "a recipient is listed twice".into(),
+            ));
+        }
+        if parts.is_empty() || parts.len() > commitment::MAX_PARTS {
+            return Err(EnvelopeError::Unsealable("part count out of range".into()));
+        }
+        let plaintext = Zeroizing::new(commitment::encode_parts(parts));
+        if plaintext.len() as u64 + ((plaintext.len() / CHUNK_LEN + 1) * TAG_LEN) as u64
+            > MAX_CIPHERTEXT_LEN
+        {
+            return Err(EnvelopeError::Unsealable("content too large".into()));
+        }
+        let mut nonce = [0u8; 16];
+        rng.fill_bytes(&mut nonce);
+        let header = Header {
+            channel,
+            sender: sender.key_id(),
+            nonce,
+            commitment: commitment::commit(parts),
+        };
+        let aad = header.to_bytes();
+        let mut key = Zeroizing::new([0u8; 32]);
+        rng.fill_bytes(key.as_mut());
+        let ciphertext = stream_encrypt(&key, &aad, &plaintext);
+
+        let mut stanzas = Vec::with_capacity(recipients.len());
+        for r in recipients {
+            let pk = <Kem as hpke::Kem>::PublicKey::from_bytes(&r.0).map_err(|_| {
+                EnvelopeError::Unsealable(format!(
+                    "recipient key {} is not a valid X25519 key",
+                    r.key_id().short()
+                ))
+            })?;
+            let (enc, wrapped) = hpke::single_shot_seal::<HpkeAead, Kdf, Kem, _>(
+                &OpModeS::Base,
+                &pk,
+                HPKE_INFO,
+                key.as_ref(),
+                &aad,
+                &mut RngBridge(&mut *rng),
+            )
+            .map_err(|_| {
+                EnvelopeError::Unsealable(format!(
+                    "HPKE failed for recipient {}",
+                    r.key_id().short()
+                ))
+            })?;
+            let enc: [u8; 32] = enc.to_bytes().into();
+            let wrapped: [u8; 48] = wrapped
+                .try_into()
+                .map_err(|_| EnvelopeError::Unsealable("unexpected HPKE output length".into()))?;
+            stanzas.push(Stanza {
+                recipient: r.key_id(),
+                enc,
+                wrapped,
+            });
+        }
+        let mut stanza_bytes = Vec::with_capacity(stanzas.len() * STANZA_LEN);
+        for s in &stanzas {
+            s.write(&mut stanza_bytes);
+        }
+        let head = Head {
+            header,
+            // Bounded by MAX_RECIPIENTS above.
+            recipient_count: stanzas.len() as u32,
+            stanzas_sha256: sha256(&stanza_bytes),
+            ciphertext_len: ciphertext.len() as u64,
+            ciphertext_sha256: sha256(&ciphertext),
+        };
+        let signature = sender.sign(&head.signing_input());
+        Ok(Envelope {
+            signed_head: SignedHead { head, signature },
+            stanzas,
+            ciphertext,
+        })
+    }
+
+    /// Seals a message: splits it into freshly salted parts and seals them.
+    /// Returns the parts too (the sender keeps them for its archive).
+    pub fn seal_message(
+        message: &Message,
+        sender: &SigningKey,
+        recipients: &[EncryptionPublicKey],
+        rng: &mut impl CryptoRngCore,
+    ) -> Result<(Envelope, Vec<Part>), EnvelopeError> {
+        if message.header.author != sender.key_id() {
+            return Err(EnvelopeError::Unsealable(
+                "the message's author is not the signing key".into(),
+            ));
+        }
+        let parts = message.to_parts(rng)?;
+        let env = Envelope::seal(message.header.channel, sender, recipients, &parts, rng)?;
+        Ok((env, parts))
+    }
+
+    /// The signed head (the log entry).
+    pub fn signed_head(&self) -> &SignedHead {
+        &self.signed_head
+    }
+
+    /// The recipient stanzas.
+    pub fn stanzas(&self) -> &[Stanza] {
+        &self.stanzas
+    }
+
+    /// The encoded stanzas (their SHA-256 is in the head).
+    pub fn stanza_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(self.stanzas.len() * STANZA_LEN);
+        for s in &self.stanzas {
+            s.write(&mut out);
+        }
+        out
+    }
+
+    /// The ciphertext.
+    pub fn ciphertext(&self) -> &[u8] {
+        &self.ciphertext
+    }
+
+    /// The whole envelope's bytes.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(
+            SIGNED_HEAD_LEN + self.stanzas.len() * STANZA_LEN + self.ciphertext.len(),
+        );
+        out.extend_from_slice(&self.signed_head.to_bytes());
+        for s in &self.stanzas {
+            s.write(&mut out);
+        }
+        out.extend_from_slice(&self.ciphertext);
+        out
+    }
+
+    /// Parses an envelope and checks its body against the head's hashes and
+    /// sizes (it does not check the signature: see [`Envelope::open`]).
+    pub fn from_bytes(bytes: &[u8]) -> Result<Envelope, EnvelopeError> {
+        let mut r = Reader::new(bytes, "envelope");
+        let signed_head = SignedHead::read(&mut r)?;
+        let n = signed_head.head.recipient_count as usize;
+        let stanza_bytes = r.take(n * STANZA_LEN)?;
+        // ciphertext_len is bounded by MAX_CIPHERTEXT_LEN, which fits in usize.
+        let ciphertext = r.take(signed_head.head.ciphertext_len as usize)?.to_vec();
+        r.finish()?;
+        Self::from_parts(signed_head, stanza_bytes, ciphertext)
+    }
+
+    /// Reassembles an envelope from a signed head and its separately carried
+    /// stanzas and ciphertext, checking hashes and sizes.
+    pub fn from_parts(
+        signed_head: SignedHead,
+        stanza_bytes: &[u8],
+        ciphertext: Vec<u8>,
+    ) -> Result<Envelope, EnvelopeError> {
+        let head = &signed_head.head;
+        if stanza_bytes.len() != head.recipient_count as usize * STANZA_LEN
+            || sha256(stanza_bytes) != head.stanzas_sha256
+            || ciphertext.len() as u64 != head.ciphertext_len
+            || sha256(&ciphertext) != head.ciphertext_sha256
+        {
+            return Err(EnvelopeError::BodyMismatch);
+        }
+        let mut r = Reader::new(stanza_bytes, "recipient stanzas");
+        let mut stanzas = Vec::with_capacity(head.recipient_count as usize);
+        for _ in 0..head.recipient_count {
+            let s = Stanza::read(&mut r)?;
+            if stanzas.iter().any(|x: &Stanza| x.recipient == s.recipient) {
+                return Err(DecodeError::invalid(
+                    "recipient stanzas",
+                    "a recipient is listed twice",
+                )
+                .into());
+            }
+            stanzas.push(s);
+        }
+        r.finish()?;
+        Ok(Envelope {
+            signed_head,
+            stanzas,
+            ciphertext,
+        })
+    }
+
+    /// Verifies, unwraps, decrypts and checks the content against the commitment.
+    pub fn open(
+        &self,
+        sender: &VerifyingKey,
+        recipient: &EncryptionSecretKey,
+    ) -> Result<Opened, EnvelopeError> {
+        self.signed_head.verify(sender)?;
+        let header = self.signed_head.head.header;
+        let my_id = recipient.key_id();
+        let stanza = self
+            .stanzas
+            .iter()
+            .find(|s| s.recipient == my_id)
+            .ok_or(EnvelopeError::NotARecipient(my_id))?;
+        let aad = header.to_bytes();
+        let sk = <Kem as hpke::Kem>::PrivateKey::from_bytes(recipient.to_bytes().as_ref())
+            .map_err(|_| CryptoError)?;
+        let enc =
+            <Kem as hpke::Kem>::EncappedKey::from_bytes(&stanza.enc).map_err(|_| CryptoError)?;
+        let key = Zeroizing::new(
+            hpke::single_shot_open::<HpkeAead, Kdf, Kem>(
+                &OpModeR::Base,
+                &sk,
+                &enc,
+                HPKE_INFO,
+                &stanza.wrapped,
+                &aad,
+            )
+            .map_err(|_| CryptoError)?,
+        );
+        let key: &[u8; 32] = key.as_slice().try_into().map_err(|_| CryptoError)?;
+        let plaintext = stream_decrypt(key, &aad, &self.ciphertext)?;
+        let parts =
+            commitment::decode_parts(&plaintext).map_err(|_| EnvelopeError::CommitmentMismatch)?;
+        if commitment::commit(&parts) != header.commitment {
+            return Err(EnvelopeError::CommitmentMismatch);
+        }
+        let message = Message::from_parts(&parts)?;
+        if message.header.channel != header.channel {
+            return Err(EnvelopeError::Inconsistent("channel differs"));
+        }
+        if message.header.author != header.sender {
+            return Err(EnvelopeError::Inconsistent(
+                "author differs from the signing sender",
+            ));
+        }
+        Ok(Opened {
+            head: self.signed_head,
+            parts,
+            message,
+        })
+    }
+}
+
+/// Generates a fresh X25519 key pair the way HPKE's `GenerateKeyPair` does
+/// (used by tests and key generation alike).
+pub fn derive_encryption_key(ikm: &[u8]) -> EncryptionSecretKey {
+    let (sk, _pk) = Kem::derive_keypair(ikm);
+    let bytes: [u8; 32] = sk.to_bytes().into();
+    EncryptionSecretKey::from_bytes(&bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::MessageId;
+    use crate::keys::MemberKeys;
+    use crate::message::{AttachmentMeta, InnerHeader, Kind, Tlp, sha256_hex};
+    use rand_core::OsRng;
+
+    fn message(author: &SigningKey, channel: ChannelId, attachment: Vec<u8>) -> Message {
+        let id = MessageId::random(&mut OsRng);
+        Message {
+            header: InnerHeader {
+                v: 1,
+                channel,
+                id,
+                case: id,
+                kind: Kind::Inquiry,
+                author: author.key_id(),
+                party: KeyId([5; 32]),
+                created: "2026-11-22T10:00:00Z".into(),
+                to: vec![KeyId([6; 32])],
+                refs: vec![],
+                title: "Intrusions".into(),
+                tlp: Tlp::Amber,
+                norm: None,
+                lang: "en".into(),
+                attachments: vec![AttachmentMeta {
+                    name: "a.bin".into(),
+                    media_type: "application/octet-stream".into(),
+                    size: attachment.len() as u64,
+                    sha256: sha256_hex(&attachment),
+                }],
+                stix: false,
+                nonce: "00112233445566778899aabbccddeeff".into(),
+            },
+            body: "Body".into(),
+            attachments: vec![attachment],
+            stix: None,
+        }
+    }
+
+    #[test]
+    fn seal_open_roundtrip_many_recipients_and_chunk_sizes() {
+        let alice = MemberKeys::generate(&mut OsRng);
+        let recips: Vec<MemberKeys> = (0..3).map(|_| MemberKeys::generate(&mut OsRng)).collect();
+        let pks: Vec<_> = recips.iter().map(|k| k.encryption.public_key()).collect();
+        for size in [0usize, 1, CHUNK_LEN - 300, CHUNK_LEN * 2 + 5] {
+            let m = message(&alice.signing, ChannelId([1; 16]), vec![7u8; size]);
+            let (env, parts) =
+                Envelope::seal_message(&m, &alice.signing, &pks, &mut OsRng).unwrap();
+            let bytes = env.to_bytes();
+            let env2 = Envelope::from_bytes(&bytes).unwrap();
+            for r in &recips {
+                let o = env2
+                    .open(&alice.signing.verifying_key(), &r.encryption)
+                    .unwrap();
+                assert_eq!(o.message, m);
+                assert_eq!(o.parts, parts);
+            }
+        }
+    }
+
+    #[test]
+    fn wrong_recipient_wrong_sender_and_tamper_are_rejected() {
+        let alice = MemberKeys::generate(&mut OsRng);
+        let bob = MemberKeys::generate(&mut OsRng);
+        let eve = MemberKeys::generate(&mut OsRng);
+        let m = message(&alice.signing, ChannelId([1; 16]), vec![1, 2, 3]);
+        let (env, _) = Envelope::seal_message(
+            &m,
+            &alice.signing,
+            &[bob.encryption.public_key()],
+            &mut OsRng,
+        )
+        .unwrap();
+        assert!(matches!(
+            env.open(&alice.signing.verifying_key(), &eve.encryption),
+            Err(EnvelopeError::NotARecipient(_))
+        ));
+        assert!(matches!(
+            env.open(&eve.signing.verifying_key(), &bob.encryption),
+            Err(EnvelopeError::WrongSender { .. })
+        ));
+        let bytes = env.to_bytes();
+        for i in [0, 10, 60, 150, 200, SIGNED_HEAD_LEN + 3, bytes.len() - 1] {
+            let mut b = bytes.clone();
+            b[i] ^= 0x40;
+            let r = Envelope::from_bytes(&b)
+                .and_then(|e| e.open(&alice.signing.verifying_key(), &bob.encryption));
+            assert!(r.is_err(), "flipping byte {i} was not caught");
+        }
+    }
+
+    /// A dishonest sender wraps a different content key for one recipient,
+    /// or signs a commitment to other content: both must be refused.
+    #[test]
+    fn content_that_differs_from_the_commitment_is_rejected() {
+        let alice = MemberKeys::generate(&mut OsRng);
+        let bob = MemberKeys::generate(&mut OsRng);
+        let carol = MemberKeys::generate(&mut OsRng);
+        let m = message(&alice.signing, ChannelId([1; 16]), vec![1, 2, 3]);
+        let honest = m.to_parts(&mut OsRng).unwrap();
+        let mut other = m.clone();
+        other.body = "Something else".into();
+        let other_parts = other.to_parts(&mut OsRng).unwrap();
+
+        // Commitment to `honest`, content `other_parts`, properly signed.
+        let header = Header {
+            channel: ChannelId([1; 16]),
+            sender: alice.signing.key_id(),
+            nonce: [3; 16],
+            commitment: commitment::commit(&honest),
+        };
+        let aad = header.to_bytes();
+        let key = [9u8; 32];
+        let ciphertext = stream_encrypt(&key, &aad, &commitment::encode_parts(&other_parts));
+        let mut stanzas = Vec::new();
+        for (r, k) in [(&bob, key), (&carol, [8u8; 32])] {
+            let pk =
+                <Kem as hpke::Kem>::PublicKey::from_bytes(&r.encryption.public_key().0).unwrap();
+            let (enc, wrapped) = hpke::single_shot_seal::<HpkeAead, Kdf, Kem, _>(
+                &OpModeS::Base,
+                &pk,
+                HPKE_INFO,
+                &k,
+                &aad,
+                &mut RngBridge(&mut OsRng),
+            )
+            .unwrap();
+            let s = Stanza {
+                recipient: r.encryption.key_id(),
+                enc: enc.to_bytes().into(),
+                wrapped: wrapped.try_into().unwrap(),
+            };
+            s.write(&mut stanzas);
+        }
+        let head = Head {
+            header,
+            recipient_count: 2,
+            stanzas_sha256: sha256(&stanzas),
+            ciphertext_len: ciphertext.len() as u64,
+            ciphertext_sha256: sha256(&ciphertext),
+        };
+        let sh = SignedHead {
+            head,
+            signature: alice.signing.sign(&head.signing_input()),
+        };
+        let env = Envelope::from_parts(sh, &stanzas, ciphertext).unwrap();
+        assert_eq!(
+            env.open(&alice.signing.verifying_key(), &bob.encryption)
+                .unwrap_err(),
+            EnvelopeError::CommitmentMismatch
+        );
+        assert!(matches!(
+            env.open(&alice.signing.verifying_key(), &carol.encryption)
+                .unwrap_err(),
+            EnvelopeError::Crypto(_)
+        ));
+    }
+
+    #[test]
+    fn signed_head_is_compact_and_roundtrips() {
+        let alice = MemberKeys::generate(&mut OsRng);
+        let m = message(&alice.signing, ChannelId([1; 16]), vec![0; 100_000]);
+        let (env, _) = Envelope::seal_message(
+            &m,
+            &alice.signing,
+            &[alice.encryption.public_key()],
+            &mut OsRng,
+        )
+        .unwrap();
+        let sh = env.signed_head().to_bytes();
+        assert_eq!(sh.len(), 241);
+        assert_eq!(SignedHead::from_bytes(&sh).unwrap(), *env.signed_head());
+        env.signed_head()
+            .verify(&alice.signing.verifying_key())
+            .unwrap();
+    }
+}
