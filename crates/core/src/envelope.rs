@@ -42,9 +42,9 @@ use crate::keys::{
 };
 use crate::message::Message;
 
-type Kem = hpke::kem::X25519HkdfSha256;
-type Kdf = hpke::kdf::HkdfSha256;
-type HpkeAead = hpke::aead::ChaCha20Poly1305;
+pub(crate) type Kem = hpke::kem::X25519HkdfSha256;
+pub(crate) type Kdf = hpke::kdf::HkdfSha256;
+pub(crate) type HpkeAead = hpke::aead::ChaCha20Poly1305;
 
 /// The magic and version at the start of every envelope.
 pub const MAGIC: [u8; 4] = *b"HLE\x01";
@@ -317,7 +317,7 @@ fn stream_nonce(counter: u64, last: bool) -> [u8; 12] {
     n
 }
 
-fn stream_encrypt(key: &[u8; 32], aad: &[u8], plaintext: &[u8]) -> Vec<u8> {
+pub(crate) fn stream_encrypt(key: &[u8; 32], aad: &[u8], plaintext: &[u8]) -> Vec<u8> {
     let cipher = ChaCha20Poly1305::new(key.into());
     let chunks: Vec<&[u8]> = if plaintext.is_empty() {
         vec![&[][..]]
@@ -362,7 +362,7 @@ fn stream_decrypt(
 }
 
 /// Lets the `hpke` crate (rand_core 0.9) draw from our rand_core 0.6 generator.
-struct RngBridge<'a, R: CryptoRngCore>(&'a mut R);
+pub(crate) struct RngBridge<'a, R: CryptoRngCore>(pub(crate) &'a mut R);
 
 impl<R: CryptoRngCore> rand_core_09::RngCore for RngBridge<'_, R> {
     fn next_u32(&mut self) -> u32 {
@@ -378,7 +378,7 @@ impl<R: CryptoRngCore> rand_core_09::RngCore for RngBridge<'_, R> {
 
 impl<R: CryptoRngCore> rand_core_09::CryptoRng for RngBridge<'_, R> {}
 
-fn sha256(b: &[u8]) -> Digest32 {
+pub(crate) fn sha256(b: &[u8]) -> Digest32 {
     Sha256::digest(b).into()
 }
 

@@ -55,3 +55,6 @@ pub mod message;
 pub mod roster;
 
 pub use rand_core;
+
+#[cfg(test)]
+mod vectors_test;

@@ -1,0 +1,358 @@
+//! Envelope test vectors (`tests/vectors/envelopes.json`, `docs/format.md` §7).
+//!
+//! The vectors are generated from a fixed seed. This test regenerates them
+//! and asserts the result equals the checked-in file byte for byte, then
+//! opens every vector *from the file* and checks its expected outcome. To
+//! rewrite the file after a deliberate format change, run with
+//! `HOTLINE_WRITE_VECTORS=1` and review the diff.
+
+use hpke::{Deserializable as _, Serializable as _};
+use rand_chacha::ChaCha20Rng;
+use rand_core::SeedableRng;
+use serde_json::{Value, json};
+
+use crate::commitment::{self, OpenedPart, Opening, Part, PartKind};
+use crate::envelope::*;
+use crate::ids::{ChannelId, MessageId};
+use crate::keys::{KeyId, MemberKeys, SigningKey};
+use crate::message::{AttachmentMeta, InnerHeader, Kind, Message, Norm, Tlp, sha256_hex};
+
+const PATH: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../tests/vectors/envelopes.json"
+);
+
+fn sample_message(
+    rng: &mut ChaCha20Rng,
+    author: &SigningKey,
+    party: KeyId,
+    to: KeyId,
+    channel: ChannelId,
+) -> Message {
+    let id = MessageId::random(rng);
+    let evidence = b"timestamp,src,dst\n2026-11-20T03:14:07Z,203.0.113.7,198.51.100.20\n".to_vec();
+    let stix = br#"{"type":"bundle","id":"bundle--5d0092c5-5f74-4287-9642-33f4c354e56d","objects":[{"type":"indicator","spec_version":"2.1","id":"indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f","created":"2026-11-20T00:00:00.000Z","modified":"2026-11-20T00:00:00.000Z","pattern":"[ipv4-addr:value = '203.0.113.7']","pattern_type":"stix","valid_from":"2026-11-20T00:00:00Z"}]}"#.to_vec();
+    Message {
+        header: InnerHeader {
+            v: 1,
+            channel,
+            id,
+            case: id,
+            kind: Kind::Inquiry,
+            author: author.key_id(),
+            party,
+            created: "2026-11-22T10:00:00Z".into(),
+            to: vec![to],
+            refs: vec![],
+            title: "Intrusions into university research networks".into(),
+            tlp: Tlp::Amber,
+            norm: Some(Norm::C),
+            lang: "en".into(),
+            attachments: vec![AttachmentMeta {
+                name: "netflow.csv".into(),
+                media_type: "text/csv".into(),
+                size: evidence.len() as u64,
+                sha256: sha256_hex(&evidence),
+            }],
+            stix: true,
+            nonce: hex::encode([0x5a; 16]),
+        },
+        body: "We observed intrusions from infrastructure on your territory. Please investigate."
+            .into(),
+        attachments: vec![evidence],
+        stix: Some(stix),
+    }
+}
+
+fn part_json(p: &Part) -> Value {
+    json!({"kind": p.kind.name(), "salt": hex::encode(p.salt), "content": hex::encode(&p.bytes)})
+}
+
+fn keys_json(k: &MemberKeys) -> Value {
+    json!({
+        "secret": hex::encode(*k.encryption.to_bytes()),
+        "public": hex::encode(k.encryption.public_key().0),
+        "key_id": k.encryption.key_id().to_hex(),
+    })
+}
+
+/// Assembles an envelope from explicit pieces (for the dishonest-sender vectors).
+fn assemble(sender: &SigningKey, header: Header, stanzas: &[u8], ciphertext: Vec<u8>) -> Envelope {
+    let head = Head {
+        header,
+        recipient_count: (stanzas.len() / STANZA_LEN) as u32,
+        stanzas_sha256: sha256(stanzas),
+        ciphertext_len: ciphertext.len() as u64,
+        ciphertext_sha256: sha256(&ciphertext),
+    };
+    let signature = sender.sign(&head.signing_input());
+    Envelope::from_parts(SignedHead { head, signature }, stanzas, ciphertext)
+        .expect("consistent by construction")
+}
+
+fn wrap(rng: &mut ChaCha20Rng, to: &MemberKeys, key: &[u8; 32], aad: &[u8]) -> Vec<u8> {
+    let pk = <Kem as hpke::Kem>::PublicKey::from_bytes(&to.encryption.public_key().0)
+        .expect("valid key");
+    let (enc, wrapped) = hpke::single_shot_seal::<HpkeAead, Kdf, Kem, _>(
+        &hpke::OpModeS::Base,
+        &pk,
+        HPKE_INFO,
+        key,
+        aad,
+        &mut RngBridge(rng),
+    )
+    .expect("seal");
+    let mut out = to.encryption.key_id().0.to_vec();
+    out.extend_from_slice(&enc.to_bytes());
+    out.extend_from_slice(&wrapped);
+    out
+}
+
+fn generate() -> String {
+    let mut rng = ChaCha20Rng::from_seed([0x48; 32]);
+    let alice = MemberKeys::generate(&mut rng);
+    let bob = MemberKeys::generate(&mut rng);
+    let carol = MemberKeys::generate(&mut rng);
+    let eve = MemberKeys::generate(&mut rng);
+    let channel = ChannelId([0xc4; 16]);
+    let party_a = KeyId([0xaa; 32]);
+    let party_b = KeyId([0xbb; 32]);
+    let m = sample_message(&mut rng, &alice.signing, party_a, party_b, channel);
+    let recipients = [
+        alice.encryption.public_key(),
+        bob.encryption.public_key(),
+        carol.encryption.public_key(),
+    ];
+    let (env, parts) =
+        Envelope::seal_message(&m, &alice.signing, &recipients, &mut rng).expect("seal");
+    let good = env.to_bytes();
+    let sender_pub = hex::encode(alice.signing.verifying_key().to_bytes());
+    let mut vectors = vec![json!({
+        "name": "envelope_three_recipients",
+        "description": "An inquiry with an attachment and a STIX bundle, sealed to three recipients; every recipient opens it to the same parts.",
+        "sender_public": sender_pub,
+        "openers": [keys_json(&alice), keys_json(&bob), keys_json(&carol)],
+        "envelope": hex::encode(&good),
+        "expect": "ok",
+        "commitment": hex::encode(env.signed_head().head.header.commitment),
+        "parts": parts.iter().map(part_json).collect::<Vec<_>>(),
+    })];
+    let negative = |name: &str,
+                    description: &str,
+                    envelope: &[u8],
+                    opener: &MemberKeys,
+                    expect: &str| {
+        json!({"name": name, "description": description, "sender_public": sender_pub, "openers": [keys_json(opener)], "envelope": hex::encode(envelope), "expect": expect})
+    };
+    vectors.push(negative(
+        "envelope_wrong_recipient",
+        "The good envelope, opened by a key it is not addressed to.",
+        &good,
+        &eve,
+        "not-a-recipient",
+    ));
+    let mut b = good.clone();
+    b[HEAD_LEN + 5] ^= 0x01;
+    vectors.push(negative(
+        "envelope_tampered_signature",
+        "One bit of the signature flipped.",
+        &b,
+        &bob,
+        "signature",
+    ));
+    let mut b = good.clone();
+    b[30] ^= 0x01;
+    vectors.push(negative(
+        "envelope_tampered_sender",
+        "One bit of the sender key id flipped.",
+        &b,
+        &bob,
+        "signature",
+    ));
+    let mut b = good.clone();
+    let last = b.len() - 1;
+    b[last] ^= 0x01;
+    vectors.push(negative(
+        "envelope_tampered_ciphertext",
+        "One bit of the ciphertext flipped; the head's hash no longer matches.",
+        &b,
+        &bob,
+        "body-mismatch",
+    ));
+    let mut b = good.clone();
+    b.push(0);
+    vectors.push(negative(
+        "envelope_trailing_byte",
+        "One extra byte after the ciphertext.",
+        &b,
+        &bob,
+        "malformed",
+    ));
+
+    // Dishonest sender: a validly signed head whose ciphertext was altered and re-hashed.
+    let header = env.signed_head().head.header;
+    let mut ct = env.ciphertext().to_vec();
+    ct[40] ^= 0x01;
+    let e = assemble(&alice.signing, header, &env.stanza_bytes(), ct);
+    vectors.push(negative(
+        "envelope_tampered_ciphertext_resigned",
+        "The sender signs a head over a ciphertext altered after encryption: decryption must fail.",
+        &e.to_bytes(),
+        &bob,
+        "decrypt",
+    ));
+
+    // Dishonest sender: content that differs from the signed commitment.
+    let mut other = m.clone();
+    other.body = "A different body for the same commitment.".into();
+    let other_parts = other.to_parts(&mut rng).expect("parts");
+    let mut nonce = [0u8; 16];
+    rand_core::RngCore::fill_bytes(&mut rng, &mut nonce);
+    let header = Header {
+        channel,
+        sender: alice.signing.key_id(),
+        nonce,
+        commitment: commitment::commit(&parts),
+    };
+    let aad = header.to_bytes();
+    let k1 = [0x11u8; 32];
+    let k2 = [0x22u8; 32];
+    let ct = stream_encrypt(&k1, &aad, &commitment::encode_parts(&other_parts));
+    let mut stanzas = wrap(&mut rng, &bob, &k1, &aad);
+    stanzas.extend(wrap(&mut rng, &carol, &k2, &aad));
+    let e = assemble(&alice.signing, header, &stanzas, ct);
+    vectors.push(negative(
+        "envelope_commitment_mismatch",
+        "Decrypts for this recipient, but to parts that do not hash to the signed commitment.",
+        &e.to_bytes(),
+        &bob,
+        "commitment",
+    ));
+    vectors.push(negative(
+        "envelope_key_differs_per_recipient",
+        "The same envelope; this recipient was given a different content key, so decryption fails.",
+        &e.to_bytes(),
+        &carol,
+        "decrypt",
+    ));
+
+    // Selective openings of the good envelope's commitment.
+    let commitment_hex = hex::encode(env.signed_head().head.header.commitment);
+    let opening_json = |o: &Opening| -> Vec<Value> {
+        o.parts
+            .iter()
+            .map(|p| match p {
+                OpenedPart::Open(p) => part_json(p),
+                OpenedPart::Redacted { kind, leaf_hash } => {
+                    json!({"kind": kind.name(), "leaf_hash": hex::encode(leaf_hash)})
+                }
+            })
+            .collect()
+    };
+    let redact_attachment = Opening::new(&parts, &[0, 1, 3]);
+    let mut swapped = redact_attachment.clone();
+    if let OpenedPart::Open(p) = &mut swapped.parts[1] {
+        p.bytes = b"We never wrote this.".to_vec();
+    }
+    let openings = vec![
+        json!({"name": "opening_attachment_redacted", "description": "Header, body and STIX open; the attachment redacted to its leaf hash.", "commitment": commitment_hex, "parts": opening_json(&redact_attachment), "expect": "ok"}),
+        json!({"name": "opening_header_only", "description": "Only the header open.", "commitment": commitment_hex, "parts": opening_json(&Opening::new(&parts, &[0])), "expect": "ok"}),
+        json!({"name": "opening_body_swapped", "description": "The body replaced: the commitment no longer matches.", "commitment": commitment_hex, "parts": opening_json(&swapped), "expect": "mismatch"}),
+    ];
+    let doc = json!({
+        "description": "Hotline envelope vectors, docs/format.md §5 and §4.2. Generated from a fixed seed by crates/core/src/vectors_test.rs; secrets are test-only.",
+        "head_payload_type": HEAD_PAYLOAD_TYPE,
+        "hpke_info": String::from_utf8_lossy(HPKE_INFO),
+        "vectors": vectors,
+        "openings": openings,
+    });
+    let mut s = serde_json::to_string_pretty(&doc).expect("json");
+    s.push('\n');
+    s
+}
+
+fn expect_of(r: &Result<Opened, EnvelopeError>) -> &'static str {
+    match r {
+        Ok(_) => "ok",
+        Err(EnvelopeError::NotARecipient(_)) => "not-a-recipient",
+        Err(EnvelopeError::BadSignature | EnvelopeError::WrongSender { .. }) => "signature",
+        Err(EnvelopeError::BodyMismatch) => "body-mismatch",
+        Err(EnvelopeError::Crypto(_)) => "decrypt",
+        Err(EnvelopeError::CommitmentMismatch) => "commitment",
+        Err(EnvelopeError::Malformed(_)) => "malformed",
+        Err(_) => "other",
+    }
+}
+
+#[test]
+fn envelope_vectors_match_and_open_as_expected() {
+    let generated = generate();
+    if std::env::var_os("HOTLINE_WRITE_VECTORS").is_some() {
+        std::fs::write(PATH, &generated).expect("write vectors");
+    }
+    let on_disk = std::fs::read_to_string(PATH)
+        .expect("tests/vectors/envelopes.json is missing; run with HOTLINE_WRITE_VECTORS=1");
+    assert!(
+        generated == on_disk,
+        "regenerated vectors differ from tests/vectors/envelopes.json"
+    );
+
+    let doc: Value = serde_json::from_str(&on_disk).unwrap();
+    let h = |v: &Value| hex::decode(v.as_str().unwrap()).unwrap();
+    let mut checked = 0;
+    for v in doc["vectors"].as_array().unwrap() {
+        let sender =
+            crate::keys::VerifyingKey::from_bytes(&h(&v["sender_public"]).try_into().unwrap())
+                .unwrap();
+        for opener in v["openers"].as_array().unwrap() {
+            let sk = crate::keys::EncryptionSecretKey::from_bytes(
+                &h(&opener["secret"]).try_into().unwrap(),
+            );
+            let r = Envelope::from_bytes(&h(&v["envelope"])).and_then(|e| e.open(&sender, &sk));
+            assert_eq!(
+                expect_of(&r),
+                v["expect"].as_str().unwrap(),
+                "vector {}",
+                v["name"]
+            );
+            if let Ok(o) = r {
+                let parts: Vec<Value> = o.parts.iter().map(part_json).collect();
+                assert_eq!(Value::from(parts), v["parts"]);
+            }
+            checked += 1;
+        }
+    }
+    for o in doc["openings"].as_array().unwrap() {
+        let parts = o["parts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                let kind = PartKind::from_name(p["kind"].as_str().unwrap()).unwrap();
+                if p.get("leaf_hash").is_some() {
+                    OpenedPart::Redacted {
+                        kind,
+                        leaf_hash: h(&p["leaf_hash"]).try_into().unwrap(),
+                    }
+                } else {
+                    OpenedPart::Open(Part {
+                        kind,
+                        salt: h(&p["salt"]).try_into().unwrap(),
+                        bytes: h(&p["content"]),
+                    })
+                }
+            })
+            .collect();
+        let ok = Opening { parts }
+            .verify(&h(&o["commitment"]).try_into().unwrap())
+            .is_ok();
+        assert_eq!(
+            if ok { "ok" } else { "mismatch" },
+            o["expect"].as_str().unwrap(),
+            "opening {}",
+            o["name"]
+        );
+        checked += 1;
+    }
+    assert_eq!(checked, 14);
+}
