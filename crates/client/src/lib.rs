@@ -1,2 +1,24 @@
-//! Hotline client.
+//! The Hotline client library: everything a point of contact's machine does,
+//! with no user interface of its own. The `hotline` CLI, the local web UI and
+//! the local TAXII server are thin layers over it.
+//!
+//! Today it holds [`profile`]: a folder with a member's (and optionally a
+//! party's) keys, encrypted at rest with a passphrase.
+//!
+//! ```no_run
+//! use hotline_client::profile::{Profile, NewProfile, Passphrase, KdfStrength};
+//! let pass = Passphrase::new("correct horse battery staple".into());
+//! let p = Profile::create(
+//!     "/tmp/northland".as_ref(),
+//!     &NewProfile { party: Some(("Northland CERT".into(), "northland".into())), member: Some("Duty officer".into()) },
+//!     &pass,
+//!     KdfStrength::default(),
+//! )?;
+//! let keys = p.unlock_member(&pass)?;
+//! # Ok::<(), hotline_client::profile::ProfileError>(())
+//! ```
 #![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod fsutil;
+pub mod profile;

@@ -1,0 +1,519 @@
+//! Profiles: a folder holding a party's and/or a member's keys (`docs/profiles.md`).
+//!
+//! ```text
+//! DIR/profile.json   public: names, public keys and key ids (not secret)
+//! DIR/party.key      the party's Ed25519 key, age-encrypted with the passphrase
+//! DIR/member.key     the member's Ed25519 + X25519 keys, age-encrypted
+//! ```
+//!
+//! Key files are age files (C2SP `age.md`) with a single scrypt
+//! passphrase stanza: scrypt is memory-hard, and any age implementation can
+//! decrypt them for recovery. The plaintext is a small JSON object. Files are
+//! written atomically with mode 0600, and nothing existing is ever
+//! overwritten.
+
+use std::io::{Read as _, Write as _};
+use std::path::{Path, PathBuf};
+
+use age::secrecy::{ExposeSecret as _, SecretString};
+use hotline_core::keys::{EncryptionPublicKey, EncryptionSecretKey, KeyId, MemberKeys, SigningKey, VerifyingKey};
+use rand_core::OsRng;
+use serde::{Deserialize, Serialize};
+use zeroize::Zeroizing;
+
+use crate::fsutil;
+
+/// The environment variable that supplies the passphrase to scripts and tests.
+pub const PASSPHRASE_ENV: &str = "HOTLINE_PASSPHRASE";
+/// Shortest passphrase accepted when creating keys.
+pub const MIN_PASSPHRASE_LEN: usize = 8;
+/// The highest scrypt work factor (log2 N) we will try when decrypting.
+const MAX_LOG_N: u8 = 22;
+
+/// Why a profile operation failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ProfileError {
+    /// No profile in that folder.
+    #[error("no Hotline profile in {0}: create one with `hotline init --profile {0}`")]
+    NotFound(PathBuf),
+    /// A profile (or one of its key files) exists already.
+    #[error("{0} already exists; refusing to overwrite keys (choose another --profile folder)")]
+    Exists(PathBuf),
+    /// The profile has no key of that kind.
+    #[error("this profile has no {0} key")]
+    NoSuchKey(&'static str),
+    /// Wrong passphrase, or a damaged key file (deliberately not told apart).
+    #[error("cannot decrypt {0}: wrong passphrase or damaged key file")]
+    Unlock(PathBuf),
+    /// A file is not in the expected format.
+    #[error("{path} is damaged or not a Hotline file: {detail}")]
+    Corrupt {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        detail: String,
+    },
+    /// The passphrase is too weak to protect keys.
+    #[error("the passphrase must be at least {MIN_PASSPHRASE_LEN} characters")]
+    WeakPassphrase,
+    /// The request itself is not acceptable.
+    #[error("{0}")]
+    Invalid(String),
+    /// Reading or writing failed.
+    #[error("{context}: {source}")]
+    Io {
+        /// What we were doing.
+        context: String,
+        /// The cause.
+        source: std::io::Error,
+    },
+}
+
+fn io_err(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> ProfileError {
+    let context = context.into();
+    move |source| ProfileError::Io { context, source }
+}
+
+/// A passphrase; zeroized on drop, never printed.
+pub struct Passphrase(SecretString);
+
+impl Passphrase {
+    /// Wraps a passphrase.
+    pub fn new(s: String) -> Passphrase {
+        Passphrase(SecretString::from(s))
+    }
+
+    /// The passphrase from [`PASSPHRASE_ENV`], if set.
+    pub fn from_env() -> Option<Passphrase> {
+        std::env::var(PASSPHRASE_ENV).ok().map(Passphrase::new)
+    }
+
+    fn len(&self) -> usize {
+        self.0.expose_secret().chars().count()
+    }
+}
+
+impl core::fmt::Debug for Passphrase {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("Passphrase(redacted)")
+    }
+}
+
+/// How hard the key-file KDF works.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct KdfStrength {
+    /// scrypt log2(N); `None` lets age choose (about one second on this machine).
+    pub log_n: Option<u8>,
+}
+
+impl KdfStrength {
+    /// The strength from `HOTLINE_INSECURE_KDF_LOG_N` if set (tests and demos
+    /// only: a low value makes keys easy to brute-force), else the default.
+    pub fn from_env() -> KdfStrength {
+        KdfStrength {
+            log_n: std::env::var("HOTLINE_INSECURE_KDF_LOG_N")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .filter(|n| (1..=MAX_LOG_N).contains(n)),
+        }
+    }
+}
+
+/// Public facts about a party, as stored in `profile.json`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PartyInfo {
+    /// Display name.
+    pub name: String,
+    /// Short handle.
+    pub short: String,
+    /// Party id (key id of the party key).
+    pub id: KeyId,
+    /// Party public key, base64.
+    pub key: String,
+}
+
+/// Public facts about a member, as stored in `profile.json`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MemberInfo {
+    /// Display name.
+    pub name: String,
+    /// Signing key id.
+    pub signing_key_id: KeyId,
+    /// Signing public key, base64.
+    pub signing_key: String,
+    /// Encryption key id.
+    pub encryption_key_id: KeyId,
+    /// Encryption public key, base64.
+    pub encryption_key: String,
+}
+
+/// The public half of a profile (`profile.json`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProfileInfo {
+    /// Format version; 1.
+    pub v: u8,
+    /// When created, RFC 3339.
+    pub created: String,
+    /// The party, if this profile holds a party key (or belongs to a party).
+    pub party: Option<PartyInfo>,
+    /// The member, if this profile holds member keys.
+    pub member: Option<MemberInfo>,
+}
+
+/// What to create.
+#[derive(Debug, Clone, Default)]
+pub struct NewProfile {
+    /// Create a party key: (display name, short handle).
+    pub party: Option<(String, String)>,
+    /// Create member keys with this display name.
+    pub member: Option<String>,
+}
+
+/// An opened profile folder (keys still locked).
+#[derive(Debug, Clone)]
+pub struct Profile {
+    dir: PathBuf,
+    info: ProfileInfo,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct KeyFile {
+    #[serde(rename = "type")]
+    kind: String,
+    v: u8,
+    signing_seed: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    encryption_secret: Option<String>,
+}
+
+const PARTY_KEY_TYPE: &str = "hotline.party-key";
+const MEMBER_KEY_TYPE: &str = "hotline.member-key";
+
+fn valid_short(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 32
+        && !s.starts_with('-')
+        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+fn now_rfc3339() -> String {
+    time::OffsetDateTime::now_utc()
+        .replace_nanosecond(0)
+        .unwrap_or_else(|_| time::OffsetDateTime::now_utc())
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+impl Profile {
+    /// The default profile folder: `<user data dir>/hotline/default`.
+    pub fn default_dir() -> Option<PathBuf> {
+        dirs::data_dir().map(|d| d.join("hotline").join("default"))
+    }
+
+    /// Creates keys in `dir` (created if missing) and writes them encrypted.
+    pub fn create(dir: &Path, what: &NewProfile, pass: &Passphrase, kdf: KdfStrength) -> Result<Profile, ProfileError> {
+        if what.party.is_none() && what.member.is_none() {
+            return Err(ProfileError::Invalid(
+                "nothing to create: ask for a party key (--party-name), member keys (--member-name), or both".into(),
+            ));
+        }
+        if pass.len() < MIN_PASSPHRASE_LEN {
+            return Err(ProfileError::WeakPassphrase);
+        }
+        if let Some((name, short)) = &what.party {
+            if name.trim().is_empty() {
+                return Err(ProfileError::Invalid("the party name is empty".into()));
+            }
+            if !valid_short(short) {
+                return Err(ProfileError::Invalid(format!(
+                    "party short name {short:?}: use 1-32 lower-case letters, digits and '-'"
+                )));
+            }
+        }
+        if what.member.as_ref().is_some_and(|m| m.trim().is_empty()) {
+            return Err(ProfileError::Invalid("the member name is empty".into()));
+        }
+        let info_path = dir.join("profile.json");
+        if info_path.exists() {
+            return Err(ProfileError::Exists(info_path));
+        }
+        fsutil::create_private_dir(dir).map_err(io_err(format!("creating {}", dir.display())))?;
+
+        let mut info = ProfileInfo {
+            v: 1,
+            created: now_rfc3339(),
+            party: None,
+            member: None,
+        };
+        if let Some((name, short)) = &what.party {
+            let key = SigningKey::generate(&mut OsRng);
+            let file = KeyFile {
+                kind: PARTY_KEY_TYPE.into(),
+                v: 1,
+                signing_seed: hotline_core::b64::encode(key.seed().as_ref()),
+                encryption_secret: None,
+            };
+            write_key_file(&dir.join("party.key"), &file, pass, kdf)?;
+            let vk = key.verifying_key();
+            info.party = Some(PartyInfo {
+                name: name.clone(),
+                short: short.clone(),
+                id: vk.key_id(),
+                key: vk.to_base64(),
+            });
+        }
+        if let Some(name) = &what.member {
+            let keys = MemberKeys::generate(&mut OsRng);
+            let file = KeyFile {
+                kind: MEMBER_KEY_TYPE.into(),
+                v: 1,
+                signing_seed: hotline_core::b64::encode(keys.signing.seed().as_ref()),
+                encryption_secret: Some(hotline_core::b64::encode(keys.encryption.to_bytes().as_ref())),
+            };
+            write_key_file(&dir.join("member.key"), &file, pass, kdf)?;
+            info.member = Some(member_info(name, &keys));
+        }
+        let json = serde_json::to_vec_pretty(&info).map_err(|e| ProfileError::Invalid(e.to_string()))?;
+        fsutil::write_atomic(&info_path, &json, false, true).map_err(|e| match e.kind() {
+            std::io::ErrorKind::AlreadyExists => ProfileError::Exists(info_path.clone()),
+            _ => ProfileError::Io {
+                context: format!("writing {}", info_path.display()),
+                source: e,
+            },
+        })?;
+        Ok(Profile {
+            dir: dir.to_owned(),
+            info,
+        })
+    }
+
+    /// Opens the profile in `dir`.
+    pub fn open(dir: &Path) -> Result<Profile, ProfileError> {
+        let path = dir.join("profile.json");
+        let bytes = match std::fs::read(&path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(ProfileError::NotFound(dir.to_owned())),
+            Err(e) => return Err(io_err(format!("reading {}", path.display()))(e)),
+        };
+        let info: ProfileInfo = serde_json::from_slice(&bytes).map_err(|e| ProfileError::Corrupt {
+            path: path.clone(),
+            detail: e.to_string(),
+        })?;
+        if info.v != 1 {
+            return Err(ProfileError::Corrupt {
+                path,
+                detail: format!("unsupported version {}", info.v),
+            });
+        }
+        Ok(Profile {
+            dir: dir.to_owned(),
+            info,
+        })
+    }
+
+    /// The folder.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The public information.
+    pub fn info(&self) -> &ProfileInfo {
+        &self.info
+    }
+
+    /// Decrypts the party key and checks it matches `profile.json`.
+    pub fn unlock_party(&self, pass: &Passphrase) -> Result<SigningKey, ProfileError> {
+        let party = self.info.party.as_ref().ok_or(ProfileError::NoSuchKey("party"))?;
+        let path = self.dir.join("party.key");
+        let file = read_key_file(&path, pass, PARTY_KEY_TYPE)?;
+        let key = SigningKey::from_seed(&*decode32(&path, &file.signing_seed)?);
+        if key.key_id() != party.id {
+            return Err(corrupt(&path, "the key does not match profile.json"));
+        }
+        Ok(key)
+    }
+
+    /// Decrypts the member keys and checks they match `profile.json`.
+    pub fn unlock_member(&self, pass: &Passphrase) -> Result<MemberKeys, ProfileError> {
+        let member = self.info.member.as_ref().ok_or(ProfileError::NoSuchKey("member"))?;
+        let path = self.dir.join("member.key");
+        let file = read_key_file(&path, pass, MEMBER_KEY_TYPE)?;
+        let enc = file
+            .encryption_secret
+            .as_deref()
+            .ok_or_else(|| corrupt(&path, "no encryption key"))?;
+        let keys = MemberKeys {
+            signing: SigningKey::from_seed(&*decode32(&path, &file.signing_seed)?),
+            encryption: EncryptionSecretKey::from_bytes(&*decode32(&path, enc)?),
+        };
+        if keys.signing.key_id() != member.signing_key_id || keys.encryption.key_id() != member.encryption_key_id {
+            return Err(corrupt(&path, "the keys do not match profile.json"));
+        }
+        Ok(keys)
+    }
+}
+
+/// The public record of member keys.
+pub fn member_info(name: &str, keys: &MemberKeys) -> MemberInfo {
+    let pk: EncryptionPublicKey = keys.encryption.public_key();
+    let vk: VerifyingKey = keys.signing.verifying_key();
+    MemberInfo {
+        name: name.to_owned(),
+        signing_key_id: vk.key_id(),
+        signing_key: vk.to_base64(),
+        encryption_key_id: pk.key_id(),
+        encryption_key: pk.to_base64(),
+    }
+}
+
+fn corrupt(path: &Path, detail: &str) -> ProfileError {
+    ProfileError::Corrupt {
+        path: path.to_owned(),
+        detail: detail.to_owned(),
+    }
+}
+
+fn decode32(path: &Path, s: &str) -> Result<Zeroizing<[u8; 32]>, ProfileError> {
+    hotline_core::b64::decode_array::<32>(s, "key")
+        .map(Zeroizing::new)
+        .map_err(|_| corrupt(path, "a key is not 32 bytes of base64"))
+}
+
+fn write_key_file(path: &Path, file: &KeyFile, pass: &Passphrase, kdf: KdfStrength) -> Result<(), ProfileError> {
+    if path.exists() {
+        return Err(ProfileError::Exists(path.to_owned()));
+    }
+    let plaintext = Zeroizing::new(serde_json::to_vec(file).map_err(|e| ProfileError::Invalid(e.to_string()))?);
+    let mut recipient = age::scrypt::Recipient::new(pass.0.clone());
+    if let Some(n) = kdf.log_n {
+        recipient.set_work_factor(n);
+    }
+    let encryptor = age::Encryptor::with_recipients(std::iter::once(&recipient as &dyn age::Recipient))
+        .map_err(|e| ProfileError::Invalid(format!("cannot encrypt key: {e}")))?;
+    let mut out = Vec::new();
+    let mut w = encryptor
+        .wrap_output(age::armor::ArmoredWriter::wrap_output(&mut out, age::armor::Format::AsciiArmor).map_err(io_err("armoring"))?)
+        .map_err(io_err("encrypting key"))?;
+    w.write_all(&plaintext).map_err(io_err("encrypting key"))?;
+    w.finish()
+        .and_then(|armor| armor.finish())
+        .map_err(io_err("encrypting key"))?;
+    fsutil::write_atomic(path, &out, true, true).map_err(|e| match e.kind() {
+        std::io::ErrorKind::AlreadyExists => ProfileError::Exists(path.to_owned()),
+        _ => ProfileError::Io {
+            context: format!("writing {}", path.display()),
+            source: e,
+        },
+    })
+}
+
+fn read_key_file(path: &Path, pass: &Passphrase, kind: &str) -> Result<KeyFile, ProfileError> {
+    let bytes = std::fs::read(path).map_err(io_err(format!("reading {}", path.display())))?;
+    let decryptor = age::Decryptor::new(age::armor::ArmoredReader::new(&bytes[..]))
+        .map_err(|_| corrupt(path, "not an age-encrypted key file"))?;
+    if !decryptor.is_scrypt() {
+        return Err(corrupt(path, "not a passphrase-encrypted key file"));
+    }
+    let mut identity = age::scrypt::Identity::new(pass.0.clone());
+    identity.set_max_work_factor(MAX_LOG_N);
+    let mut reader = decryptor
+        .decrypt(std::iter::once(&identity as &dyn age::Identity))
+        .map_err(|_| ProfileError::Unlock(path.to_owned()))?;
+    let mut plaintext = Zeroizing::new(Vec::new());
+    reader
+        .read_to_end(&mut plaintext)
+        .map_err(|_| ProfileError::Unlock(path.to_owned()))?;
+    let file: KeyFile = serde_json::from_slice(&plaintext).map_err(|_| corrupt(path, "unexpected key file contents"))?;
+    if file.kind != kind || file.v != 1 {
+        return Err(corrupt(path, &format!("expected a {kind} version 1")));
+    }
+    Ok(file)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FAST: KdfStrength = KdfStrength { log_n: Some(10) };
+
+    fn both() -> NewProfile {
+        NewProfile {
+            party: Some(("Northland CERT".into(), "northland".into())),
+            member: Some("Duty officer".into()),
+        }
+    }
+
+    #[test]
+    fn create_open_unlock() {
+        let d = tempfile::tempdir().unwrap();
+        let dir = d.path().join("p");
+        let pass = Passphrase::new("a long passphrase".into());
+        let p = Profile::create(&dir, &both(), &pass, FAST).unwrap();
+        let p2 = Profile::open(&dir).unwrap();
+        assert_eq!(p.info(), p2.info());
+        let party = p2.unlock_party(&pass).unwrap();
+        assert_eq!(party.key_id(), p.info().party.as_ref().unwrap().id);
+        let m = p2.unlock_member(&pass).unwrap();
+        assert_eq!(m.signing.key_id(), p.info().member.as_ref().unwrap().signing_key_id);
+        // Key files contain no key material in the clear.
+        let raw = std::fs::read_to_string(dir.join("member.key")).unwrap();
+        assert!(raw.starts_with("-----BEGIN AGE ENCRYPTED FILE-----"));
+        assert!(!raw.contains(&hotline_core::b64::encode(m.signing.seed().as_ref())));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.join("member.key")).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+    }
+
+    #[test]
+    fn wrong_passphrase_and_refusals() {
+        let d = tempfile::tempdir().unwrap();
+        let pass = Passphrase::new("a long passphrase".into());
+        let p = Profile::create(d.path(), &both(), &pass, FAST).unwrap();
+        let bad = Passphrase::new("another passphrase".into());
+        assert!(matches!(p.unlock_member(&bad), Err(ProfileError::Unlock(_))));
+        assert!(matches!(
+            Profile::create(d.path(), &both(), &pass, FAST),
+            Err(ProfileError::Exists(_))
+        ));
+        let e = tempfile::tempdir().unwrap();
+        assert!(matches!(
+            Profile::create(e.path(), &both(), &Passphrase::new("short".into()), FAST),
+            Err(ProfileError::WeakPassphrase)
+        ));
+        assert!(matches!(
+            Profile::create(e.path(), &NewProfile::default(), &pass, FAST),
+            Err(ProfileError::Invalid(_))
+        ));
+        assert!(matches!(Profile::open(e.path()), Err(ProfileError::NotFound(_))));
+        // A member-only profile has no party key.
+        let m = Profile::create(
+            e.path(),
+            &NewProfile {
+                party: None,
+                member: Some("x".into()),
+            },
+            &pass,
+            FAST,
+        )
+        .unwrap();
+        assert!(matches!(m.unlock_party(&pass), Err(ProfileError::NoSuchKey("party"))));
+    }
+
+    #[test]
+    fn swapped_key_file_is_detected() {
+        let d = tempfile::tempdir().unwrap();
+        let pass = Passphrase::new("a long passphrase".into());
+        let a = Profile::create(&d.path().join("a"), &both(), &pass, FAST).unwrap();
+        let b = Profile::create(&d.path().join("b"), &both(), &pass, FAST).unwrap();
+        std::fs::copy(b.dir().join("member.key"), a.dir().join("member.key")).unwrap();
+        assert!(matches!(a.unlock_member(&pass), Err(ProfileError::Corrupt { .. })));
+    }
+}
