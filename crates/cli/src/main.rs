@@ -1,1 +1,93 @@
-fn main() {}
+//! `hotline`: the command-line interface. Parses arguments, calls the
+//! libraries, prints for humans (or `--json` for scripts), and maps errors
+//! to exit codes: 0 success, 1 a check failed, 2 usage or runtime error.
+#![forbid(unsafe_code)]
+
+mod cmd_init;
+mod cmd_key;
+mod passphrase;
+
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Hotline: a verifiable hotline for cyber-security consultations between
+/// states and national CERTs.
+#[derive(Debug, Parser)]
+#[command(name = "hotline", version, propagate_version = true, max_term_width = 100)]
+pub struct Cli {
+    /// The profile folder [default: <user data dir>/hotline/default].
+    #[arg(long, global = true, env = "HOTLINE_PROFILE", value_name = "DIR")]
+    profile: Option<PathBuf>,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Create a profile: a party key, member keys, or both, encrypted with a passphrase.
+    Init(cmd_init::Args),
+    /// Show or manage keys.
+    #[command(subcommand)]
+    Key(cmd_key::KeyCommand),
+}
+
+impl Cli {
+    fn profile_dir(&self) -> anyhow::Result<PathBuf> {
+        match &self.profile {
+            Some(p) => Ok(p.clone()),
+            None => hotline_client::profile::Profile::default_dir()
+                .ok_or_else(|| anyhow::anyhow!("cannot find a data folder for the default profile; pass --profile DIR")),
+        }
+    }
+}
+
+/// What a command concluded.
+pub enum Outcome {
+    /// Everything held.
+    Ok,
+    /// A check failed (exit status 1).
+    CheckFailed,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match &cli.command {
+        Command::Init(args) => cmd_init::run(&cli, args),
+        Command::Key(k) => cmd_key::run(&cli, k),
+    };
+    match result {
+        Ok(Outcome::Ok) => ExitCode::SUCCESS,
+        Ok(Outcome::CheckFailed) => ExitCode::from(1),
+        Err(e) => {
+            if is_broken_pipe(&e) {
+                return ExitCode::SUCCESS;
+            }
+            let mut stderr = std::io::stderr().lock();
+            let _ = writeln!(stderr, "error: {e}");
+            for cause in e.chain().skip(1) {
+                let _ = writeln!(stderr, "  caused by: {cause}");
+            }
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// Writes a line to stdout, returning broken pipes as errors to stop quietly.
+#[macro_export]
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        writeln!(std::io::stdout().lock(), $($arg)*)?;
+    }};
+}
