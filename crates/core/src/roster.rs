@@ -266,13 +266,13 @@ impl Directory {
     /// an entry at log `index` (present in its party's roster in effect there).
     pub fn signer_at(&self, key_id: &KeyId, index: u64) -> Option<Signer<'_>> {
         for (slot, history) in self.histories.iter().enumerate() {
-            if let Some(v) = Self::effective(history, index) {
-                if let Some(member) = v.members.iter().find(|m| &m.signing_key.key_id() == key_id) {
-                    return Some(Signer {
-                        party: self.charter.charter().parties[slot].id,
-                        member,
-                    });
-                }
+            if let Some(v) = Self::effective(history, index)
+                && let Some(member) = v.members.iter().find(|m| &m.signing_key.key_id() == key_id)
+            {
+                return Some(Signer {
+                    party: self.charter.charter().parties[slot].id,
+                    member,
+                });
             }
         }
         None
