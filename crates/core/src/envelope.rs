@@ -27,7 +27,6 @@
 
 use chacha20poly1305::ChaCha20Poly1305;
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
-use hpke::{Deserializable as _, Kem as _, OpModeR, OpModeS, Serializable as _};
 use rand_core::CryptoRngCore;
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
@@ -35,16 +34,13 @@ use zeroize::Zeroizing;
 use crate::codec::{DecodeError, Reader};
 use crate::commitment::{self, Digest32, Part};
 use crate::dsse::pae;
+use crate::hpke_suite;
 use crate::ids::ChannelId;
 use crate::keys::{
     CryptoError, EncryptionPublicKey, EncryptionSecretKey, KeyId, Signature, SigningKey,
     VerifyingKey,
 };
 use crate::message::Message;
-
-pub(crate) type Kem = hpke::kem::X25519HkdfSha256;
-pub(crate) type Kdf = hpke::kdf::HkdfSha256;
-pub(crate) type HpkeAead = hpke::aead::ChaCha20Poly1305;
 
 /// The magic and version at the start of every envelope.
 pub const MAGIC: [u8; 4] = *b"HLE\x01";
@@ -361,23 +357,6 @@ fn stream_decrypt(
     Ok(out)
 }
 
-/// Lets the `hpke` crate (rand_core 0.9) draw from our rand_core 0.6 generator.
-pub(crate) struct RngBridge<'a, R: CryptoRngCore>(pub(crate) &'a mut R);
-
-impl<R: CryptoRngCore> rand_core_09::RngCore for RngBridge<'_, R> {
-    fn next_u32(&mut self) -> u32 {
-        self.0.next_u32()
-    }
-    fn next_u64(&mut self) -> u64 {
-        self.0.next_u64()
-    }
-    fn fill_bytes(&mut self, dst: &mut [u8]) {
-        self.0.fill_bytes(dst)
-    }
-}
-
-impl<R: CryptoRngCore> rand_core_09::CryptoRng for RngBridge<'_, R> {}
-
 pub(crate) fn sha256(b: &[u8]) -> Digest32 {
     Sha256::digest(b).into()
 }
@@ -430,27 +409,13 @@ impl Envelope {
 
         let mut stanzas = Vec::with_capacity(recipients.len());
         for r in recipients {
-            let pk = <Kem as hpke::Kem>::PublicKey::from_bytes(&r.0).map_err(|_| {
-                EnvelopeError::Unsealable(format!(
-                    "recipient key {} is not a valid X25519 key",
-                    r.key_id().short()
-                ))
-            })?;
-            let (enc, wrapped) = hpke::single_shot_seal::<HpkeAead, Kdf, Kem, _>(
-                &OpModeS::Base,
-                &pk,
-                HPKE_INFO,
-                key.as_ref(),
-                &aad,
-                &mut RngBridge(&mut *rng),
-            )
-            .map_err(|_| {
-                EnvelopeError::Unsealable(format!(
-                    "HPKE failed for recipient {}",
-                    r.key_id().short()
-                ))
-            })?;
-            let enc: [u8; 32] = enc.to_bytes().into();
+            let (enc, wrapped) = hpke_suite::seal_base(r, HPKE_INFO, &aad, key.as_ref(), rng)
+                .map_err(|_| {
+                    EnvelopeError::Unsealable(format!(
+                        "recipient key {} is not a valid X25519 key",
+                        r.key_id().short()
+                    ))
+                })?;
             let wrapped: [u8; 48] = wrapped
                 .try_into()
                 .map_err(|_| EnvelopeError::Unsealable("unexpected HPKE output length".into()))?;
@@ -599,21 +564,13 @@ impl Envelope {
             .find(|s| s.recipient == my_id)
             .ok_or(EnvelopeError::NotARecipient(my_id))?;
         let aad = header.to_bytes();
-        let sk = <Kem as hpke::Kem>::PrivateKey::from_bytes(recipient.to_bytes().as_ref())
-            .map_err(|_| CryptoError)?;
-        let enc =
-            <Kem as hpke::Kem>::EncappedKey::from_bytes(&stanza.enc).map_err(|_| CryptoError)?;
-        let key = Zeroizing::new(
-            hpke::single_shot_open::<HpkeAead, Kdf, Kem>(
-                &OpModeR::Base,
-                &sk,
-                &enc,
-                HPKE_INFO,
-                &stanza.wrapped,
-                &aad,
-            )
-            .map_err(|_| CryptoError)?,
-        );
+        let key = Zeroizing::new(hpke_suite::open_base(
+            recipient,
+            &stanza.enc,
+            HPKE_INFO,
+            &aad,
+            &stanza.wrapped,
+        )?);
         let key: &[u8; 32] = key.as_slice().try_into().map_err(|_| CryptoError)?;
         let plaintext = stream_decrypt(key, &aad, &self.ciphertext)?;
         let parts =
@@ -636,14 +593,6 @@ impl Envelope {
             message,
         })
     }
-}
-
-/// Generates a fresh X25519 key pair the way HPKE's `GenerateKeyPair` does
-/// (used by tests and key generation alike).
-pub fn derive_encryption_key(ikm: &[u8]) -> EncryptionSecretKey {
-    let (sk, _pk) = Kem::derive_keypair(ikm);
-    let bytes: [u8; 32] = sk.to_bytes().into();
-    EncryptionSecretKey::from_bytes(&bytes)
 }
 
 #[cfg(test)]
@@ -764,20 +713,12 @@ mod tests {
         let ciphertext = stream_encrypt(&key, &aad, &commitment::encode_parts(&other_parts));
         let mut stanzas = Vec::new();
         for (r, k) in [(&bob, key), (&carol, [8u8; 32])] {
-            let pk =
-                <Kem as hpke::Kem>::PublicKey::from_bytes(&r.encryption.public_key().0).unwrap();
-            let (enc, wrapped) = hpke::single_shot_seal::<HpkeAead, Kdf, Kem, _>(
-                &OpModeS::Base,
-                &pk,
-                HPKE_INFO,
-                &k,
-                &aad,
-                &mut RngBridge(&mut OsRng),
-            )
-            .unwrap();
+            let (enc, wrapped) =
+                hpke_suite::seal_base(&r.encryption.public_key(), HPKE_INFO, &aad, &k, &mut OsRng)
+                    .unwrap();
             let s = Stanza {
                 recipient: r.encryption.key_id(),
-                enc: enc.to_bytes().into(),
+                enc,
                 wrapped: wrapped.try_into().unwrap(),
             };
             s.write(&mut stanzas);

@@ -49,6 +49,7 @@ pub mod codec;
 pub mod commitment;
 pub mod dsse;
 pub mod envelope;
+pub mod hpke_suite;
 pub mod ids;
 pub mod keys;
 pub mod message;

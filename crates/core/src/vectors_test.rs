@@ -6,7 +6,6 @@
 //! rewrite the file after a deliberate format change, run with
 //! `HOTLINE_WRITE_VECTORS=1` and review the diff.
 
-use hpke::{Deserializable as _, Serializable as _};
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 use serde_json::{Value, json};
@@ -91,19 +90,11 @@ fn assemble(sender: &SigningKey, header: Header, stanzas: &[u8], ciphertext: Vec
 }
 
 fn wrap(rng: &mut ChaCha20Rng, to: &MemberKeys, key: &[u8; 32], aad: &[u8]) -> Vec<u8> {
-    let pk = <Kem as hpke::Kem>::PublicKey::from_bytes(&to.encryption.public_key().0)
-        .expect("valid key");
-    let (enc, wrapped) = hpke::single_shot_seal::<HpkeAead, Kdf, Kem, _>(
-        &hpke::OpModeS::Base,
-        &pk,
-        HPKE_INFO,
-        key,
-        aad,
-        &mut RngBridge(rng),
-    )
-    .expect("seal");
+    let (enc, wrapped) =
+        crate::hpke_suite::seal_base(&to.encryption.public_key(), HPKE_INFO, aad, key, rng)
+            .expect("seal");
     let mut out = to.encryption.key_id().0.to_vec();
-    out.extend_from_slice(&enc.to_bytes());
+    out.extend_from_slice(&enc);
     out.extend_from_slice(&wrapped);
     out
 }

@@ -1,0 +1,148 @@
+//! The official vectors of the primitives we use, run through our own code
+//! paths where we have them: RFC 8032 Ed25519 (`keys`) and RFC 9180 HPKE
+//! for our one suite (`hpke_suite`; sequence numbers > 0, exports and PSK
+//! mode, which Hotline does not use, through the `hpke` crate directly).
+
+use chacha20poly1305::ChaCha20Poly1305;
+use chacha20poly1305::aead::{Aead as _, KeyInit as _, Payload};
+use hotline_core::hpke_suite;
+use hotline_core::keys::{EncryptionSecretKey, Signature, SigningKey, VerifyingKey};
+use hpke::{Deserializable as _, OpModeR, PskBundle};
+use serde_json::Value;
+
+type Kem = hpke::kem::X25519HkdfSha256;
+type Kdf = hpke::kdf::HkdfSha256;
+type Aead = hpke::aead::ChaCha20Poly1305;
+
+fn load(name: &str) -> Value {
+    let path = format!("{}/../../tests/vectors/{name}", env!("CARGO_MANIFEST_DIR"));
+    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
+}
+
+fn h(v: &Value) -> Vec<u8> {
+    hex::decode(v.as_str().unwrap()).unwrap()
+}
+
+fn h32(v: &Value) -> [u8; 32] {
+    h(v).try_into().unwrap()
+}
+
+#[test]
+fn rfc8032_ed25519() {
+    let doc = load("rfc8032-ed25519.json");
+    let (mut good, mut bad) = (0, 0);
+    for v in doc["vectors"].as_array().unwrap() {
+        let name = v["name"].as_str().unwrap();
+        let public = VerifyingKey::from_bytes(&h32(&v["public_key"])).unwrap();
+        let msg = h(&v["message"]);
+        let sig = Signature(h(&v["signature"]).try_into().unwrap());
+        if v["valid"].as_bool().unwrap() {
+            let sk = SigningKey::from_seed(&h32(&v["secret_key"]));
+            assert_eq!(sk.verifying_key(), public, "{name}: public key");
+            assert_eq!(sk.sign(&msg), sig, "{name}: signature");
+            public
+                .verify(&msg, &sig)
+                .unwrap_or_else(|_| panic!("{name}: verify"));
+            good += 1;
+        } else {
+            assert!(
+                public.verify(&msg, &sig).is_err(),
+                "{name}: must be rejected"
+            );
+            bad += 1;
+        }
+    }
+    assert_eq!((good, bad), (4, 4));
+}
+
+#[test]
+fn rfc9180_hpke_x25519_sha256_chacha20poly1305() {
+    let doc = load("rfc9180-x25519-sha256-chacha20poly1305.json");
+    let vectors = doc["vectors"].as_array().unwrap();
+    assert_eq!(vectors.len(), 2);
+    for v in vectors {
+        let mode = v["mode"].as_u64().unwrap();
+        assert_eq!(
+            (
+                v["kem_id"].as_u64(),
+                v["kdf_id"].as_u64(),
+                v["aead_id"].as_u64()
+            ),
+            (Some(32), Some(1), Some(3))
+        );
+        // DeriveKeyPair through our code.
+        for (ikm, sk, pk) in [("ikmE", "skEm", "pkEm"), ("ikmR", "skRm", "pkRm")] {
+            let k: EncryptionSecretKey = hpke_suite::derive_keypair(&h(&v[ikm]));
+            assert_eq!(*k.to_bytes(), h32(&v[sk]), "mode {mode}: {sk}");
+            assert_eq!(k.public_key().0, h32(&v[pk]), "mode {mode}: {pk}");
+        }
+        assert_eq!(v["enc"], v["pkEm"]);
+        let skr = EncryptionSecretKey::from_bytes(&h32(&v["skRm"]));
+        let enc = h32(&v["enc"]);
+        let info = h(&v["info"]);
+        let encs = v["encryptions"].as_array().unwrap();
+        if mode == 0 {
+            // Sequence number 0 is exactly a single-shot open: our path.
+            let e0 = &encs[0];
+            assert_eq!(e0["sequence_number"], 0);
+            let pt =
+                hpke_suite::open_base(&skr, &enc, &info, &h(&e0["aad"]), &h(&e0["ct"])).unwrap();
+            assert_eq!(pt, h(&e0["pt"]));
+            let mut ct = h(&e0["ct"]);
+            ct[0] ^= 1;
+            assert!(hpke_suite::open_base(&skr, &enc, &info, &h(&e0["aad"]), &ct).is_err());
+            assert!(
+                hpke_suite::open_base(&skr, &enc, b"other info", &h(&e0["aad"]), &h(&e0["ct"]))
+                    .is_err()
+            );
+        }
+        // The whole context (all sequence numbers, exports) through the hpke crate.
+        let sk = <Kem as hpke::Kem>::PrivateKey::from_bytes(&h(&v["skRm"])).unwrap();
+        let encapped = <Kem as hpke::Kem>::EncappedKey::from_bytes(&enc).unwrap();
+        let (psk, psk_id) = if mode == 1 {
+            (h(&v["psk"]), h(&v["psk_id"]))
+        } else {
+            (vec![], vec![])
+        };
+        let op = if mode == 1 {
+            OpModeR::Psk(PskBundle::new(&psk, &psk_id).unwrap())
+        } else {
+            OpModeR::Base
+        };
+        let mut ctx = hpke::setup_receiver::<Aead, Kdf, Kem>(&op, &sk, &encapped, &info).unwrap();
+        // The context opens consecutive sequence numbers (a failed open does not
+        // advance it); every encryption, including the skipped numbers, is also
+        // checked with the vector's key and nonce = base_nonce XOR seq (RFC 9180 §5.2).
+        let cipher = ChaCha20Poly1305::new_from_slice(&h(&v["key"])).unwrap();
+        let base_nonce = h(&v["base_nonce"]);
+        for (i, e) in encs.iter().enumerate() {
+            let seq = e["sequence_number"].as_u64().unwrap();
+            let mut nonce = base_nonce.clone();
+            for (k, b) in seq.to_be_bytes().iter().enumerate() {
+                nonce[4 + k] ^= b;
+            }
+            assert_eq!(nonce, h(&e["nonce"]), "mode {mode} seq {seq}: nonce");
+            let pt = cipher
+                .decrypt(
+                    nonce.as_slice().into(),
+                    Payload {
+                        msg: &h(&e["ct"]),
+                        aad: &h(&e["aad"]),
+                    },
+                )
+                .unwrap();
+            assert_eq!(pt, h(&e["pt"]));
+            if seq == i as u64 {
+                let pt = ctx
+                    .open(&h(&e["ct"]), &h(&e["aad"]))
+                    .unwrap_or_else(|_| panic!("mode {mode} seq {seq}"));
+                assert_eq!(pt, h(&e["pt"]));
+            }
+        }
+        for x in v["exports"].as_array().unwrap() {
+            let mut out = vec![0u8; x["L"].as_u64().unwrap() as usize];
+            ctx.export(&h(&x["exporter_context"]), &mut out).unwrap();
+            assert_eq!(out, h(&x["exported_value"]));
+        }
+    }
+}
