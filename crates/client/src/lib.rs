@@ -20,5 +20,4 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
-pub mod fsutil;
 pub mod profile;

@@ -12,23 +12,18 @@
 //! written atomically with mode 0600, and nothing existing is ever
 //! overwritten.
 
-use std::io::{Read as _, Write as _};
 use std::path::{Path, PathBuf};
 
-use age::secrecy::{ExposeSecret as _, SecretString};
-use hotline_core::keys::{EncryptionPublicKey, EncryptionSecretKey, KeyId, MemberKeys, SigningKey, VerifyingKey};
+use hotline_core::keys::{
+    EncryptionPublicKey, EncryptionSecretKey, KeyId, MemberKeys, SigningKey, VerifyingKey,
+};
 use rand_core::OsRng;
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
-use crate::fsutil;
-
-/// The environment variable that supplies the passphrase to scripts and tests.
-pub const PASSPHRASE_ENV: &str = "HOTLINE_PASSPHRASE";
-/// Shortest passphrase accepted when creating keys.
-pub const MIN_PASSPHRASE_LEN: usize = 8;
-/// The highest scrypt work factor (log2 N) we will try when decrypting.
-const MAX_LOG_N: u8 = 22;
+use hotline_store::files;
+use hotline_store::keyfile::{self, KeyFileError};
+pub use hotline_store::keyfile::{KdfStrength, MIN_PASSPHRASE_LEN, PASSPHRASE_ENV, Passphrase};
 
 /// Why a profile operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -70,54 +65,25 @@ pub enum ProfileError {
     },
 }
 
+impl From<KeyFileError> for ProfileError {
+    fn from(e: KeyFileError) -> Self {
+        match e {
+            KeyFileError::Exists(p) => ProfileError::Exists(p),
+            KeyFileError::Unlock(p) => ProfileError::Unlock(p),
+            KeyFileError::NotAKeyFile(p) => ProfileError::Corrupt {
+                path: p,
+                detail: "not a passphrase-encrypted key file".into(),
+            },
+            KeyFileError::WeakPassphrase => ProfileError::WeakPassphrase,
+            KeyFileError::Io { context, source } => ProfileError::Io { context, source },
+            other => ProfileError::Invalid(other.to_string()),
+        }
+    }
+}
+
 fn io_err(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> ProfileError {
     let context = context.into();
     move |source| ProfileError::Io { context, source }
-}
-
-/// A passphrase; zeroized on drop, never printed.
-pub struct Passphrase(SecretString);
-
-impl Passphrase {
-    /// Wraps a passphrase.
-    pub fn new(s: String) -> Passphrase {
-        Passphrase(SecretString::from(s))
-    }
-
-    /// The passphrase from [`PASSPHRASE_ENV`], if set.
-    pub fn from_env() -> Option<Passphrase> {
-        std::env::var(PASSPHRASE_ENV).ok().map(Passphrase::new)
-    }
-
-    fn len(&self) -> usize {
-        self.0.expose_secret().chars().count()
-    }
-}
-
-impl core::fmt::Debug for Passphrase {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.write_str("Passphrase(redacted)")
-    }
-}
-
-/// How hard the key-file KDF works.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct KdfStrength {
-    /// scrypt log2(N); `None` lets age choose (about one second on this machine).
-    pub log_n: Option<u8>,
-}
-
-impl KdfStrength {
-    /// The strength from `HOTLINE_INSECURE_KDF_LOG_N` if set (tests and demos
-    /// only: a low value makes keys easy to brute-force), else the default.
-    pub fn from_env() -> KdfStrength {
-        KdfStrength {
-            log_n: std::env::var("HOTLINE_INSECURE_KDF_LOG_N")
-                .ok()
-                .and_then(|v| v.parse().ok())
-                .filter(|n| (1..=MAX_LOG_N).contains(n)),
-        }
-    }
 }
 
 /// Public facts about a party, as stored in `profile.json`.
@@ -198,7 +164,8 @@ fn valid_short(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 32
         && !s.starts_with('-')
-        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
 fn now_rfc3339() -> String {
@@ -216,7 +183,12 @@ impl Profile {
     }
 
     /// Creates keys in `dir` (created if missing) and writes them encrypted.
-    pub fn create(dir: &Path, what: &NewProfile, pass: &Passphrase, kdf: KdfStrength) -> Result<Profile, ProfileError> {
+    pub fn create(
+        dir: &Path,
+        what: &NewProfile,
+        pass: &Passphrase,
+        kdf: KdfStrength,
+    ) -> Result<Profile, ProfileError> {
         if what.party.is_none() && what.member.is_none() {
             return Err(ProfileError::Invalid(
                 "nothing to create: ask for a party key (--party-name), member keys (--member-name), or both".into(),
@@ -242,7 +214,7 @@ impl Profile {
         if info_path.exists() {
             return Err(ProfileError::Exists(info_path));
         }
-        fsutil::create_private_dir(dir).map_err(io_err(format!("creating {}", dir.display())))?;
+        files::create_private_dir(dir).map_err(io_err(format!("creating {}", dir.display())))?;
 
         let mut info = ProfileInfo {
             v: 1,
@@ -273,13 +245,16 @@ impl Profile {
                 kind: MEMBER_KEY_TYPE.into(),
                 v: 1,
                 signing_seed: hotline_core::b64::encode(keys.signing.seed().as_ref()),
-                encryption_secret: Some(hotline_core::b64::encode(keys.encryption.to_bytes().as_ref())),
+                encryption_secret: Some(hotline_core::b64::encode(
+                    keys.encryption.to_bytes().as_ref(),
+                )),
             };
             write_key_file(&dir.join("member.key"), &file, pass, kdf)?;
             info.member = Some(member_info(name, &keys));
         }
-        let json = serde_json::to_vec_pretty(&info).map_err(|e| ProfileError::Invalid(e.to_string()))?;
-        fsutil::write_atomic(&info_path, &json, false, true).map_err(|e| match e.kind() {
+        let json =
+            serde_json::to_vec_pretty(&info).map_err(|e| ProfileError::Invalid(e.to_string()))?;
+        files::write_atomic(&info_path, &json, false, true).map_err(|e| match e.kind() {
             std::io::ErrorKind::AlreadyExists => ProfileError::Exists(info_path.clone()),
             _ => ProfileError::Io {
                 context: format!("writing {}", info_path.display()),
@@ -297,13 +272,16 @@ impl Profile {
         let path = dir.join("profile.json");
         let bytes = match std::fs::read(&path) {
             Ok(b) => b,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(ProfileError::NotFound(dir.to_owned())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(ProfileError::NotFound(dir.to_owned()));
+            }
             Err(e) => return Err(io_err(format!("reading {}", path.display()))(e)),
         };
-        let info: ProfileInfo = serde_json::from_slice(&bytes).map_err(|e| ProfileError::Corrupt {
-            path: path.clone(),
-            detail: e.to_string(),
-        })?;
+        let info: ProfileInfo =
+            serde_json::from_slice(&bytes).map_err(|e| ProfileError::Corrupt {
+                path: path.clone(),
+                detail: e.to_string(),
+            })?;
         if info.v != 1 {
             return Err(ProfileError::Corrupt {
                 path,
@@ -328,7 +306,11 @@ impl Profile {
 
     /// Decrypts the party key and checks it matches `profile.json`.
     pub fn unlock_party(&self, pass: &Passphrase) -> Result<SigningKey, ProfileError> {
-        let party = self.info.party.as_ref().ok_or(ProfileError::NoSuchKey("party"))?;
+        let party = self
+            .info
+            .party
+            .as_ref()
+            .ok_or(ProfileError::NoSuchKey("party"))?;
         let path = self.dir.join("party.key");
         let file = read_key_file(&path, pass, PARTY_KEY_TYPE)?;
         let key = SigningKey::from_seed(&*decode32(&path, &file.signing_seed)?);
@@ -340,7 +322,11 @@ impl Profile {
 
     /// Decrypts the member keys and checks they match `profile.json`.
     pub fn unlock_member(&self, pass: &Passphrase) -> Result<MemberKeys, ProfileError> {
-        let member = self.info.member.as_ref().ok_or(ProfileError::NoSuchKey("member"))?;
+        let member = self
+            .info
+            .member
+            .as_ref()
+            .ok_or(ProfileError::NoSuchKey("member"))?;
         let path = self.dir.join("member.key");
         let file = read_key_file(&path, pass, MEMBER_KEY_TYPE)?;
         let enc = file
@@ -351,7 +337,9 @@ impl Profile {
             signing: SigningKey::from_seed(&*decode32(&path, &file.signing_seed)?),
             encryption: EncryptionSecretKey::from_bytes(&*decode32(&path, enc)?),
         };
-        if keys.signing.key_id() != member.signing_key_id || keys.encryption.key_id() != member.encryption_key_id {
+        if keys.signing.key_id() != member.signing_key_id
+            || keys.encryption.key_id() != member.encryption_key_id
+        {
             return Err(corrupt(&path, "the keys do not match profile.json"));
         }
         Ok(keys)
@@ -384,51 +372,21 @@ fn decode32(path: &Path, s: &str) -> Result<Zeroizing<[u8; 32]>, ProfileError> {
         .map_err(|_| corrupt(path, "a key is not 32 bytes of base64"))
 }
 
-fn write_key_file(path: &Path, file: &KeyFile, pass: &Passphrase, kdf: KdfStrength) -> Result<(), ProfileError> {
-    if path.exists() {
-        return Err(ProfileError::Exists(path.to_owned()));
-    }
-    let plaintext = Zeroizing::new(serde_json::to_vec(file).map_err(|e| ProfileError::Invalid(e.to_string()))?);
-    let mut recipient = age::scrypt::Recipient::new(pass.0.clone());
-    if let Some(n) = kdf.log_n {
-        recipient.set_work_factor(n);
-    }
-    let encryptor = age::Encryptor::with_recipients(std::iter::once(&recipient as &dyn age::Recipient))
-        .map_err(|e| ProfileError::Invalid(format!("cannot encrypt key: {e}")))?;
-    let mut out = Vec::new();
-    let mut w = encryptor
-        .wrap_output(age::armor::ArmoredWriter::wrap_output(&mut out, age::armor::Format::AsciiArmor).map_err(io_err("armoring"))?)
-        .map_err(io_err("encrypting key"))?;
-    w.write_all(&plaintext).map_err(io_err("encrypting key"))?;
-    w.finish()
-        .and_then(|armor| armor.finish())
-        .map_err(io_err("encrypting key"))?;
-    fsutil::write_atomic(path, &out, true, true).map_err(|e| match e.kind() {
-        std::io::ErrorKind::AlreadyExists => ProfileError::Exists(path.to_owned()),
-        _ => ProfileError::Io {
-            context: format!("writing {}", path.display()),
-            source: e,
-        },
-    })
+fn write_key_file(
+    path: &Path,
+    file: &KeyFile,
+    pass: &Passphrase,
+    kdf: KdfStrength,
+) -> Result<(), ProfileError> {
+    let plaintext =
+        Zeroizing::new(serde_json::to_vec(file).map_err(|e| ProfileError::Invalid(e.to_string()))?);
+    Ok(keyfile::write(path, &plaintext, pass, kdf)?)
 }
 
 fn read_key_file(path: &Path, pass: &Passphrase, kind: &str) -> Result<KeyFile, ProfileError> {
-    let bytes = std::fs::read(path).map_err(io_err(format!("reading {}", path.display())))?;
-    let decryptor = age::Decryptor::new(age::armor::ArmoredReader::new(&bytes[..]))
-        .map_err(|_| corrupt(path, "not an age-encrypted key file"))?;
-    if !decryptor.is_scrypt() {
-        return Err(corrupt(path, "not a passphrase-encrypted key file"));
-    }
-    let mut identity = age::scrypt::Identity::new(pass.0.clone());
-    identity.set_max_work_factor(MAX_LOG_N);
-    let mut reader = decryptor
-        .decrypt(std::iter::once(&identity as &dyn age::Identity))
-        .map_err(|_| ProfileError::Unlock(path.to_owned()))?;
-    let mut plaintext = Zeroizing::new(Vec::new());
-    reader
-        .read_to_end(&mut plaintext)
-        .map_err(|_| ProfileError::Unlock(path.to_owned()))?;
-    let file: KeyFile = serde_json::from_slice(&plaintext).map_err(|_| corrupt(path, "unexpected key file contents"))?;
+    let plaintext = keyfile::read(path, pass)?;
+    let file: KeyFile = serde_json::from_slice(&plaintext)
+        .map_err(|_| corrupt(path, "unexpected key file contents"))?;
     if file.kind != kind || file.v != 1 {
         return Err(corrupt(path, &format!("expected a {kind} version 1")));
     }
@@ -459,7 +417,10 @@ mod tests {
         let party = p2.unlock_party(&pass).unwrap();
         assert_eq!(party.key_id(), p.info().party.as_ref().unwrap().id);
         let m = p2.unlock_member(&pass).unwrap();
-        assert_eq!(m.signing.key_id(), p.info().member.as_ref().unwrap().signing_key_id);
+        assert_eq!(
+            m.signing.key_id(),
+            p.info().member.as_ref().unwrap().signing_key_id
+        );
         // Key files contain no key material in the clear.
         let raw = std::fs::read_to_string(dir.join("member.key")).unwrap();
         assert!(raw.starts_with("-----BEGIN AGE ENCRYPTED FILE-----"));
@@ -467,7 +428,10 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(dir.join("member.key")).unwrap().permissions().mode();
+            let mode = std::fs::metadata(dir.join("member.key"))
+                .unwrap()
+                .permissions()
+                .mode();
             assert_eq!(mode & 0o777, 0o600);
         }
     }
@@ -478,7 +442,10 @@ mod tests {
         let pass = Passphrase::new("a long passphrase".into());
         let p = Profile::create(d.path(), &both(), &pass, FAST).unwrap();
         let bad = Passphrase::new("another passphrase".into());
-        assert!(matches!(p.unlock_member(&bad), Err(ProfileError::Unlock(_))));
+        assert!(matches!(
+            p.unlock_member(&bad),
+            Err(ProfileError::Unlock(_))
+        ));
         assert!(matches!(
             Profile::create(d.path(), &both(), &pass, FAST),
             Err(ProfileError::Exists(_))
@@ -492,7 +459,10 @@ mod tests {
             Profile::create(e.path(), &NewProfile::default(), &pass, FAST),
             Err(ProfileError::Invalid(_))
         ));
-        assert!(matches!(Profile::open(e.path()), Err(ProfileError::NotFound(_))));
+        assert!(matches!(
+            Profile::open(e.path()),
+            Err(ProfileError::NotFound(_))
+        ));
         // A member-only profile has no party key.
         let m = Profile::create(
             e.path(),
@@ -504,7 +474,10 @@ mod tests {
             FAST,
         )
         .unwrap();
-        assert!(matches!(m.unlock_party(&pass), Err(ProfileError::NoSuchKey("party"))));
+        assert!(matches!(
+            m.unlock_party(&pass),
+            Err(ProfileError::NoSuchKey("party"))
+        ));
     }
 
     #[test]
@@ -514,6 +487,9 @@ mod tests {
         let a = Profile::create(&d.path().join("a"), &both(), &pass, FAST).unwrap();
         let b = Profile::create(&d.path().join("b"), &both(), &pass, FAST).unwrap();
         std::fs::copy(b.dir().join("member.key"), a.dir().join("member.key")).unwrap();
-        assert!(matches!(a.unlock_member(&pass), Err(ProfileError::Corrupt { .. })));
+        assert!(matches!(
+            a.unlock_member(&pass),
+            Err(ProfileError::Corrupt { .. })
+        ));
     }
 }

@@ -11,6 +11,10 @@
 //! hashes itself: the caller (the sequencer) computes a batch's hashes and
 //! hands the store one [`AppendBatch`].
 //!
+//! It also holds the careful file operations every component shares:
+//! [`files`] (atomic, private writes) and [`keyfile`] (secrets encrypted at
+//! rest with a passphrase, in the age format).
+//!
 //! This crate knows nothing of envelopes, HTTP or Merkle maths.
 //!
 //! ```
@@ -29,6 +33,8 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod files;
+pub mod keyfile;
 pub mod memory;
 pub mod postgres;
 pub mod sqlite;

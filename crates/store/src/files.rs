@@ -19,7 +19,11 @@ pub fn write_atomic(path: &Path, bytes: &[u8], private: bool, create_new: bool) 
             format!("{} already exists", path.display()),
         ));
     }
-    let tmp = dir.join(format!(".{}.tmp-{}", name.to_string_lossy(), std::process::id()));
+    let tmp = dir.join(format!(
+        ".{}.tmp-{}",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
     let mut opts = OpenOptions::new();
     opts.write(true).create(true).truncate(true);
     #[cfg(unix)]
