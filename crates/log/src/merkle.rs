@@ -352,7 +352,9 @@ pub fn verify_inclusion(
 }
 
 /// RFC 9162 §2.1.4.2: verifies that the tree of `new` size with `new_root`
-/// extends the tree of `old` size with `old_root`.
+/// extends the tree of `old` size with `old_root`. Requires `0 < old <= new`
+/// (a proof from the empty tree is meaningless; C2SP tlog-witness handles
+/// `old == 0` itself); for `old == new` the proof must be empty and the roots equal.
 pub fn verify_consistency(
     old: u64,
     new: u64,
@@ -365,20 +367,18 @@ pub fn verify_consistency(
             "old size {old} exceeds new size {new}"
         )));
     }
+    if old == 0 {
+        return Err(MerkleError::OutOfRange(
+            "a consistency proof from the empty tree is meaningless".into(),
+        ));
+    }
     if old == new {
-        return if proof.is_empty() && old_root == new_root {
-            Ok(())
-        } else if !proof.is_empty() {
+        return if !proof.is_empty() {
             Err(MerkleError::WrongProofLength)
+        } else if old_root == new_root {
+            Ok(())
         } else {
             Err(MerkleError::Mismatch)
-        };
-    }
-    if old == 0 {
-        return if proof.is_empty() {
-            Ok(())
-        } else {
-            Err(MerkleError::WrongProofLength)
         };
     }
     if proof.is_empty() {
@@ -517,7 +517,7 @@ mod tests {
                 let p = inclusion_proof(i, size, &t).unwrap();
                 verify_inclusion(i, size, &leaves[i as usize], &p, &r).unwrap();
             }
-            for old in 0..=size {
+            for old in 1..=size {
                 let p = consistency_proof(old, size, &t).unwrap();
                 let or = root(old, &t).unwrap();
                 verify_consistency(old, size, &or, &r, &p)
