@@ -155,7 +155,7 @@ pub fn tiles_for_size(size: u64) -> Vec<Tile> {
                 width: TILE_WIDTH as u16,
             });
         }
-        if n % TILE_WIDTH > 0 {
+        if !n.is_multiple_of(TILE_WIDTH) {
             out.push(Tile {
                 level: Some(level),
                 index: n / TILE_WIDTH,
@@ -322,12 +322,12 @@ pub fn verify_log(
             }
             all.extend(hs);
         }
-        if let Some(b) = below.take() {
-            if b.len() != all.len() || b != all {
-                return Err(TileError::Mismatch(format!(
-                    "level {level} tiles do not match the full tiles below"
-                )));
-            }
+        if let Some(b) = below.take()
+            && b != all
+        {
+            return Err(TileError::Mismatch(format!(
+                "level {level} tiles do not match the full tiles below"
+            )));
         }
         below = Some(full_mths);
         level_hashes.push(all);
