@@ -30,6 +30,9 @@
 
 pub mod checkpoint;
 pub mod cosignature;
+pub mod log;
+pub mod memory;
 pub mod merkle;
 pub mod note;
+pub mod storage;
 pub mod tiles;

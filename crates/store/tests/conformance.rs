@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use hotline_store::memory::MemoryStore;
+use hotline_log::memory::MemoryStore;
 use hotline_store::postgres::PgStore;
 use hotline_store::sqlite::SqliteStore;
 use hotline_store::{AppendBatch, LogStore, StoreError};

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
 
-use crate::{AppendBatch, Hash, LogStore, StoreError};
+use crate::storage::{AppendBatch, Hash, LogStore, StoreError};
 
 #[derive(Default)]
 struct Log {
