@@ -40,6 +40,7 @@ pub mod files;
 pub mod keyfile;
 pub mod postgres;
 pub mod sqlite;
+pub mod tiledir;
 
 pub use hotline_log::storage::{AppendBatch, Hash, LogStore, MAX_BATCH, MAX_ENTRY_LEN, StoreError};
 
