@@ -205,7 +205,7 @@ fn racing_requests_cannot_roll_the_view_back() {
     // Many concurrent submissions built on the same old size: exactly one may win.
     let (s2, cp2) = f.grow(4);
     let (s3, cp3) = f.grow(4);
-    let reqs = vec![
+    let reqs = [
         request_body(s1, &f.proof(s1, s2), &cp2.to_bytes()),
         request_body(s1, &f.proof(s1, s3), &cp3.to_bytes()),
     ];
