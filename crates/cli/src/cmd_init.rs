@@ -12,7 +12,9 @@ use crate::{Cli, Outcome, out};
 /// and encryption keys. Keys are encrypted with a passphrase (scrypt, age
 /// format); scripts supply it in HOTLINE_PASSPHRASE.
 #[derive(Debug, clap::Args)]
-#[command(after_help = "Examples:\n  hotline init --profile ./northland --party-name 'Northland CERT' --party-short northland --member-name 'Duty officer'\n  hotline init --member-name 'Night shift'")]
+#[command(
+    after_help = "Examples:\n  hotline init --profile ./northland --party-name 'Northland CERT' --party-short northland --member-name 'Duty officer'\n  hotline init --member-name 'Night shift'"
+)]
 pub struct Args {
     /// Create a party key for the organisation with this display name.
     #[arg(long, value_name = "NAME", requires = "party_short")]
@@ -35,13 +37,18 @@ pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<Outcome> {
         member: args.member_name.clone(),
     };
     if what.party.is_none() && what.member.is_none() {
-        anyhow::bail!("nothing to create: pass --party-name and --party-short, --member-name, or both");
+        anyhow::bail!(
+            "nothing to create: pass --party-name and --party-short, --member-name, or both"
+        );
     }
     let pass = crate::passphrase::new()?;
     let p = Profile::create(&dir, &what, &pass, KdfStrength::from_env())
         .with_context(|| format!("creating the profile in {}", dir.display()))?;
     if args.json {
-        out!("{}", serde_json::to_string_pretty(&crate::cmd_key::show_json(&p))?);
+        out!(
+            "{}",
+            serde_json::to_string_pretty(&crate::cmd_key::show_json(&p))?
+        );
     } else {
         out!("Created profile in {}", p.dir().display());
         crate::cmd_key::print_human(&p)?;

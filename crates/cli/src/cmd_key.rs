@@ -51,7 +51,11 @@ pub fn run(cli: &Cli, cmd: &KeyCommand) -> anyhow::Result<Outcome> {
                     }
                 }
             }
-            Ok(if ok { Outcome::Ok } else { Outcome::CheckFailed })
+            Ok(if ok {
+                Outcome::Ok
+            } else {
+                Outcome::CheckFailed
+            })
         }
     }
 }

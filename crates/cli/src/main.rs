@@ -5,7 +5,9 @@
 
 mod cmd_init;
 mod cmd_key;
+mod cmd_witness;
 mod passphrase;
+mod serve;
 
 use std::io::Write as _;
 use std::path::PathBuf;
@@ -16,11 +18,20 @@ use clap::{Parser, Subcommand};
 /// Hotline: a verifiable hotline for cyber-security consultations between
 /// states and national CERTs.
 #[derive(Debug, Parser)]
-#[command(name = "hotline", version, propagate_version = true, max_term_width = 100)]
+#[command(
+    name = "hotline",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
 pub struct Cli {
     /// The profile folder [default: <user data dir>/hotline/default].
     #[arg(long, global = true, env = "HOTLINE_PROFILE", value_name = "DIR")]
     profile: Option<PathBuf>,
+
+    /// Log format of servers: text or json.
+    #[arg(long, global = true, value_name = "FORMAT", default_value = "text", value_parser = ["text", "json"])]
+    log_format: String,
 
     #[command(subcommand)]
     command: Command,
@@ -33,14 +44,20 @@ enum Command {
     /// Show or manage keys.
     #[command(subcommand)]
     Key(cmd_key::KeyCommand),
+    /// Run an independent witness that cosigns checkpoints (C2SP tlog-witness).
+    #[command(subcommand)]
+    Witness(cmd_witness::WitnessCommand),
 }
 
 impl Cli {
     fn profile_dir(&self) -> anyhow::Result<PathBuf> {
         match &self.profile {
             Some(p) => Ok(p.clone()),
-            None => hotline_client::profile::Profile::default_dir()
-                .ok_or_else(|| anyhow::anyhow!("cannot find a data folder for the default profile; pass --profile DIR")),
+            None => hotline_client::profile::Profile::default_dir().ok_or_else(|| {
+                anyhow::anyhow!(
+                    "cannot find a data folder for the default profile; pass --profile DIR"
+                )
+            }),
         }
     }
 }
@@ -55,9 +72,11 @@ pub enum Outcome {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    serve::init_logging(cli.log_format == "json");
     let result = match &cli.command {
         Command::Init(args) => cmd_init::run(&cli, args),
         Command::Key(k) => cmd_key::run(&cli, k),
+        Command::Witness(w) => cmd_witness::run(w),
     };
     match result {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,

@@ -10,9 +10,12 @@ pub fn existing(what: &str) -> anyhow::Result<Passphrase> {
         return Ok(p);
     }
     if !std::io::stdin().is_terminal() {
-        bail!("a passphrase is needed to unlock the {what}: set {PASSPHRASE_ENV} or run in a terminal");
+        bail!(
+            "a passphrase is needed to unlock the {what}: set {PASSPHRASE_ENV} or run in a terminal"
+        );
     }
-    let p = rpassword::prompt_password(format!("Passphrase for the {what}: ")).context("reading the passphrase")?;
+    let p = rpassword::prompt_password(format!("Passphrase for the {what}: "))
+        .context("reading the passphrase")?;
     Ok(Passphrase::new(p))
 }
 
@@ -22,10 +25,14 @@ pub fn new() -> anyhow::Result<Passphrase> {
         return Ok(p);
     }
     if !std::io::stdin().is_terminal() {
-        bail!("a passphrase is needed to encrypt the new keys: set {PASSPHRASE_ENV} or run in a terminal");
+        bail!(
+            "a passphrase is needed to encrypt the new keys: set {PASSPHRASE_ENV} or run in a terminal"
+        );
     }
-    let a = rpassword::prompt_password("New passphrase (at least 8 characters): ").context("reading the passphrase")?;
-    let b = rpassword::prompt_password("Repeat the passphrase: ").context("reading the passphrase")?;
+    let a = rpassword::prompt_password("New passphrase (at least 8 characters): ")
+        .context("reading the passphrase")?;
+    let b =
+        rpassword::prompt_password("Repeat the passphrase: ").context("reading the passphrase")?;
     if a != b {
         bail!("the two passphrases differ; nothing was created");
     }
