@@ -190,13 +190,25 @@ CREATE TABLE IF NOT EXISTS evidence (
 );
 ";
 
-struct Request<'a> {
-    old: u64,
-    proof: Vec<Hash>,
-    note_bytes: &'a [u8],
+/// A parsed `add-checkpoint` request body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AddCheckpointRequest<'a> {
+    /// The old size line's value.
+    pub old: u64,
+    /// The consistency proof (at most 63 hashes).
+    pub proof: Vec<Hash>,
+    /// The signed checkpoint bytes (not yet parsed).
+    pub checkpoint: &'a [u8],
 }
 
-fn parse_request(body: &[u8]) -> Result<Request<'_>, WitnessError> {
+impl<'a> AddCheckpointRequest<'a> {
+    /// Parses a request body strictly (`400 Bad Request` on any error).
+    pub fn parse(body: &'a [u8]) -> Result<AddCheckpointRequest<'a>, WitnessError> {
+        parse_request(body)
+    }
+}
+
+fn parse_request(body: &[u8]) -> Result<AddCheckpointRequest<'_>, WitnessError> {
     let bad = |m: &str| WitnessError::BadRequest(m.to_owned());
     if body.len() > MAX_BODY {
         return Err(bad("request body too large"));
@@ -238,10 +250,10 @@ fn parse_request(body: &[u8]) -> Result<Request<'_>, WitnessError> {
             .ok_or_else(|| bad("a consistency proof line is not a base64 hash"))?;
         proof.push(h);
     }
-    Ok(Request {
+    Ok(AddCheckpointRequest {
         old,
         proof,
-        note_bytes: rest,
+        checkpoint: rest,
     })
 }
 
@@ -338,7 +350,7 @@ impl Witness {
     pub fn add_checkpoint(&self, body: &[u8], now: u64) -> Result<String, WitnessError> {
         let req = parse_request(body)?;
         let note =
-            Note::parse(req.note_bytes).map_err(|e| WitnessError::BadRequest(e.to_string()))?;
+            Note::parse(req.checkpoint).map_err(|e| WitnessError::BadRequest(e.to_string()))?;
         let cp =
             Checkpoint::parse(&note.text).map_err(|e| WitnessError::BadRequest(e.to_string()))?;
         let verifiers = self

@@ -1,0 +1,177 @@
+//! Property tests over the wire formats: any mutation of a sealed envelope
+//! is rejected, decoders round-trip, arbitrary input never panics, and
+//! selective openings hold exactly when nothing was changed.
+
+use hotline_core::charter;
+use hotline_core::commitment::{
+    self, OpenedPart, Opening, Part, PartKind, commit, decode_parts, encode_parts,
+};
+use hotline_core::dsse::SignedDocument;
+use hotline_core::envelope::{Envelope, SignedHead};
+use hotline_core::ids::{ChannelId, MessageId};
+use hotline_core::keys::{KeyId, MemberKeys};
+use hotline_core::message::{self, AttachmentMeta, InnerHeader, Kind, Message, Tlp, sha256_hex};
+use proptest::prelude::*;
+use rand_chacha::ChaCha20Rng;
+use rand_core::SeedableRng;
+
+fn keys(seed: u8) -> MemberKeys {
+    MemberKeys::generate(&mut ChaCha20Rng::from_seed([seed; 32]))
+}
+
+fn message(
+    author: &MemberKeys,
+    body: String,
+    attachments: Vec<Vec<u8>>,
+    stix: Option<Vec<u8>>,
+) -> Message {
+    let id = MessageId([9; 16]);
+    Message {
+        header: InnerHeader {
+            v: 1,
+            channel: ChannelId([1; 16]),
+            id,
+            case: id,
+            kind: Kind::Warning,
+            author: author.signing.key_id(),
+            party: KeyId([2; 32]),
+            created: "2026-11-22T10:00:00Z".into(),
+            to: vec![KeyId([3; 32])],
+            refs: vec![],
+            title: "t".into(),
+            tlp: Tlp::Red,
+            norm: None,
+            lang: "en".into(),
+            attachments: attachments
+                .iter()
+                .enumerate()
+                .map(|(i, a)| AttachmentMeta {
+                    name: format!("a{i}"),
+                    media_type: "application/octet-stream".into(),
+                    size: a.len() as u64,
+                    sha256: sha256_hex(a),
+                })
+                .collect(),
+            stix: stix.is_some(),
+            nonce: "0123456789abcdef0123456789abcdef".into(),
+        },
+        body,
+        attachments,
+        stix,
+    }
+}
+
+fn arb_message_parts() -> impl Strategy<Value = (String, Vec<Vec<u8>>, Option<Vec<u8>>)> {
+    (
+        ".{0,200}",
+        prop::collection::vec(prop::collection::vec(any::<u8>(), 0..300), 0..3),
+        prop::option::of(prop::collection::vec(any::<u8>(), 0..200)),
+    )
+}
+
+fn sealed(
+    body: String,
+    atts: Vec<Vec<u8>>,
+    stix: Option<Vec<u8>>,
+) -> (MemberKeys, MemberKeys, Vec<u8>) {
+    let alice = keys(1);
+    let bob = keys(2);
+    let m = message(&alice, body, atts, stix);
+    let mut rng = ChaCha20Rng::from_seed([3; 32]);
+    let (env, _) = Envelope::seal_message(
+        &m,
+        &alice.signing,
+        &[alice.encryption.public_key(), bob.encryption.public_key()],
+        &mut rng,
+    )
+    .unwrap();
+    (alice, bob, env.to_bytes())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    #[test]
+    fn any_mutated_byte_is_rejected((body, atts, stix) in arb_message_parts(), pos in any::<prop::sample::Index>(), mask in 1u8..=255) {
+        let (alice, bob, bytes) = sealed(body, atts, stix);
+        let mut b = bytes.clone();
+        let i = pos.index(b.len());
+        b[i] ^= mask;
+        let r = Envelope::from_bytes(&b).and_then(|e| e.open(&alice.signing.verifying_key(), &bob.encryption));
+        prop_assert!(r.is_err(), "flipping byte {} of {} with {:#04x} was accepted", i, b.len(), mask);
+    }
+
+    #[test]
+    fn truncation_and_extension_are_rejected((body, atts, stix) in arb_message_parts(), cut in any::<prop::sample::Index>(), extra in prop::collection::vec(any::<u8>(), 1..20)) {
+        let (alice, bob, bytes) = sealed(body, atts, stix);
+        let n = cut.index(bytes.len());
+        prop_assert!(Envelope::from_bytes(&bytes[..n]).is_err());
+        let mut longer = bytes.clone();
+        longer.extend(extra);
+        prop_assert!(Envelope::from_bytes(&longer).is_err());
+        let ok = Envelope::from_bytes(&bytes).unwrap();
+        prop_assert_eq!(ok.to_bytes(), bytes.clone());
+        prop_assert_eq!(&SignedHead::from_bytes(&bytes[..241]).unwrap().to_bytes()[..], &bytes[..241]);
+        prop_assert!(ok.open(&alice.signing.verifying_key(), &bob.encryption).is_ok());
+    }
+
+    #[test]
+    fn parts_roundtrip(parts in prop::collection::vec((1u8..=4, any::<[u8; 32]>(), prop::collection::vec(any::<u8>(), 0..100)), 1..10)) {
+        let parts: Vec<Part> = parts.into_iter().map(|(k, salt, bytes)| Part { kind: PartKind::from_u8(k).unwrap(), salt, bytes }).collect();
+        prop_assert_eq!(decode_parts(&encode_parts(&parts)).unwrap(), parts);
+    }
+
+    #[test]
+    fn arbitrary_bytes_never_panic(data in prop::collection::vec(any::<u8>(), 0..600)) {
+        let _ = Envelope::from_bytes(&data);
+        let _ = SignedHead::from_bytes(&data);
+        if let Ok(parts) = decode_parts(&data) {
+            let _ = Message::from_parts(&parts);
+        }
+        let _ = message::parse_header(&data);
+        if let Ok(d) = SignedDocument::from_json(&data) {
+            prop_assert_eq!(SignedDocument::from_json(&d.to_json()).unwrap(), d);
+        }
+        let _ = charter::parse_unverified(&SignedDocument::new(charter::CHARTER_PAYLOAD_TYPE, data.clone()));
+    }
+
+    #[test]
+    fn arbitrary_json_documents_never_panic(t in ".{0,40}", payload in ".{0,200}", sigs in prop::collection::vec(("[0-9a-f]{0,64}", "[A-Za-z0-9+/=]{0,90}"), 0..3)) {
+        let sigs: Vec<String> = sigs.iter().map(|(k, s)| format!("{{\"keyid\":{k:?},\"sig\":{s:?}}}")).collect();
+        let j = format!("{{\"payloadType\":{t:?},\"payload\":{payload:?},\"signatures\":[{}]}}", sigs.join(","));
+        let _ = SignedDocument::from_json(j.as_bytes());
+    }
+
+    #[test]
+    fn selective_openings(parts in prop::collection::vec((1u8..=4, any::<[u8; 32]>(), prop::collection::vec(any::<u8>(), 0..50)), 1..8), reveal in prop::collection::vec(any::<bool>(), 8), victim in any::<prop::sample::Index>(), mask in 1u8..=255) {
+        let parts: Vec<Part> = parts.into_iter().map(|(k, salt, bytes)| Part { kind: PartKind::from_u8(k).unwrap(), salt, bytes }).collect();
+        let c = commit(&parts);
+        let shown: Vec<usize> = (0..parts.len()).filter(|i| reveal[*i]).collect();
+        let o = Opening::new(&parts, &shown);
+        prop_assert!(o.verify(&c).is_ok());
+        // Change one part: its content, salt or stub hash.
+        let i = victim.index(parts.len());
+        let mut bad = o.clone();
+        match &mut bad.parts[i] {
+            OpenedPart::Open(p) => {
+                if p.bytes.is_empty() { p.salt[0] ^= mask } else { p.bytes[0] ^= mask }
+            }
+            OpenedPart::Redacted { leaf_hash, .. } => leaf_hash[0] ^= mask,
+        }
+        prop_assert!(bad.verify(&c).is_err());
+        // Drop a part.
+        let mut short = o.clone();
+        short.parts.remove(i);
+        prop_assert!(short.verify(&c).is_err());
+        // Swap two different parts.
+        if parts.len() > 1 {
+            let j = (i + 1) % parts.len();
+            if parts[i] != parts[j] {
+                let mut swapped = o.clone();
+                swapped.parts.swap(i, j);
+                prop_assert!(swapped.verify(&c).is_err());
+            }
+        }
+        prop_assert_eq!(commitment::merkle_root(&parts.iter().map(Part::leaf_hash).collect::<Vec<_>>()), c);
+    }
+}
