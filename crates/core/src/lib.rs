@@ -48,6 +48,7 @@ pub mod charter;
 pub mod codec;
 pub mod commitment;
 pub mod dsse;
+pub mod entry;
 pub mod envelope;
 pub mod hpke_suite;
 pub mod ids;
