@@ -39,6 +39,7 @@
 pub mod files;
 pub mod keyfile;
 pub mod postgres;
+pub mod relaydata;
 pub mod sqlite;
 pub mod tiledir;
 

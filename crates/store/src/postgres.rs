@@ -50,7 +50,8 @@ impl PgStore {
         // Concurrent first starts may race on CREATE; an advisory lock serialises them.
         first
             .batch_execute(&format!(
-                "SELECT pg_advisory_lock(7418); {SCHEMA} SELECT pg_advisory_unlock(7418);"
+                "SELECT pg_advisory_lock(7418); {SCHEMA} {} SELECT pg_advisory_unlock(7418);",
+                crate::relaydata::PG_SCHEMA
             ))
             .map_err(be)?;
         let mut conns = vec![Mutex::new(first)];
@@ -60,7 +61,7 @@ impl PgStore {
         Ok(PgStore { conns })
     }
 
-    fn conn(&self) -> MutexGuard<'_, Client> {
+    pub(crate) fn conn(&self) -> MutexGuard<'_, Client> {
         for c in &self.conns {
             if let Ok(g) = c.try_lock() {
                 return g;
@@ -74,7 +75,8 @@ impl PgStore {
     pub fn danger_drop_all(&self) -> Result<(), StoreError> {
         self.conn()
             .batch_execute(
-                "DROP TABLE IF EXISTS hotline_hashes, hotline_entries, hotline_logs CASCADE",
+                "DROP TABLE IF EXISTS hotline_hashes, hotline_entries, hotline_logs, \
+                 hotline_blobs, hotline_checkpoints, hotline_cosignatures CASCADE",
             )
             .map_err(be)
     }

@@ -57,6 +57,9 @@ impl SqliteStore {
     pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
         let writer = open_conn(path)?;
         writer.execute_batch(SCHEMA).map_err(be)?;
+        writer
+            .execute_batch(crate::relaydata::SQLITE_SCHEMA)
+            .map_err(be)?;
         let readers = (0..4)
             .map(|_| open_conn(path).map(Mutex::new))
             .collect::<Result<_, _>>()?;
@@ -66,12 +69,12 @@ impl SqliteStore {
         })
     }
 
-    fn writer(&self) -> MutexGuard<'_, Connection> {
+    pub(crate) fn writer(&self) -> MutexGuard<'_, Connection> {
         // A poisoned lock means a panic while holding it; SQLite rolled back any open transaction.
         self.writer.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn reader(&self) -> MutexGuard<'_, Connection> {
+    pub(crate) fn reader(&self) -> MutexGuard<'_, Connection> {
         for r in &self.readers {
             if let Ok(g) = r.try_lock() {
                 return g;
