@@ -5,6 +5,7 @@
 
 mod cmd_init;
 mod cmd_key;
+mod cmd_relay;
 mod cmd_witness;
 mod passphrase;
 mod serve;
@@ -44,6 +45,9 @@ enum Command {
     /// Show or manage keys.
     #[command(subcommand)]
     Key(cmd_key::KeyCommand),
+    /// Run the relay that carries channels (stores ciphertext, sequences logs, signs checkpoints).
+    #[command(subcommand)]
+    Relay(cmd_relay::RelayCommand),
     /// Run an independent witness that cosigns checkpoints (C2SP tlog-witness).
     #[command(subcommand)]
     Witness(cmd_witness::WitnessCommand),
@@ -76,6 +80,7 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Init(args) => cmd_init::run(&cli, args),
         Command::Key(k) => cmd_key::run(&cli, k),
+        Command::Relay(r) => cmd_relay::run(r),
         Command::Witness(w) => cmd_witness::run(w),
     };
     match result {

@@ -3,7 +3,8 @@
 //! the local TAXII server are thin layers over it.
 //!
 //! Today it holds [`profile`]: a folder with a member's (and optionally a
-//! party's) keys, encrypted at rest with a passphrase.
+//! party's) keys, encrypted at rest with a passphrase; and [`relay_client`]:
+//! signed requests to the relay.
 //!
 //! ```no_run
 //! use hotline_client::profile::{Profile, NewProfile, Passphrase, KdfStrength};
@@ -21,3 +22,4 @@
 #![deny(missing_docs)]
 
 pub mod profile;
+pub mod relay_client;

@@ -36,6 +36,9 @@ pub enum StoreError {
     /// The database failed (connection, disk, constraint).
     #[error("storage backend error: {0}")]
     Backend(String),
+    /// Another process held the log (its sequencer) for longer than the wait.
+    #[error("busy: {0}")]
+    Busy(String),
 }
 
 /// One atomic, durable append.

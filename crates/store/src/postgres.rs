@@ -40,6 +40,10 @@ CREATE TABLE IF NOT EXISTS hotline_hashes (
 /// Logs in a PostgreSQL database (tables prefixed `hotline_`).
 pub struct PgStore {
     conns: Vec<Mutex<Client>>,
+    /// A connection of its own for session advisory locks (the sequencer
+    /// lock, `relaydata.rs`): they are released when it closes, so when
+    /// the process dies.
+    pub(crate) locks: Mutex<Client>,
 }
 
 impl PgStore {
@@ -58,7 +62,8 @@ impl PgStore {
         for _ in 0..3 {
             conns.push(Mutex::new(Client::connect(url, NoTls).map_err(be)?));
         }
-        Ok(PgStore { conns })
+        let locks = Mutex::new(Client::connect(url, NoTls).map_err(be)?);
+        Ok(PgStore { conns, locks })
     }
 
     pub(crate) fn conn(&self) -> MutexGuard<'_, Client> {

@@ -4,7 +4,10 @@
 //! and witnesses sent for them. Implemented by both backends in the same
 //! database as the logs.
 
+use std::time::{Duration, Instant};
+
 use rusqlite::{OptionalExtension, params};
+use sha2::{Digest, Sha256};
 
 use crate::postgres::PgStore;
 use crate::sqlite::SqliteStore;
@@ -34,6 +37,50 @@ pub trait RelayData: LogStore {
     ) -> Result<bool, StoreError>;
     /// The cosignature lines for the checkpoint of `size`, in arrival order.
     fn cosignatures(&self, log: &str, size: u64) -> Result<Vec<String>, StoreError>;
+    /// The sizes of every recorded checkpoint, ascending.
+    fn checkpoint_sizes(&self, log: &str) -> Result<Vec<u64>, StoreError>;
+    /// The names of every blob of `log`, ascending.
+    fn blob_hashes(&self, log: &str) -> Result<Vec<Hash>, StoreError>;
+    /// Whether other processes may append to the same logs (a shared
+    /// database): then a relay must re-read what it did not append itself.
+    fn shared(&self) -> bool;
+    /// Takes the right to sequence `log`, waiting up to `wait` while another
+    /// process holds it; [`StoreError::Busy`] after that. The right is
+    /// released when the lock drops, or when the process dies. Exactly one
+    /// holder per log at a time across every process sharing the database.
+    fn sequencer_lock(&self, log: &str, wait: Duration) -> Result<SequencerLock<'_>, StoreError>;
+}
+
+/// The right to sequence one log; released on drop.
+pub struct SequencerLock<'a> {
+    release: Option<Box<dyn FnOnce() + Send + 'a>>,
+}
+
+impl SequencerLock<'_> {
+    /// A lock that guards nothing (a store no other process can open).
+    pub fn local() -> SequencerLock<'static> {
+        SequencerLock { release: None }
+    }
+}
+
+impl Drop for SequencerLock<'_> {
+    fn drop(&mut self) {
+        if let Some(f) = self.release.take() {
+            f();
+        }
+    }
+}
+
+/// The advisory-lock key of a log's sequencer: the first 8 bytes of
+/// SHA-256("hotline sequencer\n" ‖ log name), big-endian, as a signed integer.
+pub fn sequencer_lock_key(log: &str) -> i64 {
+    let d = Sha256::new()
+        .chain_update(b"hotline sequencer\n")
+        .chain_update(log.as_bytes())
+        .finalize();
+    let mut k = [0u8; 8];
+    k.copy_from_slice(&d[..8]);
+    i64::from_be_bytes(k)
 }
 
 pub(crate) const SQLITE_SCHEMA: &str = "
@@ -184,6 +231,38 @@ impl RelayData for SqliteStore {
             .map_err(sq)?;
         rows.collect::<Result<_, _>>().map_err(sq)
     }
+
+    fn checkpoint_sizes(&self, log: &str) -> Result<Vec<u64>, StoreError> {
+        let c = self.reader();
+        let mut st = c
+            .prepare_cached("SELECT size FROM checkpoints WHERE log = ?1 ORDER BY size")
+            .map_err(sq)?;
+        let rows = st
+            .query_map(params![log], |r| r.get::<_, i64>(0))
+            .map_err(sq)?;
+        rows.map(|r| r.map(|s| s as u64).map_err(sq)).collect()
+    }
+
+    fn blob_hashes(&self, log: &str) -> Result<Vec<Hash>, StoreError> {
+        let c = self.reader();
+        let mut st = c
+            .prepare_cached("SELECT hash FROM blobs WHERE log = ?1 ORDER BY hash")
+            .map_err(sq)?;
+        let rows = st
+            .query_map(params![log], |r| r.get::<_, Vec<u8>>(0))
+            .map_err(sq)?;
+        rows.map(|r| crate::hash_from(&r.map_err(sq)?)).collect()
+    }
+
+    fn shared(&self) -> bool {
+        false
+    }
+
+    fn sequencer_lock(&self, _log: &str, _wait: Duration) -> Result<SequencerLock<'_>, StoreError> {
+        // One process owns the file (the relay's data folder); its single
+        // sequencer task per log is the only appender.
+        Ok(SequencerLock::local())
+    }
 }
 
 impl RelayData for PgStore {
@@ -278,5 +357,66 @@ impl RelayData for PgStore {
             .into_iter()
             .map(|r| r.get(0))
             .collect())
+    }
+
+    fn checkpoint_sizes(&self, log: &str) -> Result<Vec<u64>, StoreError> {
+        Ok(self
+            .conn()
+            .query(
+                "SELECT size FROM hotline_checkpoints WHERE log = $1 ORDER BY size",
+                &[&log],
+            )
+            .map_err(pg)?
+            .into_iter()
+            .map(|r| r.get::<_, i64>(0) as u64)
+            .collect())
+    }
+
+    fn blob_hashes(&self, log: &str) -> Result<Vec<Hash>, StoreError> {
+        self.conn()
+            .query(
+                "SELECT hash FROM hotline_blobs WHERE log = $1 ORDER BY hash",
+                &[&log],
+            )
+            .map_err(pg)?
+            .into_iter()
+            .map(|r| crate::hash_from(&r.get::<_, Vec<u8>>(0)))
+            .collect()
+    }
+
+    fn shared(&self) -> bool {
+        true
+    }
+
+    fn sequencer_lock(&self, log: &str, wait: Duration) -> Result<SequencerLock<'_>, StoreError> {
+        let key = sequencer_lock_key(log);
+        let deadline = Instant::now() + wait;
+        let mut pause = Duration::from_millis(1);
+        loop {
+            let got: bool = self
+                .locks
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .query_one("SELECT pg_try_advisory_lock($1)", &[&key])
+                .map_err(pg)?
+                .get(0);
+            if got {
+                return Ok(SequencerLock {
+                    release: Some(Box::new(move || {
+                        let mut c = self.locks.lock().unwrap_or_else(|p| p.into_inner());
+                        // If this fails the session is gone, and the lock with it.
+                        let _ = c.execute("SELECT pg_advisory_unlock($1)", &[&key]);
+                    })),
+                });
+            }
+            if Instant::now() >= deadline {
+                return Err(StoreError::Busy(format!(
+                    "another relay process has sequenced {log} for over {} ms",
+                    wait.as_millis()
+                )));
+            }
+            std::thread::sleep(pause);
+            pause = (pause * 2).min(Duration::from_millis(20));
+        }
     }
 }

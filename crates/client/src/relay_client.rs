@@ -1,0 +1,412 @@
+//! A blocking HTTP client of the relay API (`docs/relay.md`): every request
+//! signed with the member's (or party's) Ed25519 key per RFC 9421, with a
+//! `Content-Digest`. Errors carry the relay's RFC 9457 problem.
+//!
+//! The client trusts nothing it receives: callers verify entries, proofs and
+//! checkpoints themselves (sync, in a later module).
+
+use std::time::Duration;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
+use hotline_core::dsse::SignedDocument;
+use hotline_core::envelope::{Envelope, SIGNED_HEAD_LEN};
+use hotline_core::ids::ChannelId;
+use hotline_core::keys::SigningKey;
+use hotline_httpsig::{Message, SignatureParams};
+use rand_core::RngCore as _;
+use serde::Deserialize;
+
+/// The largest response body read (envelopes and blobs are bounded by the
+/// relay's own limits, far below this).
+const MAX_RESPONSE: u64 = 512 << 20;
+
+/// Why a relay request failed.
+#[derive(Debug, thiserror::Error)]
+pub enum RelayError {
+    /// The relay answered with a problem.
+    #[error("the relay answered {status}: {title}: {detail}")]
+    Problem {
+        /// HTTP status.
+        status: u16,
+        /// The problem type URI.
+        kind: String,
+        /// Its title.
+        title: String,
+        /// What was wrong.
+        detail: String,
+        /// The whole problem document.
+        body: serde_json::Value,
+    },
+    /// The relay could not be reached or the exchange failed.
+    #[error("cannot reach the relay at {url}: {detail}")]
+    Transport {
+        /// The URL.
+        url: String,
+        /// What failed.
+        detail: String,
+    },
+    /// The relay's answer is not what the API promises.
+    #[error("unexpected answer from the relay: {0}")]
+    Protocol(String),
+}
+
+/// The relay's answer for one accepted entry.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+pub struct Accepted {
+    /// Its log index.
+    pub index: u64,
+    /// Its leaf hash, hex.
+    pub leaf_hash: String,
+    /// When it was sequenced (absent for a re-post).
+    pub sequenced_at: Option<String>,
+    /// True when it was already in the log.
+    pub duplicate: bool,
+}
+
+/// One entry read from the relay.
+#[derive(Debug, Clone, Deserialize)]
+pub struct WireEntry {
+    /// Its index.
+    pub index: u64,
+    /// `charter`, `roster` or `envelope`.
+    pub kind: String,
+    /// The entry bytes, base64.
+    pub entry: String,
+}
+
+/// A page of entries.
+#[derive(Debug, Clone, Deserialize)]
+pub struct EntriesPage {
+    /// The log size when read.
+    pub size: u64,
+    /// The entries.
+    pub entries: Vec<WireEntry>,
+}
+
+/// A signed client of one relay.
+pub struct RelayClient {
+    base: String,
+    authority: String,
+    key: SigningKey,
+    agent: ureq::Agent,
+}
+
+impl RelayClient {
+    /// A client of the relay at `base` (e.g. `http://127.0.0.1:8440`)
+    /// signing with `key`.
+    pub fn new(base: &str, key: SigningKey) -> Result<RelayClient, RelayError> {
+        let base = base.trim_end_matches('/').to_owned();
+        let authority = base
+            .split_once("://")
+            .map(|(_, rest)| rest.split('/').next().unwrap_or(rest).to_owned())
+            .ok_or_else(|| RelayError::Protocol(format!("{base} is not an http(s) URL")))?;
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(60)))
+            .build()
+            .into();
+        Ok(RelayClient {
+            base,
+            authority,
+            key,
+            agent,
+        })
+    }
+
+    /// The relay's base URL.
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    fn signed_headers(
+        &self,
+        method: &str,
+        path: &str,
+        query: Option<&str>,
+        body: &[u8],
+    ) -> Vec<(String, String)> {
+        let digest = hotline_httpsig::content_digest(body);
+        let headers = vec![("content-digest".to_owned(), digest)];
+        let mut nonce = [0u8; 16];
+        rand_core::OsRng.fill_bytes(&mut nonce);
+        let created = time::OffsetDateTime::now_utc().unix_timestamp();
+        let sp = SignatureParams::new(
+            &hotline_httpsig_required(),
+            created,
+            &self.key.key_id().to_hex(),
+            &hex::encode(nonce),
+        );
+        let msg = Message {
+            method,
+            scheme: "http",
+            authority: &self.authority,
+            path,
+            query,
+            headers: &headers,
+        };
+        // Signing cannot fail for these components: all are present.
+        let (si, sg) = hotline_httpsig::sign(&msg, "hotline", &sp, &self.key)
+            .unwrap_or_else(|_| (String::new(), String::new()));
+        let mut out = headers;
+        out.push(("signature-input".into(), si));
+        out.push(("signature".into(), sg));
+        out
+    }
+
+    /// Sends a request; returns status and body (problems become errors).
+    fn send(
+        &self,
+        method: &str,
+        path_and_query: &str,
+        body: Option<(&[u8], &str)>,
+        signed: bool,
+    ) -> Result<Vec<u8>, RelayError> {
+        let url = format!("{}{}", self.base, path_and_query);
+        let (path, query) = match path_and_query.split_once('?') {
+            Some((p, q)) => (p, Some(q)),
+            None => (path_and_query, None),
+        };
+        let bytes = body.map(|(b, _)| b).unwrap_or(&[]);
+        let mut req = ureq::http::Request::builder().method(method).uri(&url);
+        if signed {
+            for (k, v) in self.signed_headers(method, path, query, bytes) {
+                req = req.header(k, v);
+            }
+        }
+        if let Some((_, ct)) = body {
+            req = req.header("content-type", ct);
+        }
+        let req = req
+            .body(bytes.to_vec())
+            .map_err(|e| RelayError::Protocol(e.to_string()))?;
+        let mut resp = self.agent.run(req).map_err(|e| RelayError::Transport {
+            url: url.clone(),
+            detail: e.to_string(),
+        })?;
+        let status = resp.status().as_u16();
+        let data = resp
+            .body_mut()
+            .with_config()
+            .limit(MAX_RESPONSE)
+            .read_to_vec()
+            .map_err(|e| RelayError::Transport {
+                url: url.clone(),
+                detail: e.to_string(),
+            })?;
+        if (200..300).contains(&status) {
+            return Ok(data);
+        }
+        let v: serde_json::Value = serde_json::from_slice(&data).unwrap_or_default();
+        let s = |k: &str| v.get(k).and_then(|x| x.as_str()).unwrap_or("").to_owned();
+        Err(RelayError::Problem {
+            status,
+            kind: s("type"),
+            title: s("title"),
+            detail: s("detail"),
+            body: v,
+        })
+    }
+
+    fn json<T: serde::de::DeserializeOwned>(&self, bytes: &[u8]) -> Result<T, RelayError> {
+        serde_json::from_slice(bytes).map_err(|e| RelayError::Protocol(e.to_string()))
+    }
+
+    /// `GET /v1/relay`.
+    pub fn info(&self) -> Result<serde_json::Value, RelayError> {
+        let b = self.send("GET", "/v1/relay", None, false)?;
+        self.json(&b)
+    }
+
+    /// Registers a channel from its fully signed charter; returns its id.
+    pub fn create_channel(&self, charter: &SignedDocument) -> Result<ChannelId, RelayError> {
+        let b = self.send(
+            "POST",
+            "/v1/channels",
+            Some((&charter.to_json(), "application/json")),
+            true,
+        )?;
+        let v: serde_json::Value = self.json(&b)?;
+        v.get("channel")
+            .and_then(|c| c.as_str())
+            .and_then(|c| ChannelId::from_hex(c).ok())
+            .ok_or_else(|| RelayError::Protocol("no channel id in the answer".into()))
+    }
+
+    /// Publishes a roster version.
+    pub fn post_roster(
+        &self,
+        channel: &ChannelId,
+        roster: &SignedDocument,
+    ) -> Result<Accepted, RelayError> {
+        let b = self.send(
+            "POST",
+            &format!("/v1/channels/{}/rosters", channel.to_hex()),
+            Some((&roster.to_json(), "application/json")),
+            true,
+        )?;
+        self.json(&b)
+    }
+
+    /// Posts envelopes (ciphertexts inline); one answer per envelope.
+    pub fn post_envelopes(
+        &self,
+        channel: &ChannelId,
+        envs: &[Envelope],
+    ) -> Result<Vec<Accepted>, RelayError> {
+        let items: Vec<serde_json::Value> = envs
+            .iter()
+            .map(|e| {
+                let b = e.to_bytes();
+                let head = &b[..SIGNED_HEAD_LEN];
+                let n = e.signed_head().head.recipient_count as usize * hotline_core::envelope::STANZA_LEN;
+                let stanzas = &b[SIGNED_HEAD_LEN..SIGNED_HEAD_LEN + n];
+                let ct = &b[SIGNED_HEAD_LEN + n..];
+                serde_json::json!({"head": B64.encode(head), "stanzas": B64.encode(stanzas), "ciphertext": B64.encode(ct)})
+            })
+            .collect();
+        self.post_raw_envelopes(channel, &serde_json::json!({ "envelopes": items }))
+    }
+
+    /// Posts a raw `{"envelopes": …}` body (tests use it to send bad input).
+    pub fn post_raw_envelopes(
+        &self,
+        channel: &ChannelId,
+        body: &serde_json::Value,
+    ) -> Result<Vec<Accepted>, RelayError> {
+        let body = serde_json::to_vec(body).map_err(|e| RelayError::Protocol(e.to_string()))?;
+        let b = self.send(
+            "POST",
+            &format!("/v1/channels/{}/entries", channel.to_hex()),
+            Some((&body, "application/json")),
+            true,
+        )?;
+        #[derive(Deserialize)]
+        struct R {
+            results: Vec<Accepted>,
+        }
+        Ok(self.json::<R>(&b)?.results)
+    }
+
+    /// Reads entries from `start` (at most `limit`).
+    pub fn entries(
+        &self,
+        channel: &ChannelId,
+        start: u64,
+        limit: u64,
+    ) -> Result<EntriesPage, RelayError> {
+        let b = self.send(
+            "GET",
+            &format!(
+                "/v1/channels/{}/entries?start={start}&limit={limit}",
+                channel.to_hex()
+            ),
+            None,
+            true,
+        )?;
+        self.json(&b)
+    }
+
+    /// The whole envelope at `index`.
+    pub fn envelope(&self, channel: &ChannelId, index: u64) -> Result<Vec<u8>, RelayError> {
+        self.send(
+            "GET",
+            &format!("/v1/channels/{}/envelopes/{index}", channel.to_hex()),
+            None,
+            true,
+        )
+    }
+
+    /// Uploads a blob; returns its hex SHA-256.
+    pub fn put_blob(&self, channel: &ChannelId, bytes: &[u8]) -> Result<String, RelayError> {
+        use sha2::Digest as _;
+        let h = hex::encode(sha2::Sha256::digest(bytes));
+        self.send(
+            "PUT",
+            &format!("/v1/channels/{}/blobs/{h}", channel.to_hex()),
+            Some((bytes, "application/octet-stream")),
+            true,
+        )?;
+        Ok(h)
+    }
+
+    /// Fetches a blob.
+    pub fn blob(&self, channel: &ChannelId, hash_hex: &str) -> Result<Vec<u8>, RelayError> {
+        self.send(
+            "GET",
+            &format!("/v1/channels/{}/blobs/{hash_hex}", channel.to_hex()),
+            None,
+            true,
+        )
+    }
+
+    /// The latest checkpoint (a signed note with cosignatures).
+    pub fn checkpoint(&self, channel: &ChannelId) -> Result<Vec<u8>, RelayError> {
+        self.send(
+            "GET",
+            &format!("/v1/channels/{}/log/checkpoint", channel.to_hex()),
+            None,
+            false,
+        )
+    }
+
+    /// The checkpoint of `size` with its cosignatures.
+    pub fn checkpoint_at(&self, channel: &ChannelId, size: u64) -> Result<Vec<u8>, RelayError> {
+        self.send(
+            "GET",
+            &format!("/v1/channels/{}/checkpoints/{size}", channel.to_hex()),
+            None,
+            false,
+        )
+    }
+
+    /// A tile by its `tlog-tiles` path (`tile/0/000`, `tile/entries/000.p/3`).
+    pub fn tile(&self, channel: &ChannelId, path: &str) -> Result<Vec<u8>, RelayError> {
+        self.send(
+            "GET",
+            &format!("/v1/channels/{}/log/{path}", channel.to_hex()),
+            None,
+            false,
+        )
+    }
+
+    /// Posts our cosignature line for the checkpoint of `size`.
+    pub fn cosign(&self, channel: &ChannelId, size: u64, line: &str) -> Result<bool, RelayError> {
+        let body = serde_json::to_vec(&serde_json::json!({"size": size, "cosignature": line}))
+            .map_err(|e| RelayError::Protocol(e.to_string()))?;
+        let b = self.send(
+            "POST",
+            &format!("/v1/channels/{}/cosignatures", channel.to_hex()),
+            Some((&body, "application/json")),
+            true,
+        )?;
+        let v: serde_json::Value = self.json(&b)?;
+        Ok(v.get("added").and_then(|a| a.as_bool()).unwrap_or(false))
+    }
+
+    /// Sends any request, signed or not (tests of hostile input use it).
+    pub fn raw(
+        &self,
+        method: &str,
+        path_and_query: &str,
+        body: Option<(&[u8], &str)>,
+        signed: bool,
+    ) -> Result<Vec<u8>, RelayError> {
+        self.send(method, path_and_query, body, signed)
+    }
+
+    /// The headers a signed request carries (tests replay them).
+    pub fn sign_request(
+        &self,
+        method: &str,
+        path: &str,
+        query: Option<&str>,
+        body: &[u8],
+    ) -> Vec<(String, String)> {
+        self.signed_headers(method, path, query, body)
+    }
+}
+
+fn hotline_httpsig_required() -> [&'static str; 4] {
+    ["@method", "@path", "@query", "content-digest"]
+}

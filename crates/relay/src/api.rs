@@ -1,0 +1,765 @@
+//! The HTTP API (`docs/relay.md`, `/v1/openapi.json`): axum handlers over
+//! [`Relay`]. Public: health, metrics, the OpenAPI document, relay info and
+//! each channel's log (`/v1/channels/{id}/log/…`, `tlog-tiles` paths) and
+//! checkpoints. Everything else needs a request signed by a member of the
+//! channel (or, to create a channel, by one of its parties).
+
+use std::convert::Infallible;
+use std::future::IntoFuture;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
+use futures_util::stream::Stream;
+use hotline_core::dsse::SignedDocument;
+use hotline_core::entry::Entry;
+use hotline_core::ids::ChannelId;
+use hotline_core::keys::{KeyId, VerifyingKey};
+use hotline_log::cosignature::CosignatureVerifier;
+use hotline_log::log::Log;
+use hotline_log::note::{self, Note};
+use hotline_log::tiles::Tile;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::problem::Problem;
+use crate::relay::{Channel, PostedEnvelope, Relay, Submission};
+
+type R = Arc<Relay>;
+
+/// How long open connections may take to drain after the shutdown signal.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(20);
+
+/// The OpenAPI document.
+pub const OPENAPI: &str = include_str!("openapi.json");
+
+/// The relay's router.
+pub fn router(relay: R) -> Router {
+    let limit = relay.cfg.max_body_bytes.max(relay.cfg.max_blob_bytes);
+    let timeout = Duration::from_secs(relay.cfg.request_timeout_secs);
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
+        .route("/v1/openapi.json", get(openapi))
+        .route("/v1/relay", get(info))
+        .route("/v1/channels", post(create_channel))
+        .route("/v1/channels/{id}", get(channel_info))
+        .route("/v1/channels/{id}/rosters", post(post_roster))
+        .route(
+            "/v1/channels/{id}/entries",
+            post(post_entries).get(get_entries),
+        )
+        .route("/v1/channels/{id}/envelopes/{index}", get(get_envelope))
+        .route("/v1/channels/{id}/events", get(events))
+        .route(
+            "/v1/channels/{id}/blobs/{hash}",
+            put(put_blob).get(get_blob),
+        )
+        .route("/v1/channels/{id}/cosignatures", post(post_cosignature))
+        .route("/v1/channels/{id}/checkpoints/{size}", get(checkpoint_at))
+        .route("/v1/channels/{id}/log/checkpoint", get(log_checkpoint))
+        .route("/v1/channels/{id}/log/{*path}", get(log_tile))
+        .fallback(|| async { Problem::not_found("no such endpoint; see /v1/openapi.json") })
+        .layer(middleware::from_fn_with_state(relay.clone(), observe))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            timeout,
+        ))
+        .layer(DefaultBodyLimit::max(limit))
+        .with_state(relay)
+}
+
+async fn observe(State(relay): State<R>, req: Request, next: Next) -> Response {
+    let t = Instant::now();
+    let r = next.run(req).await;
+    relay
+        .metrics
+        .observe_response(r.status().as_u16(), t.elapsed());
+    r
+}
+
+fn json<T: Serialize>(status: StatusCode, v: &T) -> Response {
+    let mut r = (status, serde_json::to_vec(v).unwrap_or_default()).into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    r
+}
+
+fn bytes_response(body: Vec<u8>, content_type: &'static str, cache: &'static str) -> Response {
+    let mut r = body.into_response();
+    r.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+    r
+}
+
+fn unix_now() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, Problem> + Send + 'static,
+) -> Result<T, Problem> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|_| Problem::internal("a storage task failed"))?
+}
+
+fn channel_id(s: &str) -> Result<ChannelId, Problem> {
+    ChannelId::from_hex(s)
+        .map_err(|_| Problem::not_found("a channel id is 32 lower-case hex digits"))
+}
+
+/// Reads the body within `limit`, answering 413 beyond it.
+async fn read(req: Request, limit: usize) -> Result<(Parts, Bytes), Problem> {
+    let (parts, body) = req.into_parts();
+    let bytes = axum::body::to_bytes(body, limit).await.map_err(|_| {
+        Problem::too_large(format!(
+            "the request body exceeds {limit} bytes (or could not be read)"
+        ))
+    })?;
+    Ok((parts, bytes))
+}
+
+/// Authenticates a member of `chan` (a key in its party's current roster).
+async fn member(
+    relay: &R,
+    chan: &Arc<Channel>,
+    parts: &Parts,
+    body: &[u8],
+) -> Result<KeyId, Problem> {
+    let lookup =
+        |kid: &KeyId| chan.with_dir(|d, size| d.signer_at(kid, size).map(|s| s.member.signing_key));
+    match relay.auth.check(parts, body, unix_now(), lookup) {
+        Err(p) if p.status == 403 => {
+            // Perhaps a roster another relay process appended: re-read once.
+            relay.refresh(chan).await?;
+            relay.auth.check(parts, body, unix_now(), lookup)
+        }
+        r => r,
+    }
+}
+
+async fn healthz(State(relay): State<R>) -> Response {
+    if relay.closing() {
+        return Problem::unavailable("shutting down").into_response();
+    }
+    let store = relay.store();
+    match blocking(move || Ok(store.logs()?.len())).await {
+        Ok(_) => json(
+            StatusCode::OK,
+            &serde_json::json!({"status": "ok", "uptime_seconds": relay.uptime().as_secs()}),
+        ),
+        Err(p) => p.into_response(),
+    }
+}
+
+async fn metrics(State(relay): State<R>) -> Response {
+    let n = relay.channel_count();
+    let mut r = relay.metrics.render(n).into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; version=0.0.4"),
+    );
+    r
+}
+
+async fn openapi() -> Response {
+    bytes_response(
+        OPENAPI.as_bytes().to_vec(),
+        "application/json",
+        "max-age=3600",
+    )
+}
+
+async fn info(State(relay): State<R>) -> Response {
+    json(
+        StatusCode::OK,
+        &serde_json::json!({
+            "name": relay.name(),
+            "key": relay.vkey(),
+            "version": env!("CARGO_PKG_VERSION"),
+            "checkpoint_interval_ms": relay.cfg.checkpoint_interval_ms,
+            "max_body_bytes": relay.cfg.max_body_bytes,
+            "max_blob_bytes": relay.cfg.max_blob_bytes,
+        }),
+    )
+}
+
+fn parse_document(body: &[u8], what: &str) -> Result<SignedDocument, Problem> {
+    SignedDocument::from_json(body)
+        .map_err(|e| Problem::bad_request(format!("the body is not a DSSE {what} document: {e}")))
+}
+
+async fn create_channel(State(relay): State<R>, req: Request) -> Result<Response, Problem> {
+    let (parts, body) = read(req, relay.cfg.max_body_bytes).await?;
+    let doc = parse_document(&body, "charter")?;
+    let charter = hotline_core::charter::parse_unverified(&doc)
+        .map_err(|e| Problem::rejected(format!("the charter is not valid: {e}")))?;
+    let parties: Vec<VerifyingKey> = charter
+        .parties
+        .iter()
+        .filter_map(|p| VerifyingKey::from_base64(&p.key).ok())
+        .collect();
+    relay.auth.check(&parts, &body, unix_now(), |kid| {
+        parties.iter().find(|k| k.key_id() == *kid).copied()
+    })?;
+    let (id, created) = relay.create_channel(doc).await?;
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok(json(
+        status,
+        &serde_json::json!({"channel": id.to_hex(), "origin": relay.origin(&id), "created": created}),
+    ))
+}
+
+async fn channel_info(
+    State(relay): State<R>,
+    Path(id): Path<String>,
+    req: Request,
+) -> Result<Response, Problem> {
+    let chan = relay.channel(channel_id(&id)?).await?;
+    let (parts, body) = read(req, relay.cfg.max_body_bytes).await?;
+    member(&relay, &chan, &parts, &body).await?;
+    let (charter, size) = chan.with_dir(|d, size| (d.charter().document().to_json(), size));
+    Ok(json(
+        StatusCode::OK,
+        &serde_json::json!({
+            "channel": chan.id.to_hex(),
+            "origin": chan.origin,
+            "size": size,
+            "charter": B64.encode(charter),
+        }),
+    ))
+}
+
+async fn post_roster(
+    State(relay): State<R>,
+    Path(id): Path<String>,
+    req: Request,
+) -> Result<Response, Problem> {
+    let chan = relay.channel(channel_id(&id)?).await?;
+    let (parts, body) = read(req, relay.cfg.max_body_bytes).await?;
+    let doc = parse_document(&body, "roster")?;
+    // The party itself, or a current member, may publish the party's roster.
+    let lookup = |kid: &KeyId| {
+        chan.with_dir(|d, size| {
+            d.charter()
+                .charter()
+                .parties
+                .iter()
+                .filter_map(|p| VerifyingKey::from_base64(&p.key).ok())
+                .find(|k| k.key_id() == *kid)
+                .or_else(|| d.signer_at(kid, size).map(|s| s.member.signing_key))
+        })
+    };
+    relay.auth.check(&parts, &body, unix_now(), lookup)?;
+    let mut out = relay.submit(&chan, vec![Submission::Roster(doc)]).await?;
+    match out.pop() {
+        Some(Ok(a)) => {
+            count(&relay, &[Ok(a.clone())]);
+            Ok(json(StatusCode::OK, &a))
+        }
+        Some(Err(p)) => Err(p),
+        None => Err(Problem::internal("no outcome")),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WireEnvelope {
+    head: String,
+    stanzas: String,
+    #[serde(default)]
+    ciphertext: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PostEntries {
+    envelopes: Vec<WireEnvelope>,
+}
+
+fn count(relay: &R, outcomes: &[Result<crate::relay::Accepted, Problem>]) {
+    use std::sync::atomic::Ordering::Relaxed;
+    for o in outcomes {
+        match o {
+            Ok(a) if a.duplicate => relay.metrics.duplicates.fetch_add(1, Relaxed),
+            Ok(_) => relay.metrics.appends.fetch_add(1, Relaxed),
+            Err(_) => relay.metrics.rejected.fetch_add(1, Relaxed),
+        };
+    }
+}
+
+async fn post_entries(
+    State(relay): State<R>,
+    Path(id): Path<String>,
+    req: Request,
+) -> Result<Response, Problem> {
+    let chan = relay.channel(channel_id(&id)?).await?;
+    let (parts, body) = read(req, relay.cfg.max_body_bytes).await?;
+    member(&relay, &chan, &parts, &body).await?;
+    let posted: PostEntries = serde_json::from_slice(&body)
+        .map_err(|e| Problem::bad_request(format!("expected {{\"envelopes\": [...]}}: {e}")))?;
+    if posted.envelopes.is_empty() || posted.envelopes.len() > relay.cfg.max_envelopes_per_request {
+        return Err(Problem::bad_request(format!(
+            "post 1 to {} envelopes per request",
+            relay.cfg.max_envelopes_per_request
+        )));
+    }
+    let b64 = |s: &str, what: &str| {
+        B64.decode(s)
+            .map_err(|_| Problem::bad_request(format!("{what} is not base64")))
+    };
+    let mut items = Vec::with_capacity(posted.envelopes.len());
+    for (i, e) in posted.envelopes.iter().enumerate() {
+        items.push(Submission::Envelope(PostedEnvelope {
+            head: b64(&e.head, &format!("envelopes[{i}].head"))?,
+            stanzas: b64(&e.stanzas, &format!("envelopes[{i}].stanzas"))?,
+            ciphertext: e
+                .ciphertext
+                .as_deref()
+                .map(|c| b64(c, &format!("envelopes[{i}].ciphertext")))
+                .transpose()?,
+        }));
+    }
+    relay
+        .metrics
+        .body_bytes
+        .fetch_add(body.len() as u64, std::sync::atomic::Ordering::Relaxed);
+    let outcomes = relay.submit(&chan, items).await?;
+    count(&relay, &outcomes);
+    let first_err = outcomes
+        .iter()
+        .enumerate()
+        .find_map(|(i, o)| o.as_ref().err().map(|p| (i, p.clone())));
+    let results: Vec<serde_json::Value> = outcomes
+        .into_iter()
+        .map(|o| match o {
+            Ok(a) => serde_json::to_value(a).unwrap_or_default(),
+            Err(p) => serde_json::json!({"error": p}),
+        })
+        .collect();
+    match first_err {
+        None => Ok(json(
+            StatusCode::OK,
+            &serde_json::json!({"results": results}),
+        )),
+        Some((i, mut p)) => {
+            p.detail = format!(
+                "envelopes[{i}]: {} (see results for each envelope)",
+                p.detail
+            );
+            p.results = Some(serde_json::Value::Array(results));
+            Err(p)
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Cursor {
+    #[serde(default)]
+    start: u64,
+    #[serde(default)]
+    limit: Option<u64>,
+}
+
+#[derive(Serialize)]
+struct WireEntry {
+    index: u64,
+    kind: &'static str,
+    entry: String,
+}
+
+fn wire_entries(start: u64, entries: Vec<Vec<u8>>) -> Vec<WireEntry> {
+    entries
+        .into_iter()
+        .enumerate()
+        .map(|(i, e)| WireEntry {
+            index: start + i as u64,
+            kind: Entry::from_bytes(&e).map(|x| x.kind()).unwrap_or("unknown"),
+            entry: B64.encode(e),
+        })
+        .collect()
+}
+
+async fn get_entries(
+    State(relay): State<R>,
+    Path(id): Path<String>,
+    Query(cur): Query<Cursor>,
+    req: Request,
+) -> Result<Response, Problem> {
+    let chan = relay.channel(channel_id(&id)?).await?;
+    let (parts, body) = read(req, 0).await?;
+    member(&relay, &chan, &parts, &body).await?;
+    let limit = cur.limit.unwrap_or(256).clamp(1, 1024);
+    let store = relay.store();
+    let origin = chan.origin.clone();
+    let (size, entries) = blocking(move || {
+        let size = store.size(&origin)?;
+        let end = size.min(cur.start.saturating_add(limit));
+        Ok((size, store.read_entries(&origin, cur.start.min(end), end)?))
+    })
+    .await?;
+    Ok(json(
+        StatusCode::OK,
+        &serde_json::json!({"size": size, "entries": wire_entries(cur.start, entries)}),
+    ))
+}
+
+async fn get_envelope(
+    State(relay): State<R>,
+    Path((id, index)): Path<(String, u64)>,
+    req: Request,
+) -> Result<Response, Problem> {
+    let chan = relay.channel(channel_id(&id)?).await?;
+    let (parts, body) = read(req, 0).await?;
+    member(&relay, &chan, &parts, &body).await?;
+    let store = relay.store();
+    let origin = chan.origin.clone();
+    let bytes = blocking(move || {
+        let e = store.read_entries(&origin, index, index + 1)?;
+        let Some(Ok(Entry::Head(h))) = e.first().map(|b| Entry::from_bytes(b)) else {
+            return Err(Problem::not_found(format!(
+                "entry {index} is not an envelope (or not in the log)"
+            )));
+        };
+        let stanzas = store
+            .blob(&origin, &h.head.stanzas_sha256)?
+            .ok_or_else(|| Problem::internal("the envelope's stanzas are missing"))?;
+        let ciphertext = store
+            .blob(&origin, &h.head.ciphertext_sha256)?
+            .ok_or_else(|| Problem::internal("the envelope's ciphertext is missing"))?;
+        let mut out = h.to_bytes().to_vec();
+        out.extend_from_slice(&stanzas);
+        out.extend_from_slice(&ciphertext);
+        Ok(out)
+    })
+    .await?;
+    Ok(bytes_response(
+        bytes,
+        "application/octet-stream",
+        "private, max-age=31536000, immutable",
+    ))
+}
+
+async fn events(
+    State(relay): State<R>,
+    Path(id): Path<String>,
+    Query(cur): Query<Cursor>,
+    req: Request,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, Problem> {
+    let chan = relay.channel(channel_id(&id)?).await?;
+    let (parts, body) = read(req, 0).await?;
+    member(&relay, &chan, &parts, &body).await?;
+    let rx = chan.subscribe();
+    let state = (
+        relay.clone(),
+        chan.clone(),
+        rx,
+        cur.start,
+        Vec::<WireEntry>::new(),
+    );
+    let stream = futures_util::stream::unfold(
+        state,
+        |(relay, chan, mut rx, mut next, mut pending)| async move {
+            loop {
+                if let Some(e) = pending.pop() {
+                    let ev = Event::default()
+                        .event("entry")
+                        .id(e.index.to_string())
+                        .data(serde_json::to_string(&e).unwrap_or_default());
+                    return Some((Ok(ev), (relay, chan, rx, next, pending)));
+                }
+                if relay.closing() {
+                    return None;
+                }
+                let size = *rx.borrow_and_update();
+                if size > next {
+                    let store = relay.store();
+                    let origin = chan.origin.clone();
+                    let end = size.min(next + 256);
+                    let start = next;
+                    match blocking(move || Ok(store.read_entries(&origin, start, end)?)).await {
+                        Ok(entries) => {
+                            next = end;
+                            pending = wire_entries(start, entries);
+                            pending.reverse();
+                            continue;
+                        }
+                        Err(_) => return None,
+                    }
+                }
+                // Wait for an append here, or poll the store now and then for
+                // appends by another relay process sharing the database.
+                if tokio::time::timeout(Duration::from_secs(1), rx.changed())
+                    .await
+                    .is_err()
+                {
+                    let _ = relay.refresh(&chan).await;
+                }
+            }
+        },
+    );
+    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
+}
+
+fn blob_hash(s: &str) -> Result<[u8; 32], Problem> {
+    let mut h = [0u8; 32];
+    if s.len() != 64
+        || s.bytes().any(|b| b.is_ascii_uppercase())
+        || hex::decode_to_slice(s, &mut h).is_err()
+    {
+        return Err(Problem::not_found(
+            "a blob is named by its SHA-256 in 64 lower-case hex digits",
+        ));
+    }
+    Ok(h)
+}
+
+async fn put_blob(
+    State(relay): State<R>,
+    Path((id, hash)): Path<(String, String)>,
+    req: Request,
+) -> Result<Response, Problem> {
+    let chan = relay.channel(channel_id(&id)?).await?;
+    let h = blob_hash(&hash)?;
+    let (parts, body) = read(req, relay.cfg.max_blob_bytes).await?;
+    member(&relay, &chan, &parts, &body).await?;
+    if Sha256::digest(&body).as_slice() != h {
+        return Err(Problem::bad_request(
+            "the body's SHA-256 is not the blob's name",
+        ));
+    }
+    relay
+        .metrics
+        .body_bytes
+        .fetch_add(body.len() as u64, std::sync::atomic::Ordering::Relaxed);
+    let store = relay.store();
+    let origin = chan.origin.clone();
+    let existed = blocking(move || {
+        let existed = store.has_blob(&origin, &h)?;
+        store.put_blobs(&origin, &[(h, &body)])?;
+        Ok(existed)
+    })
+    .await?;
+    Ok(json(
+        if existed {
+            StatusCode::OK
+        } else {
+            StatusCode::CREATED
+        },
+        &serde_json::json!({"blob": hash}),
+    ))
+}
+
+async fn get_blob(
+    State(relay): State<R>,
+    Path((id, hash)): Path<(String, String)>,
+    req: Request,
+) -> Result<Response, Problem> {
+    let chan = relay.channel(channel_id(&id)?).await?;
+    let h = blob_hash(&hash)?;
+    let (parts, body) = read(req, 0).await?;
+    member(&relay, &chan, &parts, &body).await?;
+    let store = relay.store();
+    let origin = chan.origin.clone();
+    let b = blocking(move || store.blob(&origin, &h).map_err(Problem::from)).await?;
+    let b = b.ok_or_else(|| Problem::not_found("no such blob in this channel"))?;
+    Ok(bytes_response(
+        b,
+        "application/octet-stream",
+        "private, max-age=31536000, immutable",
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PostCosignature {
+    size: u64,
+    cosignature: String,
+}
+
+/// The cosigner name of a member's signing key: its key id in hex.
+pub fn member_cosigner_vkey(key: &VerifyingKey) -> String {
+    note::format_vkey(&key.key_id().to_hex(), 0x04, &key.to_bytes())
+}
+
+async fn post_cosignature(
+    State(relay): State<R>,
+    Path(id): Path<String>,
+    req: Request,
+) -> Result<Response, Problem> {
+    let chan = relay.channel(channel_id(&id)?).await?;
+    let (parts, body) = read(req, relay.cfg.max_body_bytes).await?;
+    let signer = member(&relay, &chan, &parts, &body).await?;
+    let p: PostCosignature = serde_json::from_slice(&body).map_err(|e| {
+        Problem::bad_request(format!(
+            "expected {{\"size\": N, \"cosignature\": \"— …\"}}: {e}"
+        ))
+    })?;
+    let sig = note::parse_signature_line(p.cosignature.trim_end_matches('\n'))
+        .map_err(|e| Problem::bad_request(format!("not a signature line: {e}")))?;
+    if sig.name != signer.to_hex() {
+        return Err(Problem::forbidden(
+            "a member posts its own cosignature, named by its signing key id in hex",
+        ));
+    }
+    let key = chan
+        .with_dir(|d, size| d.signer_at(&signer, size).map(|s| s.member.signing_key))
+        .ok_or_else(|| Problem::forbidden("not a current member"))?;
+    let verifier = CosignatureVerifier::from_vkey(&member_cosigner_vkey(&key))
+        .map_err(|e| Problem::internal(e.to_string()))?;
+    let store = relay.store();
+    let origin = chan.origin.clone();
+    let line = sig.to_line().trim_end_matches('\n').to_owned();
+    let added = blocking(move || {
+        let Some(cp) = store.checkpoint_at(&origin, p.size)? else {
+            return Err(Problem::not_found(format!(
+                "this relay signed no checkpoint of size {}",
+                p.size
+            )));
+        };
+        let note = Note::parse(&cp).map_err(|e| Problem::internal(e.to_string()))?;
+        match verifier.verify(&note.text, &sig) {
+            Ok(Some(_)) => {}
+            _ => {
+                return Err(Problem::rejected(
+                    "the cosignature does not verify over that checkpoint",
+                ));
+            }
+        }
+        Ok(store.add_cosignature(&origin, p.size, &sig.name, &line)?)
+    })
+    .await?;
+    Ok(json(
+        StatusCode::OK,
+        &serde_json::json!({"size": p.size, "added": added}),
+    ))
+}
+
+/// A stored checkpoint with every cosignature recorded for its size.
+fn with_cosignatures(
+    store: &dyn hotline_store::relaydata::RelayData,
+    origin: &str,
+    size: u64,
+    note_bytes: &[u8],
+) -> Result<Vec<u8>, Problem> {
+    let mut n = Note::parse(note_bytes).map_err(|e| Problem::internal(e.to_string()))?;
+    for line in store.cosignatures(origin, size)? {
+        if let Ok(s) = note::parse_signature_line(line.trim_end_matches('\n')) {
+            n.add_signature(s);
+        }
+    }
+    Ok(n.to_bytes())
+}
+
+async fn log_checkpoint(
+    State(relay): State<R>,
+    Path(id): Path<String>,
+) -> Result<Response, Problem> {
+    let chan = relay.channel(channel_id(&id)?).await?;
+    let store = relay.store();
+    let origin = chan.origin.clone();
+    let b = blocking(move || {
+        let (size, bytes) = store
+            .checkpoint(&origin)?
+            .ok_or_else(|| Problem::not_found("no checkpoint yet"))?;
+        with_cosignatures(&*store, &origin, size, &bytes)
+    })
+    .await?;
+    Ok(bytes_response(b, "text/plain; charset=utf-8", "no-cache"))
+}
+
+async fn checkpoint_at(
+    State(relay): State<R>,
+    Path((id, size)): Path<(String, u64)>,
+) -> Result<Response, Problem> {
+    let chan = relay.channel(channel_id(&id)?).await?;
+    let store = relay.store();
+    let origin = chan.origin.clone();
+    let b = blocking(move || {
+        let bytes = store.checkpoint_at(&origin, size)?.ok_or_else(|| {
+            Problem::not_found(format!("this relay signed no checkpoint of size {size}"))
+        })?;
+        with_cosignatures(&*store, &origin, size, &bytes)
+    })
+    .await?;
+    Ok(bytes_response(b, "text/plain; charset=utf-8", "no-cache"))
+}
+
+async fn log_tile(
+    State(relay): State<R>,
+    Path((id, path)): Path<(String, String)>,
+) -> Result<Response, Problem> {
+    let chan = relay.channel(channel_id(&id)?).await?;
+    let tile = Tile::parse_path(&path)
+        .map_err(|_| Problem::not_found(format!("{path} is not a tlog-tiles path")))?;
+    let store = relay.store();
+    let origin = chan.origin.clone();
+    let full = u64::from(tile.width) == hotline_log::tiles::TILE_WIDTH;
+    let b = blocking(move || {
+        Log::new(&*store, &origin)
+            .tile(&tile)
+            .map_err(|_| Problem::not_found(format!("tile {} is beyond the log", tile.path())))
+    })
+    .await?;
+    let cache = if full {
+        "public, max-age=31536000, immutable"
+    } else {
+        "public, max-age=60"
+    };
+    Ok(bytes_response(b, "application/octet-stream", cache))
+}
+
+/// Serves `router` on `listener` until `shutdown` resolves, then lets the
+/// relay finish and sign its last checkpoints.
+pub async fn serve(
+    relay: R,
+    listener: tokio::net::TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = router(relay.clone());
+    let closing = relay.clone();
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let signal = async move {
+        shutdown.await;
+        // Event streams see this and end; requests in flight finish.
+        closing.begin_close();
+        let _ = tx.send(());
+    };
+    let server = axum::serve(listener, app).with_graceful_shutdown(signal);
+    let grace = async move {
+        if rx.await.is_ok() {
+            tokio::time::sleep(SHUTDOWN_GRACE).await;
+        } else {
+            std::future::pending::<()>().await;
+        }
+    };
+    tokio::select! {
+        r = server.into_future() => r?,
+        _ = grace => tracing::warn!(
+            "connections still open {} s after the shutdown signal: closing them",
+            SHUTDOWN_GRACE.as_secs()
+        ),
+    }
+    relay.shutdown().await;
+    Ok(())
+}

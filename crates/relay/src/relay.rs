@@ -1,0 +1,721 @@
+//! The relay's core, independent of HTTP: channels, their key directories,
+//! the per-channel sequencer (group commit) and checkpoint signing.
+//!
+//! Every storage call is blocking (SQLite, and the synchronous PostgreSQL
+//! client) and runs on tokio's blocking pool. One sequencer task per channel
+//! takes every request waiting for that channel, checks and appends them as
+//! one durable batch, and answers each; a timer signs a checkpoint whenever
+//! the log grew, so an acknowledged entry is in a signed checkpoint within
+//! `checkpoint_interval_ms` (plus the signing time).
+//!
+//! Several relay processes may share one PostgreSQL database: each sequences
+//! the requests it received, and the store's row lock on the log (taken by
+//! every append transaction, with its size check) makes exactly one of them
+//! append to a channel at a time; a process that loses the race re-reads the
+//! log, re-checks its batch against the new state and appends after it.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
+
+use hotline_core::charter::VerifiedCharter;
+use hotline_core::dsse::SignedDocument;
+use hotline_core::entry::Entry;
+use hotline_core::envelope::{STANZA_LEN, SignedHead};
+use hotline_core::ids::ChannelId;
+use hotline_core::roster::Directory;
+use hotline_log::log::{Log, LogError};
+use hotline_log::merkle::{self, Hash};
+use hotline_log::note::Ed25519Signer;
+use hotline_store::StoreError;
+use hotline_store::relaydata::RelayData;
+use sha2::{Digest, Sha256};
+use tokio::sync::{mpsc, oneshot, watch};
+
+use crate::auth::Auth;
+use crate::config::Config;
+use crate::metrics::Metrics;
+use crate::problem::Problem;
+
+/// The largest batch one durable commit takes.
+const MAX_BATCH_ENTRIES: usize = 4096;
+/// How long a sequencer waits for another process's sequencer lock.
+const SEQUENCER_WAIT: Duration = Duration::from_secs(10);
+/// Requests queued per channel before new ones wait (back-pressure).
+const QUEUE_DEPTH: usize = 1024;
+
+/// One envelope as posted: its signed head, its stanzas, and its
+/// ciphertext (or `None` when the ciphertext was uploaded as a blob).
+#[derive(Debug, Clone)]
+pub struct PostedEnvelope {
+    /// The signed head bytes.
+    pub head: Vec<u8>,
+    /// The recipient stanzas, concatenated.
+    pub stanzas: Vec<u8>,
+    /// The ciphertext, unless uploaded before as a blob.
+    pub ciphertext: Option<Vec<u8>>,
+}
+
+/// What to append: an envelope or a roster version.
+#[derive(Debug, Clone)]
+pub enum Submission {
+    /// An envelope.
+    Envelope(PostedEnvelope),
+    /// A roster version (DSSE JSON, as posted).
+    Roster(SignedDocument),
+}
+
+/// An accepted entry.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Accepted {
+    /// Its log index.
+    pub index: u64,
+    /// Its RFC 6962 leaf hash (hex).
+    pub leaf_hash: String,
+    /// When this relay sequenced it (RFC 3339), or `None` when the entry was
+    /// already in the log (a re-post) and this is its original index.
+    pub sequenced_at: Option<String>,
+    /// True when the entry was already in the log.
+    pub duplicate: bool,
+}
+
+struct Job {
+    items: Vec<Submission>,
+    reply: oneshot::Sender<Vec<Result<Accepted, Problem>>>,
+}
+
+struct DirState {
+    dir: Directory,
+    /// Entries read into `dir` so far (the log size it reflects).
+    scanned: u64,
+}
+
+/// One channel the relay carries.
+pub struct Channel {
+    /// Its id.
+    pub id: ChannelId,
+    /// Its log's origin, `<relay name>/<channel id>`.
+    pub origin: String,
+    dir: Mutex<DirState>,
+    tx: mpsc::Sender<Job>,
+    size: watch::Sender<u64>,
+}
+
+impl Channel {
+    /// The channel's directory (charter and roster history) as of the last
+    /// refresh, for authorisation.
+    pub fn with_dir<T>(&self, f: impl FnOnce(&Directory, u64) -> T) -> T {
+        let st = self.dir.lock().unwrap_or_else(|p| p.into_inner());
+        f(&st.dir, st.scanned)
+    }
+
+    /// A receiver of the log size, updated after every append.
+    pub fn subscribe(&self) -> watch::Receiver<u64> {
+        self.size.subscribe()
+    }
+}
+
+/// The relay.
+pub struct Relay {
+    /// Its configuration.
+    pub cfg: Config,
+    store: Arc<dyn RelayData>,
+    signer: Ed25519Signer,
+    channels: RwLock<HashMap<ChannelId, Arc<Channel>>>,
+    sequencers: Mutex<Vec<tokio::task::JoinHandle<()>>>,
+    /// Request authentication and limits.
+    pub auth: Auth,
+    /// Counters for `/metrics`.
+    pub metrics: Metrics,
+    closing: AtomicBool,
+    /// Set to true when the sequencers are to drain their queues and stop.
+    stop: watch::Sender<bool>,
+    started: Instant,
+    last_checkpoint_ms: AtomicU64,
+}
+
+fn now_rfc3339() -> String {
+    time::OffsetDateTime::now_utc()
+        .replace_nanosecond(0)
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_default()
+}
+
+fn log_problem(e: LogError) -> Problem {
+    match e {
+        LogError::Store(s) => s.into(),
+        other => other.into(),
+    }
+}
+
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, Problem> + Send + 'static,
+) -> Result<T, Problem> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|_| Problem::internal("a storage task failed"))?
+}
+
+impl Relay {
+    /// A relay over `store`, signing with `signer`. Channels are loaded on
+    /// first use.
+    pub fn new(cfg: Config, store: Arc<dyn RelayData>, signer: Ed25519Signer) -> Arc<Relay> {
+        Arc::new(Relay {
+            auth: Auth::new(&cfg),
+            cfg,
+            store,
+            signer,
+            channels: RwLock::new(HashMap::new()),
+            sequencers: Mutex::new(Vec::new()),
+            metrics: Metrics::default(),
+            closing: AtomicBool::new(false),
+            stop: watch::Sender::new(false),
+            started: Instant::now(),
+            last_checkpoint_ms: AtomicU64::new(0),
+        })
+    }
+
+    /// The relay's signed-note verifier key.
+    pub fn vkey(&self) -> String {
+        self.signer.vkey()
+    }
+
+    /// The relay's key name (the origin prefix).
+    pub fn name(&self) -> &str {
+        self.signer.name()
+    }
+
+    /// The store.
+    pub fn store(&self) -> Arc<dyn RelayData> {
+        self.store.clone()
+    }
+
+    /// The origin of channel `id`'s log.
+    pub fn origin(&self, id: &ChannelId) -> String {
+        format!("{}/{}", self.signer.name(), id.to_hex())
+    }
+
+    /// How many channels are loaded.
+    pub fn channel_count(&self) -> usize {
+        self.channels
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .len()
+    }
+
+    /// Whether shutdown has begun.
+    pub fn closing(&self) -> bool {
+        self.closing.load(Ordering::SeqCst)
+    }
+
+    /// Marks the relay as closing: health answers 503, new submissions are
+    /// refused and event streams end, so that open connections drain.
+    pub fn begin_close(&self) {
+        self.closing.store(true, Ordering::SeqCst);
+    }
+
+    /// Seconds since start (for `/healthz`).
+    pub fn uptime(&self) -> Duration {
+        self.started.elapsed()
+    }
+
+    /// The ids of every channel in the store with this relay's origin prefix.
+    pub async fn channel_ids(self: &Arc<Self>) -> Result<Vec<ChannelId>, Problem> {
+        let store = self.store.clone();
+        let prefix = format!("{}/", self.signer.name());
+        blocking(move || {
+            Ok(store
+                .logs()?
+                .iter()
+                .filter_map(|l| l.strip_prefix(&prefix))
+                .filter_map(|h| ChannelId::from_hex(h).ok())
+                .collect())
+        })
+        .await
+    }
+
+    /// The channel `id`, loading it from the store on first use.
+    pub async fn channel(self: &Arc<Self>, id: ChannelId) -> Result<Arc<Channel>, Problem> {
+        if let Some(c) = self
+            .channels
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&id)
+        {
+            return Ok(c.clone());
+        }
+        let store = self.store.clone();
+        let origin = self.origin(&id);
+        let o = origin.clone();
+        let st = blocking(move || {
+            let first = match store.read_entries(&o, 0, 1) {
+                Err(StoreError::NoSuchLog(_)) => {
+                    return Err(Problem::not_found(format!(
+                        "this relay carries no channel {}",
+                        id.to_hex()
+                    )));
+                }
+                r => r?,
+            };
+            let Some(Ok(Entry::Charter(doc))) = first.first().map(|e| Entry::from_bytes(e)) else {
+                return Err(Problem::internal("the channel's entry 0 is not a charter"));
+            };
+            let charter = VerifiedCharter::verify(&doc).map_err(|e| {
+                Problem::internal(format!("the stored charter does not verify: {e}"))
+            })?;
+            let mut st = DirState {
+                dir: Directory::new(charter),
+                scanned: 1,
+            };
+            refresh(&*store, &o, &mut st)?;
+            Ok(st)
+        })
+        .await?;
+        let mut map = self.channels.write().unwrap_or_else(|p| p.into_inner());
+        if let Some(c) = map.get(&id) {
+            return Ok(c.clone());
+        }
+        let (tx, rx) = mpsc::channel(QUEUE_DEPTH);
+        let (size_tx, _) = watch::channel(st.scanned);
+        let chan = Arc::new(Channel {
+            id,
+            origin,
+            dir: Mutex::new(st),
+            tx,
+            size: size_tx,
+        });
+        map.insert(id, chan.clone());
+        let handle = tokio::spawn(sequencer(self.clone(), chan.clone(), rx));
+        self.sequencers
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(handle);
+        Ok(chan)
+    }
+
+    /// Re-reads the channel's log past what its directory reflects (entries
+    /// appended by another relay process), e.g. before refusing an unknown key.
+    pub async fn refresh(self: &Arc<Self>, chan: &Arc<Channel>) -> Result<(), Problem> {
+        let store = self.store.clone();
+        let c = chan.clone();
+        let size = blocking(move || {
+            let mut st = c.dir.lock().unwrap_or_else(|p| p.into_inner());
+            refresh(&*store, &c.origin, &mut st)?;
+            Ok(st.scanned)
+        })
+        .await?;
+        chan.size.send_if_modified(|s| {
+            let grew = size > *s;
+            *s = (*s).max(size);
+            grew
+        });
+        Ok(())
+    }
+
+    /// Registers a channel from its charter (entry 0). Idempotent: the same
+    /// charter again answers with the existing channel.
+    pub async fn create_channel(
+        self: &Arc<Self>,
+        doc: SignedDocument,
+    ) -> Result<(ChannelId, bool), Problem> {
+        let charter = VerifiedCharter::verify(&doc)
+            .map_err(|e| Problem::rejected(format!("the charter does not verify: {e}")))?;
+        if charter.charter().relay.key != self.vkey() {
+            return Err(Problem::rejected(format!(
+                "the charter names relay key {:?}, but this relay's key is {:?}",
+                charter.charter().relay.key,
+                self.vkey()
+            )));
+        }
+        let id = charter.channel();
+        let origin = self.origin(&id);
+        let entry = Entry::Charter(doc)
+            .to_bytes()
+            .map_err(|e| Problem::rejected(e.to_string()))?;
+        let store = self.store.clone();
+        let signer = self.signer.clone();
+        let created = blocking(move || {
+            match store.create(&origin) {
+                Ok(()) => {}
+                Err(StoreError::LogExists(_)) => {
+                    let first = store.read_entries(&origin, 0, 1)?;
+                    if first.first() == Some(&entry) {
+                        return Ok(false);
+                    }
+                    if first.is_empty() {
+                        // Created but entry 0 never landed (a crash between
+                        // the two): fall through and append it.
+                    } else {
+                        return Err(Problem::conflict(
+                            "a different charter holds this channel id",
+                        ));
+                    }
+                }
+                Err(e) => return Err(e.into()),
+            }
+            let log = Log::new(&*store, &origin);
+            match log.append(std::slice::from_ref(&entry)) {
+                Ok(_) => {}
+                Err(LogError::Store(StoreError::Conflict { .. })) => return Ok(false),
+                Err(e) => return Err(log_problem(e)),
+            }
+            let note = log.sign_checkpoint(&signer).map_err(log_problem)?;
+            store.put_checkpoint_at(&origin, 1, &note.to_bytes())?;
+            Ok(true)
+        })
+        .await?;
+        self.channel(id).await?;
+        Ok((id, created))
+    }
+
+    /// Queues submissions for the channel's sequencer and waits for their
+    /// outcomes (one per submission, in order).
+    pub async fn submit(
+        self: &Arc<Self>,
+        chan: &Arc<Channel>,
+        items: Vec<Submission>,
+    ) -> Result<Vec<Result<Accepted, Problem>>, Problem> {
+        if self.closing() {
+            return Err(Problem::unavailable("the relay is shutting down; retry"));
+        }
+        let (reply, rx) = oneshot::channel();
+        chan.tx
+            .send(Job { items, reply })
+            .await
+            .map_err(|_| Problem::unavailable("the channel's sequencer stopped; retry"))?;
+        rx.await.map_err(|_| {
+            Problem::internal("the sequencer dropped the request; nothing was acknowledged")
+        })
+    }
+
+    /// Signs a checkpoint of the channel's current size if the latest one is
+    /// older, and records it in the history.
+    async fn checkpoint(self: &Arc<Self>, chan: &Arc<Channel>) -> Result<(), Problem> {
+        let store = self.store.clone();
+        let signer = self.signer.clone();
+        let origin = chan.origin.clone();
+        let t = Instant::now();
+        let signed = blocking(move || {
+            let size = store.size(&origin)?;
+            if store.checkpoint(&origin)?.is_some_and(|(s, _)| s >= size) {
+                return Ok(false);
+            }
+            let log = Log::new(&*store, &origin);
+            let note = log.sign_checkpoint(&signer).map_err(log_problem)?;
+            let cp = hotline_log::checkpoint::Checkpoint::parse(&note.text)
+                .map_err(|e| Problem::internal(e.to_string()))?;
+            store.put_checkpoint_at(&origin, cp.size, &note.to_bytes())?;
+            Ok(true)
+        })
+        .await?;
+        if !signed {
+            return Ok(());
+        }
+        self.last_checkpoint_ms
+            .store(t.elapsed().as_millis() as u64, Ordering::Relaxed);
+        self.metrics.checkpoints.fetch_add(1, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// Begins shutdown: refuses new submissions, lets every sequencer finish
+    /// what it holds and sign a last checkpoint, and waits for them.
+    pub async fn shutdown(self: &Arc<Self>) {
+        self.closing.store(true, Ordering::SeqCst);
+        // Each sequencer answers what is queued, signs, and ends.
+        self.stop.send_replace(true);
+        self.channels
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
+        let handles: Vec<_> =
+            std::mem::take(&mut *self.sequencers.lock().unwrap_or_else(|p| p.into_inner()));
+        for h in handles {
+            let _ = h.await;
+        }
+    }
+}
+
+/// Reads entries past `st.scanned` and applies the rosters among them.
+fn refresh(store: &dyn RelayData, origin: &str, st: &mut DirState) -> Result<(), Problem> {
+    let size = store.size(origin)?;
+    while st.scanned < size {
+        let end = size.min(st.scanned + 4096);
+        let entries = store.read_entries(origin, st.scanned, end)?;
+        for (i, e) in entries.iter().enumerate() {
+            let index = st.scanned + i as u64;
+            if let Ok(Entry::Roster(doc)) = Entry::from_bytes(e) {
+                st.dir.apply(index, &doc).map_err(|e| {
+                    Problem::internal(format!("the logged roster at {index} does not apply: {e}"))
+                })?;
+            }
+        }
+        st.scanned = end;
+    }
+    Ok(())
+}
+
+/// One checked entry ready for the batch.
+struct Ready {
+    entry: Vec<u8>,
+    blobs: Vec<(Hash, Vec<u8>)>,
+}
+
+/// Checks one submission as the entry at `index`, against (and updating) `dir`.
+fn check(
+    store: &dyn RelayData,
+    origin: &str,
+    channel: &ChannelId,
+    dir: &mut Directory,
+    index: u64,
+    item: &Submission,
+) -> Result<Ready, Problem> {
+    match item {
+        Submission::Roster(doc) => {
+            let entry = Entry::Roster(doc.clone())
+                .to_bytes()
+                .map_err(|e| Problem::rejected(e.to_string()))?;
+            dir.apply(index, doc)
+                .map_err(|e| Problem::rejected(format!("the roster was refused: {e}")))?;
+            Ok(Ready {
+                entry,
+                blobs: Vec::new(),
+            })
+        }
+        Submission::Envelope(p) => {
+            let head = SignedHead::from_bytes(&p.head)
+                .map_err(|e| Problem::rejected(format!("the envelope head does not parse: {e}")))?;
+            let h = &head.head;
+            if h.header.channel != *channel {
+                return Err(Problem::rejected("the envelope is for another channel"));
+            }
+            let signer = dir.signer_at(&h.header.sender, index).ok_or_else(|| {
+                Problem::rejected(format!(
+                    "the sender key {} is not in its party's current roster (unknown or revoked)",
+                    h.header.sender.short()
+                ))
+            })?;
+            head.verify(&signer.member.signing_key)
+                .map_err(|e| Problem::rejected(format!("the envelope head signature: {e}")))?;
+            if p.stanzas.len() as u64 != u64::from(h.recipient_count) * STANZA_LEN as u64
+                || Sha256::digest(&p.stanzas).as_slice() != h.stanzas_sha256
+            {
+                return Err(Problem::rejected(
+                    "the stanzas do not match the head's count and hash",
+                ));
+            }
+            let mut blobs = vec![(h.stanzas_sha256, p.stanzas.clone())];
+            match &p.ciphertext {
+                Some(c) => {
+                    if c.len() as u64 != h.ciphertext_len
+                        || Sha256::digest(c).as_slice() != h.ciphertext_sha256
+                    {
+                        return Err(Problem::rejected(
+                            "the ciphertext does not match the head's length and hash",
+                        ));
+                    }
+                    blobs.push((h.ciphertext_sha256, c.clone()));
+                }
+                None => {
+                    if !store.has_blob(origin, &h.ciphertext_sha256)? {
+                        return Err(Problem::rejected(
+                            "the ciphertext is neither in the request nor uploaded as a blob",
+                        ));
+                    }
+                }
+            }
+            Ok(Ready {
+                entry: p.head.clone(),
+                blobs,
+            })
+        }
+    }
+}
+
+/// Checks and appends one batch of jobs durably; returns each job's outcomes.
+fn run_batch(
+    store: &dyn RelayData,
+    chan: &Channel,
+    jobs: &[Vec<Submission>],
+) -> Result<Vec<Vec<Result<Accepted, Problem>>>, Problem> {
+    let mut st = chan.dir.lock().unwrap_or_else(|p| p.into_inner());
+    // Across relay processes sharing a database, one sequencer per log at a
+    // time: the others wait here, then re-read what it appended.
+    let _lock = store.sequencer_lock(&chan.origin, SEQUENCER_WAIT)?;
+    for _attempt in 0..8 {
+        refresh(store, &chan.origin, &mut st)?;
+        let size = st.scanned;
+        let mut dir = st.dir.clone();
+        let mut seen: HashMap<Hash, u64> = HashMap::new();
+        let mut ready: Vec<Ready> = Vec::new();
+        let mut outcomes: Vec<Vec<Result<Accepted, Problem>>> = Vec::with_capacity(jobs.len());
+        let at = now_rfc3339();
+        for job in jobs {
+            let mut out = Vec::with_capacity(job.len());
+            for item in job {
+                let index = size + ready.len() as u64;
+                let r = check(store, &chan.origin, &chan.id, &mut dir, index, item);
+                let r = match r {
+                    Err(p) => {
+                        // A refused re-post of something already logged (e.g. a
+                        // roster whose version is now stale) is still a re-post.
+                        if let Some(i) = existing(store, &chan.origin, item, &seen)? {
+                            Ok(dup(i, item))
+                        } else {
+                            Err(p)
+                        }
+                    }
+                    Ok(rd) => {
+                        let leaf = merkle::leaf_hash(&rd.entry);
+                        if let Some(&i) = seen.get(&leaf) {
+                            Ok(accepted(i, &leaf, None))
+                        } else if let Some(i) = store.find_leaf(&chan.origin, &leaf)? {
+                            Ok(accepted(i, &leaf, None))
+                        } else {
+                            seen.insert(leaf, index);
+                            ready.push(rd);
+                            Ok(accepted(index, &leaf, Some(at.clone())))
+                        }
+                    }
+                };
+                out.push(r);
+            }
+            outcomes.push(out);
+        }
+        if ready.is_empty() {
+            return Ok(outcomes);
+        }
+        let blobs: Vec<(Hash, &[u8])> = ready
+            .iter()
+            .flat_map(|r| r.blobs.iter().map(|(h, b)| (*h, b.as_slice())))
+            .collect();
+        store.put_blobs(&chan.origin, &blobs)?;
+        let entries: Vec<Vec<u8>> = ready.into_iter().map(|r| r.entry).collect();
+        match Log::new(store, &chan.origin).append(&entries) {
+            Ok(_) => {
+                st.dir = dir;
+                st.scanned = size + entries.len() as u64;
+                return Ok(outcomes);
+            }
+            // Another relay process appended first: re-read and re-check.
+            Err(LogError::Store(StoreError::Conflict { .. })) => continue,
+            Err(e) => return Err(log_problem(e)),
+        }
+    }
+    Err(Problem::unavailable(
+        "the log kept moving under contention; nothing was appended, retry",
+    ))
+}
+
+fn accepted(index: u64, leaf: &Hash, at: Option<String>) -> Accepted {
+    Accepted {
+        index,
+        leaf_hash: hex::encode(leaf),
+        duplicate: at.is_none(),
+        sequenced_at: at,
+    }
+}
+
+fn entry_bytes(item: &Submission) -> Option<Vec<u8>> {
+    match item {
+        Submission::Envelope(p) => Some(p.head.clone()),
+        Submission::Roster(d) => Entry::Roster(d.clone()).to_bytes().ok(),
+    }
+}
+
+fn existing(
+    store: &dyn RelayData,
+    origin: &str,
+    item: &Submission,
+    seen: &HashMap<Hash, u64>,
+) -> Result<Option<u64>, Problem> {
+    let Some(e) = entry_bytes(item) else {
+        return Ok(None);
+    };
+    let leaf = merkle::leaf_hash(&e);
+    if let Some(&i) = seen.get(&leaf) {
+        return Ok(Some(i));
+    }
+    Ok(store.find_leaf(origin, &leaf)?)
+}
+
+fn dup(index: u64, item: &Submission) -> Accepted {
+    let leaf = entry_bytes(item)
+        .map(|e| merkle::leaf_hash(&e))
+        .unwrap_or([0; 32]);
+    accepted(index, &leaf, None)
+}
+
+/// A channel's sequencer: group commit, and checkpoints on a timer.
+async fn sequencer(relay: Arc<Relay>, chan: Arc<Channel>, mut rx: mpsc::Receiver<Job>) {
+    let interval = Duration::from_millis(relay.cfg.checkpoint_interval_ms);
+    let mut ticker = tokio::time::interval(interval);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut dirty = true;
+    let mut stop = relay.stop.subscribe();
+    loop {
+        tokio::select! {
+            _ = async { let _ = stop.wait_for(|s| *s).await.map(|_| ()); } => {
+                // No more jobs can be queued (submit refuses while closing);
+                // answer those already queued, then stop.
+                rx.close();
+                if rx.is_empty() {
+                    break;
+                }
+            }
+            job = rx.recv() => {
+                let Some(first) = job else { break };
+                let mut jobs = vec![first];
+                let mut n = jobs[0].items.len();
+                while n < MAX_BATCH_ENTRIES {
+                    match rx.try_recv() {
+                        Ok(j) => { n += j.items.len(); jobs.push(j); }
+                        Err(_) => break,
+                    }
+                }
+                let counts: Vec<usize> = jobs.iter().map(|j| j.items.len()).collect();
+                let items: Vec<Vec<Submission>> = jobs.iter_mut().map(|j| std::mem::take(&mut j.items)).collect();
+                let store = relay.store.clone();
+                let c = chan.clone();
+                let t = Instant::now();
+                let result = tokio::task::spawn_blocking(move || run_batch(&*store, &c, &items)).await;
+                let result = result.unwrap_or_else(|_| Err(Problem::internal("the sequencer's batch failed")));
+                relay.metrics.observe_batch(n as u64, t.elapsed());
+                match result {
+                    Ok(outcomes) => {
+                        let size = chan.dir.lock().unwrap_or_else(|p| p.into_inner()).scanned;
+                        chan.size.send_replace(size);
+                        for (j, o) in jobs.into_iter().zip(outcomes) {
+                            let _ = j.reply.send(o);
+                        }
+                        dirty = true;
+                    }
+                    Err(p) => {
+                        relay.metrics.batch_failures.fetch_add(1, Ordering::Relaxed);
+                        for (j, k) in jobs.into_iter().zip(counts) {
+                            let _ = j.reply.send(vec![Err(p.clone()); k]);
+                        }
+                    }
+                }
+            }
+            _ = ticker.tick() => {
+                // On a shared database another process may have appended
+                // (and died before signing): look every tick.
+                if dirty || relay.store.shared() {
+                    match relay.checkpoint(&chan).await {
+                        Ok(()) => dirty = false,
+                        Err(p) => tracing::error!(channel = %chan.id.to_hex(), detail = %p.detail, "checkpoint failed"),
+                    }
+                }
+            }
+        }
+    }
+    // Shutdown: everything queued was answered; sign a last checkpoint.
+    if let Err(p) = relay.checkpoint(&chan).await {
+        tracing::error!(channel = %chan.id.to_hex(), detail = %p.detail, "final checkpoint failed");
+    }
+}
