@@ -88,6 +88,12 @@ pub struct ServeArgs {
     /// Longest delay (ms) before an appended entry is in a signed checkpoint.
     #[arg(long, value_name = "MS")]
     checkpoint_interval_ms: Option<u64>,
+    /// Serve HTTPS with this PEM certificate chain (with --tls-key).
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
     /// Allow plain HTTP on a non-loopback address (behind a TLS-terminating proxy).
     #[arg(long)]
     insecure_plain_http: bool,
@@ -384,14 +390,12 @@ fn serve(a: &ServeArgs) -> anyhow::Result<Outcome> {
     if let Some(ms) = a.checkpoint_interval_ms {
         cfg.checkpoint_interval_ms = ms;
     }
+    if let (Some(c), Some(k)) = (&a.tls_cert, &a.tls_key) {
+        cfg.tls_cert = Some(c.clone());
+        cfg.tls_key = Some(k.clone());
+    }
     cfg.insecure_plain_http |= a.insecure_plain_http;
     cfg.check()?;
-    if cfg.tls_cert.is_some() {
-        anyhow::bail!(
-            "TLS is not built into this version of the relay yet: put a TLS-terminating proxy in \
-             front and set insecure_plain_http, or listen on 127.0.0.1"
-        );
-    }
     let key_exists = a.data.join(hotline_relay::key::KEY_FILE).exists();
     let pass = if key_exists {
         crate::passphrase::existing("relay key")?
@@ -411,20 +415,42 @@ fn serve(a: &ServeArgs) -> anyhow::Result<Outcome> {
         "sqlite"
     };
     let listen = cfg.listen;
+    let tls = match (&cfg.tls_cert, &cfg.tls_key) {
+        (Some(cert), Some(key)) => Some(hotline_relay::api::Tls {
+            cert: cert.clone(),
+            key: key.clone(),
+        }),
+        _ => None,
+    };
     // The synchronous PostgreSQL client must also be dropped outside the
     // runtime: this handle outlives it.
     let keep = store.clone();
     let relay = hotline_relay::relay::Relay::new(cfg, store, signer);
     let rt = tokio::runtime::Runtime::new()?;
     rt.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(listen)
-            .await
+        let tls = match &tls {
+            Some(t) => Some(hotline_relay::api::tls_config(t).await?),
+            None => None,
+        };
+        let listener = std::net::TcpListener::bind(listen)
             .with_context(|| format!("listening on {listen}"))?;
+        listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
-        tracing::info!(%addr, key = %relay.vkey(), backend, "relay listening");
-        out!("relay listening on http://{addr}");
-        out!("relay key {}", relay.vkey());
-        hotline_relay::api::serve(relay, listener, crate::serve::shutdown_signal()).await?;
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        tracing::info!(%addr, key = %relay.vkey(), backend, scheme, "relay listening");
+        // A server keeps serving if nobody reads its stdout any more.
+        crate::serve::announce(&format!(
+            "relay listening on {scheme}://{addr}\nrelay key {}",
+            relay.vkey()
+        ));
+        let shutdown = crate::serve::shutdown_signal();
+        match tls {
+            Some(t) => hotline_relay::api::serve_tls(relay, listener, t, shutdown).await?,
+            None => {
+                let listener = tokio::net::TcpListener::from_std(listener)?;
+                hotline_relay::api::serve(relay, listener, shutdown).await?
+            }
+        }
         tracing::info!("relay stopped; every acknowledged entry is durable");
         Ok::<_, anyhow::Error>(())
     })?;

@@ -146,7 +146,7 @@ pub fn run(cmd: &WitnessCommand) -> anyhow::Result<Outcome> {
                     .with_context(|| format!("listening on {listen}"))?;
                 let addr = listener.local_addr()?;
                 tracing::info!(%addr, vkey = %witness.vkey(), "witness listening");
-                out!("witness listening on http://{addr}");
+                crate::serve::announce(&format!("witness listening on http://{addr}"));
                 axum::serve(listener, hotline_witness::http::router(witness))
                     .with_graceful_shutdown(crate::serve::shutdown_signal())
                     .await?;

@@ -3,6 +3,7 @@
 //! to exit codes: 0 success, 1 a check failed, 2 usage or runtime error.
 #![forbid(unsafe_code)]
 
+mod cmd_bench;
 mod cmd_init;
 mod cmd_key;
 mod cmd_relay;
@@ -51,6 +52,9 @@ enum Command {
     /// Run an independent witness that cosigns checkpoints (C2SP tlog-witness).
     #[command(subcommand)]
     Witness(cmd_witness::WitnessCommand),
+    /// Benchmarks that need a running system (figures in docs/benchmarks.md).
+    #[command(subcommand)]
+    Bench(cmd_bench::BenchCommand),
 }
 
 impl Cli {
@@ -82,6 +86,7 @@ fn main() -> ExitCode {
         Command::Key(k) => cmd_key::run(&cli, k),
         Command::Relay(r) => cmd_relay::run(r),
         Command::Witness(w) => cmd_witness::run(w),
+        Command::Bench(b) => cmd_bench::run(b),
     };
     match result {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,

@@ -52,3 +52,12 @@ pub fn init_logging(json: bool) {
         let _ = b.try_init();
     }
 }
+
+/// Prints a server's start-up lines to stdout and flushes them. Errors are
+/// ignored: a server goes on serving when whoever started it stops reading.
+pub fn announce(lines: &str) {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{lines}");
+    let _ = out.flush();
+}

@@ -4,207 +4,24 @@
 //! checkpoints and cosignatures, auth failures, hostile input, revocation,
 //! graceful restart.
 
-use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Read};
+mod common;
+
+use common::*;
+use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use hotline_client::relay_client::{RelayClient, RelayError};
-use hotline_core::charter::{Charter, CharterParty, Deadline, DisclosureRule, RelayInfo};
-use hotline_core::commitment::{Part, PartKind};
-use hotline_core::dsse::SignedDocument;
+use hotline_client::relay_client::RelayClient;
 use hotline_core::entry::Entry;
 use hotline_core::envelope::Envelope;
 use hotline_core::ids::ChannelId;
 use hotline_core::keys::{MemberKeys, SigningKey};
-use hotline_core::message::{Kind, Tlp};
-use hotline_core::roster::{Roster, RosterMember, payload_hash};
 use hotline_log::checkpoint::Checkpoint;
 use hotline_log::cosignature::Cosigner;
 use hotline_log::merkle::{self, MemoryTree};
-use hotline_log::note::{Ed25519Verifier, Note};
+use hotline_log::note::Note;
 use hotline_log::tiles;
-
-struct Relay {
-    child: Child,
-    url: String,
-    vkey: String,
-}
-
-fn start(data: &Path, name: &str, database: Option<&str>) -> Relay {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_hotline"));
-    cmd.args(["relay", "serve", "--listen", "127.0.0.1:0", "--name", name])
-        .arg("--data")
-        .arg(data)
-        .args(["--checkpoint-interval-ms", "50"])
-        .env("HOTLINE_PASSPHRASE", "relay test passphrase")
-        .env("HOTLINE_INSECURE_KDF_LOG_N", "10")
-        .env("HOTLINE_RELAY_MAX_BODY_BYTES", "262144")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null());
-    if let Some(db) = database {
-        cmd.args(["--database", db]);
-    }
-    let mut child = cmd.spawn().unwrap();
-    let mut out = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    out.read_line(&mut line).unwrap();
-    let url = line
-        .trim()
-        .strip_prefix("relay listening on ")
-        .unwrap_or_else(|| panic!("{line:?}"))
-        .to_owned();
-    line.clear();
-    out.read_line(&mut line).unwrap();
-    let vkey = line.trim().strip_prefix("relay key ").unwrap().to_owned();
-    Relay { child, url, vkey }
-}
-
-fn stop(mut r: Relay) {
-    let _ = Command::new("kill")
-        .arg("-TERM")
-        .arg(r.child.id().to_string())
-        .status();
-    let status = r.child.wait().unwrap();
-    assert!(status.success(), "the relay did not exit cleanly: {status}");
-}
-
-fn party(short: &str, key: &SigningKey) -> CharterParty {
-    CharterParty {
-        id: key.key_id(),
-        name: format!("{short} CERT"),
-        short: short.into(),
-        key: key.verifying_key().to_base64(),
-    }
-}
-
-fn charter_doc(relay: &Relay, parties: &[(&str, &SigningKey)], nonce: &str) -> SignedDocument {
-    let mut deadlines = BTreeMap::new();
-    deadlines.insert(
-        Kind::Inquiry,
-        Deadline {
-            ack_within: Some(86_400),
-            answer_within: Some(30 * 86_400),
-        },
-    );
-    let c = Charter {
-        v: 1,
-        title: "Relay test channel".into(),
-        nonce: nonce.into(),
-        created: "2026-11-22T10:00:00Z".into(),
-        parties: parties.iter().map(|(s, k)| party(s, k)).collect(),
-        relay: RelayInfo {
-            url: relay.url.clone(),
-            key: relay.vkey.clone(),
-        },
-        witnesses: vec![],
-        witness_quorum: 0,
-        deadlines,
-        disclosure: DisclosureRule::Unanimous,
-        default_tlp: Tlp::Amber,
-        retention_days: 365,
-        suite: "hotline-v1".into(),
-    };
-    let mut doc = c.to_document().unwrap();
-    for (_, k) in parties {
-        doc.sign(k);
-    }
-    doc
-}
-
-fn roster(
-    channel: ChannelId,
-    party: &SigningKey,
-    version: u64,
-    previous: Option<&SignedDocument>,
-    members: &[&MemberKeys],
-) -> SignedDocument {
-    let r = Roster {
-        v: 1,
-        channel,
-        party: party.key_id(),
-        version,
-        previous: previous.map(|d| payload_hash(&d.payload)),
-        issued: "2026-11-22T10:00:00Z".into(),
-        members: members
-            .iter()
-            .enumerate()
-            .map(|(i, m)| RosterMember {
-                name: format!("member {i}"),
-                signing_key: m.signing.verifying_key().to_base64(),
-                encryption_key: m.encryption.public_key().to_base64(),
-            })
-            .collect(),
-    };
-    let mut d = r.to_document().unwrap();
-    d.sign(party);
-    d
-}
-
-fn envelope(channel: ChannelId, from: &MemberKeys, to: &[&MemberKeys], body: &str) -> Envelope {
-    let mut rng = rand_core::OsRng;
-    let parts = vec![Part::new(
-        PartKind::Body,
-        body.as_bytes().to_vec(),
-        &mut rng,
-    )];
-    let recipients: Vec<_> = to.iter().map(|m| m.encryption.public_key()).collect();
-    Envelope::seal(channel, &from.signing, &recipients, &parts, &mut rng).unwrap()
-}
-
-fn status(e: RelayError) -> (u16, String) {
-    match e {
-        RelayError::Problem { status, kind, .. } => (status, kind),
-        other => panic!("expected a problem, got {other}"),
-    }
-}
-
-fn wait_checkpoint(c: &RelayClient, ch: &ChannelId, size: u64, vkey: &str) -> (Note, Checkpoint) {
-    let v = Ed25519Verifier::from_vkey(vkey).unwrap();
-    let t = Instant::now();
-    loop {
-        let note = Note::parse(&c.checkpoint(ch).unwrap()).unwrap();
-        note.verify(&[&v])
-            .expect("the checkpoint is signed by the relay key");
-        let cp = Checkpoint::parse(&note.text).unwrap();
-        if cp.size >= size {
-            return (note, cp);
-        }
-        assert!(
-            t.elapsed() < Duration::from_secs(5),
-            "no checkpoint of size {size} within 5 s (at {})",
-            cp.size
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
-fn get(url: &str) -> (u16, String, String) {
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .into();
-    let mut r = agent.get(url).call().unwrap();
-    let ct = r
-        .headers()
-        .get("content-type")
-        .map(|v| v.to_str().unwrap().to_owned())
-        .unwrap_or_default();
-    (
-        r.status().as_u16(),
-        ct,
-        r.body_mut().read_to_string().unwrap(),
-    )
-}
-
-fn unique(prefix: &str) -> String {
-    let n = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    format!("{prefix}-{}-{n}.test", std::process::id())
-}
 
 fn scenario(database: Option<&str>) {
     let d = tempfile::tempdir().unwrap();
@@ -513,7 +330,10 @@ fn scenario(database: Option<&str>) {
     assert_eq!((after.size, after.root), (before.size, before.root));
     let e7 = envelope(ch, &n1, &[&s1], "after restart");
     assert_eq!(m_n1.post_envelopes(&ch, &[e7]).unwrap()[0].index, 9);
-    assert_eq!(m_n1.post_envelopes(&ch, &[e1]).unwrap()[0].index, 3);
+    assert_eq!(
+        m_n1.post_envelopes(&ch, std::slice::from_ref(&e1)).unwrap()[0].index,
+        3
+    );
     wait_checkpoint(&m_n1, &ch, 10, &relay.vkey);
 
     // The channel list.
@@ -535,47 +355,172 @@ fn scenario(database: Option<&str>) {
         .output()
         .unwrap();
     assert_eq!(String::from_utf8(out.stdout).unwrap().trim(), relay.vkey);
+
+    backup_and_restore(d.path(), database, &relay, &ch, &e1, &n1);
     stop(relay);
 }
 
-fn base64_std(b: &[u8]) -> String {
-    use base64::Engine;
-    base64::engine::general_purpose::STANDARD.encode(b)
-}
-
-fn base64_dec(s: &str) -> Vec<u8> {
-    use base64::Engine;
-    base64::engine::general_purpose::STANDARD.decode(s).unwrap()
-}
-
-fn raw_get(base: &str, path: &str, query: &str, headers: &[(String, String)]) -> u16 {
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .into();
-    let mut req = agent.get(format!("{base}{path}?{query}"));
-    for (k, v) in headers {
-        req = req.header(k, v);
+fn hotline(args: &[&str], data: &Path, database: Option<&str>) -> std::process::Output {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_hotline"));
+    c.args(args)
+        .arg("--data")
+        .arg(data)
+        .env_remove("HOTLINE_RELAY_DATABASE");
+    if let Some(db) = database {
+        c.args(["--database", db]);
     }
-    req.call().unwrap().status().as_u16()
+    c.output().unwrap()
 }
 
-fn sse_lines(base: &str, c: &RelayClient, ch: &ChannelId, start: u64) -> BufReader<impl Read> {
-    let path = format!("/v1/channels/{}/events", ch.to_hex());
-    let q = format!("start={start}");
-    let hs = c.sign_request("GET", &path, Some(&q), b"");
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(Duration::from_secs(20)))
-        .build()
-        .into();
-    let mut req = agent.get(format!("{base}{path}?{q}"));
-    for (k, v) in &hs {
-        req = req.header(k, v);
+/// `relay export`, a verified `relay import` into a new relay that then
+/// serves the same log, and refusals of tampered, truncated and clashing imports.
+fn backup_and_restore(
+    data: &Path,
+    database: Option<&str>,
+    relay: &Relay,
+    ch: &ChannelId,
+    e1: &Envelope,
+    n1: &MemberKeys,
+) {
+    let m_n1 = RelayClient::new(&relay.url, n1.signing.clone()).unwrap();
+    let (_, cp) = wait_checkpoint(&m_n1, ch, 10, &relay.vkey);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("backup.jsonl");
+    let f = file.to_str().unwrap();
+    let out = hotline(&["relay", "export", "--out", f], data, database);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let said = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        said.starts_with("exported 1 channels, 10 entries"),
+        "{said}"
+    );
+
+    // Verification alone writes nothing and passes.
+    let empty = dir.path().join("verify-only");
+    let out = hotline(
+        &["relay", "import", f, "--verify-only", "--json"],
+        &empty,
+        None,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (v["verified"].as_bool(), v["entries"].as_u64()),
+        (Some(true), Some(10))
+    );
+    assert!(!empty.exists());
+
+    // Tampering with one entry, or a checkpoint, fails verification (exit 1);
+    // a truncated file is refused (exit 2); nothing is written either way.
+    let text = std::fs::read_to_string(&file).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let tampered = |pick: &str, edit: &dyn Fn(&mut serde_json::Value)| {
+        let mut out = Vec::new();
+        let mut done = false;
+        for l in &lines {
+            let mut v: serde_json::Value = serde_json::from_str(l).unwrap();
+            if !done && v["record"] == pick {
+                edit(&mut v);
+                done = true;
+            }
+            out.push(v.to_string());
+        }
+        assert!(done, "no {pick} record");
+        let p = dir.path().join(format!("tampered-{pick}.jsonl"));
+        std::fs::write(&p, out.join("\n") + "\n").unwrap();
+        p
+    };
+    let flip = |s: &str, at: usize| {
+        let mut b = base64_dec(s);
+        b[at] ^= 1;
+        base64_std(&b)
+    };
+    let bad_entry = tampered("entries", &|v| {
+        let e = v["entries"][3].as_str().unwrap().to_owned();
+        v["entries"][3] = flip(&e, 100).into();
+    });
+    let bad_checkpoint = tampered("checkpoint", &|v| {
+        let n = v["note"].as_str().unwrap().to_owned();
+        v["note"] = flip(&n, 40).into();
+    });
+    let bad_blob = tampered("blob", &|v| {
+        let n = v["data"].as_str().unwrap().to_owned();
+        v["data"] = flip(&n, 0).into();
+    });
+    for p in [&bad_entry, &bad_checkpoint, &bad_blob] {
+        let out = hotline(&["relay", "import", p.to_str().unwrap()], &empty, None);
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{}: {}",
+            p.display(),
+            String::from_utf8_lossy(&out.stdout)
+        );
+        assert!(String::from_utf8_lossy(&out.stdout).contains("verification failed"));
+        assert!(!empty.join("relay.sqlite").exists(), "nothing written");
     }
-    let resp = req.call().unwrap();
-    assert_eq!(resp.status().as_u16(), 200);
-    BufReader::new(resp.into_body().into_reader())
+    let truncated = dir.path().join("truncated.jsonl");
+    std::fs::write(&truncated, lines[..lines.len() - 1].join("\n")).unwrap();
+    let out = hotline(
+        &["relay", "import", truncated.to_str().unwrap()],
+        &empty,
+        None,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("truncated"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!empty.join("relay.sqlite").exists());
+
+    // Into the relay's own store: refused, it already holds the channel.
+    let out = hotline(&["relay", "import", f], data, database);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("already holds"));
+
+    // Into a new SQLite relay folder (from PostgreSQL, a migration), and,
+    // when PostgreSQL is at hand, from SQLite into it.
+    let targets: Vec<(tempfile::TempDir, Option<String>)> =
+        match (database, std::env::var("HOTLINE_TEST_DATABASE_URL")) {
+            (None, Ok(url)) => vec![
+                (tempfile::tempdir().unwrap(), None),
+                (tempfile::tempdir().unwrap(), Some(url)),
+            ],
+            _ => vec![(tempfile::tempdir().unwrap(), None)],
+        };
+    for (target, db) in &targets {
+        let out = hotline(&["relay", "import", f], target.path(), db.as_deref());
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            String::from_utf8_lossy(&out.stdout)
+                .contains("verified and imported 1 channels, 10 entries")
+        );
+        let restored = start(target.path(), "ignored.example", db.as_deref());
+        assert_eq!(
+            restored.vkey, relay.vkey,
+            "the relay key came with the backup"
+        );
+        let c = RelayClient::new(&restored.url, n1.signing.clone()).unwrap();
+        let (_, again) = wait_checkpoint(&c, ch, 10, &restored.vkey);
+        assert_eq!((again.size, again.root), (cp.size, cp.root));
+        assert_eq!(c.envelope(ch, 3).unwrap(), e1.to_bytes());
+        let r = c.post_envelopes(ch, std::slice::from_ref(e1)).unwrap();
+        assert_eq!((r[0].index, r[0].duplicate), (3, true));
+        stop(restored);
+    }
 }
 
 #[test]
@@ -590,4 +535,285 @@ fn relay_on_postgres() {
         return;
     };
     scenario(Some(&url));
+}
+
+#[test]
+fn relay_over_tls_and_address_policy() {
+    let d = tempfile::tempdir().unwrap();
+    let (cert, key) = (d.path().join("cert.pem"), d.path().join("key.pem"));
+    let ok = Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-days",
+            "2",
+        ])
+        .args([
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+        ])
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .stderr(Stdio::null())
+        .status()
+        .expect("openssl (Debian's openssl package) makes the test certificate");
+    assert!(ok.success());
+    let data = d.path().join("relay");
+
+    // Plain HTTP on a non-loopback address is refused, with what to do.
+    let out = Command::new(env!("CARGO_BIN_EXE_hotline"))
+        .args(["relay", "serve", "--listen", "0.0.0.0:0", "--data"])
+        .arg(&data)
+        .env("HOTLINE_PASSPHRASE", "relay test passphrase")
+        .env("HOTLINE_INSECURE_KDF_LOG_N", "10")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("refusing to serve plain HTTP") && err.contains("tls_cert"),
+        "{err}"
+    );
+
+    // A missing key file is reported before listening.
+    let out = Command::new(env!("CARGO_BIN_EXE_hotline"))
+        .args(["relay", "serve", "--listen", "127.0.0.1:0", "--data"])
+        .arg(&data)
+        .arg("--tls-cert")
+        .arg(&cert)
+        .arg("--tls-key")
+        .arg(d.path().join("missing.pem"))
+        .env("HOTLINE_PASSPHRASE", "relay test passphrase")
+        .env("HOTLINE_INSECURE_KDF_LOG_N", "10")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("missing.pem"));
+
+    // With a certificate: HTTPS, verified against it by curl.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hotline"))
+        .args(["relay", "serve", "--listen", "127.0.0.1:0", "--data"])
+        .arg(&data)
+        .env("HOTLINE_RELAY_TLS_CERT", &cert)
+        .env("HOTLINE_RELAY_TLS_KEY", &key)
+        .env("HOTLINE_PASSPHRASE", "relay test passphrase")
+        .env("HOTLINE_INSECURE_KDF_LOG_N", "10")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .trim()
+        .strip_prefix("relay listening on ")
+        .unwrap()
+        .to_owned();
+    assert!(url.starts_with("https://127.0.0.1:"), "{url}");
+    let curl = |args: &[&str], u: &str| {
+        Command::new("curl")
+            .args([
+                "-sS",
+                "--max-time",
+                "10",
+                "-o",
+                "/dev/null",
+                "-w",
+                "%{http_code}",
+            ])
+            .args(args)
+            .arg(u)
+            .output()
+            .unwrap()
+    };
+    let out = curl(
+        &["--cacert", cert.to_str().unwrap()],
+        &format!("{url}/healthz"),
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "200",
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Without trusting the certificate, curl refuses; plain HTTP gets nothing.
+    assert!(!curl(&[], &format!("{url}/healthz")).status.success());
+    let plain = url.replace("https://", "http://");
+    let out = curl(&[], &format!("{plain}/healthz"));
+    assert_ne!(String::from_utf8_lossy(&out.stdout), "200");
+    let _ = Command::new("kill")
+        .arg("-TERM")
+        .arg(child.id().to_string())
+        .status();
+    assert!(child.wait().unwrap().success());
+}
+
+fn witness_serve(data: &Path, port: u16) -> (Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hotline"))
+        .args([
+            "witness",
+            "serve",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--data",
+        ])
+        .arg(data)
+        .env("HOTLINE_PASSPHRASE", "witness passphrase")
+        .env("HOTLINE_INSECURE_KDF_LOG_N", "10")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .trim()
+        .strip_prefix("witness listening on ")
+        .unwrap()
+        .to_owned();
+    (child, url)
+}
+
+/// Waits for a checkpoint of at least `size` carrying a cosignature that
+/// verifies with `vkey`; returns its size.
+fn wait_cosigned(c: &RelayClient, ch: &ChannelId, size: u64, vkey: &str) -> u64 {
+    let v = hotline_log::cosignature::CosignatureVerifier::from_vkey(vkey).unwrap();
+    let t = Instant::now();
+    loop {
+        let note = Note::parse(&c.checkpoint(ch).unwrap()).unwrap();
+        let cp = Checkpoint::parse(&note.text).unwrap();
+        if cp.size >= size
+            && note
+                .signatures
+                .iter()
+                .any(|s| matches!(v.verify(&note.text, s), Ok(Some(_))))
+        {
+            return cp.size;
+        }
+        assert!(
+            t.elapsed() < Duration::from_secs(10),
+            "no checkpoint of size {size} cosigned by {vkey} within 10 s (at {})",
+            cp.size
+        );
+        std::thread::sleep(Duration::from_millis(25));
+    }
+}
+
+#[test]
+fn relay_forwards_checkpoints_to_the_charters_witness() {
+    let d = tempfile::tempdir().unwrap();
+    let wdir = d.path().join("witness");
+    let witness = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_hotline"))
+            .arg("witness")
+            .args(args)
+            .arg("--data")
+            .arg(&wdir)
+            .env("HOTLINE_PASSPHRASE", "witness passphrase")
+            .env("HOTLINE_INSECURE_KDF_LOG_N", "10")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    witness(&["init", "--name", "witness.test/w1"]);
+    let wvkey = witness(&["key"]).trim().to_owned();
+    // The charter names the witness's URL before it runs: pick a free port.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let name = unique("relay");
+    let relay = start(&d.path().join("relay"), &name, None);
+    let north = SigningKey::generate(&mut rand_core::OsRng);
+    let south = SigningKey::generate(&mut rand_core::OsRng);
+    let n1 = MemberKeys::generate(&mut rand_core::OsRng);
+    let charter = charter_doc_with(
+        &relay,
+        &[("north", &north), ("south", &south)],
+        "fedcba9876543210fedcba9876543210",
+        vec![hotline_core::charter::WitnessInfo {
+            key: wvkey.clone(),
+            url: format!("http://127.0.0.1:{port}"),
+        }],
+    );
+    let id = hotline_core::charter::VerifiedCharter::verify(&charter)
+        .unwrap()
+        .channel();
+    witness(&[
+        "add-log",
+        "--origin",
+        &format!("{name}/{}", id.to_hex()),
+        "--key",
+        &relay.vkey,
+    ]);
+    let (w, _) = witness_serve(&wdir, port);
+
+    let as_north = RelayClient::new(&relay.url, north.clone()).unwrap();
+    let ch = as_north.create_channel(&charter).unwrap();
+    assert_eq!(ch, id);
+    as_north
+        .post_roster(&ch, &roster(ch, &north, 1, None, &[&n1]))
+        .unwrap();
+    let m = RelayClient::new(&relay.url, n1.signing.clone()).unwrap();
+    m.post_envelopes(&ch, &[envelope(ch, &n1, &[&n1], "one")])
+        .unwrap();
+    assert!(wait_cosigned(&m, &ch, 3, &wvkey) >= 3);
+
+    // The witness goes away: sequencing and checkpoints go on, the failure is counted.
+    let _ = Command::new("kill")
+        .arg("-TERM")
+        .arg(w.id().to_string())
+        .status();
+    let mut w = w;
+    w.wait().unwrap();
+    m.post_envelopes(&ch, &[envelope(ch, &n1, &[&n1], "two")])
+        .unwrap();
+    wait_checkpoint(&m, &ch, 4, &relay.vkey);
+    let t = Instant::now();
+    loop {
+        let (_, _, metrics) = get(&format!("{}/metrics", relay.url));
+        if metrics
+            .lines()
+            .any(|l| l.starts_with("hotline_relay_witness_failures_total ") && !l.ends_with(" 0"))
+        {
+            break;
+        }
+        assert!(
+            t.elapsed() < Duration::from_secs(15),
+            "no witness failure counted:\n{metrics}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // Back again (same view on disk): the next checkpoint is cosigned with
+    // a consistency proof from the size it cosigned before.
+    let (w, _) = witness_serve(&wdir, port);
+    m.post_envelopes(&ch, &[envelope(ch, &n1, &[&n1], "three")])
+        .unwrap();
+    assert!(wait_cosigned(&m, &ch, 5, &wvkey) >= 5);
+    let _ = Command::new("kill")
+        .arg("-TERM")
+        .arg(w.id().to_string())
+        .status();
+    let mut w = w;
+    w.wait().unwrap();
+    stop(relay);
 }

@@ -1,4 +1,4 @@
-//! Envelope test vectors (`tests/vectors/envelopes.json`, `docs/format.md` §7).
+//! Envelope test vectors (`tests/vectors/envelopes.json`, `docs/format.md` §8).
 //!
 //! The vectors are generated from a fixed seed. This test regenerates them
 //! and asserts the result equals the checked-in file byte for byte, then

@@ -60,7 +60,13 @@ impl HashReader for Overlay<'_> {
             .copied()
             .filter(|i| !self.pending.contains_key(i))
             .collect();
-        let mut base = self.base.read_hashes(&missing)?.into_iter();
+        // Only the hashes of the tree before the batch are read from the
+        // store (a few per batch); most leaves need none.
+        let mut base = if missing.is_empty() {
+            Vec::new().into_iter()
+        } else {
+            self.base.read_hashes(&missing)?.into_iter()
+        };
         indexes
             .iter()
             .map(|i| match self.pending.get(i) {

@@ -9,7 +9,6 @@ use crate::storage::{AppendBatch, Hash, LogStore, StoreError};
 #[derive(Default)]
 struct Log {
     entries: Vec<Vec<u8>>,
-    leaves: HashMap<Hash, u64>,
     hashes: HashMap<u64, Hash>,
     checkpoint: Option<(u64, Vec<u8>)>,
 }
@@ -74,10 +73,6 @@ impl LogStore for MemoryStore {
         Ok(l.entries.get(s..e.max(s)).unwrap_or_default().to_vec())
     }
 
-    fn find_leaf(&self, log: &str, leaf: &Hash) -> Result<Option<u64>, StoreError> {
-        Ok(get(&mut self.lock(), log)?.leaves.get(leaf).copied())
-    }
-
     fn append(&self, log: &str, batch: &AppendBatch<'_>) -> Result<(), StoreError> {
         batch.check()?;
         let mut m = self.lock();
@@ -89,10 +84,7 @@ impl LogStore for MemoryStore {
                 actual,
             });
         }
-        for (i, (e, h)) in batch.entries.iter().zip(batch.leaf_hashes).enumerate() {
-            l.entries.push(e.clone());
-            l.leaves.entry(*h).or_insert(actual + i as u64);
-        }
+        l.entries.extend(batch.entries.iter().cloned());
         l.hashes.extend(batch.hashes.iter().copied());
         Ok(())
     }

@@ -101,8 +101,6 @@ pub trait LogStore: Send + Sync {
     fn read_hashes(&self, log: &str, indexes: &[u64]) -> Result<Vec<Hash>, StoreError>;
     /// Entries `start..end` (clamped to the size).
     fn read_entries(&self, log: &str, start: u64, end: u64) -> Result<Vec<Vec<u8>>, StoreError>;
-    /// The index of the entry with this leaf hash, if any.
-    fn find_leaf(&self, log: &str, leaf: &Hash) -> Result<Option<u64>, StoreError>;
     /// Appends a batch atomically and durably.
     fn append(&self, log: &str, batch: &AppendBatch<'_>) -> Result<(), StoreError>;
     /// Records the latest signed checkpoint (for `size`), replacing an older one;

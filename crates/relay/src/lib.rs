@@ -13,6 +13,7 @@
 //! * [`api`]: the axum router; [`problem`]: RFC 9457 errors;
 //!   [`metrics`]: Prometheus counters.
 //! * [`backup`]: export, and the verified import.
+//! * [`witnesses`]: forwarding checkpoints to the charter's witnesses.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -24,3 +25,4 @@ pub mod key;
 pub mod metrics;
 pub mod problem;
 pub mod relay;
+pub mod witnesses;

@@ -69,6 +69,10 @@ pub struct Metrics {
     pub checkpoints: AtomicU64,
     /// Bytes of request bodies accepted for appends and blobs.
     pub body_bytes: AtomicU64,
+    /// Witness cosignatures attached.
+    pub witness_cosignatures: AtomicU64,
+    /// Checkpoints a witness could not be given (down, refused, bad answer).
+    pub witness_failures: AtomicU64,
     /// Responses by status class: 2xx, 4xx, 5xx.
     pub responses: [AtomicU64; 3],
     /// Batch commit latency.
@@ -106,6 +110,18 @@ impl Metrics {
                 v.load(Ordering::Relaxed)
             );
         };
+        c(
+            &mut o,
+            "hotline_relay_witness_cosignatures_total",
+            "Witness cosignatures attached to checkpoints.",
+            &self.witness_cosignatures,
+        );
+        c(
+            &mut o,
+            "hotline_relay_witness_failures_total",
+            "Checkpoints a witness could not be given or did not cosign.",
+            &self.witness_failures,
+        );
         c(
             &mut o,
             "hotline_relay_appends_total",

@@ -89,6 +89,60 @@ struct DirState {
     dir: Directory,
     /// Entries read into `dir` so far (the log size it reflects).
     scanned: u64,
+    /// Every entry's leaf hash, to answer a re-post with its index.
+    leaves: LeafIndex,
+}
+
+/// The log's leaf hashes by their first 8 bytes (16 bytes per entry), for
+/// re-post detection. A candidate is confirmed against the stored leaf hash,
+/// so a collision of prefixes costs a read, never a wrong answer. Kept in
+/// memory because an SQL index on random 32-byte keys made every append
+/// batch write a page per entry (`docs/benchmarks.md`).
+#[derive(Default)]
+struct LeafIndex {
+    first: HashMap<u64, u64>,
+    more: HashMap<u64, Vec<u64>>,
+}
+
+impl LeafIndex {
+    fn key(leaf: &Hash) -> u64 {
+        let mut k = [0u8; 8];
+        k.copy_from_slice(&leaf[..8]);
+        u64::from_le_bytes(k)
+    }
+
+    fn insert(&mut self, leaf: &Hash, index: u64) {
+        let k = LeafIndex::key(leaf);
+        match self.first.entry(k) {
+            std::collections::hash_map::Entry::Occupied(_) => {
+                self.more.entry(k).or_default().push(index)
+            }
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(index);
+            }
+        }
+    }
+
+    /// The index of the entry whose leaf hash is `leaf`, if it is logged.
+    fn find(
+        &self,
+        store: &dyn RelayData,
+        origin: &str,
+        leaf: &Hash,
+    ) -> Result<Option<u64>, Problem> {
+        let k = LeafIndex::key(leaf);
+        let Some(first) = self.first.get(&k) else {
+            return Ok(None);
+        };
+        let more = self.more.get(&k).map(Vec::as_slice).unwrap_or_default();
+        for &i in std::iter::once(first).chain(more) {
+            let stored = store.read_hashes(origin, &[merkle::stored_index(0, i)])?;
+            if stored.first() == Some(leaf) {
+                return Ok(Some(i));
+            }
+        }
+        Ok(None)
+    }
 }
 
 /// One channel the relay carries.
@@ -133,6 +187,7 @@ pub struct Relay {
     stop: watch::Sender<bool>,
     started: Instant,
     last_checkpoint_ms: AtomicU64,
+    witnesses: crate::witnesses::Witnesses,
 }
 
 fn now_rfc3339() -> String {
@@ -177,6 +232,7 @@ impl Relay {
             stop: watch::Sender::new(false),
             started: Instant::now(),
             last_checkpoint_ms: AtomicU64::new(0),
+            witnesses: crate::witnesses::Witnesses::default(),
         })
     }
 
@@ -271,7 +327,9 @@ impl Relay {
             let mut st = DirState {
                 dir: Directory::new(charter),
                 scanned: 1,
+                leaves: LeafIndex::default(),
             };
+            st.leaves.insert(&merkle::leaf_hash(&first[0]), 0);
             refresh(&*store, &o, &mut st)?;
             Ok(st)
         })
@@ -403,23 +461,57 @@ impl Relay {
         let signed = blocking(move || {
             let size = store.size(&origin)?;
             if store.checkpoint(&origin)?.is_some_and(|(s, _)| s >= size) {
-                return Ok(false);
+                return Ok(None);
             }
             let log = Log::new(&*store, &origin);
             let note = log.sign_checkpoint(&signer).map_err(log_problem)?;
             let cp = hotline_log::checkpoint::Checkpoint::parse(&note.text)
                 .map_err(|e| Problem::internal(e.to_string()))?;
-            store.put_checkpoint_at(&origin, cp.size, &note.to_bytes())?;
-            Ok(true)
+            let bytes = note.to_bytes();
+            store.put_checkpoint_at(&origin, cp.size, &bytes)?;
+            Ok(Some((cp.size, bytes)))
         })
         .await?;
-        if !signed {
+        let Some((size, note)) = signed else {
             return Ok(());
-        }
+        };
+        self.forward_to_witnesses(chan, size, note);
         self.last_checkpoint_ms
             .store(t.elapsed().as_millis() as u64, Ordering::Relaxed);
         self.metrics.checkpoints.fetch_add(1, Ordering::Relaxed);
         Ok(())
+    }
+
+    /// Sends a new checkpoint to the charter's witnesses in the background
+    /// and attaches their cosignatures (`witnesses.rs`).
+    fn forward_to_witnesses(self: &Arc<Self>, chan: &Arc<Channel>, size: u64, note: Vec<u8>) {
+        let ws = chan.with_dir(|d, _| d.charter().charter().witnesses.clone());
+        for w in ws {
+            let relay = self.clone();
+            let origin = chan.origin.clone();
+            let note = note.clone();
+            tokio::task::spawn_blocking(move || {
+                match relay
+                    .witnesses
+                    .forward(&*relay.store, &origin, &w, size, &note)
+                {
+                    Ok(crate::witnesses::Outcome::Cosigned) => {
+                        relay
+                            .metrics
+                            .witness_cosignatures
+                            .fetch_add(1, Ordering::Relaxed);
+                    }
+                    Ok(crate::witnesses::Outcome::Busy) => {}
+                    Err(e) => {
+                        relay
+                            .metrics
+                            .witness_failures
+                            .fetch_add(1, Ordering::Relaxed);
+                        tracing::warn!(origin = %origin, witness = %w.url, size, error = %e, "witness did not cosign");
+                    }
+                }
+            });
+        }
     }
 
     /// Begins shutdown: refuses new submissions, lets every sequencer finish
@@ -448,6 +540,7 @@ fn refresh(store: &dyn RelayData, origin: &str, st: &mut DirState) -> Result<(),
         let entries = store.read_entries(origin, st.scanned, end)?;
         for (i, e) in entries.iter().enumerate() {
             let index = st.scanned + i as u64;
+            st.leaves.insert(&merkle::leaf_hash(e), index);
             if let Ok(Entry::Roster(doc)) = Entry::from_bytes(e) {
                 st.dir.apply(index, &doc).map_err(|e| {
                     Problem::internal(format!("the logged roster at {index} does not apply: {e}"))
@@ -563,7 +656,7 @@ fn run_batch(
                     Err(p) => {
                         // A refused re-post of something already logged (e.g. a
                         // roster whose version is now stale) is still a re-post.
-                        if let Some(i) = existing(store, &chan.origin, item, &seen)? {
+                        if let Some(i) = existing(store, &chan.origin, item, &seen, &st.leaves)? {
                             Ok(dup(i, item))
                         } else {
                             Err(p)
@@ -573,7 +666,7 @@ fn run_batch(
                         let leaf = merkle::leaf_hash(&rd.entry);
                         if let Some(&i) = seen.get(&leaf) {
                             Ok(accepted(i, &leaf, None))
-                        } else if let Some(i) = store.find_leaf(&chan.origin, &leaf)? {
+                        } else if let Some(i) = st.leaves.find(store, &chan.origin, &leaf)? {
                             Ok(accepted(i, &leaf, None))
                         } else {
                             seen.insert(leaf, index);
@@ -599,6 +692,9 @@ fn run_batch(
             Ok(_) => {
                 st.dir = dir;
                 st.scanned = size + entries.len() as u64;
+                for (leaf, i) in &seen {
+                    st.leaves.insert(leaf, *i);
+                }
                 return Ok(outcomes);
             }
             // Another relay process appended first: re-read and re-check.
@@ -632,6 +728,7 @@ fn existing(
     origin: &str,
     item: &Submission,
     seen: &HashMap<Hash, u64>,
+    leaves: &LeafIndex,
 ) -> Result<Option<u64>, Problem> {
     let Some(e) = entry_bytes(item) else {
         return Ok(None);
@@ -640,7 +737,7 @@ fn existing(
     if let Some(&i) = seen.get(&leaf) {
         return Ok(Some(i));
     }
-    Ok(store.find_leaf(origin, &leaf)?)
+    leaves.find(store, origin, &leaf)
 }
 
 fn dup(index: u64, item: &Submission) -> Accepted {

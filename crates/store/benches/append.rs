@@ -8,7 +8,7 @@
 use std::hint::black_box;
 use std::time::Duration;
 
-use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{BatchSize, BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use hotline_log::log::Log;
 use hotline_log::memory::MemoryStore;
 use hotline_log::note::Ed25519Signer;
@@ -17,11 +17,16 @@ use hotline_store::postgres::PgStore;
 use hotline_store::sqlite::SqliteStore;
 use sha2::{Digest, Sha256};
 
+/// `n` distinct 241-byte entries, never the same twice in a process (a
+/// log of copies of the same entries would measure duplicate-key indexes).
 fn entries(n: u64) -> Vec<Vec<u8>> {
-    (0..n)
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let first = NEXT.fetch_add(n, Ordering::Relaxed);
+    (first..first + n)
         .map(|i| {
-            let mut e = vec![0u8; 241];
-            e[..8].copy_from_slice(&i.to_be_bytes());
+            let mut e = Sha256::digest(i.to_be_bytes()).to_vec();
+            e.resize(241, 0x2a);
             e
         })
         .collect()
@@ -34,10 +39,13 @@ fn run(c: &mut Criterion, backend: &str, store: &dyn LogStore) {
         let name = format!("bench.example/{backend}-{batch}-{}", std::process::id());
         store.create(&name).unwrap();
         let log = Log::new(store, &name);
-        let es = entries(batch);
         g.throughput(Throughput::Elements(batch));
         g.bench_with_input(BenchmarkId::from_parameter(batch), &batch, |b, _| {
-            b.iter(|| log.append(black_box(&es)).unwrap())
+            b.iter_batched(
+                || entries(batch),
+                |es| log.append(black_box(&es)).unwrap(),
+                BatchSize::PerIteration,
+            )
         });
     }
     g.finish();
@@ -50,12 +58,15 @@ fn run(c: &mut Criterion, backend: &str, store: &dyn LogStore) {
     store.create(&name).unwrap();
     let log = Log::new(store, &name);
     let signer = Ed25519Signer::new("bench.example", &[7u8; 32]).unwrap();
-    let es = entries(1024);
     g.bench_function(format!("{backend}_append1024_and_sign"), |b| {
-        b.iter(|| {
-            log.append(black_box(&es)).unwrap();
-            log.sign_checkpoint(&signer).unwrap()
-        })
+        b.iter_batched(
+            || entries(1024),
+            |es| {
+                log.append(black_box(&es)).unwrap();
+                log.sign_checkpoint(&signer).unwrap()
+            },
+            BatchSize::PerIteration,
+        )
     });
     g.finish();
 }

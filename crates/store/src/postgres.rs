@@ -28,7 +28,7 @@ CREATE TABLE IF NOT EXISTS hotline_entries (
     data BYTEA NOT NULL,
     PRIMARY KEY (log, idx)
 );
-CREATE INDEX IF NOT EXISTS hotline_entries_by_leaf ON hotline_entries (log, leaf);
+DROP INDEX IF EXISTS hotline_entries_by_leaf;
 CREATE TABLE IF NOT EXISTS hotline_hashes (
     log BIGINT NOT NULL REFERENCES hotline_logs (id),
     idx BIGINT NOT NULL,
@@ -176,18 +176,6 @@ impl LogStore for PgStore {
             )));
         }
         Ok(rows.iter().map(|r| r.get(0)).collect())
-    }
-
-    fn find_leaf(&self, log: &str, leaf: &Hash) -> Result<Option<u64>, StoreError> {
-        let mut c = self.conn();
-        let (id, _) = log_id(&mut *c, log, false)?;
-        let row = c
-            .query_one(
-                "SELECT min(idx) FROM hotline_entries WHERE log = $1 AND leaf = $2",
-                &[&id, &&leaf[..]],
-            )
-            .map_err(be)?;
-        Ok(row.get::<_, Option<i64>>(0).map(|i| i as u64))
     }
 
     fn append(&self, log: &str, batch: &AppendBatch<'_>) -> Result<(), StoreError> {

@@ -1,0 +1,459 @@
+//! `hotline bench relay`: a load benchmark of the relay over HTTP.
+//!
+//! Starts `hotline relay serve` as a child process (SQLite in a temporary
+//! folder, or `--database`), creates a channel with N members, seals the
+//! envelopes beforehand, then measures (1) sustained durable appends per
+//! second with every member posting batches as fast as the relay takes them,
+//! and (2) latency at a fixed offered rate of single-envelope requests,
+//! timed from each request's scheduled start (so a stall is not hidden).
+//! The baseline measured in the same run: appending the same entries to a
+//! log in a fresh SQLite store directly, with no HTTP, no verification.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead as _, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+use hotline_client::relay_client::RelayClient;
+use hotline_core::charter::{Charter, CharterParty, Deadline, DisclosureRule, RelayInfo};
+use hotline_core::commitment::{Part, PartKind};
+use hotline_core::envelope::Envelope;
+use hotline_core::ids::ChannelId;
+use hotline_core::keys::{MemberKeys, SigningKey};
+use hotline_core::message::{Kind, Tlp};
+use hotline_core::roster::{Roster, RosterMember};
+
+use crate::{Outcome, out};
+
+#[derive(Debug, clap::Subcommand)]
+pub enum BenchCommand {
+    /// Load-test a relay over HTTP: sustained appends/s, and latency at a fixed rate.
+    Relay(RelayArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RelayArgs {
+    /// Use PostgreSQL at URL (the relay's tables are created there) instead of SQLite.
+    #[arg(long, value_name = "URL")]
+    database: Option<String>,
+    /// Simulated members, each posting from its own thread.
+    #[arg(long, default_value_t = 8)]
+    members: usize,
+    /// Envelopes per request in the throughput phase.
+    #[arg(long, default_value_t = 64)]
+    batch: usize,
+    /// Envelopes sealed for the throughput phase (it ends when they are posted).
+    #[arg(long, default_value_t = 100_000)]
+    envelopes: usize,
+    /// Offered rate (envelopes/s, one per request) of the latency phase.
+    #[arg(long, default_value_t = 1000)]
+    rate: u64,
+    /// Length of the latency phase, seconds.
+    #[arg(long, default_value_t = 10)]
+    latency_secs: u64,
+    /// Print the figures as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(cmd: &BenchCommand) -> anyhow::Result<Outcome> {
+    match cmd {
+        BenchCommand::Relay(a) => relay(a),
+    }
+}
+
+struct RelayProcess {
+    child: Child,
+}
+
+impl Drop for RelayProcess {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .status();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_relay(
+    data: &Path,
+    database: Option<&str>,
+) -> anyhow::Result<(RelayProcess, String, String)> {
+    let mut cmd = Command::new(std::env::current_exe()?);
+    cmd.args([
+        "relay",
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--name",
+        "bench.hotline.test",
+    ])
+    .arg("--data")
+    .arg(data)
+    .env("HOTLINE_PASSPHRASE", "hotline bench relay")
+    .env("HOTLINE_INSECURE_KDF_LOG_N", "10")
+    .env("HOTLINE_RELAY_RATE_PER_SECOND", "1000000")
+    .env("HOTLINE_RELAY_RATE_BURST", "1000000")
+    .env("HOTLINE_LOG", "warn")
+    .stdout(Stdio::piped())
+    .stderr(Stdio::inherit());
+    if let Some(db) = database {
+        cmd.args(["--database", db]);
+    }
+    let mut child = cmd.spawn().context("starting hotline relay serve")?;
+    let stdout = child.stdout.take().context("the relay's stdout")?;
+    let guard = RelayProcess { child };
+    let mut r = BufReader::new(stdout);
+    let mut line = String::new();
+    r.read_line(&mut line)?;
+    let url = line
+        .trim()
+        .strip_prefix("relay listening on ")
+        .with_context(|| format!("the relay did not start: {line:?}"))?
+        .to_owned();
+    line.clear();
+    r.read_line(&mut line)?;
+    let vkey = line
+        .trim()
+        .strip_prefix("relay key ")
+        .unwrap_or_default()
+        .to_owned();
+    Ok((guard, url, vkey))
+}
+
+fn bar(len: u64, what: &'static str) -> indicatif::ProgressBar {
+    let b = indicatif::ProgressBar::new(len).with_style(
+        indicatif::ProgressStyle::with_template(
+            "{msg:>12} [{bar:40}] {pos}/{len} ({per_sec}, {eta})",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    b.set_message(what);
+    b
+}
+
+fn seal(ch: ChannelId, from: &MemberKeys, to: &MemberKeys, i: usize) -> anyhow::Result<Envelope> {
+    let mut rng = rand_core::OsRng;
+    let body = format!("bench message {i}: an acknowledgement of receipt with a reference number");
+    let parts = vec![Part::new(PartKind::Body, body.into_bytes(), &mut rng)];
+    Ok(Envelope::seal(
+        ch,
+        &from.signing,
+        &[to.encryption.public_key()],
+        &parts,
+        &mut rng,
+    )?)
+}
+
+/// Seals `n` envelopes round-robin over the members, on all cores.
+fn seal_many(
+    ch: ChannelId,
+    members: &Arc<Vec<MemberKeys>>,
+    n: usize,
+    what: &'static str,
+) -> anyhow::Result<Vec<Vec<Envelope>>> {
+    let pb = bar(n as u64, what);
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2);
+    let m = members.len();
+    let per: Vec<Vec<(usize, Envelope)>> = std::thread::scope(|s| {
+        let hs: Vec<_> = (0..threads)
+            .map(|t| {
+                let pb = pb.clone();
+                let members = members.clone();
+                s.spawn(move || -> anyhow::Result<Vec<(usize, Envelope)>> {
+                    let mut v = Vec::new();
+                    for i in (t..n).step_by(threads) {
+                        let from = i % m;
+                        v.push((from, seal(ch, &members[from], &members[(from + 1) % m], i)?));
+                        pb.inc(1);
+                    }
+                    Ok(v)
+                })
+            })
+            .collect();
+        hs.into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(anyhow::anyhow!("a sealing thread panicked")))
+            })
+            .collect::<anyhow::Result<Vec<_>>>()
+    })?;
+    pb.finish_and_clear();
+    let mut out: Vec<Vec<Envelope>> = (0..m).map(|_| Vec::new()).collect();
+    for (from, e) in per.into_iter().flatten() {
+        out[from].push(e);
+    }
+    Ok(out)
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+fn relay(a: &RelayArgs) -> anyhow::Result<Outcome> {
+    anyhow::ensure!(a.members >= 2, "--members must be at least 2");
+    anyhow::ensure!(a.batch >= 1 && a.batch <= 1024, "--batch must be 1 to 1024");
+    anyhow::ensure!(a.rate >= 1, "--rate must be at least 1");
+    let dir = tempfile::tempdir()?;
+    let (relay_proc, url, vkey) = start_relay(&dir.path().join("relay"), a.database.as_deref())?;
+    let backend = if a.database.is_some() {
+        "postgresql"
+    } else {
+        "sqlite"
+    };
+
+    // A channel: two parties, the members split between them.
+    let mut rng = rand_core::OsRng;
+    let (north, south) = (
+        SigningKey::generate(&mut rng),
+        SigningKey::generate(&mut rng),
+    );
+    let members: Arc<Vec<MemberKeys>> = Arc::new(
+        (0..a.members)
+            .map(|_| MemberKeys::generate(&mut rng))
+            .collect(),
+    );
+    let party = |short: &str, k: &SigningKey| CharterParty {
+        id: k.key_id(),
+        name: format!("{short} CERT"),
+        short: short.into(),
+        key: k.verifying_key().to_base64(),
+    };
+    let mut deadlines = BTreeMap::new();
+    deadlines.insert(
+        Kind::Inquiry,
+        Deadline {
+            ack_within: Some(86_400),
+            answer_within: Some(30 * 86_400),
+        },
+    );
+    let mut nonce = [0u8; 16];
+    rand_core::RngCore::fill_bytes(&mut rng, &mut nonce);
+    let charter = Charter {
+        v: 1,
+        title: "hotline bench relay".into(),
+        nonce: hex::encode(nonce),
+        created: "2026-11-23T00:00:00Z".into(),
+        parties: vec![party("north", &north), party("south", &south)],
+        relay: RelayInfo {
+            url: url.clone(),
+            key: vkey,
+        },
+        witnesses: vec![],
+        witness_quorum: 0,
+        deadlines,
+        disclosure: DisclosureRule::Unanimous,
+        default_tlp: Tlp::Amber,
+        retention_days: 30,
+        suite: "hotline-v1".into(),
+    };
+    let mut doc = charter.to_document()?;
+    doc.sign(&north);
+    doc.sign(&south);
+    let as_north = RelayClient::new(&url, north.clone())?;
+    let ch = as_north.create_channel(&doc)?;
+    let half = a.members / 2;
+    for (k, range) in [(&north, 0..half), (&south, half..a.members)] {
+        let r = Roster {
+            v: 1,
+            channel: ch,
+            party: k.key_id(),
+            version: 1,
+            previous: None,
+            issued: "2026-11-23T00:00:00Z".into(),
+            members: members[range]
+                .iter()
+                .enumerate()
+                .map(|(i, m)| RosterMember {
+                    name: format!("bench member {i}"),
+                    signing_key: m.signing.verifying_key().to_base64(),
+                    encryption_key: m.encryption.public_key().to_base64(),
+                })
+                .collect(),
+        };
+        let mut d = r.to_document()?;
+        d.sign(k);
+        RelayClient::new(&url, k.clone())?.post_roster(&ch, &d)?;
+    }
+
+    // Phase 1: throughput.
+    let envs = seal_many(ch, &members, a.envelopes, "sealing")?;
+    let entries: Vec<Vec<u8>> = envs
+        .iter()
+        .flatten()
+        .map(|e| e.to_bytes()[..241].to_vec())
+        .collect();
+    let acked = Arc::new(AtomicU64::new(0));
+    let failed = Arc::new(AtomicUsize::new(0));
+    let pb = bar(a.envelopes as u64, "throughput");
+    let t0 = Instant::now();
+    std::thread::scope(|s| {
+        for (i, mine) in envs.into_iter().enumerate() {
+            let (acked, failed, pb, url) = (acked.clone(), failed.clone(), pb.clone(), url.clone());
+            let key = members[i].signing.clone();
+            let batch = a.batch;
+            s.spawn(move || {
+                let Ok(c) = RelayClient::new(&url, key) else {
+                    failed.fetch_add(mine.len(), Ordering::Relaxed);
+                    return;
+                };
+                for chunk in mine.chunks(batch) {
+                    match c.post_envelopes(&ch, chunk) {
+                        Ok(r) => {
+                            acked.fetch_add(r.len() as u64, Ordering::Relaxed);
+                            pb.inc(r.len() as u64);
+                        }
+                        Err(e) => {
+                            if failed.fetch_add(chunk.len(), Ordering::Relaxed) == 0 {
+                                eprintln!("a post failed: {e}");
+                            }
+                        }
+                    }
+                }
+            });
+        }
+    });
+    let elapsed = t0.elapsed();
+    pb.finish_and_clear();
+    let acked = acked.load(Ordering::Relaxed);
+    let throughput = acked as f64 / elapsed.as_secs_f64();
+    let failed = failed.load(Ordering::Relaxed);
+
+    // The checkpoint catches up within the interval.
+    let t_cp = Instant::now();
+    let want = 3 + acked;
+    let reader = RelayClient::new(&url, members[0].signing.clone())?;
+    let checkpoint_lag = loop {
+        let note = hotline_log::note::Note::parse(&reader.checkpoint(&ch)?)?;
+        let cp = hotline_log::checkpoint::Checkpoint::parse(&note.text)?;
+        if cp.size >= want {
+            break t_cp.elapsed();
+        }
+        anyhow::ensure!(
+            t_cp.elapsed() < Duration::from_secs(30),
+            "no checkpoint of size {want} after 30 s"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    };
+
+    // Phase 2: latency at a fixed offered rate, one envelope per request.
+    let n2 = (a.rate * a.latency_secs) as usize;
+    let envs2 = seal_many(ch, &members, n2, "sealing")?;
+    let threads = a.members;
+    let interval = Duration::from_secs_f64(1.0 / a.rate as f64);
+    let pb = bar(n2 as u64, "latency");
+    let start = Instant::now() + Duration::from_millis(200);
+    let mut lat: Vec<Duration> = std::thread::scope(|s| {
+        let hs: Vec<_> = envs2
+            .into_iter()
+            .enumerate()
+            .map(|(i, mine)| {
+                let (url, pb) = (url.clone(), pb.clone());
+                let key = members[i].signing.clone();
+                s.spawn(move || {
+                    let mut out = Vec::with_capacity(mine.len());
+                    let Ok(c) = RelayClient::new(&url, key) else {
+                        return out;
+                    };
+                    // Member i sends the envelopes scheduled at i, i+m, i+2m, …
+                    for (j, e) in mine.iter().enumerate() {
+                        let slot = (j * threads + i) as u32;
+                        let at = start + interval * slot;
+                        if let Some(wait) = at.checked_duration_since(Instant::now()) {
+                            std::thread::sleep(wait);
+                        }
+                        if c.post_envelopes(&ch, std::slice::from_ref(e)).is_ok() {
+                            out.push(Instant::now().duration_since(at));
+                        }
+                        pb.inc(1);
+                    }
+                    out
+                })
+            })
+            .collect();
+        hs.into_iter()
+            .flat_map(|h| h.join().unwrap_or_default())
+            .collect()
+    });
+    pb.finish_and_clear();
+    lat.sort();
+    let ok2 = lat.len();
+    let (p50, p99, max) = (
+        percentile(&lat, 0.50),
+        percentile(&lat, 0.99),
+        lat.last().copied().unwrap_or_default(),
+    );
+    drop(relay_proc);
+
+    // Baseline: the same entries appended to a log directly (SQLite, batches of 1024).
+    let base_dir = tempfile::tempdir()?;
+    let store = hotline_store::sqlite::SqliteStore::open(&base_dir.path().join("baseline.sqlite"))?;
+    let log = hotline_log::log::Log::new(&store, "bench/baseline");
+    hotline_log::storage::LogStore::create(&store, "bench/baseline")?;
+    let tb = Instant::now();
+    for chunk in entries.chunks(1024) {
+        log.append(chunk)?;
+    }
+    let baseline = entries.len() as f64 / tb.elapsed().as_secs_f64();
+
+    let report = serde_json::json!({
+        "backend": backend,
+        "members": a.members,
+        "batch": a.batch,
+        "throughput": {
+            "envelopes": acked, "failed": failed, "seconds": elapsed.as_secs_f64(),
+            "envelopes_per_second": throughput,
+            "checkpoint_after_last_ack_ms": checkpoint_lag.as_secs_f64() * 1e3,
+        },
+        "latency": {
+            "offered_per_second": a.rate, "requests": n2, "ok": ok2,
+            "p50_ms": p50.as_secs_f64() * 1e3, "p99_ms": p99.as_secs_f64() * 1e3, "max_ms": max.as_secs_f64() * 1e3,
+        },
+        "baseline_log_only_sqlite_per_second": baseline,
+        "ratio_to_baseline": throughput / baseline,
+    });
+    if a.json {
+        out!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        out!(
+            "relay on {backend}, {} members, batches of {}",
+            a.members,
+            a.batch
+        );
+        out!(
+            "throughput: {acked} envelopes in {:.2} s = {throughput:.0} envelopes/s durable ({failed} failed)",
+            elapsed.as_secs_f64()
+        );
+        out!(
+            "  checkpoint covering the last one: {:.0} ms after it was acknowledged",
+            checkpoint_lag.as_secs_f64() * 1e3
+        );
+        out!(
+            "latency at {} envelopes/s offered ({ok2} of {n2} ok): p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+            a.rate,
+            p50.as_secs_f64() * 1e3,
+            p99.as_secs_f64() * 1e3,
+            max.as_secs_f64() * 1e3
+        );
+        out!(
+            "baseline, the same entries appended to a SQLite log directly: {baseline:.0}/s; relay/baseline = {:.2}",
+            throughput / baseline
+        );
+    }
+    Ok(if failed == 0 && ok2 == n2 {
+        Outcome::Ok
+    } else {
+        Outcome::CheckFailed
+    })
+}

@@ -1,0 +1,254 @@
+//! Helpers shared by the relay tests: start and stop the real binary, and
+//! build charters, rosters and envelopes.
+#![allow(dead_code)]
+
+use hotline_client::relay_client::{RelayClient, RelayError};
+use hotline_core::charter::{Charter, CharterParty, Deadline, DisclosureRule, RelayInfo};
+use hotline_core::commitment::{Part, PartKind};
+use hotline_core::dsse::SignedDocument;
+use hotline_core::envelope::Envelope;
+use hotline_core::ids::ChannelId;
+use hotline_core::keys::{MemberKeys, SigningKey};
+use hotline_core::message::{Kind, Tlp};
+use hotline_core::roster::{Roster, RosterMember, payload_hash};
+use hotline_log::checkpoint::Checkpoint;
+use hotline_log::note::{Ed25519Verifier, Note};
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub struct Relay {
+    pub child: Child,
+    pub url: String,
+    pub vkey: String,
+}
+
+pub fn start(data: &Path, name: &str, database: Option<&str>) -> Relay {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_hotline"));
+    cmd.args(["relay", "serve", "--listen", "127.0.0.1:0", "--name", name])
+        .arg("--data")
+        .arg(data)
+        .args(["--checkpoint-interval-ms", "50"])
+        .env("HOTLINE_PASSPHRASE", "relay test passphrase")
+        .env("HOTLINE_INSECURE_KDF_LOG_N", "10")
+        .env("HOTLINE_RELAY_MAX_BODY_BYTES", "262144")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    if let Some(db) = database {
+        cmd.args(["--database", db]);
+    }
+    let mut child = cmd.spawn().unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    out.read_line(&mut line).unwrap();
+    let url = line
+        .trim()
+        .strip_prefix("relay listening on ")
+        .unwrap_or_else(|| panic!("{line:?}"))
+        .to_owned();
+    line.clear();
+    out.read_line(&mut line).unwrap();
+    let vkey = line.trim().strip_prefix("relay key ").unwrap().to_owned();
+    Relay { child, url, vkey }
+}
+
+pub fn stop(mut r: Relay) {
+    let _ = Command::new("kill")
+        .arg("-TERM")
+        .arg(r.child.id().to_string())
+        .status();
+    let status = r.child.wait().unwrap();
+    assert!(status.success(), "the relay did not exit cleanly: {status}");
+}
+
+pub fn party(short: &str, key: &SigningKey) -> CharterParty {
+    CharterParty {
+        id: key.key_id(),
+        name: format!("{short} CERT"),
+        short: short.into(),
+        key: key.verifying_key().to_base64(),
+    }
+}
+
+pub fn charter_doc(relay: &Relay, parties: &[(&str, &SigningKey)], nonce: &str) -> SignedDocument {
+    charter_doc_with(relay, parties, nonce, vec![])
+}
+
+pub fn charter_doc_with(
+    relay: &Relay,
+    parties: &[(&str, &SigningKey)],
+    nonce: &str,
+    witnesses: Vec<hotline_core::charter::WitnessInfo>,
+) -> SignedDocument {
+    let mut deadlines = BTreeMap::new();
+    deadlines.insert(
+        Kind::Inquiry,
+        Deadline {
+            ack_within: Some(86_400),
+            answer_within: Some(30 * 86_400),
+        },
+    );
+    let c = Charter {
+        v: 1,
+        title: "Relay test channel".into(),
+        nonce: nonce.into(),
+        created: "2026-11-22T10:00:00Z".into(),
+        parties: parties.iter().map(|(s, k)| party(s, k)).collect(),
+        relay: RelayInfo {
+            url: relay.url.clone(),
+            key: relay.vkey.clone(),
+        },
+        witness_quorum: witnesses.len() as u32,
+        witnesses,
+        deadlines,
+        disclosure: DisclosureRule::Unanimous,
+        default_tlp: Tlp::Amber,
+        retention_days: 365,
+        suite: "hotline-v1".into(),
+    };
+    let mut doc = c.to_document().unwrap();
+    for (_, k) in parties {
+        doc.sign(k);
+    }
+    doc
+}
+
+pub fn roster(
+    channel: ChannelId,
+    party: &SigningKey,
+    version: u64,
+    previous: Option<&SignedDocument>,
+    members: &[&MemberKeys],
+) -> SignedDocument {
+    let r = Roster {
+        v: 1,
+        channel,
+        party: party.key_id(),
+        version,
+        previous: previous.map(|d| payload_hash(&d.payload)),
+        issued: "2026-11-22T10:00:00Z".into(),
+        members: members
+            .iter()
+            .enumerate()
+            .map(|(i, m)| RosterMember {
+                name: format!("member {i}"),
+                signing_key: m.signing.verifying_key().to_base64(),
+                encryption_key: m.encryption.public_key().to_base64(),
+            })
+            .collect(),
+    };
+    let mut d = r.to_document().unwrap();
+    d.sign(party);
+    d
+}
+
+pub fn envelope(channel: ChannelId, from: &MemberKeys, to: &[&MemberKeys], body: &str) -> Envelope {
+    let mut rng = rand_core::OsRng;
+    let parts = vec![Part::new(
+        PartKind::Body,
+        body.as_bytes().to_vec(),
+        &mut rng,
+    )];
+    let recipients: Vec<_> = to.iter().map(|m| m.encryption.public_key()).collect();
+    Envelope::seal(channel, &from.signing, &recipients, &parts, &mut rng).unwrap()
+}
+
+pub fn status(e: RelayError) -> (u16, String) {
+    match e {
+        RelayError::Problem { status, kind, .. } => (status, kind),
+        other => panic!("expected a problem, got {other}"),
+    }
+}
+
+pub fn wait_checkpoint(
+    c: &RelayClient,
+    ch: &ChannelId,
+    size: u64,
+    vkey: &str,
+) -> (Note, Checkpoint) {
+    let v = Ed25519Verifier::from_vkey(vkey).unwrap();
+    let t = Instant::now();
+    loop {
+        let note = Note::parse(&c.checkpoint(ch).unwrap()).unwrap();
+        note.verify(&[&v])
+            .expect("the checkpoint is signed by the relay key");
+        let cp = Checkpoint::parse(&note.text).unwrap();
+        if cp.size >= size {
+            return (note, cp);
+        }
+        assert!(
+            t.elapsed() < Duration::from_secs(5),
+            "no checkpoint of size {size} within 5 s (at {})",
+            cp.size
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+pub fn get(url: &str) -> (u16, String, String) {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let mut r = agent.get(url).call().unwrap();
+    let ct = r
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    (
+        r.status().as_u16(),
+        ct,
+        r.body_mut().read_to_string().unwrap(),
+    )
+}
+
+pub fn unique(prefix: &str) -> String {
+    let n = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    format!("{prefix}-{}-{n}.test", std::process::id())
+}
+
+pub fn base64_std(b: &[u8]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(b)
+}
+
+pub fn base64_dec(s: &str) -> Vec<u8> {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.decode(s).unwrap()
+}
+
+pub fn raw_get(base: &str, path: &str, query: &str, headers: &[(String, String)]) -> u16 {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let mut req = agent.get(format!("{base}{path}?{query}"));
+    for (k, v) in headers {
+        req = req.header(k, v);
+    }
+    req.call().unwrap().status().as_u16()
+}
+
+pub fn sse_lines(base: &str, c: &RelayClient, ch: &ChannelId, start: u64) -> BufReader<impl Read> {
+    let path = format!("/v1/channels/{}/events", ch.to_hex());
+    let q = format!("start={start}");
+    let hs = c.sign_request("GET", &path, Some(&q), b"");
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(20)))
+        .build()
+        .into();
+    let mut req = agent.get(format!("{base}{path}?{q}"));
+    for (k, v) in &hs {
+        req = req.header(k, v);
+    }
+    let resp = req.call().unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    BufReader::new(resp.into_body().into_reader())
+}

@@ -1,0 +1,196 @@
+//! Forwarding checkpoints to a channel's witnesses (C2SP `tlog-witness`):
+//! after each checkpoint it signs, the relay sends `add-checkpoint` with a
+//! consistency proof from the size the witness last cosigned to every
+//! witness the charter names, verifies the cosignature that comes back with
+//! the witness key from the charter, and attaches it to that checkpoint.
+//!
+//! A witness that is down or slow never holds up sequencing: each
+//! (channel, witness) pair has at most one request in flight, and a later
+//! checkpoint supersedes one that could not be delivered.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use hotline_core::charter::WitnessInfo;
+use hotline_log::cosignature::CosignatureVerifier;
+use hotline_log::log::Log;
+use hotline_log::note::{self, Note};
+use hotline_store::relaydata::RelayData;
+
+/// Per-request timeout towards a witness.
+const TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The witnesses' state as this relay process knows it.
+pub struct Witnesses {
+    agent: ureq::Agent,
+    /// (origin, witness url) -> the size the witness last cosigned, as it said.
+    known: Mutex<HashMap<(String, String), u64>>,
+    /// Pairs with a request in flight, and whether a newer checkpoint
+    /// arrived meanwhile (then the sender goes on with the latest).
+    busy: Mutex<HashMap<(String, String), bool>>,
+}
+
+impl Default for Witnesses {
+    fn default() -> Witnesses {
+        Witnesses {
+            agent: ureq::Agent::config_builder()
+                .http_status_as_error(false)
+                .timeout_global(Some(TIMEOUT))
+                .build()
+                .into(),
+            known: Mutex::default(),
+            busy: Mutex::default(),
+        }
+    }
+}
+
+/// What one witness did with a checkpoint.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// It cosigned; the cosignature is attached.
+    Cosigned,
+    /// Another request to it is in flight; this checkpoint was skipped.
+    Busy,
+}
+
+impl Witnesses {
+    /// Sends the checkpoint of `size` (the relay's signed note) to `w` and
+    /// attaches its verified cosignature. Blocking.
+    pub fn forward(
+        &self,
+        store: &dyn RelayData,
+        origin: &str,
+        w: &WitnessInfo,
+        size: u64,
+        note_bytes: &[u8],
+    ) -> Result<Outcome, String> {
+        let k = (origin.to_owned(), w.url.clone());
+        {
+            let mut busy = self.busy.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some(newer) = busy.get_mut(&k) {
+                *newer = true;
+                return Ok(Outcome::Busy);
+            }
+            busy.insert(k.clone(), false);
+        }
+        let mut cur = (size, note_bytes.to_vec());
+        loop {
+            let r = self.forward_inner(store, origin, w, cur.0, &cur.1, &k);
+            let mut busy = self.busy.lock().unwrap_or_else(|p| p.into_inner());
+            let newer = busy.get(&k).copied().unwrap_or(false);
+            let latest = if r.is_ok() && newer {
+                store
+                    .checkpoint(origin)
+                    .ok()
+                    .flatten()
+                    .filter(|(s, _)| *s > cur.0)
+            } else {
+                None
+            };
+            match latest {
+                Some(l) => {
+                    busy.insert(k.clone(), false);
+                    cur = l;
+                }
+                None => {
+                    busy.remove(&k);
+                    return r;
+                }
+            }
+        }
+    }
+
+    fn forward_inner(
+        &self,
+        store: &dyn RelayData,
+        origin: &str,
+        w: &WitnessInfo,
+        size: u64,
+        note_bytes: &[u8],
+        k: &(String, String),
+    ) -> Result<Outcome, String> {
+        let verifier = CosignatureVerifier::from_vkey(&w.key)
+            .map_err(|e| format!("the charter's witness key {:?}: {e}", w.key))?;
+        let url = format!("{}/add-checkpoint", w.url.trim_end_matches('/'));
+        let note = Note::parse(note_bytes).map_err(|e| e.to_string())?;
+        let mut old = self
+            .known
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(k)
+            .copied()
+            .unwrap_or(0);
+        // At most two tries: the second after the witness told us its size.
+        for _ in 0..2 {
+            if old > size {
+                // The witness has seen a larger checkpoint; nothing to do.
+                return Ok(Outcome::Cosigned);
+            }
+            let proof = if old == 0 {
+                Vec::new()
+            } else {
+                Log::new(store, origin)
+                    .consistency_proof(old, size)
+                    .map_err(|e| e.to_string())?
+            };
+            let body = hotline_witness::request_body(old, &proof, note_bytes);
+            let mut resp = self
+                .agent
+                .post(&url)
+                .header("content-type", "text/plain; charset=utf-8")
+                .send(&body[..])
+                .map_err(|e| format!("{url}: {e}"))?;
+            let status = resp.status().as_u16();
+            let text = resp
+                .body_mut()
+                .with_config()
+                .limit(64 * 1024)
+                .read_to_string()
+                .map_err(|e| format!("{url}: reading the answer: {e}"))?;
+            match status {
+                200 => {
+                    let mut attached = false;
+                    for line in text.lines().filter(|l| !l.is_empty()) {
+                        let sig = note::parse_signature_line(line)
+                            .map_err(|e| format!("{url} answered a malformed cosignature: {e}"))?;
+                        if let Ok(Some(_)) = verifier.verify(&note.text, &sig) {
+                            store
+                                .add_cosignature(origin, size, &sig.name, line)
+                                .map_err(|e| e.to_string())?;
+                            attached = true;
+                        }
+                    }
+                    if !attached {
+                        return Err(format!(
+                            "{url} answered no cosignature that verifies with the charter's key"
+                        ));
+                    }
+                    self.known
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .insert(k.clone(), size);
+                    return Ok(Outcome::Cosigned);
+                }
+                409 => {
+                    // The witness's latest cosigned size, per tlog-witness.
+                    old = text
+                        .trim()
+                        .parse()
+                        .map_err(|_| format!("{url} answered 409 without a size"))?;
+                    self.known
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .insert(k.clone(), old);
+                }
+                s => {
+                    return Err(format!(
+                        "{url} refused the checkpoint of size {size} ({s}): {}",
+                        text.trim().chars().take(200).collect::<String>()
+                    ));
+                }
+            }
+        }
+        Err(format!("{url} kept answering 409"))
+    }
+}
