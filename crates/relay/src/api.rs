@@ -337,6 +337,7 @@ async fn post_entries(
                 .as_deref()
                 .map(|c| b64(c, &format!("envelopes[{i}].ciphertext")))
                 .transpose()?,
+            verified_with: None,
         }));
     }
     relay

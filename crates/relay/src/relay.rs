@@ -24,6 +24,7 @@ use hotline_core::dsse::SignedDocument;
 use hotline_core::entry::Entry;
 use hotline_core::envelope::{STANZA_LEN, SignedHead};
 use hotline_core::ids::ChannelId;
+use hotline_core::keys::VerifyingKey;
 use hotline_core::roster::Directory;
 use hotline_log::log::{Log, LogError};
 use hotline_log::merkle::{self, Hash};
@@ -55,6 +56,10 @@ pub struct PostedEnvelope {
     pub stanzas: Vec<u8>,
     /// The ciphertext, unless uploaded before as a blob.
     pub ciphertext: Option<Vec<u8>>,
+    /// The key the head's signature was verified with before sequencing
+    /// (set by [`Relay::submit`]); the sequencer then only checks that the
+    /// key is the sender's at the entry's index.
+    pub verified_with: Option<VerifyingKey>,
 }
 
 /// What to append: an envelope or a roster version.
@@ -441,14 +446,52 @@ impl Relay {
         if self.closing() {
             return Err(Problem::unavailable("the relay is shutting down; retry"));
         }
-        let (reply, rx) = oneshot::channel();
-        chan.tx
-            .send(Job { items, reply })
-            .await
-            .map_err(|_| Problem::unavailable("the channel's sequencer stopped; retry"))?;
-        rx.await.map_err(|_| {
-            Problem::internal("the sequencer dropped the request; nothing was acknowledged")
+        // Signatures are verified here, concurrently across requests, so
+        // that the one sequencer per channel does not verify serially.
+        let c = chan.clone();
+        let prechecked = blocking(move || {
+            Ok(items
+                .into_iter()
+                .map(|i| precheck(&c, i))
+                .collect::<Vec<_>>())
         })
+        .await?;
+        let mut queued = Vec::with_capacity(prechecked.len());
+        let mut refused = Vec::with_capacity(prechecked.len());
+        for p in prechecked {
+            match p {
+                Ok(item) => {
+                    queued.push(item);
+                    refused.push(None);
+                }
+                Err(problem) => refused.push(Some(problem)),
+            }
+        }
+        let mut outcomes = if queued.is_empty() {
+            Vec::new()
+        } else {
+            let (reply, rx) = oneshot::channel();
+            chan.tx
+                .send(Job {
+                    items: queued,
+                    reply,
+                })
+                .await
+                .map_err(|_| Problem::unavailable("the channel's sequencer stopped; retry"))?;
+            rx.await.map_err(|_| {
+                Problem::internal("the sequencer dropped the request; nothing was acknowledged")
+            })?
+        }
+        .into_iter();
+        Ok(refused
+            .into_iter()
+            .map(|r| match r {
+                Some(p) => Err(p),
+                None => outcomes.next().unwrap_or_else(|| {
+                    Err(Problem::internal("the sequencer answered too few outcomes"))
+                }),
+            })
+            .collect())
     }
 
     /// Signs a checkpoint of the channel's current size if the latest one is
@@ -532,6 +575,31 @@ impl Relay {
     }
 }
 
+/// The checks of an envelope that need no log position: the head parses,
+/// is for this channel, and its signature verifies with the sender's key as
+/// of the last roster seen. A sender not (yet) known is left to the
+/// sequencer, which sees rosters queued before this envelope.
+fn precheck(chan: &Channel, item: Submission) -> Result<Submission, Problem> {
+    let Submission::Envelope(mut p) = item else {
+        return Ok(item);
+    };
+    let head = SignedHead::from_bytes(&p.head)
+        .map_err(|e| Problem::rejected(format!("the envelope head does not parse: {e}")))?;
+    if head.head.header.channel != chan.id {
+        return Err(Problem::rejected("the envelope is for another channel"));
+    }
+    let key = chan.with_dir(|d, size| {
+        d.signer_at(&head.head.header.sender, size)
+            .map(|s| s.member.signing_key)
+    });
+    if let Some(key) = key {
+        head.verify(&key)
+            .map_err(|e| Problem::rejected(format!("the envelope head signature: {e}")))?;
+        p.verified_with = Some(key);
+    }
+    Ok(Submission::Envelope(p))
+}
+
 /// Reads entries past `st.scanned` and applies the rosters among them.
 fn refresh(store: &dyn RelayData, origin: &str, st: &mut DirState) -> Result<(), Problem> {
     let size = store.size(origin)?;
@@ -592,8 +660,10 @@ fn check(
                     h.header.sender.short()
                 ))
             })?;
-            head.verify(&signer.member.signing_key)
-                .map_err(|e| Problem::rejected(format!("the envelope head signature: {e}")))?;
+            if p.verified_with != Some(signer.member.signing_key) {
+                head.verify(&signer.member.signing_key)
+                    .map_err(|e| Problem::rejected(format!("the envelope head signature: {e}")))?;
+            }
             if p.stanzas.len() as u64 != u64::from(h.recipient_count) * STANZA_LEN as u64
                 || Sha256::digest(&p.stanzas).as_slice() != h.stanzas_sha256
             {
