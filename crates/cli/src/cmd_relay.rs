@@ -221,9 +221,10 @@ fn export(
     std::fs::rename(&tmp, file)
         .with_context(|| format!("renaming {} to {}", tmp.display(), file.display()))?;
     out!(
-        "exported {} channels, {} entries, {} blobs, {} checkpoints to {}{}",
+        "exported {} channels, {} entries, {} envelope bodies, {} blobs, {} checkpoints to {}{}",
         t.logs,
         t.entries,
+        t.bodies,
         t.blobs,
         t.checkpoints,
         file.display(),

@@ -455,7 +455,11 @@ fn backup_and_restore(
         let n = v["data"].as_str().unwrap().to_owned();
         v["data"] = flip(&n, 0).into();
     });
-    for p in [&bad_entry, &bad_checkpoint, &bad_blob] {
+    let bad_body = tampered("body", &|v| {
+        let n = v["stanzas"].as_str().unwrap().to_owned();
+        v["stanzas"] = flip(&n, 5).into();
+    });
+    for p in [&bad_entry, &bad_checkpoint, &bad_blob, &bad_body] {
         let out = hotline(&["relay", "import", p.to_str().unwrap()], &empty, None);
         assert_eq!(
             out.status.code(),

@@ -117,6 +117,18 @@ impl<'a> Log<'a> {
     /// Appends entries as one atomic, durable batch. Fails with
     /// `StoreError::Conflict` if another writer appended meanwhile.
     pub fn append(&self, entries: &[Vec<u8>]) -> Result<Appended, LogError> {
+        self.append_with(entries, |b| self.store.append(&self.name, b))
+    }
+
+    /// Appends as [`Log::append`] does, but hands the computed batch to
+    /// `write` instead of the store's `append`: a backend transaction that
+    /// stores more beside the entries (and must check and write the batch
+    /// exactly as `LogStore::append` does).
+    pub fn append_with(
+        &self,
+        entries: &[Vec<u8>],
+        write: impl FnOnce(&AppendBatch<'_>) -> Result<(), StoreError>,
+    ) -> Result<Appended, LogError> {
         let old = self.size()?;
         let leaves: Vec<Hash> = entries.iter().map(|e| merkle::leaf_hash(e)).collect();
         let mut overlay = Overlay {
@@ -133,15 +145,12 @@ impl<'a> Log<'a> {
                 hashes.push((at + k as u64, h));
             }
         }
-        self.store.append(
-            &self.name,
-            &AppendBatch {
-                old_size: old,
-                entries,
-                leaf_hashes: &leaves,
-                hashes: &hashes,
-            },
-        )?;
+        write(&AppendBatch {
+            old_size: old,
+            entries,
+            leaf_hashes: &leaves,
+            hashes: &hashes,
+        })?;
         Ok(Appended {
             first: old,
             size: old + entries.len() as u64,

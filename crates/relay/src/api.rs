@@ -442,12 +442,24 @@ async fn get_envelope(
                 "entry {index} is not an envelope (or not in the log)"
             )));
         };
-        let stanzas = store
-            .blob(&origin, &h.head.stanzas_sha256)?
-            .ok_or_else(|| Problem::internal("the envelope's stanzas are missing"))?;
-        let ciphertext = store
-            .blob(&origin, &h.head.ciphertext_sha256)?
-            .ok_or_else(|| Problem::internal("the envelope's ciphertext is missing"))?;
+        // The body stored beside the entry; a ciphertext uploaded as a blob
+        // (or, for data stored before bodies existed, both) by hash.
+        let (stanzas, ciphertext) = match store.body(&origin, index)? {
+            Some((s, c)) => (Some(s), c),
+            None => (None, None),
+        };
+        let stanzas = match stanzas {
+            Some(s) => s,
+            None => store
+                .blob(&origin, &h.head.stanzas_sha256)?
+                .ok_or_else(|| Problem::internal("the envelope's stanzas are missing"))?,
+        };
+        let ciphertext = match ciphertext {
+            Some(c) => c,
+            None => store
+                .blob(&origin, &h.head.ciphertext_sha256)?
+                .ok_or_else(|| Problem::internal("the envelope's ciphertext is missing"))?,
+        };
         let mut out = h.to_bytes().to_vec();
         out.extend_from_slice(&stanzas);
         out.extend_from_slice(&ciphertext);

@@ -10,20 +10,21 @@
 //! present. Only then does the second pass write, into a store that must be
 //! empty.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::{BufRead, Write};
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use hotline_core::charter::VerifiedCharter;
 use hotline_core::entry::Entry;
+use hotline_core::envelope::STANZA_LEN;
 use hotline_core::ids::ChannelId;
 use hotline_core::roster::Directory;
 use hotline_log::checkpoint::Checkpoint;
 use hotline_log::log::Log;
 use hotline_log::merkle::{self, Hash, MemoryTree};
 use hotline_log::note::{self, Ed25519Verifier, Note, Verifier};
-use hotline_store::relaydata::RelayData;
+use hotline_store::relaydata::{Body, RelayData, StoredBody};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -76,6 +77,15 @@ pub enum Record {
         /// The entries, base64.
         entries: Vec<String>,
     },
+    /// The body of an envelope of the current log (after its entries).
+    Body {
+        /// The index of its head.
+        index: u64,
+        /// The stanzas, base64.
+        stanzas: String,
+        /// The ciphertext, base64, or null when it is a blob.
+        ciphertext: Option<String>,
+    },
     /// A blob of the current log.
     Blob {
         /// Its SHA-256, hex.
@@ -89,6 +99,8 @@ pub enum Record {
         logs: u64,
         /// Entries.
         entries: u64,
+        /// Envelope bodies.
+        bodies: u64,
         /// Blobs.
         blobs: u64,
         /// Checkpoints.
@@ -131,6 +143,8 @@ pub struct Totals {
     pub logs: u64,
     /// Entries.
     pub entries: u64,
+    /// Envelope bodies.
+    pub bodies: u64,
     /// Blobs.
     pub blobs: u64,
     /// Checkpoints.
@@ -217,6 +231,25 @@ pub fn export(
             start = end;
             progress(t.entries, total);
         }
+        let mut start = 0;
+        while start < size {
+            let end = size.min(start + CHUNK);
+            for index in store.body_indexes(origin, start, end)? {
+                let Some((st, ct)) = store.body(origin, index)? else {
+                    continue;
+                };
+                line(
+                    w,
+                    &Record::Body {
+                        index,
+                        stanzas: B64.encode(st),
+                        ciphertext: ct.map(|c| B64.encode(c)),
+                    },
+                )?;
+                t.bodies += 1;
+            }
+            start = end;
+        }
         for h in store.blob_hashes(origin)? {
             let Some(data) = store.blob(origin, &h)? else {
                 continue;
@@ -237,6 +270,7 @@ pub fn export(
         &Record::End {
             logs: t.logs,
             entries: t.entries,
+            bodies: t.bodies,
             blobs: t.blobs,
             checkpoints: t.checkpoints,
         },
@@ -297,12 +331,29 @@ struct Checking {
     tree: MemoryTree,
     dir: Option<Directory>,
     roots: BTreeMap<u64, Hash>,
+    /// Envelope heads whose body has not been seen: index -> (stanzas
+    /// hash and length, ciphertext hash and length).
+    heads: HashMap<u64, HeadRefs>,
     needed: HashSet<Hash>,
     have: HashSet<Hash>,
 }
 
+#[derive(Clone, Copy)]
+struct HeadRefs {
+    stanzas: Hash,
+    stanzas_len: u64,
+    ciphertext: Hash,
+    ciphertext_len: u64,
+}
+
 impl Checking {
-    fn finish(self) -> Result<(), BackupError> {
+    fn finish(mut self) -> Result<(), BackupError> {
+        // Envelopes without a body record keep both parts as blobs (data
+        // stored before bodies existed).
+        for h in std::mem::take(&mut self.heads).into_values() {
+            self.needed.insert(h.stanzas);
+            self.needed.insert(h.ciphertext);
+        }
         let bad = |m: String| Err(BackupError::Verify(format!("{}: {m}", self.origin)));
         if self.tree.size() != self.size {
             return bad(format!(
@@ -324,6 +375,35 @@ impl Checking {
                 "the blob {} an envelope needs is missing",
                 hex::encode(h)
             ));
+        }
+        Ok(())
+    }
+
+    fn body(
+        &mut self,
+        index: u64,
+        stanzas: &[u8],
+        ciphertext: Option<&[u8]>,
+    ) -> Result<(), String> {
+        let h = self.heads.remove(&index).ok_or_else(|| {
+            format!("a body for entry {index}, which is not an envelope (or has one already)")
+        })?;
+        let sha = |b: &[u8]| -> Hash { Sha256::digest(b).into() };
+        if stanzas.len() as u64 != h.stanzas_len || sha(stanzas) != h.stanzas {
+            return Err(format!(
+                "the stanzas of entry {index} do not match its head"
+            ));
+        }
+        match ciphertext {
+            Some(c) if c.len() as u64 != h.ciphertext_len || sha(c) != h.ciphertext => {
+                return Err(format!(
+                    "the ciphertext of entry {index} does not match its head"
+                ));
+            }
+            Some(_) => {}
+            None => {
+                self.needed.insert(h.ciphertext);
+            }
         }
         Ok(())
     }
@@ -353,8 +433,15 @@ impl Checking {
                 })?;
                 h.verify(&signer.member.signing_key)
                     .map_err(|e| format!("the envelope at {index}: {e}"))?;
-                self.needed.insert(head.stanzas_sha256);
-                self.needed.insert(head.ciphertext_sha256);
+                self.heads.insert(
+                    index,
+                    HeadRefs {
+                        stanzas: head.stanzas_sha256,
+                        stanzas_len: u64::from(head.recipient_count) * STANZA_LEN as u64,
+                        ciphertext: head.ciphertext_sha256,
+                        ciphertext_len: head.ciphertext_len,
+                    },
+                );
             }
             (_, _) => {
                 return Err(format!(
@@ -441,6 +528,7 @@ pub fn verify(
                     tree: MemoryTree::new(),
                     dir: None,
                     roots: BTreeMap::new(),
+                    heads: HashMap::new(),
                     needed: HashSet::new(),
                     have: HashSet::new(),
                 });
@@ -501,6 +589,20 @@ pub fn verify(
                 t.entries += entries.len() as u64;
                 progress(t.entries, total);
             }
+            Record::Body {
+                index,
+                stanzas,
+                ciphertext,
+            } => {
+                let c = cur.as_mut().ok_or_else(|| l.err("a body before any log"))?;
+                let st = b64(&l, &stanzas, "stanzas")?;
+                let ct = ciphertext
+                    .map(|c| b64(&l, &c, "a ciphertext"))
+                    .transpose()?;
+                c.body(index, &st, ct.as_deref())
+                    .map_err(|m| BackupError::Verify(format!("{}: {m}", c.origin)))?;
+                t.bodies += 1;
+            }
             Record::Blob { sha256, data } => {
                 let c = cur.as_mut().ok_or_else(|| l.err("a blob before any log"))?;
                 let bytes = b64(&l, &data, "a blob")?;
@@ -517,6 +619,7 @@ pub fn verify(
             Record::End {
                 logs,
                 entries,
+                bodies,
                 blobs,
                 checkpoints,
             } => {
@@ -526,6 +629,7 @@ pub fn verify(
                 let claimed = Totals {
                     logs,
                     entries,
+                    bodies,
                     blobs,
                     checkpoints,
                 };
@@ -572,6 +676,7 @@ pub fn restore(
     let mut t = Totals::default();
     let mut origin = String::new();
     let mut latest: Option<(u64, Vec<u8>)> = None;
+    let mut pending: Vec<(u64, StoredBody)> = Vec::new();
     let finish = |origin: &str, latest: &mut Option<(u64, Vec<u8>)>| -> Result<(), BackupError> {
         if let Some((s, n)) = latest.take() {
             store.put_checkpoint(origin, s, &n)?;
@@ -582,6 +687,7 @@ pub fn restore(
         match rec {
             Record::Header { .. } => return Err(l.err("a second header")),
             Record::Log { origin: o, .. } => {
+                flush_bodies(store, &origin, &mut pending)?;
                 finish(&origin, &mut latest)?;
                 store.create(&o)?;
                 origin = o;
@@ -612,17 +718,56 @@ pub fn restore(
                 t.entries += bytes.len() as u64;
                 progress(t.entries, total);
             }
+            Record::Body {
+                index,
+                stanzas,
+                ciphertext,
+            } => {
+                let st = b64(&l, &stanzas, "stanzas")?;
+                let ct = ciphertext
+                    .map(|c| b64(&l, &c, "a ciphertext"))
+                    .transpose()?;
+                pending.push((index, (st, ct)));
+                if pending.len() >= CHUNK as usize {
+                    flush_bodies(store, &origin, &mut pending)?;
+                }
+                t.bodies += 1;
+            }
             Record::Blob { data, .. } => {
+                flush_bodies(store, &origin, &mut pending)?;
                 let bytes = b64(&l, &data, "a blob")?;
                 let h: Hash = Sha256::digest(&bytes).into();
                 store.put_blobs(&origin, &[(h, &bytes)])?;
                 t.blobs += 1;
             }
             Record::End { .. } => {
+                flush_bodies(store, &origin, &mut pending)?;
                 finish(&origin, &mut latest)?;
                 break;
             }
         }
     }
     Ok(t)
+}
+
+/// Writes the bodies gathered so far in one transaction.
+fn flush_bodies(
+    store: &dyn RelayData,
+    origin: &str,
+    pending: &mut Vec<(u64, StoredBody)>,
+) -> Result<(), BackupError> {
+    if pending.is_empty() {
+        return Ok(());
+    }
+    let bodies: Vec<Body<'_>> = pending
+        .iter()
+        .map(|(index, (st, ct))| Body {
+            index: *index,
+            stanzas: st,
+            ciphertext: ct.as_deref(),
+        })
+        .collect();
+    store.put_bodies(origin, &bodies)?;
+    pending.clear();
+    Ok(())
 }

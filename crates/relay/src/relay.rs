@@ -30,7 +30,7 @@ use hotline_log::log::{Log, LogError};
 use hotline_log::merkle::{self, Hash};
 use hotline_log::note::Ed25519Signer;
 use hotline_store::StoreError;
-use hotline_store::relaydata::RelayData;
+use hotline_store::relaydata::{Body, RelayData};
 use sha2::{Digest, Sha256};
 use tokio::sync::{mpsc, oneshot, watch};
 
@@ -623,7 +623,8 @@ fn refresh(store: &dyn RelayData, origin: &str, st: &mut DirState) -> Result<(),
 /// One checked entry ready for the batch.
 struct Ready {
     entry: Vec<u8>,
-    blobs: Vec<(Hash, Vec<u8>)>,
+    /// An envelope's stanzas and, unless uploaded as a blob, ciphertext.
+    body: Option<(Vec<u8>, Option<Vec<u8>>)>,
 }
 
 /// Checks one submission as the entry at `index`, against (and updating) `dir`.
@@ -642,10 +643,7 @@ fn check(
                 .map_err(|e| Problem::rejected(e.to_string()))?;
             dir.apply(index, doc)
                 .map_err(|e| Problem::rejected(format!("the roster was refused: {e}")))?;
-            Ok(Ready {
-                entry,
-                blobs: Vec::new(),
-            })
+            Ok(Ready { entry, body: None })
         }
         Submission::Envelope(p) => {
             let head = SignedHead::from_bytes(&p.head)
@@ -671,7 +669,6 @@ fn check(
                     "the stanzas do not match the head's count and hash",
                 ));
             }
-            let mut blobs = vec![(h.stanzas_sha256, p.stanzas.clone())];
             match &p.ciphertext {
                 Some(c) => {
                     if c.len() as u64 != h.ciphertext_len
@@ -681,7 +678,6 @@ fn check(
                             "the ciphertext does not match the head's length and hash",
                         ));
                     }
-                    blobs.push((h.ciphertext_sha256, c.clone()));
                 }
                 None => {
                     if !store.has_blob(origin, &h.ciphertext_sha256)? {
@@ -693,7 +689,7 @@ fn check(
             }
             Ok(Ready {
                 entry: p.head.clone(),
-                blobs,
+                body: Some((p.stanzas.clone(), p.ciphertext.clone())),
             })
         }
     }
@@ -752,13 +748,24 @@ fn run_batch(
         if ready.is_empty() {
             return Ok(outcomes);
         }
-        let blobs: Vec<(Hash, &[u8])> = ready
+        // Entries and envelope bodies in one durable transaction; bodies are
+        // stored in log order, so the writes are sequential.
+        let bodies: Vec<Body<'_>> = ready
             .iter()
-            .flat_map(|r| r.blobs.iter().map(|(h, b)| (*h, b.as_slice())))
+            .enumerate()
+            .filter_map(|(i, r)| {
+                r.body.as_ref().map(|(st, ct)| Body {
+                    index: size + i as u64,
+                    stanzas: st,
+                    ciphertext: ct.as_deref(),
+                })
+            })
             .collect();
-        store.put_blobs(&chan.origin, &blobs)?;
-        let entries: Vec<Vec<u8>> = ready.into_iter().map(|r| r.entry).collect();
-        match Log::new(store, &chan.origin).append(&entries) {
+        let entries: Vec<Vec<u8>> = ready.iter().map(|r| r.entry.clone()).collect();
+        let appended = Log::new(store, &chan.origin).append_with(&entries, |b| {
+            store.append_with_bodies(&chan.origin, b, &bodies)
+        });
+        match appended {
             Ok(_) => {
                 st.dir = dir;
                 st.scanned = size + entries.len() as u64;

@@ -25,7 +25,10 @@ fn record() -> impl Strategy<Value = String> {
         (0u64..3, "[A-Za-z0-9+/]{0,8}")
             .prop_map(|(s, e)| format!(r#"{{"record":"entries","start":{s},"entries":["{e}"]}}"#)),
         "[a-z0-9]{0,64}".prop_map(|h| format!(r#"{{"record":"blob","sha256":"{h}","data":""}}"#)),
-        Just(r#"{"record":"end","logs":0,"entries":0,"blobs":0,"checkpoints":0}"#.to_owned()),
+        Just(
+            r#"{"record":"end","logs":0,"entries":0,"bodies":0,"blobs":0,"checkpoints":0}"#
+                .to_owned()
+        ),
         ".{0,40}",
     ]
 }
@@ -54,7 +57,7 @@ proptest! {
 #[test]
 fn the_empty_export_verifies_and_a_second_header_does_not() {
     let ok = format!(
-        "{}\n{{\"record\":\"end\",\"logs\":0,\"entries\":0,\"blobs\":0,\"checkpoints\":0}}\n",
+        "{}\n{{\"record\":\"end\",\"logs\":0,\"entries\":0,\"bodies\":0,\"blobs\":0,\"checkpoints\":0}}\n",
         header()
     );
     let (h, t) = backup::verify(ok.as_bytes(), &|_, _| {}).unwrap();
@@ -65,7 +68,7 @@ fn the_empty_export_verifies_and_a_second_header_does_not() {
         Err(BackupError::Format { line: 2, .. })
     ));
     let wrong_count = format!(
-        "{}\n{{\"record\":\"end\",\"logs\":1,\"entries\":0,\"blobs\":0,\"checkpoints\":0}}\n",
+        "{}\n{{\"record\":\"end\",\"logs\":1,\"entries\":0,\"bodies\":0,\"blobs\":0,\"checkpoints\":0}}\n",
         header()
     );
     assert!(backup::verify(wrong_count.as_bytes(), &|_, _| {}).is_err());

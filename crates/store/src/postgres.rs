@@ -81,7 +81,7 @@ impl PgStore {
         self.conn()
             .batch_execute(
                 "DROP TABLE IF EXISTS hotline_hashes, hotline_entries, hotline_logs, \
-                 hotline_blobs, hotline_checkpoints, hotline_cosignatures CASCADE",
+                 hotline_blobs, hotline_bodies, hotline_checkpoints, hotline_cosignatures CASCADE",
             )
             .map_err(be)
     }
@@ -100,6 +100,53 @@ fn log_id(
     let row = c.query_opt(q, &[&log]).map_err(be)?;
     row.map(|r| (r.get::<_, i64>(0), r.get::<_, i64>(1) as u64))
         .ok_or_else(|| StoreError::NoSuchLog(log.into()))
+}
+
+/// The rows of one append inside the caller's transaction: the size check
+/// under a row lock, entries, hashes, new size.
+pub(crate) fn append_in(
+    tx: &mut postgres::Transaction<'_>,
+    log: &str,
+    batch: &AppendBatch<'_>,
+) -> Result<(), StoreError> {
+    let (id, actual) = log_id(tx, log, true)?;
+    if actual != batch.old_size {
+        return Err(StoreError::Conflict {
+            expected: batch.old_size,
+            actual,
+        });
+    }
+    let n = batch.entries.len();
+    let idxs: Vec<i64> = (0..n as u64)
+        .map(|i| to_i64(actual + i, "index"))
+        .collect::<Result<_, _>>()?;
+    let leaves: Vec<&[u8]> = batch.leaf_hashes.iter().map(|h| &h[..]).collect();
+    let datas: Vec<&[u8]> = batch.entries.iter().map(|e| &e[..]).collect();
+    tx.execute(
+        "INSERT INTO hotline_entries (log, idx, leaf, data)
+         SELECT $1, * FROM unnest($2::bigint[], $3::bytea[], $4::bytea[])",
+        &[&id, &idxs, &leaves, &datas],
+    )
+    .map_err(be)?;
+    let hidx: Vec<i64> = batch
+        .hashes
+        .iter()
+        .map(|(i, _)| to_i64(*i, "stored index"))
+        .collect::<Result<_, _>>()?;
+    let hvals: Vec<&[u8]> = batch.hashes.iter().map(|(_, h)| &h[..]).collect();
+    tx.execute(
+        "INSERT INTO hotline_hashes (log, idx, hash)
+         SELECT $1, * FROM unnest($2::bigint[], $3::bytea[])
+         ON CONFLICT (log, idx) DO UPDATE SET hash = EXCLUDED.hash",
+        &[&id, &hidx, &hvals],
+    )
+    .map_err(be)?;
+    tx.execute(
+        "UPDATE hotline_logs SET size = $1 WHERE id = $2",
+        &[&to_i64(actual + n as u64, "size")?, &id],
+    )
+    .map_err(be)?;
+    Ok(())
 }
 
 impl LogStore for PgStore {
@@ -182,43 +229,7 @@ impl LogStore for PgStore {
         batch.check()?;
         let mut c = self.conn();
         let mut tx = c.transaction().map_err(be)?;
-        let (id, actual) = log_id(&mut tx, log, true)?;
-        if actual != batch.old_size {
-            return Err(StoreError::Conflict {
-                expected: batch.old_size,
-                actual,
-            });
-        }
-        let n = batch.entries.len();
-        let idxs: Vec<i64> = (0..n as u64)
-            .map(|i| to_i64(actual + i, "index"))
-            .collect::<Result<_, _>>()?;
-        let leaves: Vec<&[u8]> = batch.leaf_hashes.iter().map(|h| &h[..]).collect();
-        let datas: Vec<&[u8]> = batch.entries.iter().map(|e| &e[..]).collect();
-        tx.execute(
-            "INSERT INTO hotline_entries (log, idx, leaf, data)
-             SELECT $1, * FROM unnest($2::bigint[], $3::bytea[], $4::bytea[])",
-            &[&id, &idxs, &leaves, &datas],
-        )
-        .map_err(be)?;
-        let hidx: Vec<i64> = batch
-            .hashes
-            .iter()
-            .map(|(i, _)| to_i64(*i, "stored index"))
-            .collect::<Result<_, _>>()?;
-        let hvals: Vec<&[u8]> = batch.hashes.iter().map(|(_, h)| &h[..]).collect();
-        tx.execute(
-            "INSERT INTO hotline_hashes (log, idx, hash)
-             SELECT $1, * FROM unnest($2::bigint[], $3::bytea[])
-             ON CONFLICT (log, idx) DO UPDATE SET hash = EXCLUDED.hash",
-            &[&id, &hidx, &hvals],
-        )
-        .map_err(be)?;
-        tx.execute(
-            "UPDATE hotline_logs SET size = $1 WHERE id = $2",
-            &[&to_i64(actual + n as u64, "size")?, &id],
-        )
-        .map_err(be)?;
+        append_in(&mut tx, log, batch)?;
         tx.commit().map_err(be)
     }
 

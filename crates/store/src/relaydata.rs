@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 
 use crate::postgres::PgStore;
 use crate::sqlite::SqliteStore;
-use crate::{Hash, LogStore, StoreError, to_i64};
+use crate::{AppendBatch, Hash, LogStore, StoreError, to_i64};
 
 /// The relay's side data, per log.
 pub trait RelayData: LogStore {
@@ -41,6 +41,22 @@ pub trait RelayData: LogStore {
     fn checkpoint_sizes(&self, log: &str) -> Result<Vec<u64>, StoreError>;
     /// The names of every blob of `log`, ascending.
     fn blob_hashes(&self, log: &str) -> Result<Vec<Hash>, StoreError>;
+    /// Appends a batch (as `LogStore::append`) and the bodies of the
+    /// envelopes in it, in one durable transaction.
+    fn append_with_bodies(
+        &self,
+        log: &str,
+        batch: &AppendBatch<'_>,
+        bodies: &[Body<'_>],
+    ) -> Result<(), StoreError>;
+    /// Stores bodies of entries already logged (a restore); one kept as it is
+    /// if present.
+    fn put_bodies(&self, log: &str, bodies: &[Body<'_>]) -> Result<(), StoreError>;
+    /// The body of the envelope at `index`: its stanzas, and its ciphertext
+    /// unless that was uploaded as a blob.
+    fn body(&self, log: &str, index: u64) -> Result<Option<StoredBody>, StoreError>;
+    /// The indexes of the bodies in `start..end`, ascending.
+    fn body_indexes(&self, log: &str, start: u64, end: u64) -> Result<Vec<u64>, StoreError>;
     /// Whether other processes may append to the same logs (a shared
     /// database): then a relay must re-read what it did not append itself.
     fn shared(&self) -> bool;
@@ -49,6 +65,22 @@ pub trait RelayData: LogStore {
     /// released when the lock drops, or when the process dies. Exactly one
     /// holder per log at a time across every process sharing the database.
     fn sequencer_lock(&self, log: &str, wait: Duration) -> Result<SequencerLock<'_>, StoreError>;
+}
+
+/// A stored body: the stanzas, and the ciphertext unless it is a blob.
+pub type StoredBody = (Vec<u8>, Option<Vec<u8>>);
+
+/// The bytes of an envelope beside its head in the log, stored in log order
+/// (sequential writes) rather than by hash.
+#[derive(Debug, Clone, Copy)]
+pub struct Body<'a> {
+    /// The log index of the envelope's head.
+    pub index: u64,
+    /// The recipient stanzas.
+    pub stanzas: &'a [u8],
+    /// The ciphertext, or `None` when it was uploaded as a blob (named by
+    /// the head's ciphertext hash).
+    pub ciphertext: Option<&'a [u8]>,
 }
 
 /// The right to sequence one log; released on drop.
@@ -84,6 +116,13 @@ pub fn sequencer_lock_key(log: &str) -> i64 {
 }
 
 pub(crate) const SQLITE_SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS bodies (
+    log TEXT NOT NULL,
+    idx INTEGER NOT NULL,
+    stanzas BLOB NOT NULL,
+    ciphertext BLOB,
+    PRIMARY KEY (log, idx)
+);
 CREATE TABLE IF NOT EXISTS blobs (
     log TEXT NOT NULL,
     hash BLOB NOT NULL,
@@ -107,6 +146,13 @@ CREATE TABLE IF NOT EXISTS cosignatures (
 ";
 
 pub(crate) const PG_SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS hotline_bodies (
+    log TEXT NOT NULL,
+    idx BIGINT NOT NULL,
+    stanzas BYTEA NOT NULL,
+    ciphertext BYTEA,
+    PRIMARY KEY (log, idx)
+);
 CREATE TABLE IF NOT EXISTS hotline_blobs (
     log TEXT NOT NULL,
     hash BYTEA NOT NULL,
@@ -254,6 +300,56 @@ impl RelayData for SqliteStore {
         rows.map(|r| crate::hash_from(&r.map_err(sq)?)).collect()
     }
 
+    fn append_with_bodies(
+        &self,
+        log: &str,
+        batch: &AppendBatch<'_>,
+        bodies: &[Body<'_>],
+    ) -> Result<(), StoreError> {
+        batch.check()?;
+        let mut c = self.writer();
+        let tx = c
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(sq)?;
+        crate::sqlite::append_in(&tx, log, batch)?;
+        sqlite_bodies(&tx, log, bodies)?;
+        tx.commit().map_err(sq)
+    }
+
+    fn put_bodies(&self, log: &str, bodies: &[Body<'_>]) -> Result<(), StoreError> {
+        let mut c = self.writer();
+        let tx = c.transaction().map_err(sq)?;
+        sqlite_bodies(&tx, log, bodies)?;
+        tx.commit().map_err(sq)
+    }
+
+    fn body(&self, log: &str, index: u64) -> Result<Option<StoredBody>, StoreError> {
+        self.reader()
+            .query_row(
+                "SELECT stanzas, ciphertext FROM bodies WHERE log = ?1 AND idx = ?2",
+                params![log, to_i64(index, "index")?],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .map_err(sq)
+    }
+
+    fn body_indexes(&self, log: &str, start: u64, end: u64) -> Result<Vec<u64>, StoreError> {
+        let c = self.reader();
+        let mut st = c
+            .prepare_cached(
+                "SELECT idx FROM bodies WHERE log = ?1 AND idx >= ?2 AND idx < ?3 ORDER BY idx",
+            )
+            .map_err(sq)?;
+        let rows = st
+            .query_map(
+                params![log, to_i64(start, "index")?, to_i64(end, "index")?],
+                |r| r.get::<_, i64>(0),
+            )
+            .map_err(sq)?;
+        rows.map(|r| r.map(|i| i as u64).map_err(sq)).collect()
+    }
+
     fn shared(&self) -> bool {
         false
     }
@@ -384,6 +480,51 @@ impl RelayData for PgStore {
             .collect()
     }
 
+    fn append_with_bodies(
+        &self,
+        log: &str,
+        batch: &AppendBatch<'_>,
+        bodies: &[Body<'_>],
+    ) -> Result<(), StoreError> {
+        batch.check()?;
+        let mut c = self.conn();
+        let mut tx = c.transaction().map_err(pg)?;
+        crate::postgres::append_in(&mut tx, log, batch)?;
+        pg_bodies(&mut tx, log, bodies)?;
+        tx.commit().map_err(pg)
+    }
+
+    fn put_bodies(&self, log: &str, bodies: &[Body<'_>]) -> Result<(), StoreError> {
+        let mut c = self.conn();
+        let mut tx = c.transaction().map_err(pg)?;
+        pg_bodies(&mut tx, log, bodies)?;
+        tx.commit().map_err(pg)
+    }
+
+    fn body(&self, log: &str, index: u64) -> Result<Option<StoredBody>, StoreError> {
+        Ok(self
+            .conn()
+            .query_opt(
+                "SELECT stanzas, ciphertext FROM hotline_bodies WHERE log = $1 AND idx = $2",
+                &[&log, &to_i64(index, "index")?],
+            )
+            .map_err(pg)?
+            .map(|r| (r.get(0), r.get(1))))
+    }
+
+    fn body_indexes(&self, log: &str, start: u64, end: u64) -> Result<Vec<u64>, StoreError> {
+        Ok(self
+            .conn()
+            .query(
+                "SELECT idx FROM hotline_bodies WHERE log = $1 AND idx >= $2 AND idx < $3 ORDER BY idx",
+                &[&log, &to_i64(start, "index")?, &to_i64(end, "index")?],
+            )
+            .map_err(pg)?
+            .into_iter()
+            .map(|r| r.get::<_, i64>(0) as u64)
+            .collect())
+    }
+
     fn shared(&self) -> bool {
         true
     }
@@ -419,4 +560,50 @@ impl RelayData for PgStore {
             pause = (pause * 2).min(Duration::from_millis(20));
         }
     }
+}
+
+fn sqlite_bodies(
+    tx: &rusqlite::Transaction<'_>,
+    log: &str,
+    bodies: &[Body<'_>],
+) -> Result<(), StoreError> {
+    let mut st = tx
+        .prepare_cached(
+            "INSERT OR IGNORE INTO bodies (log, idx, stanzas, ciphertext) VALUES (?1, ?2, ?3, ?4)",
+        )
+        .map_err(sq)?;
+    for b in bodies {
+        st.execute(params![
+            log,
+            to_i64(b.index, "index")?,
+            b.stanzas,
+            b.ciphertext
+        ])
+        .map_err(sq)?;
+    }
+    Ok(())
+}
+
+fn pg_bodies(
+    tx: &mut postgres::Transaction<'_>,
+    log: &str,
+    bodies: &[Body<'_>],
+) -> Result<(), StoreError> {
+    if bodies.is_empty() {
+        return Ok(());
+    }
+    let idx: Vec<i64> = bodies
+        .iter()
+        .map(|b| to_i64(b.index, "index"))
+        .collect::<Result<_, _>>()?;
+    let stanzas: Vec<&[u8]> = bodies.iter().map(|b| b.stanzas).collect();
+    let cts: Vec<Option<&[u8]>> = bodies.iter().map(|b| b.ciphertext).collect();
+    tx.execute(
+        "INSERT INTO hotline_bodies (log, idx, stanzas, ciphertext)
+         SELECT $1, * FROM unnest($2::bigint[], $3::bytea[], $4::bytea[])
+         ON CONFLICT DO NOTHING",
+        &[&log, &idx, &stanzas, &cts],
+    )
+    .map_err(pg)?;
+    Ok(())
 }

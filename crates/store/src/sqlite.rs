@@ -96,6 +96,45 @@ fn log_id(c: &Connection, log: &str) -> Result<(i64, u64), StoreError> {
     .ok_or_else(|| StoreError::NoSuchLog(log.into()))
 }
 
+/// The rows of one append, inside the caller's transaction (which checks
+/// nothing else and commits): the size check, entries, hashes, new size.
+pub(crate) fn append_in(
+    tx: &rusqlite::Transaction<'_>,
+    log: &str,
+    batch: &AppendBatch<'_>,
+) -> Result<(), StoreError> {
+    let (id, actual) = log_id(tx, log)?;
+    if actual != batch.old_size {
+        return Err(StoreError::Conflict {
+            expected: batch.old_size,
+            actual,
+        });
+    }
+    {
+        let mut ins = tx
+            .prepare_cached("INSERT INTO entries (log, idx, leaf, data) VALUES (?1, ?2, ?3, ?4)")
+            .map_err(be)?;
+        for (i, (e, h)) in batch.entries.iter().zip(batch.leaf_hashes).enumerate() {
+            let idx = to_i64(actual + i as u64, "index")?;
+            ins.execute(params![id, idx, &h[..], e]).map_err(be)?;
+        }
+        let mut insh = tx
+            .prepare_cached("INSERT OR REPLACE INTO hashes (log, idx, hash) VALUES (?1, ?2, ?3)")
+            .map_err(be)?;
+        for (i, h) in batch.hashes {
+            insh.execute(params![id, to_i64(*i, "stored index")?, &h[..]])
+                .map_err(be)?;
+        }
+    }
+    let new_size = to_i64(actual + batch.entries.len() as u64, "size")?;
+    tx.execute(
+        "UPDATE logs SET size = ?1 WHERE id = ?2",
+        params![new_size, id],
+    )
+    .map_err(be)?;
+    Ok(())
+}
+
 impl LogStore for SqliteStore {
     fn create(&self, log: &str) -> Result<(), StoreError> {
         let c = self.writer();
@@ -176,39 +215,7 @@ impl LogStore for SqliteStore {
         let tx = c
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(be)?;
-        let (id, actual) = log_id(&tx, log)?;
-        if actual != batch.old_size {
-            return Err(StoreError::Conflict {
-                expected: batch.old_size,
-                actual,
-            });
-        }
-        {
-            let mut ins = tx
-                .prepare_cached(
-                    "INSERT INTO entries (log, idx, leaf, data) VALUES (?1, ?2, ?3, ?4)",
-                )
-                .map_err(be)?;
-            for (i, (e, h)) in batch.entries.iter().zip(batch.leaf_hashes).enumerate() {
-                let idx = to_i64(actual + i as u64, "index")?;
-                ins.execute(params![id, idx, &h[..], e]).map_err(be)?;
-            }
-            let mut insh = tx
-                .prepare_cached(
-                    "INSERT OR REPLACE INTO hashes (log, idx, hash) VALUES (?1, ?2, ?3)",
-                )
-                .map_err(be)?;
-            for (i, h) in batch.hashes {
-                insh.execute(params![id, to_i64(*i, "stored index")?, &h[..]])
-                    .map_err(be)?;
-            }
-        }
-        let new_size = to_i64(actual + batch.entries.len() as u64, "size")?;
-        tx.execute(
-            "UPDATE logs SET size = ?1 WHERE id = ?2",
-            params![new_size, id],
-        )
-        .map_err(be)?;
+        append_in(&tx, log, batch)?;
         tx.commit().map_err(be)
     }
 
