@@ -52,6 +52,9 @@ pub struct RelayArgs {
     /// Offered rate (envelopes/s, one per request) of the latency phase.
     #[arg(long, default_value_t = 1000)]
     rate: u64,
+    /// Concurrent senders in the latency phase (each waits for its answer).
+    #[arg(long, default_value_t = 32)]
+    senders: usize,
     /// Length of the latency phase, seconds.
     #[arg(long, default_value_t = 10)]
     latency_secs: u64,
@@ -350,26 +353,31 @@ fn relay(a: &RelayArgs) -> anyhow::Result<Outcome> {
     // Phase 2: latency at a fixed offered rate, one envelope per request.
     let n2 = (a.rate * a.latency_secs) as usize;
     let envs2 = seal_many(ch, &members, n2, "sealing")?;
-    let threads = a.members;
+    // Many senders, so that arrivals stay on schedule while earlier
+    // requests are in flight (an open loop, as independent members are).
+    let threads = a.senders.max(1);
+    let all: Vec<Envelope> = envs2.into_iter().flatten().collect();
+    let mut per_thread: Vec<Vec<(usize, Envelope)>> = (0..threads).map(|_| Vec::new()).collect();
+    for (slot, e) in all.into_iter().enumerate() {
+        per_thread[slot % threads].push((slot, e));
+    }
     let interval = Duration::from_secs_f64(1.0 / a.rate as f64);
     let pb = bar(n2 as u64, "latency");
     let start = Instant::now() + Duration::from_millis(200);
     let mut lat: Vec<Duration> = std::thread::scope(|s| {
-        let hs: Vec<_> = envs2
+        let hs: Vec<_> = per_thread
             .into_iter()
             .enumerate()
-            .map(|(i, mine)| {
+            .map(|(t, mine)| {
                 let (url, pb) = (url.clone(), pb.clone());
-                let key = members[i].signing.clone();
+                let key = members[t % members.len()].signing.clone();
                 s.spawn(move || {
                     let mut out = Vec::with_capacity(mine.len());
                     let Ok(c) = RelayClient::new(&url, key) else {
                         return out;
                     };
-                    // Member i sends the envelopes scheduled at i, i+m, i+2m, …
-                    for (j, e) in mine.iter().enumerate() {
-                        let slot = (j * threads + i) as u32;
-                        let at = start + interval * slot;
+                    for (slot, e) in &mine {
+                        let at = start + interval * (*slot as u32);
                         if let Some(wait) = at.checked_duration_since(Instant::now()) {
                             std::thread::sleep(wait);
                         }
@@ -387,6 +395,8 @@ fn relay(a: &RelayArgs) -> anyhow::Result<Outcome> {
             .collect()
     });
     pb.finish_and_clear();
+    // The relay's own view: batches committed and their mean size and time.
+    let metrics = relay_metrics(&url);
     lat.sort();
     let ok2 = lat.len();
     let (p50, p99, max) = (
@@ -417,9 +427,10 @@ fn relay(a: &RelayArgs) -> anyhow::Result<Outcome> {
             "checkpoint_after_last_ack_ms": checkpoint_lag.as_secs_f64() * 1e3,
         },
         "latency": {
-            "offered_per_second": a.rate, "requests": n2, "ok": ok2,
+            "offered_per_second": a.rate, "senders": a.senders, "requests": n2, "ok": ok2,
             "p50_ms": p50.as_secs_f64() * 1e3, "p99_ms": p99.as_secs_f64() * 1e3, "max_ms": max.as_secs_f64() * 1e3,
         },
+        "relay_batches": metrics.0, "relay_mean_batch_entries": metrics.1, "relay_mean_batch_ms": metrics.2,
         "baseline_log_only_sqlite_per_second": baseline,
         "ratio_to_baseline": throughput / baseline,
     });
@@ -447,6 +458,12 @@ fn relay(a: &RelayArgs) -> anyhow::Result<Outcome> {
             max.as_secs_f64() * 1e3
         );
         out!(
+            "relay: {} durable batches, {:.1} entries and {:.2} ms each on average (both phases)",
+            metrics.0,
+            metrics.1,
+            metrics.2
+        );
+        out!(
             "baseline, the same entries appended to a SQLite log directly: {baseline:.0}/s; relay/baseline = {:.2}",
             throughput / baseline
         );
@@ -456,4 +473,24 @@ fn relay(a: &RelayArgs) -> anyhow::Result<Outcome> {
     } else {
         Outcome::CheckFailed
     })
+}
+
+/// (batches, mean entries per batch, mean batch time in ms) from `/metrics`.
+fn relay_metrics(url: &str) -> (u64, f64, f64) {
+    let text = ureq::get(format!("{url}/metrics"))
+        .call()
+        .ok()
+        .and_then(|mut r| r.body_mut().read_to_string().ok())
+        .unwrap_or_default();
+    let value = |name: &str| -> f64 {
+        text.lines()
+            .find_map(|l| l.strip_prefix(name).and_then(|v| v.strip_prefix(' ')))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(0.0)
+    };
+    let batches = value("hotline_relay_batches_total");
+    let appends = value("hotline_relay_appends_total");
+    let secs = value("hotline_relay_batch_seconds_sum");
+    let n = value("hotline_relay_batch_seconds_count").max(1.0);
+    (batches as u64, appends / batches.max(1.0), secs / n * 1e3)
 }
