@@ -20,6 +20,7 @@ for t in $targets; do
   mkdir -p "corpus/$t"
   if [ -d "seeds/$t" ]; then cp -n seeds/"$t"/* "corpus/$t/" 2>/dev/null || true; fi
   echo "fuzz: $t for ${secs}s"
-  "${fuzz[@]}" run "$t" "corpus/$t" -- -max_total_time="$secs" -print_final_stats=0 2>&1 | tail -n 2
+  "${fuzz[@]}" run "$t" "corpus/$t" -- -max_total_time="$secs" -print_final_stats=0 > "logs-$t.txt" 2>&1 || { tail -n 40 "logs-$t.txt"; exit 1; }
+  tail -n 1 "logs-$t.txt"
 done
 echo "fuzz: $(echo "$targets" | wc -w) targets ran ${secs}s each without a crash"

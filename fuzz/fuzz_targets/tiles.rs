@@ -10,7 +10,8 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(t.path(), s);
     }
     let n = data.first().copied().unwrap_or(0) as usize;
-    if let Ok(entries) = parse_bundle(data.get(1..).unwrap_or_default(), n) {
-        assert_eq!(encode_bundle(&entries).unwrap(), data[1..]);
+    let bundle = data.get(1..).unwrap_or_default();
+    if let Ok(entries) = parse_bundle(bundle, n) {
+        assert_eq!(encode_bundle(&entries).unwrap(), bundle);
     }
 });

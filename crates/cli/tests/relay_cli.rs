@@ -604,21 +604,38 @@ fn relay_over_tls_and_address_policy() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("missing.pem"));
 
     // With a certificate: HTTPS, verified against it by curl.
+    // (With structured logs: JSON lines on stderr.)
     let mut child = Command::new(env!("CARGO_BIN_EXE_hotline"))
-        .args(["relay", "serve", "--listen", "127.0.0.1:0", "--data"])
+        .args([
+            "--log-format",
+            "json",
+            "relay",
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--data",
+        ])
         .arg(&data)
         .env("HOTLINE_RELAY_TLS_CERT", &cert)
         .env("HOTLINE_RELAY_TLS_KEY", &key)
         .env("HOTLINE_PASSPHRASE", "relay test passphrase")
         .env("HOTLINE_INSECURE_KDF_LOG_N", "10")
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     let mut line = String::new();
     BufReader::new(child.stdout.take().unwrap())
         .read_line(&mut line)
         .unwrap();
+    let mut log_line = String::new();
+    // Kept open to the end, so the relay's later log lines have a reader.
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    stderr.read_line(&mut log_line).unwrap();
+    let log: serde_json::Value = serde_json::from_str(&log_line).expect("a JSON log line");
+    assert_eq!(log["level"], "INFO", "{log_line}");
+    assert!(log["fields"]["message"].is_string(), "{log_line}");
+    assert!(!log_line.contains("relay test passphrase"));
     let url = line
         .trim()
         .strip_prefix("relay listening on ")
