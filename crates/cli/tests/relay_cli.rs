@@ -229,6 +229,18 @@ fn scenario(database: Option<&str>) {
     }
     drop(sse);
 
+    // A key may hold 8 event streams at once; the 9th is refused (429).
+    let held: Vec<_> = (0..8)
+        .map(|_| sse_lines(&relay.url, &m_s2, &ch, 0))
+        .collect();
+    assert_eq!(sse_status(&relay.url, &m_s2, &ch), 429);
+    assert_eq!(
+        sse_status(&relay.url, &m_s1, &ch),
+        200,
+        "another key is not affected"
+    );
+    drop(held);
+
     // Authentication and authorisation failures, as problem details.
     let (s, ct, _) = get(&format!(
         "{}/v1/channels/{}/entries",
@@ -837,4 +849,19 @@ fn relay_forwards_checkpoints_to_the_charters_witness() {
     let mut w = w;
     w.wait().unwrap();
     stop(relay);
+}
+
+fn sse_status(base: &str, c: &RelayClient, ch: &ChannelId) -> u16 {
+    let path = format!("/v1/channels/{}/events", ch.to_hex());
+    let hs = c.sign_request("GET", &path, Some("start=0"), b"");
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(5)))
+        .build()
+        .into();
+    let mut req = agent.get(format!("{base}{path}?start=0"));
+    for (k, v) in &hs {
+        req = req.header(k, v);
+    }
+    req.call().unwrap().status().as_u16()
 }

@@ -481,10 +481,11 @@ async fn events(
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, Problem> {
     let chan = relay.channel(channel_id(&id)?).await?;
     let (parts, body) = read(req, 0).await?;
-    member(&relay, &chan, &parts, &body).await?;
+    let key = member(&relay, &chan, &parts, &body).await?;
+    let slot = relay.streams.open(key)?;
     let rx = chan.subscribe();
     let state = (
-        relay.clone(),
+        (relay.clone(), slot),
         chan.clone(),
         rx,
         cur.start,
@@ -492,14 +493,14 @@ async fn events(
     );
     let stream = futures_util::stream::unfold(
         state,
-        |(relay, chan, mut rx, mut next, mut pending)| async move {
+        |((relay, slot), chan, mut rx, mut next, mut pending)| async move {
             loop {
                 if let Some(e) = pending.pop() {
                     let ev = Event::default()
                         .event("entry")
                         .id(e.index.to_string())
                         .data(serde_json::to_string(&e).unwrap_or_default());
-                    return Some((Ok(ev), (relay, chan, rx, next, pending)));
+                    return Some((Ok(ev), ((relay, slot), chan, rx, next, pending)));
                 }
                 if relay.closing() {
                     return None;

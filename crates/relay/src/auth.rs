@@ -179,3 +179,71 @@ impl Auth {
         Ok(())
     }
 }
+
+/// Open event streams a key may hold at once.
+pub const MAX_STREAMS_PER_KEY: usize = 8;
+/// Open event streams in all.
+pub const MAX_STREAMS: usize = 4096;
+
+/// Counts open event streams (server-sent events), per key and in all, so
+/// that clients cannot hold an unbounded number of them open.
+#[derive(Default)]
+pub struct Streams {
+    per_key: Mutex<HashMap<KeyId, usize>>,
+}
+
+/// One open stream; released when dropped (the stream ended or its
+/// connection closed).
+pub struct StreamSlot {
+    streams: std::sync::Arc<Streams>,
+    key: KeyId,
+}
+
+impl Streams {
+    /// Takes a slot for `key`, or says why not.
+    pub fn open(self: &std::sync::Arc<Self>, key: KeyId) -> Result<StreamSlot, Problem> {
+        let mut m = self.per_key.lock().unwrap_or_else(|p| p.into_inner());
+        let total: usize = m.values().sum();
+        if total >= MAX_STREAMS {
+            return Err(Problem::unavailable(format!(
+                "the relay holds {MAX_STREAMS} event streams; retry later"
+            )));
+        }
+        let n = m.entry(key).or_insert(0);
+        if *n >= MAX_STREAMS_PER_KEY {
+            return Err(Problem::rate_limited(format!(
+                "this key holds {MAX_STREAMS_PER_KEY} event streams already; close one first"
+            )));
+        }
+        *n += 1;
+        Ok(StreamSlot {
+            streams: self.clone(),
+            key,
+        })
+    }
+
+    /// Open streams in all.
+    pub fn open_count(&self) -> usize {
+        self.per_key
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .values()
+            .sum()
+    }
+}
+
+impl Drop for StreamSlot {
+    fn drop(&mut self) {
+        let mut m = self
+            .streams
+            .per_key
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        if let Some(n) = m.get_mut(&self.key) {
+            *n -= 1;
+            if *n == 0 {
+                m.remove(&self.key);
+            }
+        }
+    }
+}

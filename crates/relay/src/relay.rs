@@ -185,6 +185,8 @@ pub struct Relay {
     sequencers: Mutex<Vec<tokio::task::JoinHandle<()>>>,
     /// Request authentication and limits.
     pub auth: Auth,
+    /// Open event streams, bounded.
+    pub streams: Arc<crate::auth::Streams>,
     /// Counters for `/metrics`.
     pub metrics: Metrics,
     closing: AtomicBool,
@@ -227,6 +229,7 @@ impl Relay {
     pub fn new(cfg: Config, store: Arc<dyn RelayData>, signer: Ed25519Signer) -> Arc<Relay> {
         Arc::new(Relay {
             auth: Auth::new(&cfg),
+            streams: Arc::default(),
             cfg,
             store,
             signer,

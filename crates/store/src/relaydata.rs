@@ -1,8 +1,9 @@
-//! What a relay keeps beside each log: content-addressed blobs (the stanzas
-//! and ciphertexts of envelopes, and large encrypted attachments), every
-//! checkpoint it signed (not only the latest), and the cosignatures parties
-//! and witnesses sent for them. Implemented by both backends in the same
-//! database as the logs.
+//! What a relay keeps beside each log: envelope bodies (stanzas and
+//! ciphertext) in log order, written in the append's own transaction;
+//! content-addressed blobs (large encrypted attachments, ciphertexts uploaded
+//! before their head); every checkpoint it signed (not only the latest) and
+//! the cosignatures parties and witnesses sent for them; and the sequencer
+//! lock. Implemented by both backends in the same database as the logs.
 
 use std::time::{Duration, Instant};
 
