@@ -3,8 +3,9 @@
 //! the local TAXII server are thin layers over it.
 //!
 //! Today it holds [`profile`]: a folder with a member's (and optionally a
-//! party's) keys, encrypted at rest with a passphrase; and [`relay_client`]:
-//! signed requests to the relay.
+//! party's) keys, encrypted at rest with a passphrase; [`relay_client`]:
+//! signed requests to the relay; [`archive`]: the verified local mirror of
+//! each channel; and [`sync`]: fetch, verify, open, store, cosign.
 //!
 //! ```no_run
 //! use hotline_client::profile::{Profile, NewProfile, Passphrase, KdfStrength};
@@ -21,5 +22,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod archive;
 pub mod profile;
 pub mod relay_client;
+pub mod sync;

@@ -1,0 +1,243 @@
+//! The client's sync against the real relay binary: entries verified and
+//! mirrored, envelopes addressed to us opened and stored, the checkpoint
+//! cosigned; and the alarms for a relay key that is not the charter's, a
+//! replayed (older) checkpoint and two checkpoints of one size with
+//! different roots, each kept with its signed evidence.
+
+mod common;
+
+use common::*;
+use hotline_client::archive::{Archive, ChannelRecord, SeenCheckpoint};
+use hotline_client::relay_client::RelayClient;
+use hotline_client::sync::{SyncError, sync_channel};
+use hotline_core::envelope::Envelope;
+use hotline_core::ids::{ChannelId, MessageId};
+use hotline_core::keys::{MemberKeys, SigningKey};
+use hotline_core::message::{InnerHeader, Kind, Message, Tlp};
+use hotline_log::checkpoint::Checkpoint;
+use hotline_log::cosignature::CosignatureVerifier;
+use hotline_log::note::Note;
+
+fn message(
+    ch: ChannelId,
+    from: &MemberKeys,
+    party: &SigningKey,
+    to: &SigningKey,
+    kind: Kind,
+    body: &str,
+    case: Option<MessageId>,
+) -> Message {
+    let mut rng = rand_core::OsRng;
+    let id = MessageId::random(&mut rng);
+    Message {
+        header: InnerHeader {
+            v: 1,
+            channel: ch,
+            id,
+            case: case.unwrap_or(id),
+            kind,
+            author: from.signing.key_id(),
+            party: party.key_id(),
+            created: "2026-11-23T07:00:00Z".into(),
+            to: vec![to.key_id()],
+            refs: vec![],
+            title: "Intrusions into university research networks".into(),
+            tlp: Tlp::Amber,
+            norm: None,
+            lang: "en".into(),
+            attachments: vec![],
+            stix: false,
+            nonce: "00112233445566778899aabbccddeeff".into(),
+        },
+        body: body.into(),
+        attachments: vec![],
+        stix: None,
+    }
+}
+
+#[test]
+fn sync_verifies_opens_stores_cosigns_and_raises_alarms() {
+    let d = tempfile::tempdir().unwrap();
+    let name = unique("relay");
+    let relay = start(&d.path().join("relay"), &name, None);
+    let (north, south) = (
+        SigningKey::generate(&mut rand_core::OsRng),
+        SigningKey::generate(&mut rand_core::OsRng),
+    );
+    let (n1, s1) = (
+        MemberKeys::generate(&mut rand_core::OsRng),
+        MemberKeys::generate(&mut rand_core::OsRng),
+    );
+    let charter = charter_doc(
+        &relay,
+        &[("north", &north), ("south", &south)],
+        "aabbccddeeff00112233445566778899",
+    );
+    let ch = RelayClient::new(&relay.url, north.clone())
+        .unwrap()
+        .create_channel(&charter)
+        .unwrap();
+    RelayClient::new(&relay.url, north.clone())
+        .unwrap()
+        .post_roster(&ch, &roster(ch, &north, 1, None, &[&n1]))
+        .unwrap();
+    RelayClient::new(&relay.url, south.clone())
+        .unwrap()
+        .post_roster(&ch, &roster(ch, &south, 1, None, &[&s1]))
+        .unwrap();
+    let as_n1 = RelayClient::new(&relay.url, n1.signing.clone()).unwrap();
+    let as_s1 = RelayClient::new(&relay.url, s1.signing.clone()).unwrap();
+    let post = |m: &Message| {
+        let (env, _) = Envelope::seal_message(
+            m,
+            &n1.signing,
+            &[s1.encryption.public_key(), n1.encryption.public_key()],
+            &mut rand_core::OsRng,
+        )
+        .unwrap();
+        as_n1.post_envelopes(&ch, &[env]).unwrap()[0].index
+    };
+    let inquiry = message(
+        ch,
+        &n1,
+        &north,
+        &south,
+        Kind::Inquiry,
+        "We observe intrusions; indicators attached.",
+        None,
+    );
+    assert_eq!(post(&inquiry), 3);
+    // An envelope not addressed to s1 is verified and mirrored, not opened.
+    let (other, _) = Envelope::seal_message(
+        &message(
+            ch,
+            &n1,
+            &north,
+            &south,
+            Kind::Warning,
+            "for north only",
+            None,
+        ),
+        &n1.signing,
+        &[n1.encryption.public_key()],
+        &mut rand_core::OsRng,
+    )
+    .unwrap();
+    assert_eq!(as_n1.post_envelopes(&ch, &[other]).unwrap()[0].index, 4);
+    wait_checkpoint(&as_s1, &ch, 5, &relay.vkey);
+
+    let profile = tempfile::tempdir().unwrap();
+    let archive = Archive::open(profile.path()).unwrap();
+    let record = ChannelRecord {
+        id: ch,
+        origin: format!("{name}/{}", ch.to_hex()),
+        relay_url: relay.url.clone(),
+        relay_vkey: relay.vkey.clone(),
+        charter: charter.to_json(),
+    };
+    archive.add_channel(&record).unwrap();
+    let out = sync_channel(&archive, &as_s1, &ch, &s1, &|_, _| {}).unwrap();
+    assert_eq!(
+        (out.size, out.new_entries, out.opened, out.cosigned),
+        (5, 5, 1, true)
+    );
+    let msgs = archive.messages(&ch).unwrap();
+    assert_eq!(msgs.len(), 1);
+    assert_eq!(
+        (msgs[0].index, msgs[0].body.as_str()),
+        (3, inquiry.body.as_str())
+    );
+    // The receipt: s1's cosignature is attached to the relay's checkpoint.
+    let served = Note::parse(&as_s1.checkpoint_at(&ch, 5).unwrap()).unwrap();
+    let v = CosignatureVerifier::from_vkey(&relay_member_vkey(&s1)).unwrap();
+    assert!(
+        served
+            .signatures
+            .iter()
+            .any(|s| matches!(v.verify(&served.text, s), Ok(Some(_))))
+    );
+
+    // Nothing new: nothing fetched. Something new: only it.
+    assert_eq!(
+        sync_channel(&archive, &as_s1, &ch, &s1, &|_, _| {})
+            .unwrap()
+            .new_entries,
+        0
+    );
+    post(&message(
+        ch,
+        &n1,
+        &north,
+        &south,
+        Kind::Interim,
+        "still looking",
+        Some(inquiry.header.id),
+    ));
+    wait_checkpoint(&as_s1, &ch, 6, &relay.vkey);
+    let out = sync_channel(&archive, &as_s1, &ch, &s1, &|_, _| {}).unwrap();
+    assert_eq!((out.size, out.new_entries, out.opened), (6, 1, 1));
+    assert!(archive.alarms().unwrap().is_empty());
+
+    // The relay key signs what the test says: a larger checkpoint whose root
+    // the client "saw" earlier makes the real one look like a replay or fork.
+    let signer = hotline_relay::key::load_or_create(
+        &d.path().join("relay"),
+        &name,
+        &hotline_store::keyfile::Passphrase::new("relay test passphrase".into()),
+    )
+    .unwrap()
+    .0;
+    let forged = |size: u64, root: [u8; 32]| -> SeenCheckpoint {
+        let text = Checkpoint {
+            origin: record.origin.clone(),
+            size,
+            root,
+            extensions: vec![],
+        }
+        .to_text();
+        let mut n = Note::new(&text).unwrap();
+        n.add_signature(signer.sign(&text));
+        SeenCheckpoint {
+            size,
+            root,
+            note: n.to_bytes(),
+        }
+    };
+    // Same size, another root: a fork, with both signed checkpoints kept.
+    let p2 = tempfile::tempdir().unwrap();
+    let a2 = Archive::open(p2.path()).unwrap();
+    a2.add_channel(&record).unwrap();
+    a2.record_checkpoint(&ch, &forged(6, [7; 32])).unwrap();
+    // (the mirror is empty; the check against the seen checkpoint comes first)
+    match sync_channel(&a2, &as_s1, &ch, &s1, &|_, _| {}) {
+        Err(SyncError::Alarm(a)) => {
+            assert_eq!(a.kind, "fork", "{a:?}");
+            assert_eq!(a.evidence.len(), 2);
+        }
+        other => panic!("expected a fork alarm, got {other:?}"),
+    }
+    assert_eq!(a2.alarms().unwrap().len(), 1, "the alarm is persistent");
+
+    // The archive saw size 7 before; the relay now shows 6: a replay.
+    archive.record_checkpoint(&ch, &forged(7, [9; 32])).unwrap();
+    match sync_channel(&archive, &as_s1, &ch, &s1, &|_, _| {}) {
+        Err(SyncError::Alarm(a)) => assert_eq!(a.kind, "stale-checkpoint", "{a:?}"),
+        other => panic!("expected a stale-checkpoint alarm, got {other:?}"),
+    }
+
+    // A relay key that is not the charter's.
+    let p3 = tempfile::tempdir().unwrap();
+    let a3 = Archive::open(p3.path()).unwrap();
+    let mut wrong = record.clone();
+    wrong.relay_vkey = "other.example+01234567+AXe4xkKAuDBf8yItPbXm+DT4vgqCJ0vFdWcy2LhYOupx".into();
+    a3.add_channel(&wrong).unwrap();
+    match sync_channel(&a3, &as_s1, &ch, &s1, &|_, _| {}) {
+        Err(SyncError::Alarm(a)) => assert_eq!(a.kind, "bad-checkpoint", "{a:?}"),
+        other => panic!("expected a bad-checkpoint alarm, got {other:?}"),
+    }
+    stop(relay);
+}
+
+fn relay_member_vkey(m: &MemberKeys) -> String {
+    hotline_relay::api::member_cosigner_vkey(&m.signing.verifying_key())
+}

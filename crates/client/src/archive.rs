@@ -1,0 +1,350 @@
+//! The local archive (`PROFILE/archive.sqlite`): a verified mirror of each
+//! channel's log (the same tables and Merkle hashes as a relay's SQLite
+//! store), every checkpoint the relay showed us that we verified, the
+//! messages opened for us, and alarms with their evidence.
+//!
+//! Nothing enters the mirror before it is verified: entries are appended
+//! only in a batch whose root equals a checkpoint signed by the relay key.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
+use hotline_core::ids::ChannelId;
+use hotline_store::sqlite::SqliteStore;
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::Serialize;
+
+/// The archive's file name in a profile folder.
+pub const FILE: &str = "archive.sqlite";
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS client_channels (
+    id TEXT PRIMARY KEY,
+    origin TEXT NOT NULL,
+    relay_url TEXT NOT NULL,
+    relay_vkey TEXT NOT NULL,
+    charter BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS client_checkpoints (
+    channel TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    root BLOB NOT NULL,
+    note BLOB NOT NULL,
+    seen_at TEXT NOT NULL,
+    PRIMARY KEY (channel, size)
+);
+CREATE TABLE IF NOT EXISTS client_messages (
+    channel TEXT NOT NULL,
+    idx INTEGER NOT NULL,
+    id TEXT NOT NULL,
+    case_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    sender TEXT NOT NULL,
+    party TEXT NOT NULL,
+    header TEXT NOT NULL,
+    body TEXT NOT NULL,
+    parts BLOB NOT NULL,
+    PRIMARY KEY (channel, idx)
+);
+CREATE TABLE IF NOT EXISTS client_alarms (
+    id INTEGER PRIMARY KEY,
+    channel TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    detail TEXT NOT NULL,
+    evidence TEXT NOT NULL,
+    raised_at TEXT NOT NULL
+);
+";
+
+/// Why the archive failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ArchiveError {
+    /// The database failed.
+    #[error("the archive {0}: {1}")]
+    Db(PathBuf, String),
+    /// The mirror failed.
+    #[error("the archive's log mirror: {0}")]
+    Store(#[from] hotline_store::StoreError),
+    /// No such channel in the archive.
+    #[error("the archive holds no channel {0}; join it first")]
+    NoChannel(String),
+}
+
+/// A channel the archive follows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChannelRecord {
+    /// Its id.
+    pub id: ChannelId,
+    /// Its log's origin (`<relay name>/<id hex>`).
+    pub origin: String,
+    /// The relay's URL.
+    pub relay_url: String,
+    /// The relay's checkpoint verifier key.
+    pub relay_vkey: String,
+    /// The charter's DSSE JSON (entry 0 without its magic).
+    pub charter: Vec<u8>,
+}
+
+/// A verified checkpoint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeenCheckpoint {
+    /// Its size.
+    pub size: u64,
+    /// Its root.
+    pub root: [u8; 32],
+    /// The signed note as the relay served it.
+    pub note: Vec<u8>,
+}
+
+/// An alarm: something that must not happen did, with the signed evidence.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Alarm {
+    /// Its number in this archive.
+    pub id: i64,
+    /// The channel (hex).
+    pub channel: String,
+    /// `fork`, `stale-checkpoint`, `bad-checkpoint`, `bad-entry`, `bad-envelope`.
+    pub kind: String,
+    /// What happened, for a person.
+    pub detail: String,
+    /// The evidence (signed notes, entries), base64.
+    pub evidence: Vec<String>,
+    /// When it was raised (RFC 3339).
+    pub raised_at: String,
+}
+
+/// An opened message, as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredMessage {
+    /// Its log index.
+    pub index: u64,
+    /// The inner header, JSON.
+    pub header: String,
+    /// The body.
+    pub body: String,
+}
+
+/// The local archive.
+pub struct Archive {
+    path: PathBuf,
+    /// The verified mirror of every channel's log.
+    pub log: SqliteStore,
+    db: Mutex<Connection>,
+}
+
+fn now() -> String {
+    time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+impl Archive {
+    /// Opens (creating if needed) the archive in a profile folder.
+    pub fn open(profile_dir: &Path) -> Result<Archive, ArchiveError> {
+        let path = profile_dir.join(FILE);
+        let log = SqliteStore::open(&path)?;
+        let db =
+            Connection::open(&path).map_err(|e| ArchiveError::Db(path.clone(), e.to_string()))?;
+        let init = || -> rusqlite::Result<()> {
+            db.busy_timeout(std::time::Duration::from_secs(10))?;
+            db.pragma_update(None, "journal_mode", "WAL")?;
+            db.pragma_update(None, "synchronous", "FULL")?;
+            db.execute_batch(SCHEMA)
+        };
+        init().map_err(|e| ArchiveError::Db(path.clone(), e.to_string()))?;
+        Ok(Archive {
+            path,
+            log,
+            db: Mutex::new(db),
+        })
+    }
+
+    fn db(&self) -> MutexGuard<'_, Connection> {
+        self.db.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn err(&self, e: rusqlite::Error) -> ArchiveError {
+        ArchiveError::Db(self.path.clone(), e.to_string())
+    }
+
+    /// Follows a channel (idempotent).
+    pub fn add_channel(&self, c: &ChannelRecord) -> Result<(), ArchiveError> {
+        self.db()
+            .execute(
+                "INSERT OR IGNORE INTO client_channels (id, origin, relay_url, relay_vkey, charter)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![
+                    c.id.to_hex(),
+                    c.origin,
+                    c.relay_url,
+                    c.relay_vkey,
+                    c.charter
+                ],
+            )
+            .map_err(|e| self.err(e))?;
+        match hotline_log::storage::LogStore::create(&self.log, &c.origin) {
+            Ok(()) | Err(hotline_store::StoreError::LogExists(_)) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// A channel the archive follows.
+    pub fn channel(&self, id: &ChannelId) -> Result<ChannelRecord, ArchiveError> {
+        self.db()
+            .query_row(
+                "SELECT origin, relay_url, relay_vkey, charter FROM client_channels WHERE id = ?1",
+                [id.to_hex()],
+                |r| {
+                    Ok(ChannelRecord {
+                        id: *id,
+                        origin: r.get(0)?,
+                        relay_url: r.get(1)?,
+                        relay_vkey: r.get(2)?,
+                        charter: r.get(3)?,
+                    })
+                },
+            )
+            .optional()
+            .map_err(|e| self.err(e))?
+            .ok_or_else(|| ArchiveError::NoChannel(id.to_hex()))
+    }
+
+    /// The latest verified checkpoint of a channel.
+    pub fn latest_checkpoint(
+        &self,
+        id: &ChannelId,
+    ) -> Result<Option<SeenCheckpoint>, ArchiveError> {
+        self.db()
+            .query_row(
+                "SELECT size, root, note FROM client_checkpoints WHERE channel = ?1 ORDER BY size DESC LIMIT 1",
+                [id.to_hex()],
+                |r| {
+                    let root: Vec<u8> = r.get(1)?;
+                    Ok(SeenCheckpoint {
+                        size: r.get::<_, i64>(0)? as u64,
+                        root: root.try_into().unwrap_or([0; 32]),
+                        note: r.get(2)?,
+                    })
+                },
+            )
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+
+    /// Records a verified checkpoint.
+    pub fn record_checkpoint(
+        &self,
+        id: &ChannelId,
+        cp: &SeenCheckpoint,
+    ) -> Result<(), ArchiveError> {
+        self.db()
+            .execute(
+                "INSERT OR IGNORE INTO client_checkpoints (channel, size, root, note, seen_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![id.to_hex(), cp.size as i64, &cp.root[..], cp.note, now()],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(())
+    }
+
+    /// Stores an opened message (idempotent).
+    #[allow(clippy::too_many_arguments)]
+    pub fn put_message(
+        &self,
+        id: &ChannelId,
+        index: u64,
+        header: &hotline_core::message::InnerHeader,
+        body: &str,
+        parts: &[u8],
+    ) -> Result<(), ArchiveError> {
+        let json = serde_json::to_string(header).unwrap_or_default();
+        self.db()
+            .execute(
+                "INSERT OR IGNORE INTO client_messages (channel, idx, id, case_id, kind, sender, party, header, body, parts)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                params![
+                    id.to_hex(),
+                    index as i64,
+                    header.id.to_hex(),
+                    header.case.to_hex(),
+                    header.kind.as_str(),
+                    header.author.to_hex(),
+                    header.party.to_hex(),
+                    json,
+                    body,
+                    parts
+                ],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(())
+    }
+
+    /// The messages opened in a channel, in log order.
+    pub fn messages(&self, id: &ChannelId) -> Result<Vec<StoredMessage>, ArchiveError> {
+        let db = self.db();
+        let mut st = db
+            .prepare(
+                "SELECT idx, header, body FROM client_messages WHERE channel = ?1 ORDER BY idx",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = st
+            .query_map([id.to_hex()], |r| {
+                Ok(StoredMessage {
+                    index: r.get::<_, i64>(0)? as u64,
+                    header: r.get(1)?,
+                    body: r.get(2)?,
+                })
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
+    /// Raises an alarm; returns it.
+    pub fn raise(
+        &self,
+        id: &ChannelId,
+        kind: &str,
+        detail: &str,
+        evidence: &[&[u8]],
+    ) -> Result<Alarm, ArchiveError> {
+        let ev: Vec<String> = evidence.iter().map(|e| B64.encode(e)).collect();
+        let at = now();
+        let db = self.db();
+        db.execute(
+            "INSERT INTO client_alarms (channel, kind, detail, evidence, raised_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![id.to_hex(), kind, detail, serde_json::to_string(&ev).unwrap_or_default(), at],
+        )
+        .map_err(|e| self.err(e))?;
+        Ok(Alarm {
+            id: db.last_insert_rowid(),
+            channel: id.to_hex(),
+            kind: kind.into(),
+            detail: detail.into(),
+            evidence: ev,
+            raised_at: at,
+        })
+    }
+
+    /// Every alarm raised, oldest first.
+    pub fn alarms(&self) -> Result<Vec<Alarm>, ArchiveError> {
+        let db = self.db();
+        let mut st = db
+            .prepare("SELECT id, channel, kind, detail, evidence, raised_at FROM client_alarms ORDER BY id")
+            .map_err(|e| self.err(e))?;
+        let rows = st
+            .query_map([], |r| {
+                let ev: String = r.get(4)?;
+                Ok(Alarm {
+                    id: r.get(0)?,
+                    channel: r.get(1)?,
+                    kind: r.get(2)?,
+                    detail: r.get(3)?,
+                    evidence: serde_json::from_str(&ev).unwrap_or_default(),
+                    raised_at: r.get(5)?,
+                })
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+}
