@@ -403,10 +403,10 @@ fn serve(a: &ServeArgs) -> anyhow::Result<Outcome> {
     } else {
         crate::passphrase::new()?
     };
-    let (signer, created) = hotline_relay::key::load_or_create(&a.data, &cfg.name, &pass)?;
+    let (keys, created) = hotline_relay::key::load_keys(&a.data, &cfg.name, &pass)?;
     drop(pass);
     if created {
-        tracing::info!(key = %signer.vkey(), "created the relay key");
+        tracing::info!(key = %keys.signer.vkey(), "created the relay key");
     }
     // The synchronous PostgreSQL client must be connected outside the runtime.
     let store = open_store(&a.data, cfg.database.as_deref())?;
@@ -426,7 +426,7 @@ fn serve(a: &ServeArgs) -> anyhow::Result<Outcome> {
     // The synchronous PostgreSQL client must also be dropped outside the
     // runtime: this handle outlives it.
     let keep = store.clone();
-    let relay = hotline_relay::relay::Relay::new(cfg, store, signer);
+    let relay = hotline_relay::relay::Relay::new(cfg, store, keys);
     let rt = tokio::runtime::Runtime::new()?;
     rt.block_on(async move {
         let tls = match &tls {

@@ -126,6 +126,26 @@ fn sync_verifies_opens_stores_cosigns_and_raises_alarms() {
     assert_eq!(as_n1.post_envelopes(&ch, &[other]).unwrap()[0].index, 4);
     wait_checkpoint(&as_s1, &ch, 5, &relay.vkey);
 
+    // Each checkpoint carries the relay's timestamp cosignature (the relay
+    // key as a tlog-cosignature/v1 cosigner), which dates its entries.
+    let tv =
+        CosignatureVerifier::from_vkey(&hotline_relay::key::timestamp_vkey(&relay.vkey).unwrap())
+            .unwrap();
+    let served = Note::parse(&as_s1.checkpoint_at(&ch, 5).unwrap()).unwrap();
+    let stamped: Vec<u64> = served
+        .signatures
+        .iter()
+        .filter_map(|s| tv.verify(&served.text, s).ok().flatten())
+        .collect();
+    assert_eq!(stamped.len(), 1, "{}", served.text);
+    let unix_now = || {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs()
+    };
+    assert!(stamped[0] <= unix_now() && stamped[0] + 60 >= unix_now());
+
     let profile = tempfile::tempdir().unwrap();
     let archive = Archive::open(profile.path()).unwrap();
     let record = ChannelRecord {
@@ -147,6 +167,12 @@ fn sync_verifies_opens_stores_cosigns_and_raises_alarms() {
         (msgs[0].index, msgs[0].body.as_str()),
         (3, inquiry.body.as_str())
     );
+    // When it was sequenced, at the latest: the same on every machine.
+    let t3 = archive
+        .sequenced_at(&ch, 3)
+        .unwrap()
+        .expect("a timestamped checkpoint covers entry 3");
+    assert!(t3 <= stamped[0] && t3 + 60 >= unix_now(), "{t3}");
     // The receipt: s1's cosignature is attached to the relay's checkpoint.
     let served = Note::parse(&as_s1.checkpoint_at(&ch, 5).unwrap()).unwrap();
     let v = CosignatureVerifier::from_vkey(&relay_member_vkey(&s1)).unwrap();
@@ -201,6 +227,7 @@ fn sync_verifies_opens_stores_cosigns_and_raises_alarms() {
             size,
             root,
             note: n.to_bytes(),
+            time: None,
         }
     };
     // Same size, another root: a fork, with both signed checkpoints kept.

@@ -32,6 +32,7 @@ CREATE TABLE IF NOT EXISTS client_checkpoints (
     size INTEGER NOT NULL,
     root BLOB NOT NULL,
     note BLOB NOT NULL,
+    time INTEGER,
     seen_at TEXT NOT NULL,
     PRIMARY KEY (channel, size)
 );
@@ -96,6 +97,9 @@ pub struct SeenCheckpoint {
     pub root: [u8; 32],
     /// The signed note as the relay served it.
     pub note: Vec<u8>,
+    /// The time (POSIX seconds) of the relay's timestamp cosignature on it:
+    /// every entry below `size` was sequenced by then.
+    pub time: Option<u64>,
 }
 
 /// An alarm: something that must not happen did, with the signed evidence.
@@ -218,7 +222,7 @@ impl Archive {
     ) -> Result<Option<SeenCheckpoint>, ArchiveError> {
         self.db()
             .query_row(
-                "SELECT size, root, note FROM client_checkpoints WHERE channel = ?1 ORDER BY size DESC LIMIT 1",
+                "SELECT size, root, note, time FROM client_checkpoints WHERE channel = ?1 ORDER BY size DESC LIMIT 1",
                 [id.to_hex()],
                 |r| {
                     let root: Vec<u8> = r.get(1)?;
@@ -226,6 +230,7 @@ impl Archive {
                         size: r.get::<_, i64>(0)? as u64,
                         root: root.try_into().unwrap_or([0; 32]),
                         note: r.get(2)?,
+                        time: r.get::<_, Option<i64>>(3)?.map(|t| t as u64),
                     })
                 },
             )
@@ -241,11 +246,28 @@ impl Archive {
     ) -> Result<(), ArchiveError> {
         self.db()
             .execute(
-                "INSERT OR IGNORE INTO client_checkpoints (channel, size, root, note, seen_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![id.to_hex(), cp.size as i64, &cp.root[..], cp.note, now()],
+                "INSERT OR IGNORE INTO client_checkpoints (channel, size, root, note, time, seen_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![id.to_hex(), cp.size as i64, &cp.root[..], cp.note, cp.time.map(|t| t as i64), now()],
             )
             .map_err(|e| self.err(e))?;
         Ok(())
+    }
+
+    /// When entry `index` was sequenced, at the latest: the time of the
+    /// relay's timestamp on the first verified checkpoint that covers it.
+    /// The same on every party's machine (signed by the relay, in the log's
+    /// checkpoint history).
+    pub fn sequenced_at(&self, id: &ChannelId, index: u64) -> Result<Option<u64>, ArchiveError> {
+        self.db()
+            .query_row(
+                "SELECT time FROM client_checkpoints WHERE channel = ?1 AND size > ?2 AND time IS NOT NULL
+                 ORDER BY size LIMIT 1",
+                params![id.to_hex(), index as i64],
+                |r| r.get::<_, i64>(0),
+            )
+            .optional()
+            .map(|t| t.map(|t| t as u64))
+            .map_err(|e| self.err(e))
     }
 
     /// Stores an opened message (idempotent).

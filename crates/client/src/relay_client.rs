@@ -360,6 +360,43 @@ impl RelayClient {
         )
     }
 
+    /// Checkpoints of size greater than `after` (at most `limit`), ascending,
+    /// each the signed note with its cosignatures.
+    pub fn checkpoints_after(
+        &self,
+        channel: &ChannelId,
+        after: u64,
+        limit: u64,
+    ) -> Result<Vec<(u64, Vec<u8>)>, RelayError> {
+        #[derive(Deserialize)]
+        struct Item {
+            size: u64,
+            note: String,
+        }
+        #[derive(Deserialize)]
+        struct List {
+            checkpoints: Vec<Item>,
+        }
+        let b = self.send(
+            "GET",
+            &format!(
+                "/v1/channels/{}/checkpoints?after={after}&limit={limit}",
+                channel.to_hex()
+            ),
+            None,
+            false,
+        )?;
+        let l: List = self.json(&b)?;
+        l.checkpoints
+            .into_iter()
+            .map(|i| {
+                B64.decode(&i.note)
+                    .map(|n| (i.size, n))
+                    .map_err(|_| RelayError::Protocol("a checkpoint note is not base64".into()))
+            })
+            .collect()
+    }
+
     /// A tile by its `tlog-tiles` path (`tile/0/000`, `tile/entries/000.p/3`).
     pub fn tile(&self, channel: &ChannelId, path: &str) -> Result<Vec<u8>, RelayError> {
         self.send(

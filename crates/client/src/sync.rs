@@ -29,7 +29,7 @@ use hotline_core::ids::ChannelId;
 use hotline_core::keys::MemberKeys;
 use hotline_core::roster::Directory;
 use hotline_log::checkpoint::Checkpoint;
-use hotline_log::cosignature::Cosigner;
+use hotline_log::cosignature::{CosignatureVerifier, Cosigner};
 use hotline_log::log::{Log, LogError};
 use hotline_log::merkle::{self, Hash, HashReader, MerkleError};
 use hotline_log::note::{Ed25519Verifier, Note, Verifier};
@@ -38,6 +38,15 @@ use hotline_store::StoreError;
 
 use crate::archive::{Alarm, Archive, ArchiveError, SeenCheckpoint};
 use crate::relay_client::{RelayClient, RelayError};
+
+/// How far ahead of our clock a relay timestamp may be (seconds).
+pub const MAX_CLOCK_SKEW: u64 = 600;
+
+/// The verifier key of the relay's timestamp cosignatures: the relay key as
+/// a `tlog-cosignature/v1` cosigner (type 0x04, same name and public key).
+pub fn timestamp_vkey(relay: &hotline_log::note::VerifierKey) -> String {
+    hotline_log::note::format_vkey(&relay.name, 0x04, &relay.key.to_bytes())
+}
 
 /// Why a sync stopped.
 #[derive(Debug, thiserror::Error)]
@@ -162,6 +171,14 @@ pub fn sync_channel(
             &[],
         )
     })?;
+    let time_verifier =
+        CosignatureVerifier::from_vkey(&timestamp_vkey(verifier.key())).map_err(|e| {
+            alarm(
+                "bad-checkpoint",
+                format!("the relay's timestamp key: {e}"),
+                &[],
+            )
+        })?;
 
     // 1. The checkpoint.
     let note_bytes = relay.checkpoint(channel)?;
@@ -232,6 +249,57 @@ pub fn sync_channel(
                 size: cp.size,
                 ..SyncOutcome::default()
             });
+        }
+    }
+
+    // Every checkpoint the relay signed since the last we verified, each with
+    // its timestamp: they date the new entries.
+    let mut history: Vec<SeenCheckpoint> = Vec::new();
+    let mut after = last.as_ref().map(|l| l.size).unwrap_or(0);
+    let now = time::OffsetDateTime::now_utc().unix_timestamp().max(0) as u64;
+    let mut prev_time = last.as_ref().and_then(|l| l.time).unwrap_or(0);
+    'pages: while after < cp.size {
+        let page = relay.checkpoints_after(channel, after, 256)?;
+        if page.is_empty() {
+            break;
+        }
+        for (size, bytes) in page {
+            if size <= after || size > cp.size {
+                break 'pages;
+            }
+            let bad = |why: String| {
+                alarm(
+                    "bad-checkpoint",
+                    format!("the checkpoint of size {size}: {why}"),
+                    &[&bytes],
+                )
+            };
+            let n = Note::parse(&bytes).map_err(|e| bad(e.to_string()))?;
+            n.verify(&[&verifier as &dyn Verifier])
+                .map_err(|_| bad("not signed by the relay key".into()))?;
+            let c = Checkpoint::parse(&n.text).map_err(|e| bad(e.to_string()))?;
+            if c.origin != rec.origin || c.size != size {
+                return Err(bad(format!("it holds {} at size {}", c.origin, c.size)));
+            }
+            let time = n
+                .signatures
+                .iter()
+                .find_map(|sig| time_verifier.verify(&n.text, sig).ok().flatten());
+            if let Some(t) = time {
+                if t < prev_time || t > now + MAX_CLOCK_SKEW {
+                    return Err(bad(format!(
+                        "its timestamp {t} is before an earlier checkpoint's ({prev_time}) or in the future"
+                    )));
+                }
+                prev_time = t;
+            }
+            history.push(SeenCheckpoint {
+                size,
+                root: c.root,
+                note: bytes.clone(),
+                time,
+            });
+            after = size;
         }
     }
 
@@ -341,6 +409,22 @@ pub fn sync_channel(
         other => SyncError::Archive(ArchiveError::Store(StoreError::Backend(other.to_string()))),
     })?;
 
+    // Every checkpoint of the history is a prefix of the log we now hold.
+    let log = Log::new(&archive.log, &rec.origin);
+    for h in &history {
+        if log.root(h.size).ok() != Some(h.root) {
+            return Err(alarm(
+                "fork",
+                format!(
+                    "the relay's checkpoint of size {} is inconsistent with its checkpoint of size {}",
+                    h.size, cp.size
+                ),
+                &[&h.note, &note_bytes],
+            ));
+        }
+        archive.record_checkpoint(channel, h)?;
+    }
+
     // 5. Open what is addressed to us.
     let my_id = me.encryption.public_key().key_id();
     let mut opened = 0;
@@ -377,12 +461,17 @@ pub fn sync_channel(
     }
 
     // The receipt.
+    let time = note
+        .signatures
+        .iter()
+        .find_map(|sig| time_verifier.verify(&note.text, sig).ok().flatten());
     archive.record_checkpoint(
         channel,
         &SeenCheckpoint {
             size: cp.size,
             root: cp.root,
             note: note_bytes.clone(),
+            time,
         },
     )?;
     let now = time::OffsetDateTime::now_utc().unix_timestamp().max(0) as u64;

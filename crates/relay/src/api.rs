@@ -66,6 +66,7 @@ pub fn router(relay: R) -> Router {
             put(put_blob).get(get_blob),
         )
         .route("/v1/channels/{id}/cosignatures", post(post_cosignature))
+        .route("/v1/channels/{id}/checkpoints", get(checkpoints_after))
         .route("/v1/channels/{id}/checkpoints/{size}", get(checkpoint_at))
         .route("/v1/channels/{id}/log/checkpoint", get(log_checkpoint))
         .route("/v1/channels/{id}/log/{*path}", get(log_tile))
@@ -700,6 +701,42 @@ async fn log_checkpoint(
     })
     .await?;
     Ok(bytes_response(b, "text/plain; charset=utf-8", "no-cache"))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct After {
+    #[serde(default)]
+    after: u64,
+    #[serde(default)]
+    limit: Option<u64>,
+}
+
+/// Every checkpoint the relay signed after a size, ascending, each with its
+/// cosignatures (the relay's timestamp among them): how a member learns
+/// when each entry was sequenced.
+async fn checkpoints_after(
+    State(relay): State<R>,
+    Path(id): Path<String>,
+    Query(q): Query<After>,
+) -> Result<Response, Problem> {
+    let chan = relay.channel(channel_id(&id)?).await?;
+    let store = relay.store();
+    let origin = chan.origin.clone();
+    let limit = q.limit.unwrap_or(256).clamp(1, 1024);
+    let list = blocking(move || {
+        let mut out = Vec::new();
+        for (size, note) in store.checkpoints_after(&origin, q.after, limit)? {
+            let with = with_cosignatures(&*store, &origin, size, &note)?;
+            out.push(serde_json::json!({"size": size, "note": B64.encode(with)}));
+        }
+        Ok(out)
+    })
+    .await?;
+    Ok(json(
+        StatusCode::OK,
+        &serde_json::json!({"checkpoints": list}),
+    ))
 }
 
 async fn checkpoint_at(

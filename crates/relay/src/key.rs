@@ -6,7 +6,8 @@
 
 use std::path::Path;
 
-use hotline_log::note::Ed25519Signer;
+use hotline_log::cosignature::Cosigner;
+use hotline_log::note::{Ed25519Signer, Ed25519Verifier};
 use hotline_store::files;
 use hotline_store::keyfile::{self, KdfStrength, Passphrase};
 use rand_core::RngCore as _;
@@ -28,6 +29,48 @@ pub enum KeyError {
     Key(String),
 }
 
+/// The relay key in both its roles: the log key that signs checkpoints
+/// (signed-note type 0x01) and the timestamper that cosigns each of them
+/// with the time (`tlog-cosignature/v1`, type 0x04, same Ed25519 key and key
+/// name): "as of this time, this is the largest tree head" — which bounds
+/// every entry's sequencing time (`docs/relay.md`).
+pub struct RelayKeys {
+    /// Signs checkpoints.
+    pub signer: Ed25519Signer,
+    /// Cosigns them with the time.
+    pub timestamper: Cosigner,
+}
+
+/// The verifier key of the relay's timestamp cosignatures, derived from its
+/// log verifier key (same name and public key, type 0x04).
+pub fn timestamp_vkey(relay_vkey: &str) -> Result<String, KeyError> {
+    let v = Ed25519Verifier::from_vkey(relay_vkey).map_err(|e| KeyError::Key(e.to_string()))?;
+    let k = v.key();
+    Ok(hotline_log::note::format_vkey(
+        &k.name,
+        0x04,
+        &k.key.to_bytes(),
+    ))
+}
+
+/// [`load_or_create`], with the timestamper.
+pub fn load_keys(
+    data: &Path,
+    name: &str,
+    pass: &Passphrase,
+) -> Result<(RelayKeys, bool), KeyError> {
+    let (signer, seed, created) = load_inner(data, name, pass)?;
+    let timestamper =
+        Cosigner::new(signer.name(), &seed).map_err(|e| KeyError::Key(e.to_string()))?;
+    Ok((
+        RelayKeys {
+            signer,
+            timestamper,
+        },
+        created,
+    ))
+}
+
 /// Loads the relay key from `data`, creating it (named `name`) if the folder
 /// has none. Returns the signer and whether it was created now.
 pub fn load_or_create(
@@ -35,6 +78,15 @@ pub fn load_or_create(
     name: &str,
     pass: &Passphrase,
 ) -> Result<(Ed25519Signer, bool), KeyError> {
+    let (signer, _, created) = load_inner(data, name, pass)?;
+    Ok((signer, created))
+}
+
+fn load_inner(
+    data: &Path,
+    name: &str,
+    pass: &Passphrase,
+) -> Result<(Ed25519Signer, Zeroizing<[u8; 32]>, bool), KeyError> {
     let path = data.join(KEY_FILE);
     if path.exists() {
         // The plaintext is the 32-byte seed followed by the key name.
@@ -44,7 +96,7 @@ pub fn load_or_create(
         let seed: Zeroizing<[u8; 32]> = Zeroizing::new(seed.try_into().map_err(|_| not_ours())?);
         let stored_name = std::str::from_utf8(stored_name).map_err(|_| not_ours())?;
         let signer = Ed25519Signer::new(stored_name, &seed).map_err(|_| not_ours())?;
-        return Ok((signer, false));
+        return Ok((signer, seed, false));
     }
     files::create_private_dir(data)
         .map_err(|e| KeyError::Io(format!("creating {}: {e}", data.display())))?;
@@ -62,7 +114,7 @@ pub fn load_or_create(
         false,
     )
     .map_err(|e| KeyError::Io(format!("writing {}: {e}", data.join(VKEY_FILE).display())))?;
-    Ok((signer, true))
+    Ok((signer, seed, true))
 }
 
 /// The relay's verifier key, read from `DATA/relay.vkey` (no passphrase).

@@ -26,6 +26,7 @@ use hotline_core::envelope::{STANZA_LEN, SignedHead};
 use hotline_core::ids::ChannelId;
 use hotline_core::keys::VerifyingKey;
 use hotline_core::roster::Directory;
+use hotline_log::cosignature::Cosigner;
 use hotline_log::log::{Log, LogError};
 use hotline_log::merkle::{self, Hash};
 use hotline_log::note::Ed25519Signer;
@@ -181,6 +182,7 @@ pub struct Relay {
     pub cfg: Config,
     store: Arc<dyn RelayData>,
     signer: Ed25519Signer,
+    timestamper: Cosigner,
     channels: RwLock<HashMap<ChannelId, Arc<Channel>>>,
     sequencers: Mutex<Vec<tokio::task::JoinHandle<()>>>,
     /// Request authentication and limits.
@@ -226,13 +228,18 @@ async fn blocking<T: Send + 'static>(
 impl Relay {
     /// A relay over `store`, signing with `signer`. Channels are loaded on
     /// first use.
-    pub fn new(cfg: Config, store: Arc<dyn RelayData>, signer: Ed25519Signer) -> Arc<Relay> {
+    pub fn new(cfg: Config, store: Arc<dyn RelayData>, keys: crate::key::RelayKeys) -> Arc<Relay> {
+        let crate::key::RelayKeys {
+            signer,
+            timestamper,
+        } = keys;
         Arc::new(Relay {
             auth: Auth::new(&cfg),
             streams: Arc::default(),
             cfg,
             store,
             signer,
+            timestamper,
             channels: RwLock::new(HashMap::new()),
             sequencers: Mutex::new(Vec::new()),
             metrics: Metrics::default(),
@@ -405,6 +412,7 @@ impl Relay {
             .map_err(|e| Problem::rejected(e.to_string()))?;
         let store = self.store.clone();
         let signer = self.signer.clone();
+        let timestamper = self.timestamper.clone();
         let created = blocking(move || {
             match store.create(&origin) {
                 Ok(()) => {}
@@ -432,6 +440,7 @@ impl Relay {
             }
             let note = log.sign_checkpoint(&signer).map_err(log_problem)?;
             store.put_checkpoint_at(&origin, 1, &note.to_bytes())?;
+            add_time(&*store, &timestamper, &origin, 1, &note.text)?;
             Ok(true)
         })
         .await?;
@@ -502,6 +511,7 @@ impl Relay {
     async fn checkpoint(self: &Arc<Self>, chan: &Arc<Channel>) -> Result<(), Problem> {
         let store = self.store.clone();
         let signer = self.signer.clone();
+        let timestamper = self.timestamper.clone();
         let origin = chan.origin.clone();
         let t = Instant::now();
         let signed = blocking(move || {
@@ -515,6 +525,7 @@ impl Relay {
                 .map_err(|e| Problem::internal(e.to_string()))?;
             let bytes = note.to_bytes();
             store.put_checkpoint_at(&origin, cp.size, &bytes)?;
+            add_time(&*store, &timestamper, &origin, cp.size, &note.text)?;
             Ok(Some((cp.size, bytes)))
         })
         .await?;
@@ -601,6 +612,32 @@ fn precheck(chan: &Channel, item: Submission) -> Result<Submission, Problem> {
         p.verified_with = Some(key);
     }
     Ok(Submission::Envelope(p))
+}
+
+/// The signer id under which the relay's own timestamp cosignature of a
+/// checkpoint is recorded.
+pub const TIME_SIGNER: &str = "relay-time";
+
+/// Cosigns a checkpoint the relay just signed with the current time and
+/// attaches the cosignature: every entry below its size was sequenced by then.
+fn add_time(
+    store: &dyn RelayData,
+    timestamper: &Cosigner,
+    origin: &str,
+    size: u64,
+    text: &str,
+) -> Result<(), Problem> {
+    let now = time::OffsetDateTime::now_utc().unix_timestamp().max(1) as u64;
+    let sig = timestamper
+        .cosign(text, now)
+        .map_err(|e| Problem::internal(e.to_string()))?;
+    store.add_cosignature(
+        origin,
+        size,
+        TIME_SIGNER,
+        sig.to_line().trim_end_matches('\n'),
+    )?;
+    Ok(())
 }
 
 /// Reads entries past `st.scanned` and applies the rosters among them.

@@ -38,6 +38,14 @@ pub trait RelayData: LogStore {
     ) -> Result<bool, StoreError>;
     /// The cosignature lines for the checkpoint of `size`, in arrival order.
     fn cosignatures(&self, log: &str, size: u64) -> Result<Vec<String>, StoreError>;
+    /// Up to `limit` recorded checkpoints of size greater than `after`,
+    /// ascending by size.
+    fn checkpoints_after(
+        &self,
+        log: &str,
+        after: u64,
+        limit: u64,
+    ) -> Result<Vec<(u64, Vec<u8>)>, StoreError>;
     /// The sizes of every recorded checkpoint, ascending.
     fn checkpoint_sizes(&self, log: &str) -> Result<Vec<u64>, StoreError>;
     /// The names of every blob of `log`, ascending.
@@ -279,6 +287,25 @@ impl RelayData for SqliteStore {
         rows.collect::<Result<_, _>>().map_err(sq)
     }
 
+    fn checkpoints_after(
+        &self,
+        log: &str,
+        after: u64,
+        limit: u64,
+    ) -> Result<Vec<(u64, Vec<u8>)>, StoreError> {
+        let c = self.reader();
+        let mut st = c
+            .prepare_cached("SELECT size, note FROM checkpoints WHERE log = ?1 AND size > ?2 ORDER BY size LIMIT ?3")
+            .map_err(sq)?;
+        let rows = st
+            .query_map(
+                params![log, to_i64(after, "size")?, to_i64(limit, "limit")?],
+                |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, Vec<u8>>(1)?)),
+            )
+            .map_err(sq)?;
+        rows.map(|r| r.map_err(sq)).collect()
+    }
+
     fn checkpoint_sizes(&self, log: &str) -> Result<Vec<u64>, StoreError> {
         let c = self.reader();
         let mut st = c
@@ -453,6 +480,24 @@ impl RelayData for PgStore {
             .map_err(pg)?
             .into_iter()
             .map(|r| r.get(0))
+            .collect())
+    }
+
+    fn checkpoints_after(
+        &self,
+        log: &str,
+        after: u64,
+        limit: u64,
+    ) -> Result<Vec<(u64, Vec<u8>)>, StoreError> {
+        Ok(self
+            .conn()
+            .query(
+                "SELECT size, note FROM hotline_checkpoints WHERE log = $1 AND size > $2 ORDER BY size LIMIT $3",
+                &[&log, &to_i64(after, "size")?, &to_i64(limit, "limit")?],
+            )
+            .map_err(pg)?
+            .into_iter()
+            .map(|r| (r.get::<_, i64>(0) as u64, r.get(1)))
             .collect())
     }
 
