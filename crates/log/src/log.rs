@@ -192,6 +192,16 @@ impl<'a> Log<'a> {
     /// Signs a checkpoint of the committed size with `signer`, stores it as
     /// the latest, and returns it.
     pub fn sign_checkpoint(&self, signer: &Ed25519Signer) -> Result<Note, LogError> {
+        let note = self.checkpoint_note(signer)?;
+        let size = Checkpoint::parse(&note.text)?.size;
+        self.store
+            .put_checkpoint(&self.name, size, &note.to_bytes())?;
+        Ok(note)
+    }
+
+    /// Signs a checkpoint of the current size without storing it (for a
+    /// caller that records more before publishing it with `put_checkpoint`).
+    pub fn checkpoint_note(&self, signer: &Ed25519Signer) -> Result<Note, LogError> {
         let size = self.size()?;
         let cp = Checkpoint {
             origin: self.name.clone(),
@@ -201,8 +211,6 @@ impl<'a> Log<'a> {
         };
         let mut note = Note::new(&cp.to_text())?;
         note.add_signature(signer.sign(&note.text));
-        self.store
-            .put_checkpoint(&self.name, size, &note.to_bytes())?;
         Ok(note)
     }
 }

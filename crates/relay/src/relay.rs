@@ -438,9 +438,7 @@ impl Relay {
                 Err(LogError::Store(StoreError::Conflict { .. })) => return Ok(false),
                 Err(e) => return Err(log_problem(e)),
             }
-            let note = log.sign_checkpoint(&signer).map_err(log_problem)?;
-            store.put_checkpoint_at(&origin, 1, &note.to_bytes())?;
-            add_time(&*store, &timestamper, &origin, 1, &note.text)?;
+            publish_checkpoint(&*store, &signer, &timestamper, &origin)?;
             Ok(true)
         })
         .await?;
@@ -519,14 +517,12 @@ impl Relay {
             if store.checkpoint(&origin)?.is_some_and(|(s, _)| s >= size) {
                 return Ok(None);
             }
-            let log = Log::new(&*store, &origin);
-            let note = log.sign_checkpoint(&signer).map_err(log_problem)?;
-            let cp = hotline_log::checkpoint::Checkpoint::parse(&note.text)
-                .map_err(|e| Problem::internal(e.to_string()))?;
-            let bytes = note.to_bytes();
-            store.put_checkpoint_at(&origin, cp.size, &bytes)?;
-            add_time(&*store, &timestamper, &origin, cp.size, &note.text)?;
-            Ok(Some((cp.size, bytes)))
+            Ok(Some(publish_checkpoint(
+                &*store,
+                &signer,
+                &timestamper,
+                &origin,
+            )?))
         })
         .await?;
         let Some((size, note)) = signed else {
@@ -612,6 +608,28 @@ fn precheck(chan: &Channel, item: Submission) -> Result<Submission, Problem> {
         p.verified_with = Some(key);
     }
     Ok(Submission::Envelope(p))
+}
+
+/// Signs a checkpoint of the log's current size, records it in the history
+/// with the relay's timestamp cosignature, and only then makes it the latest
+/// (so that whoever sees it as the latest finds it, timestamped, in the
+/// history). Returns its size and bytes.
+fn publish_checkpoint(
+    store: &dyn RelayData,
+    signer: &Ed25519Signer,
+    timestamper: &Cosigner,
+    origin: &str,
+) -> Result<(u64, Vec<u8>), Problem> {
+    let note = Log::new(store, origin)
+        .checkpoint_note(signer)
+        .map_err(log_problem)?;
+    let cp = hotline_log::checkpoint::Checkpoint::parse(&note.text)
+        .map_err(|e| Problem::internal(e.to_string()))?;
+    let bytes = note.to_bytes();
+    store.put_checkpoint_at(origin, cp.size, &bytes)?;
+    add_time(store, timestamper, origin, cp.size, &note.text)?;
+    store.put_checkpoint(origin, cp.size, &bytes)?;
+    Ok((cp.size, bytes))
 }
 
 /// The signer id under which the relay's own timestamp cosignature of a
