@@ -4,6 +4,7 @@
 #![forbid(unsafe_code)]
 
 mod cmd_bench;
+mod cmd_channel;
 mod cmd_init;
 mod cmd_key;
 mod cmd_relay;
@@ -46,6 +47,28 @@ enum Command {
     /// Show or manage keys.
     #[command(subcommand)]
     Key(cmd_key::KeyCommand),
+    /// Set up a channel: draft, sign and register its charter, or join one.
+    #[command(subcommand)]
+    Channel(cmd_channel::ChannelCommand),
+    /// Publish this party's roster (its members' keys) in a channel.
+    #[command(subcommand)]
+    Roster(cmd_channel::RosterCommand),
+    /// Fetch, verify, open and archive new entries of every channel; cosign the checkpoint.
+    /// Exit status 1 if an alarm is on record.
+    Sync {
+        /// Only this channel (id).
+        #[arg(long)]
+        channel: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show the alarms on record, with their evidence (exit status 1 if any).
+    Alarms {
+        /// Print JSON (evidence included, base64).
+        #[arg(long)]
+        json: bool,
+    },
     /// Run the relay that carries channels (stores ciphertext, sequences logs, signs checkpoints).
     #[command(subcommand)]
     Relay(cmd_relay::RelayCommand),
@@ -87,6 +110,10 @@ fn main() -> ExitCode {
         Command::Relay(r) => cmd_relay::run(r),
         Command::Witness(w) => cmd_witness::run(w),
         Command::Bench(b) => cmd_bench::run(b),
+        Command::Channel(c) => cmd_channel::run_channel(&cli, c),
+        Command::Roster(r) => cmd_channel::run_roster(&cli, r),
+        Command::Sync { channel, json } => cmd_channel::run_sync(&cli, channel.as_deref(), *json),
+        Command::Alarms { json } => cmd_channel::run_alarms(&cli, *json),
     };
     match result {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,

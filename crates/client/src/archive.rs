@@ -215,6 +215,29 @@ impl Archive {
             .ok_or_else(|| ArchiveError::NoChannel(id.to_hex()))
     }
 
+    /// Every channel the archive follows.
+    pub fn channels(&self) -> Result<Vec<ChannelRecord>, ArchiveError> {
+        let ids: Vec<String> = {
+            let db = self.db();
+            let mut st = db
+                .prepare("SELECT id FROM client_channels ORDER BY id")
+                .map_err(|e| self.err(e))?;
+            let rows = st.query_map([], |r| r.get(0)).map_err(|e| self.err(e))?;
+            rows.collect::<Result<_, _>>().map_err(|e| self.err(e))?
+        };
+        ids.iter()
+            .map(|h| {
+                let id = ChannelId::from_hex(h).map_err(|_| {
+                    ArchiveError::Db(
+                        self.path.clone(),
+                        format!("a stored channel id {h:?} is not hex"),
+                    )
+                })?;
+                self.channel(&id)
+            })
+            .collect()
+    }
+
     /// The latest verified checkpoint of a channel.
     pub fn latest_checkpoint(
         &self,

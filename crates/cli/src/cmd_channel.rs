@@ -1,0 +1,443 @@
+//! `hotline channel …`, `hotline roster publish`, `hotline sync`, `hotline alarms`:
+//! setting up a channel by file exchange, publishing rosters, and keeping the
+//! local archive verified and up to date.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, bail};
+use hotline_client::archive::{Archive, ChannelRecord};
+use hotline_client::profile::{Profile, ProfileInfo};
+use hotline_client::relay_client::RelayClient;
+use hotline_client::sync::{SyncError, sync_channel};
+use hotline_core::charter::{VerifiedCharter, WitnessInfo, parse_unverified};
+use hotline_core::dsse::SignedDocument;
+use hotline_core::ids::ChannelId;
+
+use crate::{Cli, Outcome, out};
+
+#[derive(Debug, clap::Subcommand)]
+pub enum ChannelCommand {
+    /// Draft a charter from the parties' public profiles (their profile.json files).
+    Draft {
+        /// What the channel is for.
+        #[arg(long)]
+        title: String,
+        /// A party's public profile (`profile.json`); at least two.
+        #[arg(long = "party", value_name = "PROFILE_JSON", required = true)]
+        parties: Vec<PathBuf>,
+        /// The relay's URL.
+        #[arg(long)]
+        relay_url: String,
+        /// The relay's verifier key (`hotline relay key`).
+        #[arg(long)]
+        relay_key: String,
+        /// A witness, as VKEY=URL (repeatable).
+        #[arg(long = "witness", value_name = "VKEY=URL")]
+        witnesses: Vec<String>,
+        /// Witness cosignatures a checkpoint needs [default: all witnesses].
+        #[arg(long)]
+        quorum: Option<u32>,
+        /// Where to write the draft (DSSE JSON).
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Sign a charter with this profile's party key (the file is updated in place).
+    Sign {
+        /// The charter file.
+        file: PathBuf,
+    },
+    /// Register a charter signed by every party on its relay, and follow the channel.
+    Register {
+        /// The charter file.
+        file: PathBuf,
+    },
+    /// Follow a channel registered by another party.
+    Join {
+        /// The charter file.
+        file: PathBuf,
+    },
+    /// List the channels this profile follows.
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum RosterCommand {
+    /// Publish this party's next roster version listing this profile's member
+    /// (and the members in --member files).
+    Publish {
+        /// The channel id.
+        #[arg(long)]
+        channel: String,
+        /// Another member's public profile (`profile.json`) to list too.
+        #[arg(long = "member", value_name = "PROFILE_JSON")]
+        members: Vec<PathBuf>,
+    },
+}
+
+fn read_doc(file: &Path) -> anyhow::Result<SignedDocument> {
+    let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    SignedDocument::from_json(&bytes)
+        .with_context(|| format!("{} is not a DSSE document", file.display()))
+}
+
+fn write_doc(file: &Path, doc: &SignedDocument) -> anyhow::Result<()> {
+    let tmp = file.with_extension("partial");
+    std::fs::write(&tmp, doc.to_json()).with_context(|| format!("writing {}", tmp.display()))?;
+    std::fs::rename(&tmp, file).with_context(|| format!("writing {}", file.display()))?;
+    Ok(())
+}
+
+fn public_profile(file: &Path) -> anyhow::Result<ProfileInfo> {
+    let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    serde_json::from_slice(&bytes)
+        .with_context(|| format!("{} is not a profile.json", file.display()))
+}
+
+fn origin_of(relay_key: &str, id: &ChannelId) -> String {
+    format!(
+        "{}/{}",
+        relay_key.split('+').next().unwrap_or_default(),
+        id.to_hex()
+    )
+}
+
+fn follow(profile: &Profile, v: &VerifiedCharter) -> anyhow::Result<ChannelRecord> {
+    let c = v.charter();
+    let rec = ChannelRecord {
+        id: v.channel(),
+        origin: origin_of(&c.relay.key, &v.channel()),
+        relay_url: c.relay.url.clone(),
+        relay_vkey: c.relay.key.clone(),
+        charter: v.document().to_json(),
+    };
+    Archive::open(profile.dir())?.add_channel(&rec)?;
+    Ok(rec)
+}
+
+pub fn run_channel(cli: &Cli, cmd: &ChannelCommand) -> anyhow::Result<Outcome> {
+    match cmd {
+        ChannelCommand::Draft {
+            title,
+            parties,
+            relay_url,
+            relay_key,
+            witnesses,
+            quorum,
+            out: file,
+        } => {
+            let mut ps = Vec::new();
+            for p in parties {
+                let info = public_profile(p)?;
+                ps.push(
+                    info.party
+                        .with_context(|| format!("{} holds no party", p.display()))?,
+                );
+            }
+            let ws = witnesses
+                .iter()
+                .map(|w| {
+                    let (key, url) = w
+                        .split_once('=')
+                        .with_context(|| format!("--witness {w:?}: expected VKEY=URL"))?;
+                    Ok(WitnessInfo {
+                        key: key.into(),
+                        url: url.into(),
+                    })
+                })
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            let q = quorum.unwrap_or(ws.len() as u32);
+            let doc = hotline_client::channel::draft(
+                title,
+                &ps,
+                relay_url,
+                relay_key,
+                ws,
+                q,
+                &mut rand_core::OsRng,
+            )?;
+            if file.exists() {
+                bail!("{} exists; choose another --out", file.display());
+            }
+            write_doc(file, &doc)?;
+            let c = parse_unverified(&doc)?;
+            out!(
+                "Drafted the charter of channel {} in {}",
+                doc_channel(&doc)?,
+                file.display()
+            );
+            out!(
+                "Parties: {}",
+                c.parties
+                    .iter()
+                    .map(|p| p.short.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            out!(
+                "Next: each party runs `hotline channel sign {}`",
+                file.display()
+            );
+            Ok(Outcome::Ok)
+        }
+        ChannelCommand::Sign { file } => {
+            let p = Profile::open(&cli.profile_dir()?)?;
+            let mut doc = read_doc(file)?;
+            let c = parse_unverified(&doc)?;
+            let party = p
+                .info()
+                .party
+                .clone()
+                .context("this profile holds no party key")?;
+            if c.party(&party.id).is_none() {
+                bail!("{} is not a party of this charter", party.short);
+            }
+            let key = p.unlock_party(&crate::passphrase::existing("party key")?)?;
+            if doc.signatures.iter().any(|s| s.key_id == party.id) {
+                out!("{} has signed this charter already", party.short);
+            } else {
+                doc.sign(&key);
+                write_doc(file, &doc)?;
+                out!("Signed as {}", party.short);
+            }
+            let missing: Vec<&str> = c
+                .parties
+                .iter()
+                .filter(|q| !doc.signatures.iter().any(|s| s.key_id == q.id))
+                .map(|q| q.short.as_str())
+                .collect();
+            if missing.is_empty() {
+                out!(
+                    "Every party has signed. Next: `hotline channel register {}`",
+                    file.display()
+                );
+            } else {
+                out!("Still to sign: {}", missing.join(", "));
+            }
+            Ok(Outcome::Ok)
+        }
+        ChannelCommand::Register { file } => {
+            let p = Profile::open(&cli.profile_dir()?)?;
+            let doc = read_doc(file)?;
+            let v = VerifiedCharter::verify(&doc)?;
+            let key = p.unlock_party(&crate::passphrase::existing("party key")?)?;
+            let relay = RelayClient::new(&v.charter().relay.url, key)?;
+            let id = relay.create_channel(&doc)?;
+            let rec = follow(&p, &v)?;
+            out!(
+                "Channel {} registered on {} ({})",
+                id.to_hex(),
+                rec.relay_url,
+                rec.origin
+            );
+            Ok(Outcome::Ok)
+        }
+        ChannelCommand::Join { file } => {
+            let p = Profile::open(&cli.profile_dir()?)?;
+            let v = VerifiedCharter::verify(&read_doc(file)?)?;
+            let rec = follow(&p, &v)?;
+            out!("Following channel {} on {}", rec.id.to_hex(), rec.relay_url);
+            Ok(Outcome::Ok)
+        }
+        ChannelCommand::List { json } => {
+            let p = Profile::open(&cli.profile_dir()?)?;
+            let a = Archive::open(p.dir())?;
+            let mut rows = Vec::new();
+            for rec in a.channels()? {
+                let size = hotline_log::storage::LogStore::size(&a.log, &rec.origin)?;
+                if *json {
+                    rows.push(serde_json::json!({"channel": rec.id.to_hex(), "origin": rec.origin, "relay": rec.relay_url, "verified_size": size}));
+                } else {
+                    out!(
+                        "{}  {} entries verified  {}",
+                        rec.id.to_hex(),
+                        size,
+                        rec.relay_url
+                    );
+                }
+            }
+            if *json {
+                out!("{}", serde_json::to_string_pretty(&rows)?);
+            }
+            Ok(Outcome::Ok)
+        }
+    }
+}
+
+fn doc_channel(doc: &SignedDocument) -> anyhow::Result<String> {
+    // The id depends only on the payload, so it is known before signing.
+    Ok(ChannelId::for_charter_payload(&doc.payload).to_hex())
+}
+
+pub fn run_roster(cli: &Cli, cmd: &RosterCommand) -> anyhow::Result<Outcome> {
+    match cmd {
+        RosterCommand::Publish { channel, members } => {
+            let p = Profile::open(&cli.profile_dir()?)?;
+            let id = ChannelId::from_hex(channel)
+                .map_err(|_| anyhow::anyhow!("{channel:?} is not a channel id"))?;
+            let party = p
+                .info()
+                .party
+                .clone()
+                .context("this profile holds no party key")?;
+            let mut ms = Vec::new();
+            if let Some(m) = &p.info().member {
+                ms.push(m.clone());
+            }
+            for f in members {
+                ms.push(
+                    public_profile(f)?
+                        .member
+                        .with_context(|| format!("{} holds no member", f.display()))?,
+                );
+            }
+            if ms.is_empty() {
+                bail!("no member to list: this profile has none; pass --member PROFILE_JSON");
+            }
+            let pass = crate::passphrase::existing("party key")?;
+            let key = p.unlock_party(&pass)?;
+            let a = Archive::open(p.dir())?;
+            let rec = a.channel(&id)?;
+            // Bring the mirror up to date first, so the version chains on the latest.
+            if let Ok(me) = p.unlock_member(&pass) {
+                let relay = RelayClient::new(&rec.relay_url, me.signing.clone())?;
+                match sync_channel(&a, &relay, &id, &me, &|_, _| {}) {
+                    Ok(_) => {}
+                    Err(SyncError::Alarm(alarm)) => {
+                        bail!(
+                            "sync raised an alarm ({}: {}); not publishing",
+                            alarm.kind,
+                            alarm.detail
+                        )
+                    }
+                    // Not a member yet (the first roster): the party reads nothing.
+                    Err(SyncError::Relay(_)) => {}
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            let r = hotline_client::channel::next_roster(&a, &id, &party.id, &ms)?;
+            let mut doc = r.to_document()?;
+            doc.sign(&key);
+            let relay = RelayClient::new(&rec.relay_url, key)?;
+            let acc = relay.post_roster(&id, &doc)?;
+            out!(
+                "Published roster version {} of {} ({} members) at log index {}",
+                r.version,
+                party.short,
+                r.members.len(),
+                acc.index
+            );
+            Ok(Outcome::Ok)
+        }
+    }
+}
+
+/// `hotline sync`.
+pub fn run_sync(cli: &Cli, channel: Option<&str>, json: bool) -> anyhow::Result<Outcome> {
+    let p = Profile::open(&cli.profile_dir()?)?;
+    let me = p.unlock_member(&crate::passphrase::existing("member keys")?)?;
+    let a = Archive::open(p.dir())?;
+    let mut results = Vec::new();
+    let mut alarmed = false;
+    for rec in a.channels()? {
+        if channel.is_some_and(|c| c != rec.id.to_hex()) {
+            continue;
+        }
+        let relay = RelayClient::new(&rec.relay_url, me.signing.clone())?;
+        let bar = indicatif::ProgressBar::new(0).with_style(
+            indicatif::ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} entries")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        bar.set_message(format!("syncing {}", &rec.id.to_hex()[..8]));
+        let r = sync_channel(&a, &relay, &rec.id, &me, &|done, total| {
+            bar.set_length(total);
+            bar.set_position(done);
+        });
+        bar.finish_and_clear();
+        match r {
+            Ok(o) => {
+                if !json {
+                    out!(
+                        "{}: verified up to {} ({} new entries, {} opened for us){}",
+                        rec.id.to_hex(),
+                        o.size,
+                        o.new_entries,
+                        o.opened,
+                        if o.cosigned { ", receipt cosigned" } else { "" }
+                    );
+                }
+                results.push(
+                    serde_json::json!({"channel": rec.id.to_hex(), "ok": true, "outcome": o}),
+                );
+            }
+            Err(SyncError::Alarm(alarm)) => {
+                alarmed = true;
+                if !json {
+                    out!(
+                        "{}: ALARM {}: {}",
+                        rec.id.to_hex(),
+                        alarm.kind,
+                        alarm.detail
+                    );
+                }
+                results.push(
+                    serde_json::json!({"channel": rec.id.to_hex(), "ok": false, "alarm": alarm}),
+                );
+            }
+            Err(e) => {
+                if !json {
+                    out!("{}: could not sync: {e}", rec.id.to_hex());
+                }
+                results.push(serde_json::json!({"channel": rec.id.to_hex(), "ok": false, "error": e.to_string()}));
+                alarmed = true;
+            }
+        }
+    }
+    if json {
+        out!("{}", serde_json::to_string_pretty(&results)?);
+    }
+    let standing = a.alarms()?.len();
+    if standing > 0 && !json {
+        out!("{standing} alarm(s) on record: `hotline alarms` shows them with their evidence");
+    }
+    Ok(if alarmed || standing > 0 {
+        Outcome::CheckFailed
+    } else {
+        Outcome::Ok
+    })
+}
+
+/// `hotline alarms`.
+pub fn run_alarms(cli: &Cli, json: bool) -> anyhow::Result<Outcome> {
+    let p = Profile::open(&cli.profile_dir()?)?;
+    let a = Archive::open(p.dir())?;
+    let alarms = a.alarms()?;
+    if json {
+        out!("{}", serde_json::to_string_pretty(&alarms)?);
+    } else if alarms.is_empty() {
+        out!("No alarms.");
+    } else {
+        for al in &alarms {
+            out!(
+                "#{} {} channel {} {}: {}",
+                al.id,
+                al.raised_at,
+                al.channel,
+                al.kind,
+                al.detail
+            );
+            out!(
+                "   evidence: {} signed item(s) (--json shows them, base64)",
+                al.evidence.len()
+            );
+        }
+    }
+    Ok(if alarms.is_empty() {
+        Outcome::Ok
+    } else {
+        Outcome::CheckFailed
+    })
+}

@@ -1,0 +1,143 @@
+//! Setting up a channel: drafting its charter from the parties' public
+//! profiles, and building a party's next roster version from the log.
+
+use std::collections::BTreeMap;
+
+use hotline_core::charter::{
+    Charter, CharterParty, Deadline, DisclosureRule, RelayInfo, WitnessInfo,
+};
+use hotline_core::dsse::SignedDocument;
+use hotline_core::entry::Entry;
+use hotline_core::ids::ChannelId;
+use hotline_core::keys::KeyId;
+use hotline_core::message::{Kind, Tlp};
+use hotline_core::roster::{Roster, RosterMember, payload_hash};
+use rand_core::CryptoRngCore;
+
+use crate::archive::{Archive, ArchiveError};
+use crate::profile::{MemberInfo, PartyInfo};
+
+const HOUR: u64 = 3600;
+const DAY: u64 = 24 * HOUR;
+
+/// The deadlines a new charter proposes (parties may edit the draft before
+/// signing it): acknowledgement and answer per case-opening kind, and the
+/// `pong` to a `ping` (as its acknowledgement).
+pub fn default_deadlines() -> BTreeMap<Kind, Deadline> {
+    let d = |ack: u64, answer: Option<u64>| Deadline {
+        ack_within: Some(ack),
+        answer_within: answer,
+    };
+    BTreeMap::from([
+        (Kind::Inquiry, d(DAY, Some(7 * DAY))),
+        (Kind::Assistance, d(4 * HOUR, Some(3 * DAY))),
+        (Kind::Warning, d(4 * HOUR, None)),
+        (Kind::Deconfliction, d(HOUR, Some(DAY))),
+        (Kind::Consultation, d(3 * DAY, Some(30 * DAY))),
+        (Kind::Ping, d(HOUR, None)),
+    ])
+}
+
+/// A draft charter for `parties`, carried by the relay at `relay_url` with
+/// verifier key `relay_key`. Unsigned; every party signs it.
+pub fn draft(
+    title: &str,
+    parties: &[PartyInfo],
+    relay_url: &str,
+    relay_key: &str,
+    witnesses: Vec<WitnessInfo>,
+    witness_quorum: u32,
+    rng: &mut impl CryptoRngCore,
+) -> Result<SignedDocument, hotline_core::charter::CharterError> {
+    let mut nonce = [0u8; 16];
+    rng.fill_bytes(&mut nonce);
+    let created = time::OffsetDateTime::now_utc()
+        .replace_nanosecond(0)
+        .unwrap_or_else(|_| time::OffsetDateTime::now_utc())
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default();
+    let c = Charter {
+        v: 1,
+        title: title.into(),
+        nonce: hex::encode(nonce),
+        created,
+        parties: parties
+            .iter()
+            .map(|p| CharterParty {
+                id: p.id,
+                name: p.name.clone(),
+                short: p.short.clone(),
+                key: p.key.clone(),
+            })
+            .collect(),
+        relay: RelayInfo {
+            url: relay_url.into(),
+            key: relay_key.into(),
+        },
+        witnesses,
+        witness_quorum,
+        deadlines: default_deadlines(),
+        disclosure: DisclosureRule::Unanimous,
+        default_tlp: Tlp::Amber,
+        retention_days: 365,
+        suite: "hotline-v1".into(),
+    };
+    c.validate()?;
+    c.to_document()
+}
+
+/// The latest roster of `party` in the archive's mirror of `channel`.
+pub fn latest_roster(
+    archive: &Archive,
+    channel: &ChannelId,
+    party: &KeyId,
+) -> Result<Option<(Roster, SignedDocument)>, ArchiveError> {
+    let rec = archive.channel(channel)?;
+    let size = hotline_log::storage::LogStore::size(&archive.log, &rec.origin)?;
+    let mut last = None;
+    let mut at = 0;
+    while at < size {
+        let end = size.min(at + 1024);
+        for e in hotline_log::storage::LogStore::read_entries(&archive.log, &rec.origin, at, end)? {
+            if let Ok(Entry::Roster(doc)) = Entry::from_bytes(&e)
+                && let Ok(r) = serde_json::from_slice::<Roster>(&doc.payload)
+                && r.party == *party
+            {
+                last = Some((r, doc));
+            }
+        }
+        at = end;
+    }
+    Ok(last)
+}
+
+/// The next roster version of `party` listing `members` (unsigned): version
+/// 1, or one more than the latest in the log, chained to it.
+pub fn next_roster(
+    archive: &Archive,
+    channel: &ChannelId,
+    party: &KeyId,
+    members: &[MemberInfo],
+) -> Result<Roster, ArchiveError> {
+    let last = latest_roster(archive, channel, party)?;
+    Ok(Roster {
+        v: 1,
+        channel: *channel,
+        party: *party,
+        version: last.as_ref().map(|(r, _)| r.version + 1).unwrap_or(1),
+        previous: last.as_ref().map(|(_, d)| payload_hash(&d.payload)),
+        issued: time::OffsetDateTime::now_utc()
+            .replace_nanosecond(0)
+            .unwrap_or_else(|_| time::OffsetDateTime::now_utc())
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default(),
+        members: members
+            .iter()
+            .map(|m| RosterMember {
+                name: m.name.clone(),
+                signing_key: m.signing_key.clone(),
+                encryption_key: m.encryption_key.clone(),
+            })
+            .collect(),
+    })
+}
