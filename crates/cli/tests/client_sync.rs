@@ -167,6 +167,18 @@ fn sync_verifies_opens_stores_cosigns_and_raises_alarms() {
         (msgs[0].index, msgs[0].body.as_str()),
         (3, inquiry.body.as_str())
     );
+    // The inquiry opened a case, dated by the relay, with the charter's deadlines.
+    let charter_v = hotline_core::charter::VerifiedCharter::verify(&charter).unwrap();
+    let (cases, _) =
+        hotline_client::cases::derive(charter_v.charter(), &archive.logged_messages(&ch).unwrap());
+    assert_eq!(cases.len(), 1);
+    assert_eq!(cases[0].id, inquiry.header.id);
+    assert_eq!(cases[0].to, vec![south.key_id()]);
+    assert_eq!(
+        cases[0].ack_due,
+        cases[0].opened_at.map(|t| t + 86_400),
+        "the test charter gives inquiries a day to acknowledge"
+    );
     // When it was sequenced, at the latest: the same on every machine.
     let t3 = archive
         .sequenced_at(&ch, 3)

@@ -345,6 +345,30 @@ impl Archive {
         rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
     }
 
+    /// The opened messages of a channel with their sequencing times, for
+    /// [`crate::cases::derive`]. A stored header that no longer parses is an
+    /// error (the archive was altered).
+    pub fn logged_messages(
+        &self,
+        id: &ChannelId,
+    ) -> Result<Vec<crate::cases::LoggedMessage>, ArchiveError> {
+        let mut out = Vec::new();
+        for m in self.messages(id)? {
+            let header = serde_json::from_str(&m.header).map_err(|e| {
+                ArchiveError::Db(
+                    self.path.clone(),
+                    format!("the stored header of entry {}: {e}", m.index),
+                )
+            })?;
+            out.push(crate::cases::LoggedMessage {
+                index: m.index,
+                sequenced_at: self.sequenced_at(id, m.index)?,
+                header,
+            });
+        }
+        Ok(out)
+    }
+
     /// Raises an alarm; returns it.
     pub fn raise(
         &self,

@@ -23,6 +23,7 @@
 #![deny(missing_docs)]
 
 pub mod archive;
+pub mod cases;
 pub mod channel;
 pub mod profile;
 pub mod relay_client;
