@@ -302,9 +302,10 @@ pub fn run_roster(cli: &Cli, cmd: &RosterCommand) -> anyhow::Result<Outcome> {
             let a = Archive::open(p.dir())?;
             let rec = a.channel(&id)?;
             // Bring the mirror up to date first, so the version chains on the latest.
-            if let Ok(me) = p.unlock_member(&pass) {
+            let me = p.unlock_member(&pass).ok();
+            if let Some(me) = &me {
                 let relay = RelayClient::new(&rec.relay_url, me.signing.clone())?;
-                match sync_channel(&a, &relay, &id, &me, &|_, _| {}) {
+                match sync_channel(&a, &relay, &id, me, &|_, _| {}) {
                     Ok(_) => {}
                     Err(SyncError::Alarm(alarm)) => {
                         bail!(
@@ -323,6 +324,13 @@ pub fn run_roster(cli: &Cli, cmd: &RosterCommand) -> anyhow::Result<Outcome> {
             doc.sign(&key);
             let relay = RelayClient::new(&rec.relay_url, key)?;
             let acc = relay.post_roster(&id, &doc)?;
+            // Wait until it is in a signed checkpoint, and check it is there.
+            if let Some(me) = &me {
+                let entry = hotline_core::entry::Entry::Roster(doc.clone()).to_bytes()?;
+                let leaf = hotline_log::merkle::leaf_hash(&entry);
+                let as_member = RelayClient::new(&rec.relay_url, me.signing.clone())?;
+                hotline_client::compose::confirm(&a, &as_member, &id, me, acc.index, &leaf)?;
+            }
             out!(
                 "Published roster version {} of {} ({} members) at log index {}",
                 r.version,

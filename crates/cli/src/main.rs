@@ -4,6 +4,7 @@
 #![forbid(unsafe_code)]
 
 mod cmd_bench;
+mod cmd_case;
 mod cmd_channel;
 mod cmd_init;
 mod cmd_key;
@@ -63,6 +64,35 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Open and act on cases (inquiries, assistance, warnings, de-confliction, consultations).
+    #[command(subcommand)]
+    Case(cmd_case::CaseCommand),
+    /// What needs me, by deadline.
+    Inbox {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Send a communication check to parties; they answer with `hotline pong`.
+    Ping {
+        /// The parties (short names).
+        #[arg(long = "to", required = true)]
+        to: Vec<String>,
+        /// The channel [default: the only one].
+        #[arg(long)]
+        channel: Option<String>,
+    },
+    /// Answer a communication check.
+    Pong {
+        /// The ping's id (from `hotline inbox`).
+        ping: String,
+    },
+    /// Responsiveness per party, recomputable from the log by every party.
+    Report {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Show the alarms on record, with their evidence (exit status 1 if any).
     Alarms {
         /// Print JSON (evidence included, base64).
@@ -114,6 +144,11 @@ fn main() -> ExitCode {
         Command::Roster(r) => cmd_channel::run_roster(&cli, r),
         Command::Sync { channel, json } => cmd_channel::run_sync(&cli, channel.as_deref(), *json),
         Command::Alarms { json } => cmd_channel::run_alarms(&cli, *json),
+        Command::Case(c) => cmd_case::run_case(&cli, c),
+        Command::Inbox { json } => cmd_case::run_inbox(&cli, *json),
+        Command::Ping { to, channel } => cmd_case::run_ping(&cli, to, channel.as_deref()),
+        Command::Pong { ping } => cmd_case::run_pong(&cli, ping),
+        Command::Report { json } => cmd_case::run_report(&cli, *json),
     };
     match result {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,

@@ -141,3 +141,28 @@ pub fn next_roster(
             .collect(),
     })
 }
+
+/// The party `member` (a signing key id) belongs to in the channel's
+/// current rosters, per the archive's mirror.
+pub fn party_of(
+    archive: &Archive,
+    channel: &ChannelId,
+    member: &KeyId,
+) -> Result<Option<KeyId>, ArchiveError> {
+    let rec = archive.channel(channel)?;
+    let doc = SignedDocument::from_json(&rec.charter).map_err(|e| {
+        ArchiveError::Db(
+            std::path::PathBuf::new(),
+            format!("the stored charter: {e}"),
+        )
+    })?;
+    let charter = hotline_core::charter::VerifiedCharter::verify(&doc).map_err(|e| {
+        ArchiveError::Db(
+            std::path::PathBuf::new(),
+            format!("the stored charter: {e}"),
+        )
+    })?;
+    let size = hotline_log::storage::LogStore::size(&archive.log, &rec.origin)?;
+    let dir = crate::sync::directory(archive, &rec.origin, size, &charter)?;
+    Ok(dir.signer_at(member, size).map(|s| s.party))
+}

@@ -109,7 +109,7 @@ impl HashReader for Mirror<'_> {
 }
 
 /// Rebuilds a channel's key directory from the mirror (charter, rosters).
-fn directory(
+pub(crate) fn directory(
     archive: &Archive,
     origin: &str,
     size: u64,

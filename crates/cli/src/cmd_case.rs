@@ -1,0 +1,521 @@
+//! `hotline case …`, `inbox`, `ping`, `pong`, `report`: cases with deadlines
+//! over the client library. Every command syncs first, so what it shows or
+//! acts on is verified and current.
+
+use std::path::PathBuf;
+
+use anyhow::{Context as _, bail};
+use hotline_client::archive::{Archive, ChannelRecord};
+use hotline_client::cases::{self, Case, Ping, State};
+use hotline_client::compose::{Attachment, Draft, send};
+use hotline_client::profile::Profile;
+use hotline_client::relay_client::RelayClient;
+use hotline_client::sync::{SyncError, sync_channel};
+use hotline_core::charter::{Charter, VerifiedCharter};
+use hotline_core::dsse::SignedDocument;
+use hotline_core::keys::{KeyId, MemberKeys};
+use hotline_core::message::{Kind, Norm, Tlp};
+
+use crate::{Cli, Outcome, out};
+
+#[derive(Debug, clap::Subcommand)]
+pub enum CaseCommand {
+    /// Open a case: an inquiry, a request for assistance, a warning, a de-confliction or a
+    /// consultation.
+    Open {
+        /// The kind of case.
+        #[arg(long, value_parser = ["inquiry", "assistance", "warning", "deconfliction", "consultation"])]
+        kind: String,
+        /// The addressed parties (short names).
+        #[arg(long = "to", required = true)]
+        to: Vec<String>,
+        /// A short title.
+        #[arg(long)]
+        title: String,
+        /// The body, Markdown, from a file.
+        #[arg(long, value_name = "FILE")]
+        body_file: PathBuf,
+        /// A file of evidence (repeatable).
+        #[arg(long = "evidence", value_name = "FILE")]
+        evidence: Vec<PathBuf>,
+        /// A STIX 2.1 bundle (JSON) of indicators.
+        #[arg(long, value_name = "FILE")]
+        stix: Option<PathBuf>,
+        /// TLP 2.0 label [default: the charter's].
+        #[arg(long)]
+        tlp: Option<String>,
+        /// The UN GGE 2015 norm invoked, e.g. 13h.
+        #[arg(long)]
+        norm: Option<String>,
+        /// The channel [default: the only one this profile follows].
+        #[arg(long)]
+        channel: Option<String>,
+    },
+    /// Acknowledge a case (receipt implies no agreement).
+    Ack(Reply),
+    /// Send an interim reply.
+    Interim(Reply),
+    /// Answer a case.
+    Answer(Reply),
+    /// Ask for or give a clarification.
+    Clarify(Reply),
+    /// Close a case.
+    Close(Reply),
+    /// Reopen a closed case.
+    Reopen(Reply),
+    /// Show a case's timeline and deadlines.
+    Show {
+        /// The case id.
+        case: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+pub struct Reply {
+    /// The case id.
+    case: String,
+    /// The body, Markdown, from a file.
+    #[arg(long, value_name = "FILE")]
+    body_file: Option<PathBuf>,
+    /// The body, given inline.
+    #[arg(long, conflicts_with = "body_file")]
+    body: Option<String>,
+    /// A file of evidence (repeatable).
+    #[arg(long = "evidence", value_name = "FILE")]
+    evidence: Vec<PathBuf>,
+}
+
+struct Ctx {
+    archive: Archive,
+    me: MemberKeys,
+    channels: Vec<(ChannelRecord, Charter)>,
+}
+
+fn now() -> u64 {
+    time::OffsetDateTime::now_utc().unix_timestamp().max(0) as u64
+}
+
+/// Opens the profile, unlocks the member keys and syncs every channel.
+fn ctx(cli: &Cli) -> anyhow::Result<Ctx> {
+    let p = Profile::open(&cli.profile_dir()?)?;
+    let me = p.unlock_member(&crate::passphrase::existing("member keys")?)?;
+    let archive = Archive::open(p.dir())?;
+    let mut channels = Vec::new();
+    for rec in archive.channels()? {
+        let relay = RelayClient::new(&rec.relay_url, me.signing.clone())?;
+        match sync_channel(&archive, &relay, &rec.id, &me, &|_, _| {}) {
+            Ok(_) => {}
+            Err(SyncError::Alarm(a)) => bail!(
+                "channel {}: ALARM {}: {} (`hotline alarms` shows the evidence); nothing was done",
+                rec.id.to_hex(),
+                a.kind,
+                a.detail
+            ),
+            Err(e) => bail!("channel {}: could not sync: {e}", rec.id.to_hex()),
+        }
+        let doc = SignedDocument::from_json(&rec.charter)?;
+        let c = VerifiedCharter::verify(&doc)?.charter().clone();
+        channels.push((rec, c));
+    }
+    if channels.is_empty() {
+        bail!("this profile follows no channel: `hotline channel join` or `register` one first");
+    }
+    Ok(Ctx {
+        archive,
+        me,
+        channels,
+    })
+}
+
+impl Ctx {
+    fn pick(&self, channel: Option<&str>) -> anyhow::Result<&(ChannelRecord, Charter)> {
+        match channel {
+            Some(c) => self
+                .channels
+                .iter()
+                .find(|(r, _)| r.id.to_hex() == c)
+                .with_context(|| format!("this profile does not follow channel {c}")),
+            None if self.channels.len() == 1 => Ok(&self.channels[0]),
+            None => bail!("this profile follows several channels: pass --channel"),
+        }
+    }
+
+    fn derive(
+        &self,
+        rec: &ChannelRecord,
+        charter: &Charter,
+    ) -> anyhow::Result<(Vec<Case>, Vec<Ping>)> {
+        Ok(cases::derive(
+            charter,
+            &self.archive.logged_messages(&rec.id)?,
+        ))
+    }
+
+    fn my_party(&self, rec: &ChannelRecord) -> anyhow::Result<KeyId> {
+        hotline_client::channel::party_of(&self.archive, &rec.id, &self.me.signing.key_id())?
+            .context("this member is not in its party's roster in this channel")
+    }
+
+    fn find_case(&self, id: &str) -> anyhow::Result<(&ChannelRecord, &Charter, Case)> {
+        for (rec, charter) in &self.channels {
+            let (cs, _) = self.derive(rec, charter)?;
+            if let Some(c) = cs.into_iter().find(|c| c.id.to_hex() == id) {
+                return Ok((rec, charter, c));
+            }
+        }
+        bail!("no case {id} in this profile's channels (`hotline inbox` lists them)")
+    }
+}
+
+fn short(charter: &Charter, id: &KeyId) -> String {
+    charter
+        .party(id)
+        .map(|p| p.short.clone())
+        .unwrap_or_else(|| id.short())
+}
+
+fn when(t: Option<u64>) -> String {
+    match t.and_then(|t| time::OffsetDateTime::from_unix_timestamp(t as i64).ok()) {
+        Some(d) => d
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default(),
+        None => "(not yet dated)".into(),
+    }
+}
+
+fn attachments(files: &[PathBuf]) -> anyhow::Result<Vec<Attachment>> {
+    files
+        .iter()
+        .map(|f| {
+            Ok(Attachment {
+                name: f
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_else(|| "evidence".into()),
+                media_type: "application/octet-stream".into(),
+                bytes: std::fs::read(f).with_context(|| format!("reading {}", f.display()))?,
+            })
+        })
+        .collect()
+}
+
+pub fn run_case(cli: &Cli, cmd: &CaseCommand) -> anyhow::Result<Outcome> {
+    let c = ctx(cli)?;
+    match cmd {
+        CaseCommand::Open {
+            kind,
+            to,
+            title,
+            body_file,
+            evidence,
+            stix,
+            tlp,
+            norm,
+            channel,
+        } => {
+            let (rec, charter) = c.pick(channel.as_deref())?;
+            let to = to
+                .iter()
+                .map(|s| {
+                    charter
+                        .party_by_short(s)
+                        .map(|p| p.id)
+                        .with_context(|| format!("no party {s:?} in this channel"))
+                })
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            let stix = match stix {
+                Some(f) => {
+                    let b = std::fs::read(f).with_context(|| format!("reading {}", f.display()))?;
+                    let v: serde_json::Value = serde_json::from_slice(&b)
+                        .with_context(|| format!("{} is not JSON", f.display()))?;
+                    if v["type"] != "bundle" {
+                        bail!(
+                            "{} is not a STIX 2.1 bundle (its type is not \"bundle\")",
+                            f.display()
+                        );
+                    }
+                    Some(b)
+                }
+                None => None,
+            };
+            let d = Draft {
+                kind: kind.parse()?,
+                to,
+                title: title.clone(),
+                body: std::fs::read_to_string(body_file)
+                    .with_context(|| format!("reading {}", body_file.display()))?,
+                case: None,
+                refs: vec![],
+                tlp: tlp.as_deref().map(str::parse::<Tlp>).transpose()?,
+                norm: norm.as_deref().map(str::parse::<Norm>).transpose()?,
+                attachments: attachments(evidence)?,
+                stix,
+            };
+            let relay = RelayClient::new(&rec.relay_url, c.me.signing.clone())?;
+            let (index, id) = send(&c.archive, &relay, &rec.id, &c.me, &d)?;
+            out!("Opened {kind} case {} (log entry {index})", id.to_hex());
+            Ok(Outcome::Ok)
+        }
+        CaseCommand::Show { case, json } => {
+            let (_, charter, k) = c.find_case(case)?;
+            if *json {
+                out!("{}", serde_json::to_string_pretty(&k)?);
+                return Ok(Outcome::Ok);
+            }
+            out!("{} case {}: {}", k.kind.as_str(), k.id.to_hex(), k.title);
+            out!(
+                "  from {} to {}",
+                short(charter, &k.opener),
+                k.to.iter()
+                    .map(|p| short(charter, p))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            out!("  opened {}, state {:?}", when(k.opened_at), k.state);
+            out!(
+                "  acknowledgement due {}, answer due {}",
+                when(k.ack_due),
+                when(k.answer_due)
+            );
+            for e in &k.timeline {
+                out!(
+                    "  #{:<5} {}  {:<13} {}  {}",
+                    e.index,
+                    when(e.at),
+                    e.kind.as_str(),
+                    short(charter, &e.party),
+                    e.title
+                );
+            }
+            Ok(Outcome::Ok)
+        }
+        CaseCommand::Ack(r)
+        | CaseCommand::Interim(r)
+        | CaseCommand::Answer(r)
+        | CaseCommand::Clarify(r)
+        | CaseCommand::Close(r)
+        | CaseCommand::Reopen(r) => {
+            let kind = match cmd {
+                CaseCommand::Ack(_) => Kind::Ack,
+                CaseCommand::Interim(_) => Kind::Interim,
+                CaseCommand::Answer(_) => Kind::Answer,
+                CaseCommand::Clarify(_) => Kind::Clarification,
+                CaseCommand::Close(_) => Kind::Close,
+                _ => Kind::Reopen,
+            };
+            let (rec, _, k) = c.find_case(&r.case)?;
+            let mine = c.my_party(rec)?;
+            if mine != k.opener && !k.to.contains(&mine) {
+                bail!("your party is not a party of this case");
+            }
+            let to: Vec<KeyId> = std::iter::once(k.opener)
+                .chain(k.to.iter().copied())
+                .filter(|p| *p != mine)
+                .collect();
+            let body = match (&r.body, &r.body_file) {
+                (Some(b), _) => b.clone(),
+                (None, Some(f)) => std::fs::read_to_string(f)
+                    .with_context(|| format!("reading {}", f.display()))?,
+                (None, None) if kind == Kind::Ack => {
+                    "Receipt acknowledged. Acknowledgement implies no agreement with the content."
+                        .into()
+                }
+                (None, None) => bail!("give the message body with --body or --body-file"),
+            };
+            let d = Draft {
+                kind,
+                to,
+                title: format!("Re: {}", k.title),
+                body,
+                case: Some(k.id),
+                refs: vec![k.id],
+                tlp: None,
+                norm: None,
+                attachments: attachments(&r.evidence)?,
+                stix: None,
+            };
+            let relay = RelayClient::new(&rec.relay_url, c.me.signing.clone())?;
+            let (index, id) = send(&c.archive, &relay, &rec.id, &c.me, &d)?;
+            out!(
+                "Sent {} {} on case {} (log entry {index})",
+                kind.as_str(),
+                id.to_hex(),
+                k.id.to_hex()
+            );
+            Ok(Outcome::Ok)
+        }
+    }
+}
+
+/// `hotline inbox`: what needs me, by deadline.
+pub fn run_inbox(cli: &Cli, json: bool) -> anyhow::Result<Outcome> {
+    let c = ctx(cli)?;
+    let t = now();
+    let mut rows = Vec::new();
+    for (rec, charter) in &c.channels {
+        let mine = c.my_party(rec)?;
+        let (cs, pings) = c.derive(rec, charter)?;
+        for k in &cs {
+            if let Some((owed, due)) = k.owed_by(&mine) {
+                rows.push((
+                    due,
+                    format!("{} case {}", k.kind.as_str(), k.id.to_hex()),
+                    owed.as_str().to_owned(),
+                    k.title.clone(),
+                    short(charter, &k.opener),
+                ));
+            }
+        }
+        for p in &pings {
+            if p.to.contains(&mine) && !p.pongs.contains_key(&mine) {
+                rows.push((
+                    p.due,
+                    format!("ping {}", p.id.to_hex()),
+                    "pong".into(),
+                    "communication check".into(),
+                    short(charter, &p.from),
+                ));
+            }
+        }
+    }
+    rows.sort_by_key(|r| r.0.unwrap_or(u64::MAX));
+    if json {
+        let v: Vec<_> = rows
+            .iter()
+            .map(|(due, what, owed, title, from)| serde_json::json!({"due": due, "overdue": due.is_some_and(|d| t > d), "item": what, "owed": owed, "title": title, "from": from}))
+            .collect();
+        out!("{}", serde_json::to_string_pretty(&v)?);
+    } else if rows.is_empty() {
+        out!("Nothing needs you.");
+    } else {
+        for (due, what, owed, title, from) in &rows {
+            let flag = if due.is_some_and(|d| t > d) {
+                "OVERDUE "
+            } else {
+                ""
+            };
+            out!(
+                "{flag}{owed} due {} — {what} from {from}: {title}",
+                when(*due)
+            );
+        }
+    }
+    Ok(Outcome::Ok)
+}
+
+/// `hotline ping` and `hotline pong`.
+pub fn run_ping(cli: &Cli, to: &[String], channel: Option<&str>) -> anyhow::Result<Outcome> {
+    let c = ctx(cli)?;
+    let (rec, charter) = c.pick(channel)?;
+    let to = to
+        .iter()
+        .map(|s| {
+            charter
+                .party_by_short(s)
+                .map(|p| p.id)
+                .with_context(|| format!("no party {s:?}"))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let d = Draft {
+        kind: Kind::Ping,
+        to,
+        title: "Communication check".into(),
+        body: "Please answer with a pong.".into(),
+        case: Some(cases::PING_CASE),
+        refs: vec![],
+        tlp: Some(Tlp::Clear),
+        norm: None,
+        attachments: vec![],
+        stix: None,
+    };
+    let relay = RelayClient::new(&rec.relay_url, c.me.signing.clone())?;
+    let (index, id) = send(&c.archive, &relay, &rec.id, &c.me, &d)?;
+    out!("Sent ping {} (log entry {index})", id.to_hex());
+    Ok(Outcome::Ok)
+}
+
+/// `hotline pong PING_ID`.
+pub fn run_pong(cli: &Cli, ping: &str) -> anyhow::Result<Outcome> {
+    let c = ctx(cli)?;
+    for (rec, charter) in &c.channels {
+        let (_, pings) = c.derive(rec, charter)?;
+        if let Some(p) = pings.iter().find(|p| p.id.to_hex() == ping) {
+            let d = Draft {
+                kind: Kind::Pong,
+                to: vec![p.from],
+                title: "Communication check answered".into(),
+                body: "Pong.".into(),
+                case: Some(cases::PING_CASE),
+                refs: vec![p.id],
+                tlp: Some(Tlp::Clear),
+                norm: None,
+                attachments: vec![],
+                stix: None,
+            };
+            let relay = RelayClient::new(&rec.relay_url, c.me.signing.clone())?;
+            let (index, id) = send(&c.archive, &relay, &rec.id, &c.me, &d)?;
+            out!(
+                "Sent pong {} to ping {ping} (log entry {index})",
+                id.to_hex()
+            );
+            return Ok(Outcome::Ok);
+        }
+    }
+    bail!("no ping {ping} in this profile's channels (`hotline inbox` lists those awaiting a pong)")
+}
+
+/// `hotline report`: responsiveness per party, recomputable from the log.
+pub fn run_report(cli: &Cli, json: bool) -> anyhow::Result<Outcome> {
+    let c = ctx(cli)?;
+    let t = now();
+    let mut all = Vec::new();
+    for (rec, charter) in &c.channels {
+        let (cs, pings) = c.derive(rec, charter)?;
+        for p in &charter.parties {
+            let r = cases::responsiveness(&p.id, &cs, &pings, t);
+            all.push((rec.id.to_hex(), p.short.clone(), r));
+        }
+        let open = cs.iter().filter(|k| k.state != State::Closed).count();
+        if !json {
+            out!(
+                "Channel {} — {} cases ({} open), {} pings",
+                rec.id.to_hex(),
+                cs.len(),
+                open,
+                pings.len()
+            );
+        }
+    }
+    if json {
+        let v: Vec<_> = all
+            .iter()
+            .map(|(ch, p, r)| serde_json::json!({"channel": ch, "party": p, "figures": r}))
+            .collect();
+        out!("{}", serde_json::to_string_pretty(&v)?);
+    } else {
+        let mins = |s: Option<u64>| {
+            s.map(|s| format!("{:.1} min", s as f64 / 60.0))
+                .unwrap_or_else(|| "—".into())
+        };
+        for (_, p, r) in &all {
+            out!(
+                "  {p}: received {}, acknowledged on time {} (late {}), answered on time {} (late {}), median ack {}, median answer {}, open {}, overdue {}, pings answered on time {}/{}",
+                r.received,
+                r.acked_on_time,
+                r.acked_late,
+                r.answered_on_time,
+                r.answered_late,
+                mins(r.median_ack_secs),
+                mins(r.median_answer_secs),
+                r.open,
+                r.overdue,
+                r.pongs_on_time,
+                r.pings
+            );
+        }
+    }
+    Ok(Outcome::Ok)
+}

@@ -1,0 +1,247 @@
+//! Writing a message: building the inner message, sealing it to every
+//! current member of the addressed parties and of our own party (so that
+//! colleagues, and we, can read it later), and posting it to the relay.
+
+use hotline_core::charter::VerifiedCharter;
+use hotline_core::dsse::SignedDocument;
+use hotline_core::envelope::Envelope;
+use hotline_core::ids::{ChannelId, MessageId};
+use hotline_core::keys::{KeyId, MemberKeys};
+use hotline_core::message::{AttachmentMeta, InnerHeader, Kind, Message, Norm, Tlp, sha256_hex};
+
+use crate::archive::{Archive, ArchiveError};
+use crate::relay_client::{RelayClient, RelayError};
+
+/// Why a message could not be sent.
+#[derive(Debug, thiserror::Error)]
+pub enum ComposeError {
+    /// The archive failed.
+    #[error("{0}")]
+    Archive(#[from] ArchiveError),
+    /// The relay refused or could not be reached.
+    #[error("{0}")]
+    Relay(#[from] RelayError),
+    /// The message is not acceptable.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// An attachment to send.
+#[derive(Debug, Clone)]
+pub struct Attachment {
+    /// Its file name.
+    pub name: String,
+    /// Its media type.
+    pub media_type: String,
+    /// Its bytes.
+    pub bytes: Vec<u8>,
+}
+
+/// What to send.
+#[derive(Debug, Clone)]
+pub struct Draft {
+    /// The kind.
+    pub kind: Kind,
+    /// The parties addressed (party ids).
+    pub to: Vec<KeyId>,
+    /// A short title.
+    pub title: String,
+    /// The body (Markdown).
+    pub body: String,
+    /// The case it acts on (for a kind that does not open one; for `ping`
+    /// and `pong`, [`crate::cases::PING_CASE`]).
+    pub case: Option<MessageId>,
+    /// Messages it refers to (a `pong` names its `ping`).
+    pub refs: Vec<MessageId>,
+    /// TLP label [default: the charter's].
+    pub tlp: Option<Tlp>,
+    /// The norm invoked.
+    pub norm: Option<Norm>,
+    /// Attached files.
+    pub attachments: Vec<Attachment>,
+    /// A STIX 2.1 bundle (JSON).
+    pub stix: Option<Vec<u8>>,
+}
+
+/// Seals and posts a message; returns its log index and id. The archive
+/// must be synced (its rosters are the recipients).
+pub fn send(
+    archive: &Archive,
+    relay: &RelayClient,
+    channel: &ChannelId,
+    me: &MemberKeys,
+    d: &Draft,
+) -> Result<(u64, MessageId), ComposeError> {
+    let rec = archive.channel(channel)?;
+    let doc = SignedDocument::from_json(&rec.charter)
+        .map_err(|e| ComposeError::Invalid(e.to_string()))?;
+    let charter =
+        VerifiedCharter::verify(&doc).map_err(|e| ComposeError::Invalid(e.to_string()))?;
+    let size = hotline_log::storage::LogStore::size(&archive.log, &rec.origin)
+        .map_err(ArchiveError::from)?;
+    let dir = crate::sync::directory(archive, &rec.origin, size, &charter)?;
+    let me_id = me.signing.key_id();
+    let my_party = dir
+        .signer_at(&me_id, size)
+        .map(|s| s.party)
+        .ok_or_else(|| {
+            ComposeError::Invalid(
+                "this member is not in its party's current roster in this channel: publish the roster \
+                 (`hotline roster publish`) and sync first"
+                    .into(),
+            )
+        })?;
+    for p in &d.to {
+        if charter.charter().party(p).is_none() {
+            return Err(ComposeError::Invalid(format!(
+                "{} is not a party of this channel",
+                p.short()
+            )));
+        }
+    }
+    let mut recipients = Vec::new();
+    for (party, m) in dir.current_members() {
+        if (party == my_party || d.to.contains(&party)) && !recipients.contains(&m.encryption_key) {
+            recipients.push(m.encryption_key);
+        }
+    }
+    if !d
+        .to
+        .iter()
+        .all(|p| dir.current_members().iter().any(|(q, _)| q == p))
+    {
+        return Err(ComposeError::Invalid(
+            "an addressed party has published no roster yet: it could not read the message".into(),
+        ));
+    }
+    let mut rng = rand_core::OsRng;
+    let id = MessageId::random(&mut rng);
+    let mut nonce = [0u8; 16];
+    rand_core::RngCore::fill_bytes(&mut rng, &mut nonce);
+    let header = InnerHeader {
+        v: 1,
+        channel: *channel,
+        id,
+        case: if d.kind.opens_case() {
+            id
+        } else {
+            d.case.unwrap_or(crate::cases::PING_CASE)
+        },
+        kind: d.kind,
+        author: me_id,
+        party: my_party,
+        created: time::OffsetDateTime::now_utc()
+            .replace_nanosecond(0)
+            .unwrap_or_else(|_| time::OffsetDateTime::now_utc())
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default(),
+        to: d.to.clone(),
+        refs: d.refs.clone(),
+        title: d.title.clone(),
+        tlp: d.tlp.unwrap_or(charter.charter().default_tlp),
+        norm: d.norm,
+        lang: "en".into(),
+        attachments: d
+            .attachments
+            .iter()
+            .map(|a| AttachmentMeta {
+                name: a.name.clone(),
+                media_type: a.media_type.clone(),
+                size: a.bytes.len() as u64,
+                sha256: sha256_hex(&a.bytes),
+            })
+            .collect(),
+        stix: d.stix.is_some(),
+        nonce: hex::encode(nonce),
+    };
+    let msg = Message {
+        header,
+        body: d.body.clone(),
+        attachments: d.attachments.iter().map(|a| a.bytes.clone()).collect(),
+        stix: d.stix.clone(),
+    };
+    let (env, _) = Envelope::seal_message(&msg, &me.signing, &recipients, &mut rng)
+        .map_err(|e| ComposeError::Invalid(e.to_string()))?;
+    let leaf = hotline_log::merkle::leaf_hash(&env.signed_head().to_bytes());
+    let acc = relay.post_envelopes(channel, &[env])?;
+    let a = acc
+        .first()
+        .ok_or_else(|| ComposeError::Invalid("the relay answered no outcome".into()))?;
+    confirm(archive, relay, channel, me, a.index, &leaf)?;
+    Ok((a.index, id))
+}
+
+/// How long the relay may take to put an acknowledged entry in a signed
+/// checkpoint before its absence is an alarm.
+pub const CONFIRM_WITHIN: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Waits until a signed checkpoint covers the entry the relay acknowledged
+/// at `index`, syncs, and checks that the log holds exactly our entry
+/// there; raises a `missing-entry` alarm otherwise.
+pub fn confirm(
+    archive: &Archive,
+    relay: &RelayClient,
+    channel: &ChannelId,
+    me: &MemberKeys,
+    index: u64,
+    leaf: &[u8; 32],
+) -> Result<(), ComposeError> {
+    let start = std::time::Instant::now();
+    loop {
+        let note = relay.checkpoint(channel)?;
+        let covered = hotline_log::note::Note::parse(&note)
+            .ok()
+            .and_then(|n| hotline_log::checkpoint::Checkpoint::parse(&n.text).ok())
+            .is_some_and(|c| c.size > index);
+        if covered {
+            break;
+        }
+        if start.elapsed() > CONFIRM_WITHIN {
+            let a = archive.raise(
+                channel,
+                "missing-entry",
+                &format!(
+                    "the relay acknowledged our entry at index {index} but signed no checkpoint covering it within {} s",
+                    CONFIRM_WITHIN.as_secs()
+                ),
+                &[&note],
+            )?;
+            return Err(ComposeError::Invalid(format!(
+                "ALARM ({}): {}",
+                a.kind, a.detail
+            )));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    match crate::sync::sync_channel(archive, relay, channel, me, &|_, _| {}) {
+        Ok(_) => {}
+        Err(crate::sync::SyncError::Alarm(a)) => {
+            return Err(ComposeError::Invalid(format!(
+                "ALARM ({}): {}",
+                a.kind, a.detail
+            )));
+        }
+        Err(crate::sync::SyncError::Relay(e)) => return Err(e.into()),
+        Err(crate::sync::SyncError::Archive(e)) => return Err(e.into()),
+    }
+    let rec = archive.channel(channel)?;
+    let logged = hotline_log::storage::LogStore::read_hashes(
+        &archive.log,
+        &rec.origin,
+        &[hotline_log::merkle::stored_index(0, index)],
+    )
+    .map_err(ArchiveError::from)?;
+    if logged.first() != Some(leaf) {
+        let a = archive.raise(
+            channel,
+            "missing-entry",
+            &format!("the relay acknowledged our entry at index {index} but the log holds another entry there"),
+            &[],
+        )?;
+        return Err(ComposeError::Invalid(format!(
+            "ALARM ({}): {}",
+            a.kind, a.detail
+        )));
+    }
+    Ok(())
+}
