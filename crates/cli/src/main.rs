@@ -6,6 +6,7 @@
 mod cmd_bench;
 mod cmd_case;
 mod cmd_channel;
+mod cmd_demo;
 mod cmd_init;
 mod cmd_key;
 mod cmd_relay;
@@ -43,6 +44,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Run the demo: a relay and a witness on loopback, two CERTs and a realistic exchange.
+    Demo(cmd_demo::DemoArgs),
     /// Create a profile: a party key, member keys, or both, encrypted with a passphrase.
     Init(cmd_init::Args),
     /// Show or manage keys.
@@ -136,6 +139,7 @@ fn main() -> ExitCode {
     serve::init_logging(cli.log_format == "json");
     let result = match &cli.command {
         Command::Init(args) => cmd_init::run(&cli, args),
+        Command::Demo(a) => cmd_demo::run_demo(a),
         Command::Key(k) => cmd_key::run(&cli, k),
         Command::Relay(r) => cmd_relay::run(r),
         Command::Witness(w) => cmd_witness::run(w),
