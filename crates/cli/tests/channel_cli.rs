@@ -242,3 +242,116 @@ fn two_parties_set_up_a_channel_by_file_exchange_and_sync() {
     assert_eq!(north_figures["figures"]["pongs_on_time"], 1);
     stop(relay);
 }
+
+#[test]
+fn three_parties_work_as_well_as_two() {
+    let d = tempfile::tempdir().unwrap();
+    let relay = start(&d.path().join("relay"), &unique("relay"), None);
+    let names = [
+        ("northland", "Northland CERT"),
+        ("southland", "Southland CERT"),
+        ("eastland", "Eastland CERT"),
+    ];
+    let dirs: Vec<_> = names.iter().map(|(s, _)| d.path().join(s)).collect();
+    for ((short, name), dir) in names.iter().zip(&dirs) {
+        ok(hotline(
+            dir,
+            &[
+                "init",
+                "--party-name",
+                name,
+                "--party-short",
+                short,
+                "--member-name",
+                "Duty officer",
+            ],
+        ));
+    }
+    let charter = d.path().join("charter.json");
+    let c = charter.to_str().unwrap();
+    let pubs: Vec<String> = dirs
+        .iter()
+        .map(|p| p.join("profile.json").display().to_string())
+        .collect();
+    ok(hotline(
+        &dirs[0],
+        &[
+            "channel",
+            "draft",
+            "--title",
+            "Three-party hotline",
+            "--party",
+            &pubs[0],
+            "--party",
+            &pubs[1],
+            "--party",
+            &pubs[2],
+            "--relay-url",
+            &relay.url,
+            "--relay-key",
+            &relay.vkey,
+            "--out",
+            c,
+        ],
+    ));
+    for dir in &dirs {
+        ok(hotline(dir, &["channel", "sign", c]));
+    }
+    let reg = ok(hotline(&dirs[0], &["channel", "register", c]));
+    let id = reg.split_whitespace().nth(1).unwrap().to_owned();
+    for dir in &dirs[1..] {
+        ok(hotline(dir, &["channel", "join", c]));
+    }
+    for dir in &dirs {
+        ok(hotline(dir, &["roster", "publish", "--channel", &id]));
+    }
+    let body = d.path().join("b.md");
+    std::fs::write(&body, "A consultation among the three of us.").unwrap();
+    let opened = ok(hotline(
+        &dirs[0],
+        &[
+            "case",
+            "open",
+            "--kind",
+            "consultation",
+            "--to",
+            "southland",
+            "--to",
+            "eastland",
+            "--title",
+            "Regional exercise",
+            "--body-file",
+            body.to_str().unwrap(),
+        ],
+    ));
+    let case = opened.split_whitespace().nth(3).unwrap().to_owned();
+    for dir in &dirs[1..] {
+        assert!(ok(hotline(dir, &["inbox"])).contains(&case));
+        ok(hotline(dir, &["case", "ack", &case]));
+    }
+    let show = ok(hotline(&dirs[2], &["case", "show", &case]));
+    assert!(
+        show.contains("to southland, eastland") && show.contains("Acknowledged"),
+        "{show}"
+    );
+    let reports: Vec<serde_json::Value> = dirs
+        .iter()
+        .map(|dir| serde_json::from_str(&ok(hotline(dir, &["report", "--json"]))).unwrap())
+        .collect();
+    assert_eq!(reports[0], reports[1]);
+    assert_eq!(reports[1], reports[2]);
+    let east = reports[0]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["party"] == "eastland")
+        .unwrap();
+    assert_eq!(
+        (
+            east["figures"]["received"].as_u64(),
+            east["figures"]["acked_on_time"].as_u64()
+        ),
+        (Some(1), Some(1))
+    );
+    stop(relay);
+}
