@@ -487,6 +487,10 @@ pub fn run_demo(a: &DemoArgs) -> anyhow::Result<Outcome> {
         rdir.display()
     );
     out!(
+        "  hotline witness serve --data {} --listen 127.0.0.1:{wport} &",
+        wdir.display()
+    );
+    out!(
         "  hotline --profile {} inbox",
         dir.join("northland").display()
     );

@@ -9,7 +9,7 @@ mod common;
 use common::*;
 use hotline_client::archive::{Archive, ChannelRecord, SeenCheckpoint};
 use hotline_client::relay_client::RelayClient;
-use hotline_client::sync::{SyncError, sync_channel};
+use hotline_client::sync::{SyncError, check_witness_quorum, sync_channel};
 use hotline_core::envelope::Envelope;
 use hotline_core::ids::{ChannelId, MessageId};
 use hotline_core::keys::{MemberKeys, SigningKey};
@@ -279,4 +279,75 @@ fn sync_verifies_opens_stores_cosigns_and_raises_alarms() {
 
 fn relay_member_vkey(m: &MemberKeys) -> String {
     hotline_relay::api::member_cosigner_vkey(&m.signing.verifying_key())
+}
+
+#[test]
+fn a_missing_witness_quorum_is_an_alarm_after_the_grace_period() {
+    let d = tempfile::tempdir().unwrap();
+    let name = unique("relay");
+    let relay = start(&d.path().join("relay"), &name, None);
+    let (north, south) = (
+        SigningKey::generate(&mut rand_core::OsRng),
+        SigningKey::generate(&mut rand_core::OsRng),
+    );
+    let s1 = MemberKeys::generate(&mut rand_core::OsRng);
+    // A witness that never answers (nothing listens on its port).
+    let w = hotline_log::cosignature::Cosigner::new("witness.test/absent", &[3; 32]).unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let charter = charter_doc_with(
+        &relay,
+        &[("north", &north), ("south", &south)],
+        "0f1e2d3c4b5a69788796a5b4c3d2e1f0",
+        vec![hotline_core::charter::WitnessInfo {
+            key: w.vkey(),
+            url: format!("http://127.0.0.1:{port}"),
+        }],
+    );
+    let ch = RelayClient::new(&relay.url, north.clone())
+        .unwrap()
+        .create_channel(&charter)
+        .unwrap();
+    RelayClient::new(&relay.url, south.clone())
+        .unwrap()
+        .post_roster(&ch, &roster(ch, &south, 1, None, &[&s1]))
+        .unwrap();
+    let as_s1 = RelayClient::new(&relay.url, s1.signing.clone()).unwrap();
+    wait_checkpoint(&as_s1, &ch, 2, &relay.vkey);
+    let profile = tempfile::tempdir().unwrap();
+    let archive = Archive::open(profile.path()).unwrap();
+    let record = ChannelRecord {
+        id: ch,
+        origin: format!("{name}/{}", ch.to_hex()),
+        relay_url: relay.url.clone(),
+        relay_vkey: relay.vkey.clone(),
+        charter: charter.to_json(),
+    };
+    archive.add_channel(&record).unwrap();
+    sync_channel(&archive, &as_s1, &ch, &s1, &|_, _| {}).unwrap();
+    let seen = archive.latest_checkpoint(&ch).unwrap().unwrap();
+    let c = hotline_core::charter::VerifiedCharter::verify(&charter).unwrap();
+    let t = seen.time.expect("timestamped");
+    // Within the grace period: nothing yet.
+    assert!(
+        check_witness_quorum(&archive, &as_s1, &ch, c.charter(), &seen, 120, t + 10)
+            .unwrap()
+            .is_none()
+    );
+    // After it: an alarm, raised once.
+    let a = check_witness_quorum(&archive, &as_s1, &ch, c.charter(), &seen, 120, t + 121)
+        .unwrap()
+        .unwrap();
+    assert_eq!(a.kind, "witness-quorum");
+    assert!(a.detail.contains("only 0 of the 1"), "{}", a.detail);
+    assert!(
+        check_witness_quorum(&archive, &as_s1, &ch, c.charter(), &seen, 120, t + 500)
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(archive.alarms().unwrap().len(), 1);
+    stop(relay);
 }

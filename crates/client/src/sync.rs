@@ -48,6 +48,63 @@ pub fn timestamp_vkey(relay: &hotline_log::note::VerifierKey) -> String {
     hotline_log::note::format_vkey(&relay.name, 0x04, &relay.key.to_bytes())
 }
 
+/// How long witnesses have to cosign a checkpoint before a missing quorum is
+/// an alarm (seconds after the relay's timestamp on it).
+pub const WITNESS_GRACE: u64 = 120;
+
+/// Raises a `witness-quorum` alarm (once) if fewer of the charter's
+/// witnesses than its quorum have cosigned the checkpoint `cp`, `grace`
+/// seconds after its timestamp. Returns the alarm if one was raised now.
+pub fn check_witness_quorum(
+    archive: &Archive,
+    relay: &RelayClient,
+    channel: &ChannelId,
+    charter: &hotline_core::charter::Charter,
+    cp: &SeenCheckpoint,
+    grace: u64,
+    now: u64,
+) -> Result<Option<Alarm>, SyncError> {
+    let quorum = charter.witness_quorum as usize;
+    if quorum == 0 || cp.time.is_none_or(|t| now < t + grace) {
+        return Ok(None);
+    }
+    let served = relay.checkpoint_at(channel, cp.size)?;
+    let Ok(note) = Note::parse(&served) else {
+        return Ok(None);
+    };
+    let cosigned = charter
+        .witnesses
+        .iter()
+        .filter(|w| {
+            CosignatureVerifier::from_vkey(&w.key).is_ok_and(|v| {
+                note.signatures
+                    .iter()
+                    .any(|s| matches!(v.verify(&note.text, s), Ok(Some(_))))
+            })
+        })
+        .count();
+    if cosigned >= quorum {
+        return Ok(None);
+    }
+    let detail = format!(
+        "only {cosigned} of the {quorum} witness cosignatures the charter requires on the checkpoint of size {}",
+        cp.size
+    );
+    if archive
+        .alarms()?
+        .iter()
+        .any(|a| a.channel == channel.to_hex() && a.kind == "witness-quorum" && a.detail == detail)
+    {
+        return Ok(None);
+    }
+    Ok(Some(archive.raise(
+        channel,
+        "witness-quorum",
+        &detail,
+        &[&served],
+    )?))
+}
+
 /// Why a sync stopped.
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {
@@ -458,6 +515,19 @@ pub fn sync_channel(
         }
         archive.put_message(channel, index, h, &o.message.body, &encode_parts(&o.parts))?;
         opened += 1;
+    }
+
+    // The witnesses had their grace period on the checkpoint verified before.
+    if let Some(l) = &last {
+        check_witness_quorum(
+            archive,
+            relay,
+            channel,
+            charter.charter(),
+            l,
+            WITNESS_GRACE,
+            now,
+        )?;
     }
 
     // The receipt.
