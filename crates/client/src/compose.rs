@@ -99,17 +99,14 @@ pub fn send(
             )));
         }
     }
+    let members = dir.current_members();
     let mut recipients = Vec::new();
-    for (party, m) in dir.current_members() {
-        if (party == my_party || d.to.contains(&party)) && !recipients.contains(&m.encryption_key) {
+    for (party, m) in &members {
+        if (*party == my_party || d.to.contains(party)) && !recipients.contains(&m.encryption_key) {
             recipients.push(m.encryption_key);
         }
     }
-    if !d
-        .to
-        .iter()
-        .all(|p| dir.current_members().iter().any(|(q, _)| q == p))
-    {
+    if !d.to.iter().all(|p| members.iter().any(|(q, _)| q == p)) {
         return Err(ComposeError::Invalid(
             "an addressed party has published no roster yet: it could not read the message".into(),
         ));

@@ -31,7 +31,6 @@ use hotline_core::roster::Directory;
 use hotline_log::checkpoint::Checkpoint;
 use hotline_log::cosignature::{CosignatureVerifier, Cosigner};
 use hotline_log::log::{Log, LogError};
-use hotline_log::merkle::{self, Hash, HashReader, MerkleError};
 use hotline_log::note::{Ed25519Verifier, Note, Verifier};
 use hotline_log::storage::{AppendBatch, LogStore};
 use hotline_store::StoreError;
@@ -130,39 +129,6 @@ pub struct SyncOutcome {
     pub opened: u64,
     /// Whether our cosignature of the checkpoint was posted.
     pub cosigned: bool,
-}
-
-struct Mirror<'a> {
-    store: &'a dyn LogStore,
-    origin: &'a str,
-    pending: std::collections::HashMap<u64, Hash>,
-}
-
-impl HashReader for Mirror<'_> {
-    fn read_hashes(&self, indexes: &[u64]) -> Result<Vec<Hash>, MerkleError> {
-        let missing: Vec<u64> = indexes
-            .iter()
-            .copied()
-            .filter(|i| !self.pending.contains_key(i))
-            .collect();
-        let mut base = if missing.is_empty() {
-            Vec::new().into_iter()
-        } else {
-            self.store
-                .read_hashes(self.origin, &missing)
-                .map_err(|e| MerkleError::Read(e.to_string()))?
-                .into_iter()
-        };
-        indexes
-            .iter()
-            .map(|i| match self.pending.get(i) {
-                Some(h) => Ok(*h),
-                None => base
-                    .next()
-                    .ok_or_else(|| MerkleError::Read("short read".into())),
-            })
-            .collect()
-    }
 }
 
 /// Rebuilds a channel's key directory from the mirror (charter, rosters).
@@ -431,21 +397,16 @@ pub fn sync_channel(
 
     // 4. The root, and the mirror, in one durable step.
     let mut root_ok = true;
-    let appended =
-        Log::new(&archive.log, &rec.origin).append_with(&entries, |batch: &AppendBatch<'_>| {
-            let m = Mirror {
-                store: &archive.log,
-                origin: &rec.origin,
-                pending: batch.hashes.iter().copied().collect(),
-            };
-            match merkle::root(cp.size, &m) {
-                Ok(r) if r == cp.root => archive.log.append(&rec.origin, batch),
-                _ => {
-                    root_ok = false;
-                    Err(StoreError::Invalid("root mismatch".into()))
-                }
+    let mirror = Log::new(&archive.log, &rec.origin);
+    let appended = mirror.append_with(&entries, |batch: &AppendBatch<'_>| {
+        match mirror.root_with(cp.size, batch) {
+            Ok(r) if r == cp.root => archive.log.append(&rec.origin, batch),
+            _ => {
+                root_ok = false;
+                Err(StoreError::Invalid("root mismatch".into()))
             }
-        });
+        }
+    });
     if !root_ok {
         let mut evidence: Vec<&[u8]> = vec![&note_bytes];
         if let Some(l) = &last {

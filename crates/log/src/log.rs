@@ -157,6 +157,17 @@ impl<'a> Log<'a> {
         })
     }
 
+    /// The root at `size` of the stored tree extended by `batch`, before the
+    /// batch is committed (to check a batch against a checkpoint in the
+    /// same step as writing it, inside [`Log::append_with`]).
+    pub fn root_with(&self, size: u64, batch: &AppendBatch<'_>) -> Result<Hash, LogError> {
+        let overlay = Overlay {
+            base: self.reader(),
+            pending: batch.hashes.iter().copied().collect(),
+        };
+        Ok(merkle::root(size, &overlay)?)
+    }
+
     /// The root at `size`.
     pub fn root(&self, size: u64) -> Result<Hash, LogError> {
         Ok(merkle::root(size, &self.reader())?)
