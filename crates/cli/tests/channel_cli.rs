@@ -243,16 +243,15 @@ fn two_parties_set_up_a_channel_by_file_exchange_and_sync() {
     stop(relay);
 }
 
-#[test]
-fn three_parties_work_as_well_as_two() {
-    let d = tempfile::tempdir().unwrap();
-    let relay = start(&d.path().join("relay"), &unique("relay"), None);
-    let names = [
-        ("northland", "Northland CERT"),
-        ("southland", "Southland CERT"),
-        ("eastland", "Eastland CERT"),
-    ];
-    let dirs: Vec<_> = names.iter().map(|(s, _)| d.path().join(s)).collect();
+/// Profiles for `names` (short, name), a channel among them on `relay` set
+/// up by file exchange, and every party's first roster. Returns the profile
+/// folders, the channel id and the charter file.
+fn set_up(
+    d: &Path,
+    relay: &Relay,
+    names: &[(&str, &str)],
+) -> (Vec<std::path::PathBuf>, String, std::path::PathBuf) {
+    let dirs: Vec<_> = names.iter().map(|(s, _)| d.join(s)).collect();
     for ((short, name), dir) in names.iter().zip(&dirs) {
         ok(hotline(
             dir,
@@ -267,32 +266,28 @@ fn three_parties_work_as_well_as_two() {
             ],
         ));
     }
-    let charter = d.path().join("charter.json");
+    let charter = d.join("charter.json");
     let c = charter.to_str().unwrap();
-    let pubs: Vec<String> = dirs
-        .iter()
-        .map(|p| p.join("profile.json").display().to_string())
-        .collect();
+    let mut args: Vec<String> = ["channel", "draft", "--title", "A hotline"]
+        .map(String::from)
+        .to_vec();
+    for p in &dirs {
+        args.push("--party".into());
+        args.push(p.join("profile.json").display().to_string());
+    }
+    for a in [
+        "--relay-url",
+        &relay.url,
+        "--relay-key",
+        &relay.vkey,
+        "--out",
+        c,
+    ] {
+        args.push(a.into());
+    }
     ok(hotline(
         &dirs[0],
-        &[
-            "channel",
-            "draft",
-            "--title",
-            "Three-party hotline",
-            "--party",
-            &pubs[0],
-            "--party",
-            &pubs[1],
-            "--party",
-            &pubs[2],
-            "--relay-url",
-            &relay.url,
-            "--relay-key",
-            &relay.vkey,
-            "--out",
-            c,
-        ],
+        &args.iter().map(String::as_str).collect::<Vec<_>>(),
     ));
     for dir in &dirs {
         ok(hotline(dir, &["channel", "sign", c]));
@@ -305,6 +300,159 @@ fn three_parties_work_as_well_as_two() {
     for dir in &dirs {
         ok(hotline(dir, &["roster", "publish", "--channel", &id]));
     }
+    (dirs, id, charter)
+}
+
+fn signing_id(profile: &Path) -> String {
+    let v: serde_json::Value =
+        serde_json::from_str(&ok(hotline(profile, &["key", "show", "--json"]))).unwrap();
+    v["member"]["signing_key_id"].as_str().unwrap().to_owned()
+}
+
+#[test]
+fn member_keys_are_rotated_and_revoked_without_losing_a_message() {
+    let d = tempfile::tempdir().unwrap();
+    let relay = start(&d.path().join("relay"), &unique("relay"), None);
+    let (dirs, id, _) = set_up(
+        d.path(),
+        &relay,
+        &[
+            ("northland", "Northland CERT"),
+            ("southland", "Southland CERT"),
+        ],
+    );
+    let (north, south) = (&dirs[0], &dirs[1]);
+    let opened = ok(hotline(
+        north,
+        &[
+            "case",
+            "open",
+            "--kind",
+            "inquiry",
+            "--to",
+            "southland",
+            "--title",
+            "Scanning from a shared hosting range",
+            "--body",
+            "Do you see it too?",
+        ],
+    ));
+    let case = opened.split_whitespace().nth(3).unwrap().to_owned();
+
+    // Southland rotates its keys but publishes no roster yet: Northland
+    // still seals to the old key, which the retired keys open later.
+    let old_south = signing_id(south);
+    let r = ok(hotline(south, &["key", "rotate", "--no-roster"]));
+    assert!(
+        r.contains(&format!("--revoke {old_south}")),
+        "the next step is printed: {r}"
+    );
+    let new_south = signing_id(south);
+    assert_ne!(old_south, new_south);
+    assert!(
+        south
+            .join("retired")
+            .join(format!("member-{old_south}.key"))
+            .exists()
+    );
+    ok(hotline(
+        north,
+        &["case", "clarify", &case, "--body", "Sealed to the old key."],
+    ));
+    let south_pub = south.join("profile.json");
+    let r = ok(hotline(
+        south,
+        &[
+            "roster",
+            "update",
+            "--channel",
+            &id,
+            "--add",
+            south_pub.to_str().unwrap(),
+            "--revoke",
+            &old_south,
+        ],
+    ));
+    assert!(r.contains("version 2 of southland"), "{r}");
+    let show = ok(hotline(south, &["case", "show", &case]));
+    assert!(
+        show.contains("| Sealed to the old key.") && show.contains("| Do you see it too?"),
+        "{show}"
+    );
+    // A key that is not listed cannot be revoked; an empty change is refused.
+    let o = hotline(
+        south,
+        &["roster", "update", "--channel", &id, "--revoke", &old_south],
+    );
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("not a member key"));
+    assert!(
+        !hotline(south, &["roster", "update", "--channel", &id])
+            .status
+            .success()
+    );
+
+    // Southland answers with its new key; Northland rotates and its roster
+    // follows at once (its profile holds the party key).
+    ok(hotline(
+        south,
+        &[
+            "case",
+            "answer",
+            &case,
+            "--body",
+            "Yes: answered with the new key.",
+        ],
+    ));
+    let old_north = signing_id(north);
+    let r = ok(hotline(north, &["key", "rotate"]));
+    assert!(r.contains("version 2 of northland"), "{r}");
+    let new_north = signing_id(north);
+    let show = ok(hotline(north, &["case", "show", &case]));
+    assert!(
+        show.contains("| Yes: answered with the new key.") && show.contains("Answered"),
+        "{show}"
+    );
+    let rosters: serde_json::Value = serde_json::from_str(&ok(hotline(
+        south,
+        &["roster", "show", "--channel", &id, "--json"],
+    )))
+    .unwrap();
+    let ids = |party: &str| -> Vec<String> {
+        rosters
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["party"] == party)
+            .unwrap()["members"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["signing_key_id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(ids("northland"), vec![new_north]);
+    assert_eq!(ids("southland"), vec![new_south]);
+    assert!(!ids("northland").contains(&old_north));
+    for p in [north, south] {
+        assert!(ok(hotline(p, &["alarms"])).contains("No alarms."));
+    }
+    stop(relay);
+}
+
+#[test]
+fn three_parties_work_as_well_as_two() {
+    let d = tempfile::tempdir().unwrap();
+    let relay = start(&d.path().join("relay"), &unique("relay"), None);
+    let (dirs, _, _) = set_up(
+        d.path(),
+        &relay,
+        &[
+            ("northland", "Northland CERT"),
+            ("southland", "Southland CERT"),
+            ("eastland", "Eastland CERT"),
+        ],
+    );
     let body = d.path().join("b.md");
     std::fs::write(&body, "A consultation among the three of us.").unwrap();
     let opened = ok(hotline(

@@ -11,49 +11,11 @@ use hotline_client::archive::{Archive, ChannelRecord, SeenCheckpoint};
 use hotline_client::relay_client::RelayClient;
 use hotline_client::sync::{SyncError, check_witness_quorum, sync_channel};
 use hotline_core::envelope::Envelope;
-use hotline_core::ids::{ChannelId, MessageId};
 use hotline_core::keys::{MemberKeys, SigningKey};
-use hotline_core::message::{InnerHeader, Kind, Message, Tlp};
+use hotline_core::message::{Kind, Message};
 use hotline_log::checkpoint::Checkpoint;
 use hotline_log::cosignature::CosignatureVerifier;
 use hotline_log::note::Note;
-
-fn message(
-    ch: ChannelId,
-    from: &MemberKeys,
-    party: &SigningKey,
-    to: &SigningKey,
-    kind: Kind,
-    body: &str,
-    case: Option<MessageId>,
-) -> Message {
-    let mut rng = rand_core::OsRng;
-    let id = MessageId::random(&mut rng);
-    Message {
-        header: InnerHeader {
-            v: 1,
-            channel: ch,
-            id,
-            case: case.unwrap_or(id),
-            kind,
-            author: from.signing.key_id(),
-            party: party.key_id(),
-            created: "2026-11-23T07:00:00Z".into(),
-            to: vec![to.key_id()],
-            refs: vec![],
-            title: "Intrusions into university research networks".into(),
-            tlp: Tlp::Amber,
-            norm: None,
-            lang: "en".into(),
-            attachments: vec![],
-            stix: false,
-            nonce: "00112233445566778899aabbccddeeff".into(),
-        },
-        body: body.into(),
-        attachments: vec![],
-        stix: None,
-    }
-}
 
 #[test]
 fn sync_verifies_opens_stores_cosigns_and_raises_alarms() {

@@ -6,10 +6,11 @@ use hotline_core::charter::VerifiedCharter;
 use hotline_core::dsse::SignedDocument;
 use hotline_core::envelope::Envelope;
 use hotline_core::ids::{ChannelId, MessageId};
-use hotline_core::keys::{KeyId, MemberKeys};
+use hotline_core::keys::KeyId;
 use hotline_core::message::{AttachmentMeta, InnerHeader, Kind, Message, Norm, Tlp, sha256_hex};
 
 use crate::archive::{Archive, ArchiveError};
+use crate::keyring::Keys;
 use crate::relay_client::{RelayClient, RelayError};
 
 /// Why a message could not be sent.
@@ -69,7 +70,7 @@ pub fn send(
     archive: &Archive,
     relay: &RelayClient,
     channel: &ChannelId,
-    me: &MemberKeys,
+    me: &dyn Keys,
     d: &Draft,
 ) -> Result<(u64, MessageId), ComposeError> {
     let rec = archive.channel(channel)?;
@@ -80,7 +81,7 @@ pub fn send(
     let size = hotline_log::storage::LogStore::size(&archive.log, &rec.origin)
         .map_err(ArchiveError::from)?;
     let dir = crate::sync::directory(archive, &rec.origin, size, &charter)?;
-    let me_id = me.signing.key_id();
+    let me_id = me.current().signing.key_id();
     let my_party = dir
         .signer_at(&me_id, size)
         .map(|s| s.party)
@@ -157,7 +158,7 @@ pub fn send(
         attachments: d.attachments.iter().map(|a| a.bytes.clone()).collect(),
         stix: d.stix.clone(),
     };
-    let (env, _) = Envelope::seal_message(&msg, &me.signing, &recipients, &mut rng)
+    let (env, _) = Envelope::seal_message(&msg, &me.current().signing, &recipients, &mut rng)
         .map_err(|e| ComposeError::Invalid(e.to_string()))?;
     let leaf = hotline_log::merkle::leaf_hash(&env.signed_head().to_bytes());
     let acc = relay.post_envelopes(channel, &[env])?;
@@ -179,9 +180,22 @@ pub fn confirm(
     archive: &Archive,
     relay: &RelayClient,
     channel: &ChannelId,
-    me: &MemberKeys,
+    me: &dyn Keys,
     index: u64,
     leaf: &[u8; 32],
+) -> Result<(), ComposeError> {
+    confirm_within(archive, relay, channel, me, index, leaf, CONFIRM_WITHIN)
+}
+
+/// [`confirm`] with another bound than [`CONFIRM_WITHIN`].
+pub fn confirm_within(
+    archive: &Archive,
+    relay: &RelayClient,
+    channel: &ChannelId,
+    me: &dyn Keys,
+    index: u64,
+    leaf: &[u8; 32],
+    within: std::time::Duration,
 ) -> Result<(), ComposeError> {
     let start = std::time::Instant::now();
     loop {
@@ -193,13 +207,13 @@ pub fn confirm(
         if covered {
             break;
         }
-        if start.elapsed() > CONFIRM_WITHIN {
+        if start.elapsed() > within {
             let a = archive.raise(
                 channel,
                 "missing-entry",
                 &format!(
                     "the relay acknowledged our entry at index {index} but signed no checkpoint covering it within {} s",
-                    CONFIRM_WITHIN.as_secs()
+                    within.as_secs()
                 ),
                 &[&note],
             )?;

@@ -26,7 +26,6 @@ use hotline_core::dsse::SignedDocument;
 use hotline_core::entry::Entry;
 use hotline_core::envelope::{Envelope, SIGNED_HEAD_LEN};
 use hotline_core::ids::ChannelId;
-use hotline_core::keys::MemberKeys;
 use hotline_core::roster::Directory;
 use hotline_log::checkpoint::Checkpoint;
 use hotline_log::cosignature::{CosignatureVerifier, Cosigner};
@@ -36,6 +35,7 @@ use hotline_log::storage::{AppendBatch, LogStore};
 use hotline_store::StoreError;
 
 use crate::archive::{Alarm, Archive, ArchiveError, SeenCheckpoint};
+use crate::keyring::Keys;
 use crate::relay_client::{RelayClient, RelayError};
 
 /// How far ahead of our clock a relay timestamp may be (seconds).
@@ -163,7 +163,7 @@ pub fn sync_channel(
     archive: &Archive,
     relay: &RelayClient,
     channel: &ChannelId,
-    me: &MemberKeys,
+    me: &dyn Keys,
     progress: &dyn Fn(u64, u64),
 ) -> Result<SyncOutcome, SyncError> {
     let rec = archive.channel(channel)?;
@@ -333,16 +333,6 @@ pub fn sync_channel(
     while (have + entries.len() as u64) < cp.size {
         let start = have + entries.len() as u64;
         let page = relay.entries(channel, start, (cp.size - start).min(1024))?;
-        if page.entries.is_empty() {
-            return Err(alarm(
-                "bad-checkpoint",
-                format!(
-                    "the relay signed a checkpoint of size {} but serves entries only up to {start}",
-                    cp.size
-                ),
-                &[&note_bytes],
-            ));
-        }
         for e in page.entries {
             if e.index != have + entries.len() as u64 || e.index >= cp.size {
                 break;
@@ -353,6 +343,17 @@ pub fn sync_channel(
                         alarm("bad-entry", format!("entry {} is not base64", e.index), &[])
                     })?;
             entries.push(bytes);
+        }
+        if have + entries.len() as u64 == start {
+            // Nothing at `start`: the relay withholds an entry it signed.
+            return Err(alarm(
+                "withheld-entry",
+                format!(
+                    "the relay signed a checkpoint of size {} but does not serve entry {start}",
+                    cp.size
+                ),
+                &[&note_bytes],
+            ));
         }
         progress(entries.len() as u64, total);
     }
@@ -444,7 +445,6 @@ pub fn sync_channel(
     }
 
     // 5. Open what is addressed to us.
-    let my_id = me.encryption.public_key().key_id();
     let mut opened = 0;
     for (index, sender_key, party) in heads {
         let bytes = relay.envelope(channel, index)?;
@@ -462,11 +462,12 @@ pub fn sync_channel(
             ));
         }
         let env = Envelope::from_bytes(&bytes).map_err(|e| bad(e.to_string()))?;
-        if !env.stanzas().iter().any(|s| s.recipient == my_id) {
+        // Ours if it names one of our keys, current or retired.
+        let Some(keys) = env.stanzas().iter().find_map(|s| me.opener(&s.recipient)) else {
             continue;
-        }
+        };
         let o = env
-            .open(&sender_key, &me.encryption)
+            .open(&sender_key, &keys.encryption)
             .map_err(|e| bad(format!("it does not open: {e}")))?;
         let h = &o.message.header;
         if h.author != o.head.head.header.sender || h.channel != *channel || h.party != party {
@@ -506,7 +507,8 @@ pub fn sync_channel(
         },
     )?;
     let now = time::OffsetDateTime::now_utc().unix_timestamp().max(0) as u64;
-    let cosigned = match Cosigner::new(&me.signing.key_id().to_hex(), &me.signing.seed())
+    let signing = &me.current().signing;
+    let cosigned = match Cosigner::new(&signing.key_id().to_hex(), &signing.seed())
         .and_then(|c| c.cosign(&note.text, now))
     {
         Ok(sig) => relay.cosign(channel, cp.size, &sig.to_line()).is_ok(),

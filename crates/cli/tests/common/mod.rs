@@ -2,6 +2,8 @@
 //! build charters, rosters and envelopes.
 #![allow(dead_code)]
 
+pub mod proxy;
+
 use hotline_client::relay_client::{RelayClient, RelayError};
 use hotline_core::charter::{Charter, CharterParty, Deadline, DisclosureRule, RelayInfo};
 use hotline_core::commitment::{Part, PartKind};
@@ -82,6 +84,18 @@ pub fn charter_doc_with(
     nonce: &str,
     witnesses: Vec<hotline_core::charter::WitnessInfo>,
 ) -> SignedDocument {
+    charter_doc_at(&relay.url, &relay.vkey, parties, nonce, witnesses)
+}
+
+/// A charter naming the relay at `url` with key `vkey` (a proxy in front of
+/// a relay, for instance), signed by every party.
+pub fn charter_doc_at(
+    url: &str,
+    vkey: &str,
+    parties: &[(&str, &SigningKey)],
+    nonce: &str,
+    witnesses: Vec<hotline_core::charter::WitnessInfo>,
+) -> SignedDocument {
     let mut deadlines = BTreeMap::new();
     deadlines.insert(
         Kind::Inquiry,
@@ -97,8 +111,8 @@ pub fn charter_doc_with(
         created: "2026-11-22T10:00:00Z".into(),
         parties: parties.iter().map(|(s, k)| party(s, k)).collect(),
         relay: RelayInfo {
-            url: relay.url.clone(),
-            key: relay.vkey.clone(),
+            url: url.to_owned(),
+            key: vkey.to_owned(),
         },
         witness_quorum: witnesses.len() as u32,
         witnesses,
@@ -144,6 +158,66 @@ pub fn roster(
     d
 }
 
+/// An inner message from `from` (of party `party`) to party `to`.
+pub fn message(
+    ch: ChannelId,
+    from: &MemberKeys,
+    party: &SigningKey,
+    to: &SigningKey,
+    kind: Kind,
+    body: &str,
+    case: Option<hotline_core::ids::MessageId>,
+) -> hotline_core::message::Message {
+    let mut rng = rand_core::OsRng;
+    let id = hotline_core::ids::MessageId::random(&mut rng);
+    hotline_core::message::Message {
+        header: hotline_core::message::InnerHeader {
+            v: 1,
+            channel: ch,
+            id,
+            case: case.unwrap_or(id),
+            kind,
+            author: from.signing.key_id(),
+            party: party.key_id(),
+            created: "2026-11-23T07:00:00Z".into(),
+            to: vec![to.key_id()],
+            refs: vec![],
+            title: "Intrusions into university research networks".into(),
+            tlp: Tlp::Amber,
+            norm: None,
+            lang: "en".into(),
+            attachments: vec![],
+            stix: false,
+            nonce: "00112233445566778899aabbccddeeff".into(),
+        },
+        body: body.into(),
+        attachments: vec![],
+        stix: None,
+    }
+}
+
+/// A sealed inner message from member `from` of party `party` to member
+/// `to` of party `to_party` (and to `from` itself).
+pub fn sealed(
+    channel: ChannelId,
+    from: &MemberKeys,
+    party: &SigningKey,
+    to: &MemberKeys,
+    to_party: &SigningKey,
+    body: &str,
+) -> Envelope {
+    let m = message(channel, from, party, to_party, Kind::Inquiry, body, None);
+    Envelope::seal_message(
+        &m,
+        &from.signing,
+        &[to.encryption.public_key(), from.encryption.public_key()],
+        &mut rand_core::OsRng,
+    )
+    .unwrap()
+    .0
+}
+
+/// An envelope of bare parts (not an inner message: sync refuses to open it).
 pub fn envelope(channel: ChannelId, from: &MemberKeys, to: &[&MemberKeys], body: &str) -> Envelope {
     let mut rng = rand_core::OsRng;
     let parts = vec![Part::new(

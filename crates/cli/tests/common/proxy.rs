@@ -1,0 +1,200 @@
+//! A relay that misbehaves on purpose: an HTTP proxy in front of real relay
+//! processes that forwards every request and, when told to, lies — it
+//! switches to another relay holding the same key (a fork), replays an old
+//! checkpoint, withholds, drops or reorders entries, corrupts an envelope,
+//! or acknowledges a post it never forwards. Clients under test talk to it
+//! as the charter's relay URL; it holds no key, so every lie it tells is one
+//! a relay operator could tell with the relay's own signatures.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// What the proxy does to the traffic.
+#[derive(Debug, Clone, Default)]
+pub struct Lies {
+    /// Where requests go.
+    pub upstream: String,
+    /// Served instead of the latest checkpoint.
+    pub checkpoint: Option<Vec<u8>>,
+    /// An entry index left out of entry pages (later entries keep their
+    /// indices: the relay withholds it).
+    pub withhold: Option<u64>,
+    /// An entry index left out of entry pages, later entries renumbered to
+    /// close the gap (the relay drops it from the log it shows).
+    pub drop: Option<u64>,
+    /// Two entry indices whose entries are swapped in entry pages.
+    pub swap: Option<(u64, u64)>,
+    /// Envelope index whose served body has its last byte flipped.
+    pub corrupt_envelope: Option<u64>,
+    /// Posted envelopes are acknowledged at this index and never forwarded.
+    pub swallow_posts_at: Option<u64>,
+}
+
+/// A running proxy.
+pub struct Proxy {
+    /// Its URL (`http://127.0.0.1:PORT`).
+    pub url: String,
+    /// The lies it tells now (change them at any time).
+    pub lies: Arc<Mutex<Lies>>,
+}
+
+impl Proxy {
+    /// Starts a proxy forwarding to `upstream`.
+    pub fn start(upstream: &str) -> Proxy {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let lies = Arc::new(Mutex::new(Lies {
+            upstream: upstream.to_owned(),
+            ..Lies::default()
+        }));
+        let l = lies.clone();
+        std::thread::spawn(move || {
+            for conn in listener.incoming() {
+                let Ok(conn) = conn else { continue };
+                let l = l.clone();
+                std::thread::spawn(move || {
+                    let _ = serve(conn, &l);
+                });
+            }
+        });
+        Proxy { url, lies }
+    }
+
+    /// Changes what it does.
+    pub fn set(&self, f: impl FnOnce(&mut Lies)) {
+        f(&mut self.lies.lock().unwrap());
+    }
+}
+
+fn serve(conn: TcpStream, lies: &Mutex<Lies>) -> std::io::Result<()> {
+    conn.set_read_timeout(Some(Duration::from_secs(30)))?;
+    let mut r = BufReader::new(conn.try_clone()?);
+    let mut line = String::new();
+    r.read_line(&mut line)?;
+    let mut parts = line.split_whitespace();
+    let (method, target) = (
+        parts.next().unwrap_or("").to_owned(),
+        parts.next().unwrap_or("").to_owned(),
+    );
+    let mut headers = Vec::new();
+    let mut len = 0usize;
+    loop {
+        let mut h = String::new();
+        r.read_line(&mut h)?;
+        let h = h.trim_end();
+        if h.is_empty() {
+            break;
+        }
+        if let Some((k, v)) = h.split_once(':') {
+            let (k, v) = (k.trim().to_ascii_lowercase(), v.trim().to_owned());
+            if k == "content-length" {
+                len = v.parse().unwrap_or(0);
+            }
+            if !matches!(
+                k.as_str(),
+                "host" | "content-length" | "connection" | "transfer-encoding"
+            ) {
+                headers.push((k, v));
+            }
+        }
+    }
+    let mut body = vec![0u8; len];
+    r.read_exact(&mut body)?;
+    let l = lies.lock().unwrap().clone();
+    let path = target.split('?').next().unwrap_or("").to_owned();
+
+    let (status, ctype, out) = if method == "POST"
+        && path.ends_with("/entries")
+        && let Some(index) = l.swallow_posts_at
+    {
+        let v = serde_json::json!({"results": [{"index": index, "leaf_hash": "00".repeat(32), "sequenced_at": null, "duplicate": false}]});
+        (
+            200,
+            "application/json".to_owned(),
+            serde_json::to_vec(&v).unwrap(),
+        )
+    } else if method == "GET"
+        && path.ends_with("/log/checkpoint")
+        && let Some(cp) = &l.checkpoint
+    {
+        (200, "text/plain; charset=utf-8".to_owned(), cp.clone())
+    } else {
+        let (status, ctype, mut out) = forward(&l.upstream, &method, &target, &headers, &body);
+        if method == "GET" && path.ends_with("/entries") && status == 200 {
+            out = rewrite_entries(&out, &l);
+        }
+        if let Some(i) = l.corrupt_envelope
+            && path.ends_with(&format!("/envelopes/{i}"))
+            && let Some(b) = out.last_mut()
+        {
+            *b ^= 1;
+        }
+        (status, ctype, out)
+    };
+    let mut w = conn;
+    write!(
+        w,
+        "HTTP/1.1 {status} X\r\ncontent-type: {ctype}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+        out.len()
+    )?;
+    w.write_all(&out)?;
+    w.flush()
+}
+
+fn forward(
+    upstream: &str,
+    method: &str,
+    target: &str,
+    headers: &[(String, String)],
+    body: &[u8],
+) -> (u16, String, Vec<u8>) {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(30)))
+        .build()
+        .into();
+    let mut req = ureq::http::Request::builder()
+        .method(method)
+        .uri(format!("{upstream}{target}"));
+    for (k, v) in headers {
+        req = req.header(k, v);
+    }
+    let mut resp = agent.run(req.body(body.to_vec()).unwrap()).unwrap();
+    let ctype = resp
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("application/octet-stream")
+        .to_owned();
+    let status = resp.status().as_u16();
+    (status, ctype, resp.body_mut().read_to_vec().unwrap())
+}
+
+fn rewrite_entries(page: &[u8], l: &Lies) -> Vec<u8> {
+    let mut v: serde_json::Value = serde_json::from_slice(page).unwrap();
+    let entries = v["entries"].as_array_mut().unwrap();
+    let index = |e: &serde_json::Value| e["index"].as_u64().unwrap();
+    if let Some(k) = l.withhold {
+        entries.retain(|e| index(e) != k);
+    }
+    if let Some(k) = l.drop {
+        entries.retain(|e| index(e) != k);
+        for e in entries.iter_mut() {
+            if index(e) > k {
+                e["index"] = (index(e) - 1).into();
+            }
+        }
+    }
+    if let Some((a, b)) = l.swap {
+        let pa = entries.iter().position(|e| index(e) == a);
+        let pb = entries.iter().position(|e| index(e) == b);
+        if let (Some(pa), Some(pb)) = (pa, pb) {
+            let ea = entries[pa]["entry"].clone();
+            entries[pa]["entry"] = entries[pb]["entry"].clone();
+            entries[pb]["entry"] = ea;
+        }
+    }
+    serde_json::to_vec(&v).unwrap()
+}
