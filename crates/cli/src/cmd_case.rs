@@ -8,12 +8,13 @@ use anyhow::{Context as _, bail};
 use hotline_client::archive::{Archive, ChannelRecord};
 use hotline_client::cases::{self, Case, Ping, State};
 use hotline_client::compose::{Attachment, Draft, send};
+use hotline_client::keyring::Keyring;
 use hotline_client::profile::Profile;
 use hotline_client::relay_client::RelayClient;
 use hotline_client::sync::{SyncError, sync_channel};
 use hotline_core::charter::{Charter, VerifiedCharter};
 use hotline_core::dsse::SignedDocument;
-use hotline_core::keys::{KeyId, MemberKeys};
+use hotline_core::keys::KeyId;
 use hotline_core::message::{Kind, Norm, Tlp};
 
 use crate::{Cli, Outcome, out};
@@ -33,8 +34,11 @@ pub enum CaseCommand {
         #[arg(long)]
         title: String,
         /// The body, Markdown, from a file.
-        #[arg(long, value_name = "FILE")]
-        body_file: PathBuf,
+        #[arg(long, value_name = "FILE", required_unless_present = "body")]
+        body_file: Option<PathBuf>,
+        /// The body, given inline.
+        #[arg(long, conflicts_with = "body_file")]
+        body: Option<String>,
         /// A file of evidence (repeatable).
         #[arg(long = "evidence", value_name = "FILE")]
         evidence: Vec<PathBuf>,
@@ -90,7 +94,7 @@ pub struct Reply {
 
 struct Ctx {
     archive: Archive,
-    me: MemberKeys,
+    me: Keyring,
     channels: Vec<(ChannelRecord, Charter)>,
 }
 
@@ -101,11 +105,11 @@ fn now() -> u64 {
 /// Opens the profile, unlocks the member keys and syncs every channel.
 fn ctx(cli: &Cli) -> anyhow::Result<Ctx> {
     let p = Profile::open(&cli.profile_dir()?)?;
-    let me = p.unlock_member(&crate::passphrase::existing("member keys")?)?;
+    let me = p.unlock_keyring(&crate::passphrase::existing("member keys")?)?;
     let archive = Archive::open(p.dir())?;
     let mut channels = Vec::new();
     for rec in archive.channels()? {
-        let relay = RelayClient::new(&rec.relay_url, me.signing.clone())?;
+        let relay = RelayClient::new(&rec.relay_url, me.current.signing.clone())?;
         match sync_channel(&archive, &relay, &rec.id, &me, &|_, _| {}) {
             Ok(_) => {}
             Err(SyncError::Alarm(a)) => bail!(
@@ -155,8 +159,12 @@ impl Ctx {
     }
 
     fn my_party(&self, rec: &ChannelRecord) -> anyhow::Result<KeyId> {
-        hotline_client::channel::party_of(&self.archive, &rec.id, &self.me.signing.key_id())?
-            .context("this member is not in its party's roster in this channel")
+        hotline_client::channel::party_of(
+            &self.archive,
+            &rec.id,
+            &self.me.current.signing.key_id(),
+        )?
+        .context("this member is not in its party's roster in this channel")
     }
 
     fn find_case(&self, id: &str) -> anyhow::Result<(&ChannelRecord, &Charter, Case)> {
@@ -210,6 +218,7 @@ pub fn run_case(cli: &Cli, cmd: &CaseCommand) -> anyhow::Result<Outcome> {
             to,
             title,
             body_file,
+            body,
             evidence,
             stix,
             tlp,
@@ -245,8 +254,12 @@ pub fn run_case(cli: &Cli, cmd: &CaseCommand) -> anyhow::Result<Outcome> {
                 kind: kind.parse()?,
                 to,
                 title: title.clone(),
-                body: std::fs::read_to_string(body_file)
-                    .with_context(|| format!("reading {}", body_file.display()))?,
+                body: match (body, body_file) {
+                    (Some(b), _) => b.clone(),
+                    (None, Some(f)) => std::fs::read_to_string(f)
+                        .with_context(|| format!("reading {}", f.display()))?,
+                    (None, None) => bail!("give the body with --body or --body-file"),
+                },
                 case: None,
                 refs: vec![],
                 tlp: tlp.as_deref().map(str::parse::<Tlp>).transpose()?,
@@ -254,13 +267,13 @@ pub fn run_case(cli: &Cli, cmd: &CaseCommand) -> anyhow::Result<Outcome> {
                 attachments: attachments(evidence)?,
                 stix,
             };
-            let relay = RelayClient::new(&rec.relay_url, c.me.signing.clone())?;
+            let relay = RelayClient::new(&rec.relay_url, c.me.current.signing.clone())?;
             let (index, id) = send(&c.archive, &relay, &rec.id, &c.me, &d)?;
             out!("Opened {kind} case {} (log entry {index})", id.to_hex());
             Ok(Outcome::Ok)
         }
         CaseCommand::Show { case, json } => {
-            let (_, charter, k) = c.find_case(case)?;
+            let (rec, charter, k) = c.find_case(case)?;
             if *json {
                 out!("{}", serde_json::to_string_pretty(&k)?);
                 return Ok(Outcome::Ok);
@@ -280,6 +293,12 @@ pub fn run_case(cli: &Cli, cmd: &CaseCommand) -> anyhow::Result<Outcome> {
                 when(k.ack_due),
                 when(k.answer_due)
             );
+            let bodies: std::collections::BTreeMap<u64, String> = c
+                .archive
+                .messages(&rec.id)?
+                .into_iter()
+                .map(|m| (m.index, m.body))
+                .collect();
             for e in &k.timeline {
                 out!(
                     "  #{:<5} {}  {:<13} {}  {}",
@@ -289,6 +308,22 @@ pub fn run_case(cli: &Cli, cmd: &CaseCommand) -> anyhow::Result<Outcome> {
                     short(charter, &e.party),
                     e.title
                 );
+                if let Some(b) = bodies.get(&e.index).filter(|b| !b.is_empty()) {
+                    for line in b.lines() {
+                        // Another party's text: no terminal control sequences.
+                        let line: String = line
+                            .chars()
+                            .map(|ch| {
+                                if ch.is_control() && ch != '\t' {
+                                    '\u{FFFD}'
+                                } else {
+                                    ch
+                                }
+                            })
+                            .collect();
+                        out!("         | {line}");
+                    }
+                }
             }
             Ok(Outcome::Ok)
         }
@@ -337,7 +372,7 @@ pub fn run_case(cli: &Cli, cmd: &CaseCommand) -> anyhow::Result<Outcome> {
                 attachments: attachments(&r.evidence)?,
                 stix: None,
             };
-            let relay = RelayClient::new(&rec.relay_url, c.me.signing.clone())?;
+            let relay = RelayClient::new(&rec.relay_url, c.me.current.signing.clone())?;
             let (index, id) = send(&c.archive, &relay, &rec.id, &c.me, &d)?;
             out!(
                 "Sent {} {} on case {} (log entry {index})",
@@ -431,7 +466,7 @@ pub fn run_ping(cli: &Cli, to: &[String], channel: Option<&str>) -> anyhow::Resu
         attachments: vec![],
         stix: None,
     };
-    let relay = RelayClient::new(&rec.relay_url, c.me.signing.clone())?;
+    let relay = RelayClient::new(&rec.relay_url, c.me.current.signing.clone())?;
     let (index, id) = send(&c.archive, &relay, &rec.id, &c.me, &d)?;
     out!("Sent ping {} (log entry {index})", id.to_hex());
     Ok(Outcome::Ok)
@@ -455,7 +490,7 @@ pub fn run_pong(cli: &Cli, ping: &str) -> anyhow::Result<Outcome> {
                 attachments: vec![],
                 stix: None,
             };
-            let relay = RelayClient::new(&rec.relay_url, c.me.signing.clone())?;
+            let relay = RelayClient::new(&rec.relay_url, c.me.current.signing.clone())?;
             let (index, id) = send(&c.archive, &relay, &rec.id, &c.me, &d)?;
             out!(
                 "Sent pong {} to ping {ping} (log entry {index})",

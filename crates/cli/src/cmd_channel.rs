@@ -66,8 +66,9 @@ pub enum ChannelCommand {
 
 #[derive(Debug, clap::Subcommand)]
 pub enum RosterCommand {
-    /// Publish this party's next roster version listing this profile's member
-    /// (and the members in --member files).
+    /// Publish this party's next roster version listing exactly this
+    /// profile's member and the members in --member files (any member left
+    /// out is revoked).
     Publish {
         /// The channel id.
         #[arg(long)]
@@ -75,6 +76,29 @@ pub enum RosterCommand {
         /// Another member's public profile (`profile.json`) to list too.
         #[arg(long = "member", value_name = "PROFILE_JSON")]
         members: Vec<PathBuf>,
+    },
+    /// Publish this party's next roster version: the current members, less
+    /// the revoked keys, plus the added members (a rotation does both).
+    Update {
+        /// The channel id.
+        #[arg(long)]
+        channel: String,
+        /// A member's public profile (`profile.json`) to add (repeatable).
+        #[arg(long, value_name = "PROFILE_JSON")]
+        add: Vec<PathBuf>,
+        /// A member's signing key id to revoke from the next log index on
+        /// (repeatable; `hotline roster show` lists them).
+        #[arg(long, value_name = "KEY_ID")]
+        revoke: Vec<String>,
+    },
+    /// Show every party's current roster (after a sync).
+    Show {
+        /// The channel id.
+        #[arg(long)]
+        channel: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -273,80 +297,193 @@ fn doc_channel(doc: &SignedDocument) -> anyhow::Result<String> {
 }
 
 pub fn run_roster(cli: &Cli, cmd: &RosterCommand) -> anyhow::Result<Outcome> {
+    let p = Profile::open(&cli.profile_dir()?)?;
     match cmd {
         RosterCommand::Publish { channel, members } => {
-            let p = Profile::open(&cli.profile_dir()?)?;
-            let id = ChannelId::from_hex(channel)
-                .map_err(|_| anyhow::anyhow!("{channel:?} is not a channel id"))?;
-            let party = p
-                .info()
-                .party
-                .clone()
-                .context("this profile holds no party key")?;
+            let id = channel_id(channel)?;
             let mut ms = Vec::new();
             if let Some(m) = &p.info().member {
                 ms.push(m.clone());
             }
             for f in members {
-                ms.push(
-                    public_profile(f)?
-                        .member
-                        .with_context(|| format!("{} holds no member", f.display()))?,
-                );
+                ms.push(member_of(f)?);
             }
             if ms.is_empty() {
                 bail!("no member to list: this profile has none; pass --member PROFILE_JSON");
             }
             let pass = crate::passphrase::existing("party key")?;
-            let key = p.unlock_party(&pass)?;
+            publish_roster(&p, &pass, &id, |a, party| {
+                Ok(hotline_client::channel::next_roster(a, &id, party, &ms)?)
+            })?;
+            Ok(Outcome::Ok)
+        }
+        RosterCommand::Update {
+            channel,
+            add,
+            revoke,
+        } => {
+            let id = channel_id(channel)?;
+            let add = add
+                .iter()
+                .map(|f| member_of(f))
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            let revoke = revoke
+                .iter()
+                .map(|k| {
+                    hotline_core::keys::KeyId::from_hex(k).map_err(|_| {
+                        anyhow::anyhow!("{k:?} is not a key id (`hotline roster show` lists them)")
+                    })
+                })
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            let pass = crate::passphrase::existing("party key")?;
+            publish_roster(&p, &pass, &id, |a, party| {
+                Ok(hotline_client::channel::updated_roster(
+                    a, &id, party, &add, &revoke,
+                )?)
+            })?;
+            Ok(Outcome::Ok)
+        }
+        RosterCommand::Show { channel, json } => {
+            let id = channel_id(channel)?;
             let a = Archive::open(p.dir())?;
             let rec = a.channel(&id)?;
-            // Bring the mirror up to date first, so the version chains on the latest.
-            let me = p.unlock_member(&pass).ok();
-            if let Some(me) = &me {
-                let relay = RelayClient::new(&rec.relay_url, me.signing.clone())?;
-                match sync_channel(&a, &relay, &id, me, &|_, _| {}) {
-                    Ok(_) => {}
-                    Err(SyncError::Alarm(alarm)) => {
-                        bail!(
-                            "sync raised an alarm ({}: {}); not publishing",
-                            alarm.kind,
-                            alarm.detail
-                        )
+            // The current rosters: sync first when this profile can.
+            let synced = match p.unlock_keyring(&crate::passphrase::existing("member keys")?) {
+                Ok(me) => RelayClient::new(&rec.relay_url, me.current.signing.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|relay| {
+                        sync_channel(&a, &relay, &id, &me, &|_, _| {}).map_err(|e| e.to_string())
+                    }),
+                Err(e) => Err(e.to_string()),
+            };
+            if let Err(e) = &synced {
+                eprintln!("warning: could not sync ({e}); showing the rosters as last verified");
+            }
+            let charter = VerifiedCharter::verify(&SignedDocument::from_json(&rec.charter)?)?;
+            let mut rows = Vec::new();
+            for party in &charter.charter().parties {
+                let latest = hotline_client::channel::latest_roster(&a, &id, &party.id)?;
+                let members: Vec<serde_json::Value> = latest
+                    .as_ref()
+                    .and_then(|(r, _)| r.parsed_members().ok())
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|m| {
+                        serde_json::json!({
+                            "name": m.name,
+                            "signing_key_id": m.signing_key.key_id().to_hex(),
+                            "encryption_key_id": m.encryption_key.key_id().to_hex(),
+                        })
+                    })
+                    .collect();
+                let version = latest.as_ref().map(|(r, _)| r.version);
+                if !*json {
+                    out!(
+                        "{} ({}): {}",
+                        party.short,
+                        party.name,
+                        version
+                            .map(|v| format!("roster version {v}"))
+                            .unwrap_or_else(|| "no roster yet".into())
+                    );
+                    for m in &members {
+                        out!(
+                            "  {}  signing {}  encryption {}",
+                            m["name"].as_str().unwrap_or_default(),
+                            m["signing_key_id"].as_str().unwrap_or_default(),
+                            m["encryption_key_id"].as_str().unwrap_or_default()
+                        );
                     }
-                    // Not a member yet (the first roster): the party reads nothing.
-                    Err(SyncError::Relay(_)) => {}
-                    Err(e) => return Err(e.into()),
                 }
+                rows.push(serde_json::json!({"party": party.short, "party_id": party.id.to_hex(), "version": version, "members": members}));
             }
-            let r = hotline_client::channel::next_roster(&a, &id, &party.id, &ms)?;
-            let mut doc = r.to_document()?;
-            doc.sign(&key);
-            let relay = RelayClient::new(&rec.relay_url, key)?;
-            let acc = relay.post_roster(&id, &doc)?;
-            // Wait until it is in a signed checkpoint, and check it is there.
-            if let Some(me) = &me {
-                let entry = hotline_core::entry::Entry::Roster(doc.clone()).to_bytes()?;
-                let leaf = hotline_log::merkle::leaf_hash(&entry);
-                let as_member = RelayClient::new(&rec.relay_url, me.signing.clone())?;
-                hotline_client::compose::confirm(&a, &as_member, &id, me, acc.index, &leaf)?;
+            if *json {
+                out!("{}", serde_json::to_string_pretty(&rows)?);
             }
-            out!(
-                "Published roster version {} of {} ({} members) at log index {}",
-                r.version,
-                party.short,
-                r.members.len(),
-                acc.index
-            );
             Ok(Outcome::Ok)
         }
     }
 }
 
+fn channel_id(s: &str) -> anyhow::Result<ChannelId> {
+    ChannelId::from_hex(s).map_err(|_| anyhow::anyhow!("{s:?} is not a channel id"))
+}
+
+fn member_of(f: &Path) -> anyhow::Result<hotline_client::profile::MemberInfo> {
+    public_profile(f)?
+        .member
+        .with_context(|| format!("{} holds no member", f.display()))
+}
+
+/// Syncs, builds this party's next roster with `build` (from the synced
+/// mirror), signs it with the party key, posts it, and waits until a signed
+/// checkpoint holds it. Returns its version and log index.
+pub(crate) fn publish_roster(
+    p: &Profile,
+    pass: &hotline_client::profile::Passphrase,
+    id: &ChannelId,
+    build: impl FnOnce(
+        &Archive,
+        &hotline_core::keys::KeyId,
+    ) -> anyhow::Result<hotline_core::roster::Roster>,
+) -> anyhow::Result<(u64, u64)> {
+    let party = p
+        .info()
+        .party
+        .clone()
+        .context("this profile holds no party key; the party's key holder publishes rosters")?;
+    let key = p.unlock_party(pass)?;
+    let a = Archive::open(p.dir())?;
+    let rec = a.channel(id)?;
+    // Bring the mirror up to date first, so the version chains on the latest.
+    let me = p.unlock_keyring(pass).ok();
+    if let Some(me) = &me {
+        let relay = RelayClient::new(&rec.relay_url, me.current.signing.clone())?;
+        match sync_channel(&a, &relay, id, me, &|_, _| {}) {
+            Ok(_) => {}
+            Err(SyncError::Alarm(alarm)) => {
+                bail!(
+                    "sync raised an alarm ({}: {}); not publishing",
+                    alarm.kind,
+                    alarm.detail
+                )
+            }
+            // Not a member (yet, or any more): the party key reads nothing.
+            Err(SyncError::Relay(_)) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let r = build(&a, &party.id)?;
+    let mut doc = r.to_document()?;
+    doc.sign(&key);
+    let relay = RelayClient::new(&rec.relay_url, key)?;
+    let acc = relay.post_roster(id, &doc)?;
+    // Wait until it is in a signed checkpoint, and check it is there (as
+    // this profile's member, if the new roster still lists it).
+    let listed = me.as_ref().filter(|me| {
+        let k = me.current.signing.verifying_key().to_base64();
+        r.members.iter().any(|m| m.signing_key == k)
+    });
+    if let Some(me) = listed {
+        let entry = hotline_core::entry::Entry::Roster(doc.clone()).to_bytes()?;
+        let leaf = hotline_log::merkle::leaf_hash(&entry);
+        let as_member = RelayClient::new(&rec.relay_url, me.current.signing.clone())?;
+        hotline_client::compose::confirm(&a, &as_member, id, me, acc.index, &leaf)?;
+    }
+    out!(
+        "Published roster version {} of {} ({} members) at log index {}",
+        r.version,
+        party.short,
+        r.members.len(),
+        acc.index
+    );
+    Ok((r.version, acc.index))
+}
+
 /// `hotline sync`.
 pub fn run_sync(cli: &Cli, channel: Option<&str>, json: bool) -> anyhow::Result<Outcome> {
     let p = Profile::open(&cli.profile_dir()?)?;
-    let me = p.unlock_member(&crate::passphrase::existing("member keys")?)?;
+    let me = p.unlock_keyring(&crate::passphrase::existing("member keys")?)?;
     let a = Archive::open(p.dir())?;
     let mut results = Vec::new();
     let mut alarmed = false;
@@ -354,7 +491,7 @@ pub fn run_sync(cli: &Cli, channel: Option<&str>, json: bool) -> anyhow::Result<
         if channel.is_some_and(|c| c != rec.id.to_hex()) {
             continue;
         }
-        let relay = RelayClient::new(&rec.relay_url, me.signing.clone())?;
+        let relay = RelayClient::new(&rec.relay_url, me.current.signing.clone())?;
         let bar = indicatif::ProgressBar::new(0).with_style(
             indicatif::ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} entries")
                 .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),

@@ -16,6 +16,16 @@ pub enum KeyCommand {
     /// Unlock the profile's key files with the passphrase and check they match the
     /// profile (exit status 1 if they do not).
     Check,
+    /// Replace this profile's member keys with fresh ones. The old keys are
+    /// kept in PROFILE/retired/ to open what was sealed to them. If this
+    /// profile holds its party's key, every channel's roster is updated at
+    /// once (the old key revoked, the new one listed); otherwise the party's
+    /// key holder runs the `hotline roster update` printed for each channel.
+    Rotate {
+        /// Rotate the keys only; publish no roster.
+        #[arg(long)]
+        no_roster: bool,
+    },
 }
 
 pub fn run(cli: &Cli, cmd: &KeyCommand) -> anyhow::Result<Outcome> {
@@ -57,7 +67,84 @@ pub fn run(cli: &Cli, cmd: &KeyCommand) -> anyhow::Result<Outcome> {
                 Outcome::CheckFailed
             })
         }
+        KeyCommand::Rotate { no_roster } => rotate(cli, *no_roster),
     }
+}
+
+fn rotate(cli: &Cli, no_roster: bool) -> anyhow::Result<Outcome> {
+    use hotline_client::archive::Archive;
+    use hotline_client::relay_client::RelayClient;
+    use hotline_client::sync::sync_channel;
+
+    let mut p = Profile::open(&cli.profile_dir()?)?;
+    let pass = crate::passphrase::existing("profile's keys")?;
+    let before = p.unlock_keyring(&pass)?;
+    let a = Archive::open(p.dir())?;
+    // Everything sealed to the old keys so far is opened and stored first.
+    for rec in a.channels()? {
+        let relay = RelayClient::new(&rec.relay_url, before.current.signing.clone())?;
+        if let Err(e) = sync_channel(&a, &relay, &rec.id, &before, &|_, _| {}) {
+            anyhow::bail!(
+                "channel {}: could not sync before rotating ({e}); nothing was changed",
+                rec.id.to_hex()
+            );
+        }
+    }
+    let (old, new) = p.rotate_member(&pass, hotline_client::profile::KdfStrength::from_env())?;
+    out!("Rotated the member keys of {}", p.dir().display());
+    out!("  old signing id {} (kept in retired/)", old.signing_key_id);
+    out!("  new signing id {}", new.signing_key_id);
+    let mut pending = Vec::new();
+    let mut failed = false;
+    for rec in a.channels()? {
+        let party = match &p.info().party {
+            Some(party) => party.id,
+            None => {
+                pending.push(rec.id);
+                continue;
+            }
+        };
+        let listed = hotline_client::channel::latest_roster(&a, &rec.id, &party)?
+            .is_some_and(|(r, _)| r.members.iter().any(|m| m.signing_key == old.signing_key));
+        if !listed {
+            continue;
+        }
+        if no_roster {
+            pending.push(rec.id);
+            continue;
+        }
+        let r = crate::cmd_channel::publish_roster(&p, &pass, &rec.id, |a, party| {
+            Ok(hotline_client::channel::updated_roster(
+                a,
+                &rec.id,
+                party,
+                std::slice::from_ref(&new),
+                &[old.signing_key_id],
+            )?)
+        });
+        if let Err(e) = r {
+            out!(
+                "channel {}: the roster was not updated: {e:#}",
+                rec.id.to_hex()
+            );
+            pending.push(rec.id);
+            failed = true;
+        }
+    }
+    for id in &pending {
+        out!(
+            "Channel {}: the party's key holder runs `hotline roster update --channel {} --add {} --revoke {}`",
+            id.to_hex(),
+            id.to_hex(),
+            p.dir().join("profile.json").display(),
+            old.signing_key_id
+        );
+    }
+    Ok(if failed {
+        Outcome::CheckFailed
+    } else {
+        Outcome::Ok
+    })
 }
 
 pub fn show_json(p: &Profile) -> serde_json::Value {

@@ -10,6 +10,7 @@ mod cmd_demo;
 mod cmd_init;
 mod cmd_key;
 mod cmd_relay;
+mod cmd_watch;
 mod cmd_witness;
 mod passphrase;
 mod serve;
@@ -64,6 +65,18 @@ enum Command {
         #[arg(long)]
         channel: Option<String>,
         /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Sync continuously: print what arrives as it arrives, and alarms loudly (Ctrl-C stops).
+    Watch {
+        /// Only this channel (id).
+        #[arg(long)]
+        channel: Option<String>,
+        /// Seconds between syncs when the relay's event stream is silent.
+        #[arg(long, default_value_t = 30)]
+        interval: u64,
+        /// Print one JSON object per line (events: message, synced, alarm, error).
         #[arg(long)]
         json: bool,
     },
@@ -147,6 +160,11 @@ fn main() -> ExitCode {
         Command::Channel(c) => cmd_channel::run_channel(&cli, c),
         Command::Roster(r) => cmd_channel::run_roster(&cli, r),
         Command::Sync { channel, json } => cmd_channel::run_sync(&cli, channel.as_deref(), *json),
+        Command::Watch {
+            channel,
+            interval,
+            json,
+        } => cmd_watch::run_watch(&cli, channel.as_deref(), *interval, *json),
         Command::Alarms { json } => cmd_channel::run_alarms(&cli, *json),
         Command::Case(c) => cmd_case::run_case(&cli, c),
         Command::Inbox { json } => cmd_case::run_inbox(&cli, *json),

@@ -120,26 +120,108 @@ pub fn next_roster(
     members: &[MemberInfo],
 ) -> Result<Roster, ArchiveError> {
     let last = latest_roster(archive, channel, party)?;
-    Ok(Roster {
+    Ok(chained(
+        channel,
+        party,
+        last.as_ref(),
+        members.iter().map(roster_member).collect(),
+    ))
+}
+
+/// Why a roster update is refused.
+#[derive(Debug, thiserror::Error)]
+pub enum RosterUpdateError {
+    /// The archive failed.
+    #[error("{0}")]
+    Archive(#[from] ArchiveError),
+    /// The change does not make sense against the current roster.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// The next roster version of `party`: its current members (per the
+/// archive's mirror, which must be synced), less those whose signing key id
+/// is in `revoke`, plus `add`. Refuses a revocation of a key that is not
+/// listed, an addition of a key that is, and a roster left empty.
+pub fn updated_roster(
+    archive: &Archive,
+    channel: &ChannelId,
+    party: &KeyId,
+    add: &[MemberInfo],
+    revoke: &[KeyId],
+) -> Result<Roster, RosterUpdateError> {
+    if add.is_empty() && revoke.is_empty() {
+        return Err(RosterUpdateError::Invalid(
+            "nothing to change: name members to add or keys to revoke".into(),
+        ));
+    }
+    let last = latest_roster(archive, channel, party)?;
+    let mut members = last
+        .as_ref()
+        .map(|(r, _)| r.members.clone())
+        .unwrap_or_default();
+    let id_of = |m: &RosterMember| {
+        hotline_core::keys::VerifyingKey::from_base64(&m.signing_key)
+            .map(|k| k.key_id())
+            .ok()
+    };
+    for id in revoke {
+        let before = members.len();
+        members.retain(|m| id_of(m) != Some(*id));
+        if members.len() == before {
+            return Err(RosterUpdateError::Invalid(format!(
+                "{id} is not a member key in the party's current roster"
+            )));
+        }
+    }
+    for m in add {
+        if members
+            .iter()
+            .any(|x| x.signing_key == m.signing_key || x.encryption_key == m.encryption_key)
+        {
+            return Err(RosterUpdateError::Invalid(format!(
+                "{} ({}) is listed already",
+                m.name, m.signing_key_id
+            )));
+        }
+        members.push(roster_member(m));
+    }
+    if members.is_empty() {
+        return Err(RosterUpdateError::Invalid(
+            "a roster lists at least one member: add the replacement in the same update".into(),
+        ));
+    }
+    Ok(chained(channel, party, last.as_ref(), members))
+}
+
+/// A member's entry in a roster.
+pub fn roster_member(m: &MemberInfo) -> RosterMember {
+    RosterMember {
+        name: m.name.clone(),
+        signing_key: m.signing_key.clone(),
+        encryption_key: m.encryption_key.clone(),
+    }
+}
+
+fn chained(
+    channel: &ChannelId,
+    party: &KeyId,
+    last: Option<&(Roster, SignedDocument)>,
+    members: Vec<RosterMember>,
+) -> Roster {
+    Roster {
         v: 1,
         channel: *channel,
         party: *party,
-        version: last.as_ref().map(|(r, _)| r.version + 1).unwrap_or(1),
-        previous: last.as_ref().map(|(_, d)| payload_hash(&d.payload)),
+        version: last.map(|(r, _)| r.version + 1).unwrap_or(1),
+        previous: last.map(|(_, d)| payload_hash(&d.payload)),
         issued: time::OffsetDateTime::now_utc()
             .replace_nanosecond(0)
             .unwrap_or_else(|_| time::OffsetDateTime::now_utc())
             .format(&time::format_description::well_known::Rfc3339)
             .unwrap_or_default(),
-        members: members
-            .iter()
-            .map(|m| RosterMember {
-                name: m.name.clone(),
-                signing_key: m.signing_key.clone(),
-                encryption_key: m.encryption_key.clone(),
-            })
-            .collect(),
-    })
+        members,
+    }
 }
 
 /// The party `member` (a signing key id) belongs to in the channel's

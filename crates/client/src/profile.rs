@@ -4,6 +4,8 @@
 //! DIR/profile.json   public: names, public keys and key ids (not secret)
 //! DIR/party.key      the party's Ed25519 key, age-encrypted with the passphrase
 //! DIR/member.key     the member's Ed25519 + X25519 keys, age-encrypted
+//! DIR/retired/       member keys replaced by `hotline key rotate`, kept
+//!                    (encrypted) to open what was sealed to them
 //! ```
 //!
 //! Key files are age files (C2SP `age.md`) with a single scrypt
@@ -21,6 +23,7 @@ use rand_core::OsRng;
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
+use crate::keyring::Keyring;
 use hotline_store::files;
 use hotline_store::keyfile::{self, KeyFileError};
 pub use hotline_store::keyfile::{KdfStrength, MIN_PASSPHRASE_LEN, PASSPHRASE_ENV, Passphrase};
@@ -327,6 +330,16 @@ impl Profile {
             .member
             .as_ref()
             .ok_or(ProfileError::NoSuchKey("member"))?;
+        // A rotation that committed (profile.json names the new keys) but
+        // stopped before moving its key file into place.
+        let next = self.dir.join(NEXT_MEMBER_KEY);
+        if next.exists()
+            && let Ok(f) = read_key_file(&next, pass, MEMBER_KEY_TYPE)
+            && let Ok(seed) = decode32(&next, &f.signing_seed)
+            && SigningKey::from_seed(&seed).key_id() == member.signing_key_id
+        {
+            self.move_next_into_place()?;
+        }
         let path = self.dir.join("member.key");
         let file = read_key_file(&path, pass, MEMBER_KEY_TYPE)?;
         let enc = file
@@ -345,6 +358,124 @@ impl Profile {
         Ok(keys)
     }
 }
+
+impl Profile {
+    /// Replaces the member keys with fresh ones (`hotline key rotate`) and
+    /// returns the public records of the old and the new pair. The old pair
+    /// is kept, encrypted as before, in `retired/` so that what was sealed
+    /// to it can still be opened; the new one is written with `pass`.
+    ///
+    /// The step that commits the rotation is the atomic rewrite of
+    /// `profile.json`: before it, the profile is unchanged; after it, the
+    /// new key file is moved into place (again by [`Profile::unlock_member`]
+    /// if a crash came between the two).
+    pub fn rotate_member(
+        &mut self,
+        pass: &Passphrase,
+        kdf: KdfStrength,
+    ) -> Result<(MemberInfo, MemberInfo), ProfileError> {
+        let old_info = self
+            .info
+            .member
+            .clone()
+            .ok_or(ProfileError::NoSuchKey("member"))?;
+        // The passphrase must open the current keys: one passphrase per profile.
+        self.unlock_member(pass)?;
+        let current = self.dir.join("member.key");
+        let retired_dir = self.dir.join(RETIRED_DIR);
+        files::create_private_dir(&retired_dir)
+            .map_err(io_err(format!("creating {}", retired_dir.display())))?;
+        let retired = retired_dir.join(format!("member-{}.key", old_info.signing_key_id));
+        let bytes =
+            std::fs::read(&current).map_err(io_err(format!("reading {}", current.display())))?;
+        if !retired.exists() {
+            files::write_atomic(&retired, &bytes, true, true)
+                .map_err(io_err(format!("writing {}", retired.display())))?;
+        }
+
+        let keys = MemberKeys::generate(&mut OsRng);
+        let next = self.dir.join(NEXT_MEMBER_KEY);
+        if next.exists() {
+            // Left by a rotation that did not commit.
+            std::fs::remove_file(&next).map_err(io_err(format!("removing {}", next.display())))?;
+        }
+        let file = KeyFile {
+            kind: MEMBER_KEY_TYPE.into(),
+            v: 1,
+            signing_seed: hotline_core::b64::encode(keys.signing.seed().as_ref()),
+            encryption_secret: Some(hotline_core::b64::encode(
+                keys.encryption.to_bytes().as_ref(),
+            )),
+        };
+        write_key_file(&next, &file, pass, kdf)?;
+
+        let mut info = self.info.clone();
+        let new_info = member_info(&old_info.name, &keys);
+        info.member = Some(new_info.clone());
+        let json =
+            serde_json::to_vec_pretty(&info).map_err(|e| ProfileError::Invalid(e.to_string()))?;
+        let path = self.dir.join("profile.json");
+        files::write_atomic(&path, &json, false, false)
+            .map_err(io_err(format!("writing {}", path.display())))?;
+        self.info = info;
+        self.move_next_into_place()?;
+        Ok((old_info, new_info))
+    }
+
+    /// Moves the new key file of a committed rotation into place.
+    fn move_next_into_place(&self) -> Result<(), ProfileError> {
+        let next = self.dir.join(NEXT_MEMBER_KEY);
+        let current = self.dir.join("member.key");
+        std::fs::rename(&next, &current)
+            .map_err(io_err(format!("moving {} into place", next.display())))?;
+        files::sync_dir(&self.dir).map_err(io_err(format!("syncing {}", self.dir.display())))
+    }
+
+    /// The member pairs retired by rotations, newest first.
+    pub fn unlock_retired(&self, pass: &Passphrase) -> Result<Vec<MemberKeys>, ProfileError> {
+        let dir = self.dir.join(RETIRED_DIR);
+        let mut out = Vec::new();
+        let entries = match std::fs::read_dir(&dir) {
+            Ok(e) => e,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(out),
+            Err(e) => return Err(io_err(format!("reading {}", dir.display()))(e)),
+        };
+        let mut paths = Vec::new();
+        for e in entries {
+            let e = e.map_err(io_err(format!("reading {}", dir.display())))?;
+            let path = e.path();
+            if path.extension().is_some_and(|x| x == "key") {
+                let modified = e.metadata().and_then(|m| m.modified()).ok();
+                paths.push((modified, path));
+            }
+        }
+        paths.sort();
+        for (_, path) in paths.into_iter().rev() {
+            let file = read_key_file(&path, pass, MEMBER_KEY_TYPE)?;
+            let enc = file
+                .encryption_secret
+                .as_deref()
+                .ok_or_else(|| corrupt(&path, "no encryption key"))?;
+            out.push(MemberKeys {
+                signing: SigningKey::from_seed(&*decode32(&path, &file.signing_seed)?),
+                encryption: EncryptionSecretKey::from_bytes(&*decode32(&path, enc)?),
+            });
+        }
+        Ok(out)
+    }
+
+    /// The current member pair and the retired ones.
+    pub fn unlock_keyring(&self, pass: &Passphrase) -> Result<Keyring, ProfileError> {
+        Ok(Keyring {
+            current: self.unlock_member(pass)?,
+            retired: self.unlock_retired(pass)?,
+        })
+    }
+}
+
+/// Where retired member key files are kept.
+pub const RETIRED_DIR: &str = "retired";
+const NEXT_MEMBER_KEY: &str = "member.key.next";
 
 /// The public record of member keys.
 pub fn member_info(name: &str, keys: &MemberKeys) -> MemberInfo {
@@ -404,6 +535,66 @@ mod tests {
             party: Some(("Northland CERT".into(), "northland".into())),
             member: Some("Duty officer".into()),
         }
+    }
+
+    #[test]
+    fn rotation_keeps_the_old_keys_and_survives_a_crash_after_commit() {
+        let d = tempfile::tempdir().unwrap();
+        let dir = d.path().join("p");
+        let pass = Passphrase::new("a long enough passphrase".into());
+        let mut p = Profile::create(&dir, &both(), &pass, FAST).unwrap();
+        let first = p.unlock_member(&pass).unwrap();
+        // The wrong passphrase rotates nothing.
+        assert!(
+            p.rotate_member(&Passphrase::new("another long passphrase".into()), FAST)
+                .is_err()
+        );
+        assert!(!dir.join(RETIRED_DIR).exists());
+        let (old, new) = p.rotate_member(&pass, FAST).unwrap();
+        assert_eq!(old.signing_key_id, first.signing.key_id());
+        assert_ne!(new.signing_key_id, old.signing_key_id);
+        // Reopened from disk: the new pair is current, the old one retired.
+        let p = Profile::open(&dir).unwrap();
+        let ring = p.unlock_keyring(&pass).unwrap();
+        assert_eq!(ring.current.signing.key_id(), new.signing_key_id);
+        assert_eq!(ring.retired.len(), 1);
+        assert_eq!(ring.retired[0].signing.key_id(), old.signing_key_id);
+        assert_eq!(
+            p.info().member.as_ref().unwrap().signing_key_id,
+            new.signing_key_id
+        );
+
+        // A crash after profile.json was written, before the key file moved:
+        // simulate by putting the new file back aside and the old in place.
+        std::fs::rename(dir.join("member.key"), dir.join(NEXT_MEMBER_KEY)).unwrap();
+        std::fs::copy(
+            dir.join(RETIRED_DIR)
+                .join(format!("member-{}.key", old.signing_key_id)),
+            dir.join("member.key"),
+        )
+        .unwrap();
+        let p = Profile::open(&dir).unwrap();
+        assert_eq!(
+            p.unlock_member(&pass).unwrap().signing.key_id(),
+            new.signing_key_id,
+            "the committed rotation is completed on unlock"
+        );
+        assert!(!dir.join(NEXT_MEMBER_KEY).exists());
+
+        // A rotation that did not commit leaves a stray file that is ignored.
+        std::fs::copy(
+            dir.join(RETIRED_DIR)
+                .join(format!("member-{}.key", old.signing_key_id)),
+            dir.join(NEXT_MEMBER_KEY),
+        )
+        .unwrap();
+        assert_eq!(
+            p.unlock_member(&pass).unwrap().signing.key_id(),
+            new.signing_key_id
+        );
+        let mut p = p;
+        p.rotate_member(&pass, FAST).unwrap();
+        assert_eq!(p.unlock_retired(&pass).unwrap().len(), 2);
     }
 
     #[test]

@@ -421,6 +421,43 @@ impl RelayClient {
         Ok(v.get("added").and_then(|a| a.as_bool()).unwrap_or(false))
     }
 
+    /// Opens the channel's event stream (server-sent events) from entry
+    /// `start`: one `entry` event per appended entry, as soon as it is
+    /// sequenced (before a checkpoint covers it), and keep-alive comments.
+    /// The stream has no time limit; read it line by line.
+    pub fn events(
+        &self,
+        channel: &ChannelId,
+        start: u64,
+    ) -> Result<Box<dyn std::io::Read + Send>, RelayError> {
+        let path = format!("/v1/channels/{}/events", channel.to_hex());
+        let query = format!("start={start}");
+        let url = format!("{}{path}?{query}", self.base);
+        let mut req = ureq::http::Request::builder().method("GET").uri(&url);
+        for (k, v) in self.signed_headers("GET", &path, Some(&query), b"") {
+            req = req.header(k, v);
+        }
+        let req = req
+            .body(Vec::new())
+            .map_err(|e| RelayError::Protocol(e.to_string()))?;
+        let req = self
+            .agent
+            .configure_request(req)
+            .timeout_global(None)
+            .build();
+        let resp = self.agent.run(req).map_err(|e| RelayError::Transport {
+            url: url.clone(),
+            detail: e.to_string(),
+        })?;
+        let status = resp.status().as_u16();
+        if status != 200 {
+            return Err(RelayError::Protocol(format!(
+                "the event stream answered {status}"
+            )));
+        }
+        Ok(Box::new(resp.into_body().into_reader()))
+    }
+
     /// Sends any request, signed or not (tests of hostile input use it).
     pub fn raw(
         &self,
