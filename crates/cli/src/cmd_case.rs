@@ -102,6 +102,21 @@ fn now() -> u64 {
     time::OffsetDateTime::now_utc().unix_timestamp().max(0) as u64
 }
 
+/// The time deadlines are judged at: `--at` (RFC 3339) or now.
+fn as_of(at: Option<&str>) -> anyhow::Result<u64> {
+    match at {
+        None => Ok(now()),
+        Some(s) => {
+            let t = time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
+                .with_context(|| {
+                    format!("--at {s:?}: expected an RFC 3339 time such as 2026-12-31T23:59:59Z")
+                })?;
+            u64::try_from(t.unix_timestamp())
+                .map_err(|_| anyhow::anyhow!("--at {s:?}: before 1970"))
+        }
+    }
+}
+
 /// Opens the profile, unlocks the member keys and syncs every channel.
 fn ctx(cli: &Cli) -> anyhow::Result<Ctx> {
     let p = Profile::open(&cli.profile_dir()?)?;
@@ -386,9 +401,9 @@ pub fn run_case(cli: &Cli, cmd: &CaseCommand) -> anyhow::Result<Outcome> {
 }
 
 /// `hotline inbox`: what needs me, by deadline.
-pub fn run_inbox(cli: &Cli, json: bool) -> anyhow::Result<Outcome> {
+pub fn run_inbox(cli: &Cli, json: bool, at: Option<&str>) -> anyhow::Result<Outcome> {
     let c = ctx(cli)?;
-    let t = now();
+    let t = as_of(at)?;
     let mut rows = Vec::new();
     for (rec, charter) in &c.channels {
         let mine = c.my_party(rec)?;
@@ -503,9 +518,9 @@ pub fn run_pong(cli: &Cli, ping: &str) -> anyhow::Result<Outcome> {
 }
 
 /// `hotline report`: responsiveness per party, recomputable from the log.
-pub fn run_report(cli: &Cli, json: bool) -> anyhow::Result<Outcome> {
+pub fn run_report(cli: &Cli, json: bool, at: Option<&str>) -> anyhow::Result<Outcome> {
     let c = ctx(cli)?;
-    let t = now();
+    let t = as_of(at)?;
     let mut all = Vec::new();
     for (rec, charter) in &c.channels {
         let (cs, pings) = c.derive(rec, charter)?;

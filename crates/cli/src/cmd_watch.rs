@@ -2,7 +2,8 @@
 //! loop as soon as the relay sequences an entry (the sync then waits for the
 //! checkpoint that covers it); without a stream, it polls every `--interval`
 //! seconds. What is new is printed as it arrives, alarms loudly on stderr
-//! too; it runs until interrupted.
+//! too; it runs until interrupted. With `--json`, one object per line:
+//! `watching`, then `message`, `synced`, `alarm` and `error` events.
 
 use std::collections::BTreeMap;
 use std::io::BufRead as _;
@@ -80,7 +81,12 @@ pub fn run_watch(
     }
     drop(tx);
     let mut alarms_seen = a.alarms()?.len();
-    if !json {
+    if json {
+        out!(
+            "{}",
+            serde_json::json!({"event": "watching", "channels": recs.iter().map(|r| r.id.to_hex()).collect::<Vec<_>>()})
+        );
+    } else {
         out!(
             "Watching {} channel(s) of {} (Ctrl-C to stop)",
             recs.len(),

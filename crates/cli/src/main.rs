@@ -35,6 +35,11 @@ pub struct Cli {
     #[arg(long, global = true, env = "HOTLINE_PROFILE", value_name = "DIR")]
     profile: Option<PathBuf>,
 
+    /// Trust only the CA certificates in this PEM file for https relays (a state's own CA)
+    /// [default: the Mozilla roots].
+    #[arg(long, global = true, env = "HOTLINE_RELAY_CA", value_name = "PEM_FILE")]
+    relay_ca: Option<PathBuf>,
+
     /// Log format of servers: text or json.
     #[arg(long, global = true, value_name = "FORMAT", default_value = "text", value_parser = ["text", "json"])]
     log_format: String,
@@ -88,6 +93,9 @@ enum Command {
         /// Print JSON.
         #[arg(long)]
         json: bool,
+        /// Judge deadlines at this time (RFC 3339) instead of now.
+        #[arg(long, value_name = "TIME")]
+        at: Option<String>,
     },
     /// Send a communication check to parties; they answer with `hotline pong`.
     Ping {
@@ -108,6 +116,9 @@ enum Command {
         /// Print JSON.
         #[arg(long)]
         json: bool,
+        /// Judge deadlines at this time (RFC 3339) instead of now, e.g. the end of a quarter.
+        #[arg(long, value_name = "TIME")]
+        at: Option<String>,
     },
     /// Show the alarms on record, with their evidence (exit status 1 if any).
     Alarms {
@@ -150,6 +161,15 @@ pub enum Outcome {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     serve::init_logging(cli.log_format == "json");
+    if let Some(f) = &cli.relay_ca {
+        let r = std::fs::read(f)
+            .map_err(|e| anyhow::anyhow!("reading the relay CA file {}: {e}", f.display()))
+            .and_then(|pem| Ok(hotline_client::relay_client::trust_ca_pem(&pem)?));
+        if let Err(e) = r {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    }
     let result = match &cli.command {
         Command::Init(args) => cmd_init::run(&cli, args),
         Command::Demo(a) => cmd_demo::run_demo(a),
@@ -167,10 +187,10 @@ fn main() -> ExitCode {
         } => cmd_watch::run_watch(&cli, channel.as_deref(), *interval, *json),
         Command::Alarms { json } => cmd_channel::run_alarms(&cli, *json),
         Command::Case(c) => cmd_case::run_case(&cli, c),
-        Command::Inbox { json } => cmd_case::run_inbox(&cli, *json),
+        Command::Inbox { json, at } => cmd_case::run_inbox(&cli, *json, at.as_deref()),
         Command::Ping { to, channel } => cmd_case::run_ping(&cli, to, channel.as_deref()),
         Command::Pong { ping } => cmd_case::run_pong(&cli, ping),
-        Command::Report { json } => cmd_case::run_report(&cli, *json),
+        Command::Report { json, at } => cmd_case::run_report(&cli, *json, at.as_deref()),
     };
     match result {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,

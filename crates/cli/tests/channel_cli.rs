@@ -497,9 +497,120 @@ fn three_parties_work_as_well_as_two() {
     assert_eq!(
         (
             east["figures"]["received"].as_u64(),
-            east["figures"]["acked_on_time"].as_u64()
+            east["figures"]["acked_on_time"].as_u64(),
+            east["figures"]["overdue"].as_u64()
         ),
-        (Some(1), Some(1))
+        (Some(1), Some(1), Some(0))
     );
+    // Deadlines on a controllable clock: a consultation's answer is due in
+    // 30 days; judged 31 days on, it is overdue for both addressees, on
+    // every machine.
+    let later = (time::OffsetDateTime::now_utc() + time::Duration::days(31))
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap();
+    let judged: Vec<serde_json::Value> = dirs
+        .iter()
+        .map(|dir| {
+            serde_json::from_str(&ok(hotline(dir, &["report", "--json", "--at", &later]))).unwrap()
+        })
+        .collect();
+    assert_eq!(judged[0], judged[2]);
+    for party in ["southland", "eastland"] {
+        let f = &judged[0]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["party"] == party)
+            .unwrap()["figures"];
+        assert_eq!(f["overdue"], 1, "{party}: {f}");
+    }
+    let inbox: serde_json::Value =
+        serde_json::from_str(&ok(hotline(&dirs[2], &["inbox", "--json", "--at", &later]))).unwrap();
+    assert!(
+        inbox
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["overdue"] == true),
+        "{inbox}"
+    );
+    assert!(
+        !hotline(&dirs[0], &["report", "--at", "next tuesday"])
+            .status
+            .success()
+    );
+    stop(relay);
+}
+
+#[test]
+fn watch_prints_what_arrives_as_it_arrives() {
+    let d = tempfile::tempdir().unwrap();
+    let relay = start(&d.path().join("relay"), &unique("relay"), None);
+    let (dirs, _, _) = set_up(
+        d.path(),
+        &relay,
+        &[
+            ("northland", "Northland CERT"),
+            ("southland", "Southland CERT"),
+        ],
+    );
+    // A long interval: only the event stream can wake it in time.
+    let mut watch = Command::new(env!("CARGO_BIN_EXE_hotline"))
+        .arg("--profile")
+        .arg(&dirs[1])
+        .args(["watch", "--json", "--interval", "600"])
+        .env("HOTLINE_PASSPHRASE", PASS)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = watch.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead as _;
+        for line in std::io::BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let first: serde_json::Value =
+        serde_json::from_str(&rx.recv_timeout(std::time::Duration::from_secs(20)).unwrap())
+            .unwrap();
+    assert_eq!(first["event"], "watching", "{first}");
+    let started = std::time::Instant::now();
+    ok(hotline(
+        &dirs[0],
+        &[
+            "case",
+            "open",
+            "--kind",
+            "warning",
+            "--to",
+            "southland",
+            "--title",
+            "Ransomware staging on a shared host",
+            "--body",
+            "Details follow.",
+        ],
+    ));
+    let mut seen = None;
+    while started.elapsed() < std::time::Duration::from_secs(20) {
+        let Ok(line) = rx.recv_timeout(std::time::Duration::from_secs(1)) else {
+            continue;
+        };
+        let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+        if v["event"] == "message" {
+            seen = Some(v);
+            break;
+        }
+    }
+    let _ = watch.kill();
+    let _ = watch.wait();
+    let v = seen.expect("watch printed the new message");
+    assert_eq!(v["kind"], "warning");
+    assert_eq!(v["title"], "Ransomware staging on a shared host");
+    assert!(v["sequenced_at"].as_u64().is_some(), "{v}");
     stop(relay);
 }

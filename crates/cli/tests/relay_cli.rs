@@ -12,7 +12,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use hotline_client::relay_client::RelayClient;
+use hotline_client::relay_client::{RelayClient, RelayError};
 use hotline_core::entry::Entry;
 use hotline_core::envelope::Envelope;
 use hotline_core::ids::ChannelId;
@@ -556,33 +556,81 @@ fn relay_on_postgres() {
 #[test]
 fn relay_over_tls_and_address_policy() {
     let d = tempfile::tempdir().unwrap();
+    // A private CA (a state's own) and the relay's certificate issued by it.
     let (cert, key) = (d.path().join("cert.pem"), d.path().join("key.pem"));
-    let ok = Command::new("openssl")
-        .args([
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:prime256v1",
-            "-nodes",
-            "-days",
-            "2",
-        ])
-        .args([
-            "-subj",
-            "/CN=127.0.0.1",
-            "-addext",
-            "subjectAltName=IP:127.0.0.1",
-        ])
-        .arg("-keyout")
-        .arg(&key)
-        .arg("-out")
-        .arg(&cert)
-        .stderr(Stdio::null())
-        .status()
-        .expect("openssl (Debian's openssl package) makes the test certificate");
-    assert!(ok.success());
+    let (ca, ca_key) = (d.path().join("ca.pem"), d.path().join("ca.key"));
+    let (csr, ext) = (d.path().join("relay.csr"), d.path().join("ext.cnf"));
+    std::fs::write(
+        &ext,
+        "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n",
+    )
+    .unwrap();
+    let openssl = |args: &[&str]| {
+        let ok = Command::new("openssl")
+            .args(args)
+            .current_dir(d.path())
+            .stderr(Stdio::null())
+            .status()
+            .expect("openssl (Debian's openssl package) makes the test certificates");
+        assert!(ok.success(), "openssl {args:?}");
+    };
+    let ec = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+    ];
+    openssl(
+        &[
+            &["req", "-x509"][..],
+            &ec,
+            &[
+                "-days",
+                "2",
+                "-subj",
+                "/CN=Test State CA",
+                "-keyout",
+                "ca.key",
+                "-out",
+                "ca.pem",
+            ],
+        ]
+        .concat(),
+    );
+    openssl(
+        &[
+            &["req"][..],
+            &ec,
+            &[
+                "-subj",
+                "/CN=127.0.0.1",
+                "-keyout",
+                "key.pem",
+                "-out",
+                "relay.csr",
+            ],
+        ]
+        .concat(),
+    );
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "relay.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-days",
+        "2",
+        "-extfile",
+        "ext.cnf",
+        "-out",
+        "cert.pem",
+    ]);
+    assert!(ca_key.exists() && csr.exists() && cert.exists() && key.exists());
     let data = d.path().join("relay");
 
     // Plain HTTP on a non-loopback address is refused, with what to do.
@@ -671,7 +719,7 @@ fn relay_over_tls_and_address_policy() {
             .unwrap()
     };
     let out = curl(
-        &["--cacert", cert.to_str().unwrap()],
+        &["--cacert", ca.to_str().unwrap()],
         &format!("{url}/healthz"),
     );
     assert_eq!(
@@ -685,6 +733,24 @@ fn relay_over_tls_and_address_policy() {
     let plain = url.replace("https://", "http://");
     let out = curl(&[], &format!("{plain}/healthz"));
     assert_ne!(String::from_utf8_lossy(&out.stdout), "200");
+
+    // The client: refused by the default (public) roots, trusted with the
+    // private CA (`hotline --relay-ca FILE`).
+    let k = SigningKey::generate(&mut rand_core::OsRng);
+    match RelayClient::new(&url, k.clone()).unwrap().info() {
+        Err(RelayError::Transport { .. }) => {}
+        other => panic!("expected a TLS failure, got {other:?}"),
+    }
+    hotline_client::relay_client::trust_ca_pem(&std::fs::read(&ca).unwrap()).unwrap();
+    let info = RelayClient::new(&url, k.clone()).unwrap().info().unwrap();
+    assert!(info["relay"].is_string() || info.is_object(), "{info}");
+    // Plain HTTP to a host that is not loopback is refused before any request.
+    let e = RelayClient::new("http://192.0.2.1:8440", k.clone())
+        .err()
+        .expect("plain HTTP off loopback is refused");
+    assert!(e.to_string().contains("refusing plain HTTP"), "{e}");
+    assert!(RelayClient::new("http://[::1]:8440", k.clone()).is_ok());
+    assert!(RelayClient::new("ftp://127.0.0.1", k).is_err());
     let _ = Command::new("kill")
         .arg("-TERM")
         .arg(child.id().to_string())

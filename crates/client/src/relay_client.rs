@@ -84,6 +84,48 @@ pub struct EntriesPage {
     pub entries: Vec<WireEntry>,
 }
 
+/// The roots trusted for `https` relays when a private CA is configured
+/// ([`trust_ca_pem`]); otherwise the Mozilla roots (webpki-roots).
+static PRIVATE_ROOTS: std::sync::OnceLock<std::sync::Arc<Vec<ureq::tls::Certificate<'static>>>> =
+    std::sync::OnceLock::new();
+
+/// Trusts only the CA certificates in `pem` (PEM, one or more) for every
+/// `https` relay this process talks to from now on: for relays whose
+/// certificate a state's own CA issued. Returns how many certificates were
+/// read. Called once per process (the CLI's `--relay-ca`).
+pub fn trust_ca_pem(pem: &[u8]) -> Result<usize, RelayError> {
+    let mut certs = Vec::new();
+    for item in ureq::tls::parse_pem(pem) {
+        match item {
+            Ok(ureq::tls::PemItem::Certificate(c)) => certs.push(c.to_owned()),
+            Ok(_) => {}
+            Err(e) => return Err(RelayError::Protocol(format!("the CA file: {e}"))),
+        }
+    }
+    if certs.is_empty() {
+        return Err(RelayError::Protocol(
+            "the CA file holds no PEM certificate".into(),
+        ));
+    }
+    let n = certs.len();
+    PRIVATE_ROOTS
+        .set(std::sync::Arc::new(certs))
+        .map_err(|_| RelayError::Protocol("a private CA is configured already".into()))?;
+    Ok(n)
+}
+
+/// Whether `host` (from a URL's authority) is a loopback address.
+fn is_loopback(authority: &str) -> bool {
+    let host = match authority.strip_prefix('[') {
+        Some(rest) => rest.split(']').next().unwrap_or(rest),
+        None => authority.rsplit_once(':').map_or(authority, |(h, _)| h),
+    };
+    host == "localhost"
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
 /// A signed client of one relay.
 pub struct RelayClient {
     base: String,
@@ -101,11 +143,29 @@ impl RelayClient {
             .split_once("://")
             .map(|(_, rest)| rest.split('/').next().unwrap_or(rest).to_owned())
             .ok_or_else(|| RelayError::Protocol(format!("{base} is not an http(s) URL")))?;
-        let agent: ureq::Agent = ureq::Agent::config_builder()
+        if base.starts_with("http://") {
+            if !is_loopback(&authority) {
+                return Err(RelayError::Protocol(format!(
+                    "refusing plain HTTP to {authority}: requests and answers would cross the network \
+                     unprotected; the relay's URL must be https:// (or a loopback address)"
+                )));
+            }
+        } else if !base.starts_with("https://") {
+            return Err(RelayError::Protocol(format!(
+                "{base} is not an http(s) URL"
+            )));
+        }
+        let mut config = ureq::Agent::config_builder()
             .http_status_as_error(false)
-            .timeout_global(Some(Duration::from_secs(60)))
-            .build()
-            .into();
+            .timeout_global(Some(Duration::from_secs(60)));
+        if let Some(roots) = PRIVATE_ROOTS.get() {
+            config = config.tls_config(
+                ureq::tls::TlsConfig::builder()
+                    .root_certs(ureq::tls::RootCerts::Specific(roots.clone()))
+                    .build(),
+            );
+        }
+        let agent: ureq::Agent = config.build().into();
         Ok(RelayClient {
             base,
             authority,
