@@ -92,10 +92,10 @@ pub struct Reply {
     evidence: Vec<PathBuf>,
 }
 
-struct Ctx {
-    archive: Archive,
-    me: Keyring,
-    channels: Vec<(ChannelRecord, Charter)>,
+pub(crate) struct Ctx {
+    pub(crate) archive: Archive,
+    pub(crate) me: Keyring,
+    pub(crate) channels: Vec<(ChannelRecord, Charter)>,
 }
 
 fn now() -> u64 {
@@ -118,7 +118,7 @@ fn as_of(at: Option<&str>) -> anyhow::Result<u64> {
 }
 
 /// Opens the profile, unlocks the member keys and syncs every channel.
-fn ctx(cli: &Cli) -> anyhow::Result<Ctx> {
+pub(crate) fn ctx(cli: &Cli) -> anyhow::Result<Ctx> {
     let p = Profile::open(&cli.profile_dir()?)?;
     let me = p.unlock_keyring(&crate::passphrase::existing("member keys")?)?;
     let archive = Archive::open(p.dir())?;
@@ -150,7 +150,7 @@ fn ctx(cli: &Cli) -> anyhow::Result<Ctx> {
 }
 
 impl Ctx {
-    fn pick(&self, channel: Option<&str>) -> anyhow::Result<&(ChannelRecord, Charter)> {
+    pub(crate) fn pick(&self, channel: Option<&str>) -> anyhow::Result<&(ChannelRecord, Charter)> {
         match channel {
             Some(c) => self
                 .channels
@@ -173,7 +173,7 @@ impl Ctx {
         ))
     }
 
-    fn my_party(&self, rec: &ChannelRecord) -> anyhow::Result<KeyId> {
+    pub(crate) fn my_party(&self, rec: &ChannelRecord) -> anyhow::Result<KeyId> {
         hotline_client::channel::party_of(
             &self.archive,
             &rec.id,

@@ -473,6 +473,49 @@ pub fn run_demo(a: &DemoArgs) -> anyhow::Result<Outcome> {
         .sum();
     out!("    Alarms: {alarms}");
 
+    // A consented disclosure of the inquiry, verified offline.
+    let request = hotline_client::disclosure::draft_request(
+        &north.archive,
+        &ch,
+        &n_id,
+        &[case],
+        &["attachment".into()],
+        "Joint report to the regional cyber-security forum",
+    )?;
+    let (i, request_id) = north.post(&rec, request)?;
+    out!(
+        "\n17. northland → southland: DISCLOSURE REQUEST {} (entry {i}) for the inquiry, its log\n    excerpt to be redacted",
+        request_id.to_hex()
+    );
+    south.sync(&rec)?;
+    let found = hotline_client::disclosure::find_request(&south.archive, &ch, &request_id)?;
+    let consent =
+        hotline_client::disclosure::draft_answer(&south.archive, &ch, &s_id, &found, None)?;
+    let (i, _) = south.post(&rec, consent)?;
+    out!(
+        "18. southland → northland: CONSENT (entry {i}), listing the case's entries as it sees them"
+    );
+    north.sync(&rec)?;
+    let found = hotline_client::disclosure::find_request(&north.archive, &ch, &request_id)?;
+    let bundle = hotline_client::disclosure::export(&north.archive, Some(&relay), &ch, &found)?;
+    let bytes = serde_json::to_vec_pretty(&bundle)?;
+    let bundle_path = dir.join("disclosure.json");
+    std::fs::write(&bundle_path, &bytes)?;
+    let verdict = hotline_disclosure::verify(&bytes);
+    out!(
+        "19. northland exported {} ({} entries with inclusion proofs); verified offline: {:?}, {} checks held",
+        bundle_path.display(),
+        bundle.entries.len(),
+        verdict.verdict,
+        verdict.checks.iter().filter(|c| c.ok).count()
+    );
+    if verdict.verdict != hotline_disclosure::Verdict::Valid {
+        bail!(
+            "the demo's disclosure did not verify: {:?}",
+            verdict.checks.iter().filter(|c| !c.ok).collect::<Vec<_>>()
+        );
+    }
+
     drop(witness_proc);
     drop(relay_proc);
     out!("\nEverything is in {}:", dir.display());
@@ -480,6 +523,7 @@ pub fn run_demo(a: &DemoArgs) -> anyhow::Result<Outcome> {
     out!("  relay/                   the relay (relay.sqlite, relay.key)");
     out!("  witness/                 the witness");
     out!("  charter.json             the channel's charter");
+    out!("  disclosure.json          the consented disclosure of the inquiry (verify it offline)");
     out!("\nTry the CLI on them (the relay must run at the charter's address):");
     out!("  export HOTLINE_PASSPHRASE={DEMO_PASSPHRASE:?}");
     out!(
@@ -503,6 +547,7 @@ pub fn run_demo(a: &DemoArgs) -> anyhow::Result<Outcome> {
         "  hotline --profile {} report",
         dir.join("southland").display()
     );
+    out!("  hotline verify {}", bundle_path.display());
     if !a.no_ui {
         out!("\n(The web UI comes in a later version; --no-ui is implied.)");
     }

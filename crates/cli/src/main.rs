@@ -7,6 +7,7 @@ mod cmd_bench;
 mod cmd_case;
 mod cmd_channel;
 mod cmd_demo;
+mod cmd_disclose;
 mod cmd_init;
 mod cmd_key;
 mod cmd_relay;
@@ -69,6 +70,17 @@ enum Command {
         /// Only this channel (id).
         #[arg(long)]
         channel: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Disclose cases with every party's consent: request, consent, refuse, export.
+    #[command(subcommand)]
+    Disclose(cmd_disclose::DiscloseCommand),
+    /// Verify a disclosure bundle offline: exit 0 if valid and fully consented, 1 otherwise.
+    Verify {
+        /// The bundle (JSON).
+        file: PathBuf,
         /// Print JSON.
         #[arg(long)]
         json: bool,
@@ -185,6 +197,8 @@ fn main() -> ExitCode {
             interval,
             json,
         } => cmd_watch::run_watch(&cli, channel.as_deref(), *interval, *json),
+        Command::Disclose(d) => cmd_disclose::run(&cli, d),
+        Command::Verify { file, json } => cmd_disclose::run_verify(file, *json),
         Command::Alarms { json } => cmd_channel::run_alarms(&cli, *json),
         Command::Case(c) => cmd_case::run_case(&cli, c),
         Command::Inbox { json, at } => cmd_case::run_inbox(&cli, *json, at.as_deref()),

@@ -614,3 +614,132 @@ fn watch_prints_what_arrives_as_it_arrives() {
     assert!(v["sequenced_at"].as_u64().is_some(), "{v}");
     stop(relay);
 }
+
+#[test]
+fn a_case_is_disclosed_with_consent_and_verified_offline() {
+    let d = tempfile::tempdir().unwrap();
+    let relay = start(&d.path().join("relay"), &unique("relay"), None);
+    let (dirs, _, _) = set_up(
+        d.path(),
+        &relay,
+        &[
+            ("northland", "Northland CERT"),
+            ("southland", "Southland CERT"),
+        ],
+    );
+    let (north, south) = (&dirs[0], &dirs[1]);
+    let logs = d.path().join("proxy.log");
+    std::fs::write(&logs, "2026-11-20 03:12:09 GET /wp-login.php 10.0.0.5").unwrap();
+    let opened = ok(hotline(
+        north,
+        &[
+            "case",
+            "open",
+            "--kind",
+            "inquiry",
+            "--to",
+            "southland",
+            "--title",
+            "Intrusions into research networks",
+            "--body",
+            "We see intrusions.",
+            "--evidence",
+            logs.to_str().unwrap(),
+        ],
+    ));
+    let case = opened.split_whitespace().nth(3).unwrap().to_owned();
+    ok(hotline(south, &["case", "ack", &case]));
+    ok(hotline(
+        south,
+        &["case", "answer", &case, "--body", "Contained."],
+    ));
+
+    let r = ok(hotline(
+        north,
+        &[
+            "disclose",
+            "request",
+            "--case",
+            &case,
+            "--redact",
+            "attachment",
+            "--purpose",
+            "Annual report to parliament",
+        ],
+    ));
+    let request = r.split_whitespace().nth(2).unwrap().to_owned();
+    assert_eq!(request.len(), 32, "{r}");
+
+    // Before Southland consents: exported, but not consented.
+    let early = d.path().join("early.json");
+    ok(hotline(
+        north,
+        &[
+            "disclose",
+            "export",
+            &request,
+            "--out",
+            early.to_str().unwrap(),
+        ],
+    ));
+    let o = hotline(north, &["verify", early.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.contains("NOT CONSENTED (missing: southland)"),
+        "{text}"
+    );
+
+    ok(hotline(south, &["disclose", "consent", &request]));
+    let bundle = d.path().join("disclosure.json");
+    ok(hotline(
+        north,
+        &[
+            "disclose",
+            "export",
+            &request,
+            "--out",
+            bundle.to_str().unwrap(),
+        ],
+    ));
+    let o = ok(hotline(north, &["verify", bundle.to_str().unwrap()]));
+    assert!(o.contains("Verdict: VALID"), "{o}");
+    let v: serde_json::Value = serde_json::from_str(&ok(hotline(
+        south,
+        &["verify", "--json", bundle.to_str().unwrap()],
+    )))
+    .unwrap();
+    assert_eq!(v["verdict"], "valid", "{v}");
+    let msgs = v["messages"].as_array().unwrap();
+    assert_eq!(msgs.len(), 3, "inquiry, ack and answer: {v}");
+    assert_eq!(msgs[0]["redacted_parts"], 1, "the evidence is a stub");
+    assert_eq!(msgs[2]["body"], "Contained.");
+
+    // Tampering is caught: an entry dropped, a redacted part swapped.
+    let mut b: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&bundle).unwrap()).unwrap();
+    let answer = msgs[2]["index"].as_u64().unwrap();
+    let mut dropped = b.clone();
+    dropped["entries"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|e| e["index"].as_u64() != Some(answer));
+    let f = d.path().join("dropped.json");
+    std::fs::write(&f, serde_json::to_vec(&dropped).unwrap()).unwrap();
+    let o = hotline(north, &["verify", f.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("not in the bundle"));
+    let stub = b["entries"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .flat_map(|e| e["parts"].as_array_mut().into_iter().flatten())
+        .find(|p| p.get("redacted").is_some())
+        .unwrap();
+    stub["redacted"] = serde_json::Value::String(base64_std(&[7u8; 32]));
+    std::fs::write(&f, serde_json::to_vec(&b).unwrap()).unwrap();
+    let o = hotline(north, &["verify", f.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("do not match the signed commitment"));
+    stop(relay);
+}

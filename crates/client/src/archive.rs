@@ -345,6 +345,26 @@ impl Archive {
         rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
     }
 
+    /// The encoded parts (with their salts) of the message at `index`, if
+    /// this archive opened it: what a selective opening is made from.
+    pub fn message_parts(
+        &self,
+        id: &ChannelId,
+        index: u64,
+    ) -> Result<Option<Vec<u8>>, ArchiveError> {
+        let db = self.db();
+        let r = db.query_row(
+            "SELECT parts FROM client_messages WHERE channel = ?1 AND idx = ?2",
+            params![id.to_hex(), index as i64],
+            |r| r.get::<_, Vec<u8>>(0),
+        );
+        match r {
+            Ok(b) => Ok(Some(b)),
+            Err(rusqlite::Error::QueryReturnedNoRows) => Ok(None),
+            Err(e) => Err(self.err(e)),
+        }
+    }
+
     /// The opened messages of a channel with their sequencing times, for
     /// [`crate::cases::derive`]. A stored header that no longer parses is an
     /// error (the archive was altered).

@@ -26,6 +26,7 @@ pub mod archive;
 pub mod cases;
 pub mod channel;
 pub mod compose;
+pub mod disclosure;
 pub mod keyring;
 pub mod profile;
 pub mod relay_client;

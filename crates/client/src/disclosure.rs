@@ -1,0 +1,453 @@
+//! Consented disclosure from a party's archive (`docs/disclosure.md`):
+//! drafting a request, a consent or a refusal, and exporting a bundle that
+//! anyone can verify offline with `hotline_disclosure::verify`.
+
+use std::collections::BTreeSet;
+
+use hotline_core::commitment::{Opening, decode_parts};
+use hotline_core::entry::Entry;
+use hotline_core::ids::{ChannelId, MessageId};
+use hotline_core::keys::KeyId;
+use hotline_core::message::Kind;
+use hotline_disclosure::proof::TlogProof;
+use hotline_disclosure::terms::{
+    CONSENT_TYPE, Consent, REFUSAL_TYPE, REQUEST_TYPE, Redaction, Refusal, Request,
+};
+use hotline_disclosure::{BUNDLE_TYPE, Bundle, BundleEntry, WirePart};
+use hotline_log::log::Log;
+use hotline_log::note::Note;
+use hotline_log::storage::LogStore as _;
+
+use crate::archive::{Archive, ArchiveError};
+use crate::compose::Draft;
+use crate::relay_client::RelayClient;
+
+/// Why a disclosure step is refused.
+#[derive(Debug, thiserror::Error)]
+pub enum DisclosureError {
+    /// The archive failed.
+    #[error("{0}")]
+    Archive(#[from] ArchiveError),
+    /// The request does not make sense here.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl From<hotline_store::StoreError> for DisclosureError {
+    fn from(e: hotline_store::StoreError) -> Self {
+        DisclosureError::Archive(ArchiveError::from(e))
+    }
+}
+
+fn invalid(s: impl Into<String>) -> DisclosureError {
+    DisclosureError::Invalid(s.into())
+}
+
+fn is_disclosure(k: Kind) -> bool {
+    matches!(
+        k,
+        Kind::DisclosureRequest | Kind::DisclosureConsent | Kind::DisclosureRefusal
+    )
+}
+
+/// The log indices of the messages of `cases` below `as_of`, as this
+/// archive holds them (disclosure messages excluded).
+pub fn case_entries(
+    archive: &Archive,
+    channel: &ChannelId,
+    cases: &BTreeSet<String>,
+    as_of: u64,
+) -> Result<Vec<u64>, ArchiveError> {
+    Ok(archive
+        .logged_messages(channel)?
+        .into_iter()
+        .filter(|m| {
+            m.index < as_of
+                && !is_disclosure(m.header.kind)
+                && cases.contains(&m.header.case.to_hex())
+        })
+        .map(|m| m.index)
+        .collect())
+}
+
+/// The log indices of the roster entries below `before`.
+pub fn roster_entries(
+    archive: &Archive,
+    channel: &ChannelId,
+    before: u64,
+) -> Result<Vec<u64>, ArchiveError> {
+    let rec = archive.channel(channel)?;
+    let size = archive.log.size(&rec.origin)?.min(before);
+    let mut out = Vec::new();
+    let mut at = 1;
+    while at < size {
+        let end = size.min(at + 1024);
+        for (i, e) in archive
+            .log
+            .read_entries(&rec.origin, at, end)?
+            .iter()
+            .enumerate()
+        {
+            if matches!(Entry::from_bytes(e), Ok(Entry::Roster(_))) {
+                out.push(at + i as u64);
+            }
+        }
+        at = end;
+    }
+    Ok(out)
+}
+
+/// A `disclosure-request` for `cases` (ids), redacting `redact`, for
+/// `purpose`, from party `me`. The archive must be synced.
+pub fn draft_request(
+    archive: &Archive,
+    channel: &ChannelId,
+    me: &KeyId,
+    cases: &[MessageId],
+    redact: &[String],
+    purpose: &str,
+) -> Result<Draft, DisclosureError> {
+    if cases.is_empty() {
+        return Err(invalid("name at least one case to disclose"));
+    }
+    if purpose.trim().is_empty() {
+        return Err(invalid("say what the disclosure is for (--purpose)"));
+    }
+    for r in redact {
+        Redaction::parse(r).map_err(|e| invalid(e.to_string()))?;
+    }
+    let rec = archive.channel(channel)?;
+    let as_of = archive.log.size(&rec.origin)?;
+    let msgs = archive.logged_messages(channel)?;
+    let mut parties: BTreeSet<KeyId> = BTreeSet::new();
+    for c in cases {
+        let open = msgs
+            .iter()
+            .find(|m| m.header.kind.opens_case() && m.header.id == *c)
+            .ok_or_else(|| invalid(format!("no case {} in this channel's archive", c.to_hex())))?;
+        parties.insert(open.header.party);
+        parties.extend(open.header.to.iter().copied());
+    }
+    if !parties.contains(me) {
+        return Err(invalid(
+            "your party is not a party of these cases; only their parties may ask",
+        ));
+    }
+    let names: BTreeSet<String> = cases.iter().map(|c| c.to_hex()).collect();
+    let terms = Request {
+        kind: REQUEST_TYPE.into(),
+        v: 1,
+        purpose: purpose.into(),
+        cases: cases.iter().map(|c| c.to_hex()).collect(),
+        redact: redact.to_vec(),
+        as_of,
+        entries: case_entries(archive, channel, &names, as_of)?,
+        rosters: roster_entries(archive, channel, as_of)?,
+    };
+    Ok(Draft {
+        kind: Kind::DisclosureRequest,
+        to: parties.into_iter().filter(|p| p != me).collect(),
+        title: format!("Disclosure request: {purpose}"),
+        body: serde_json::to_string(&terms).map_err(|e| invalid(e.to_string()))?,
+        case: Some(cases[0]),
+        refs: cases.to_vec(),
+        tlp: None,
+        norm: None,
+        attachments: vec![],
+        stix: None,
+    })
+}
+
+/// A request found in the archive.
+pub struct FoundRequest {
+    /// Its log index.
+    pub index: u64,
+    /// Its message id.
+    pub id: MessageId,
+    /// Its author's party.
+    pub party: KeyId,
+    /// Its parties (who must consent).
+    pub to: Vec<KeyId>,
+    /// Its case (the first disclosed).
+    pub case: MessageId,
+    /// The terms.
+    pub terms: Request,
+    /// Its leaf hash, hex.
+    pub leaf: String,
+}
+
+/// Finds the request with message id `id` in the archive.
+pub fn find_request(
+    archive: &Archive,
+    channel: &ChannelId,
+    id: &MessageId,
+) -> Result<FoundRequest, DisclosureError> {
+    let rec = archive.channel(channel)?;
+    let m = archive
+        .logged_messages(channel)?
+        .into_iter()
+        .find(|m| m.header.id == *id && m.header.kind == Kind::DisclosureRequest)
+        .ok_or_else(|| {
+            invalid(format!(
+                "no disclosure request {} in this archive",
+                id.to_hex()
+            ))
+        })?;
+    let body = archive
+        .messages(channel)?
+        .into_iter()
+        .find(|s| s.index == m.index)
+        .map(|s| s.body)
+        .unwrap_or_default();
+    let terms = Request::parse(body.as_bytes()).map_err(|e| invalid(e.to_string()))?;
+    let entry = archive
+        .log
+        .read_entries(&rec.origin, m.index, m.index + 1)?;
+    let leaf = entry
+        .first()
+        .map(|e| hex::encode(hotline_log::merkle::leaf_hash(e)))
+        .ok_or_else(|| invalid("the request's entry is not in the mirror"))?;
+    Ok(FoundRequest {
+        index: m.index,
+        id: m.header.id,
+        party: m.header.party,
+        to: m.header.to.clone(),
+        case: m.header.case,
+        terms,
+        leaf,
+    })
+}
+
+/// A consent to (or, with `refusal`, a refusal of) the request `req`, from
+/// party `me`.
+pub fn draft_answer(
+    archive: &Archive,
+    channel: &ChannelId,
+    me: &KeyId,
+    req: &FoundRequest,
+    refusal: Option<&str>,
+) -> Result<Draft, DisclosureError> {
+    if !req.to.contains(me) {
+        return Err(invalid(
+            "this request is not addressed to your party (only the other parties of its cases answer it)",
+        ));
+    }
+    let rec = archive.channel(channel)?;
+    let (kind, body, title) = match refusal {
+        Some(reason) => (
+            Kind::DisclosureRefusal,
+            serde_json::to_string(&Refusal {
+                kind: REFUSAL_TYPE.into(),
+                v: 1,
+                request: req.leaf.clone(),
+                reason: reason.into(),
+            }),
+            "Disclosure refused",
+        ),
+        None => {
+            let cases: BTreeSet<String> = req.terms.cases.iter().cloned().collect();
+            let size = archive.log.size(&rec.origin)?;
+            (
+                Kind::DisclosureConsent,
+                serde_json::to_string(&Consent {
+                    kind: CONSENT_TYPE.into(),
+                    v: 1,
+                    request: req.leaf.clone(),
+                    entries: case_entries(archive, channel, &cases, req.terms.as_of)?,
+                    rosters: roster_entries(archive, channel, size)?,
+                }),
+                "Disclosure consented",
+            )
+        }
+    };
+    Ok(Draft {
+        kind,
+        to: std::iter::once(req.party)
+            .chain(req.to.iter().copied())
+            .filter(|p| p != me)
+            .collect(),
+        title: title.into(),
+        body: body.map_err(|e| invalid(e.to_string()))?,
+        case: Some(req.case),
+        refs: vec![req.id],
+        tlp: None,
+        norm: None,
+        attachments: vec![],
+        stix: None,
+    })
+}
+
+/// Exports the bundle of the request `req`: every consent and refusal in
+/// the archive, the case messages, rosters and charter, each with its
+/// inclusion proof under one checkpoint. With `relay`, the checkpoint is
+/// the largest the relay serves with the charter's witness quorum (and the
+/// parties' receipts) that the archive verified; without, the archive's
+/// latest.
+pub fn export(
+    archive: &Archive,
+    relay: Option<&RelayClient>,
+    channel: &ChannelId,
+    req: &FoundRequest,
+) -> Result<Bundle, DisclosureError> {
+    let rec = archive.channel(channel)?;
+    let msgs = archive.logged_messages(channel)?;
+    let stored = archive.messages(channel)?;
+    let mut consents = Vec::new();
+    let mut refusals = Vec::new();
+    for m in &msgs {
+        let body = stored
+            .iter()
+            .find(|s| s.index == m.index)
+            .map(|s| s.body.as_bytes())
+            .unwrap_or_default();
+        match m.header.kind {
+            Kind::DisclosureConsent
+                if Consent::parse(body).is_ok_and(|c| c.request == req.leaf) =>
+            {
+                consents.push(m.index)
+            }
+            Kind::DisclosureRefusal
+                if Refusal::parse(body).is_ok_and(|r| r.request == req.leaf) =>
+            {
+                refusals.push(m.index)
+            }
+            _ => {}
+        }
+    }
+    let cases: BTreeSet<String> = req.terms.cases.iter().cloned().collect();
+    let case_msgs = case_entries(archive, channel, &cases, req.terms.as_of)?;
+    let last = consents
+        .iter()
+        .chain(&refusals)
+        .copied()
+        .chain([req.index])
+        .max()
+        .unwrap_or(req.index);
+    let rosters = roster_entries(archive, channel, last)?;
+    let mut wanted: BTreeSet<u64> = BTreeSet::from([0, req.index]);
+    wanted.extend(&case_msgs);
+    wanted.extend(&rosters);
+    wanted.extend(&consents);
+    wanted.extend(&refusals);
+
+    // The checkpoint.
+    let latest = archive
+        .latest_checkpoint(channel)?
+        .ok_or_else(|| invalid("the archive holds no verified checkpoint: sync first"))?;
+    if latest.size <= last {
+        return Err(invalid(
+            "the archive's checkpoint does not cover the answers yet: sync first",
+        ));
+    }
+    let log = Log::new(&archive.log, &rec.origin);
+    let mut note = latest.note.clone();
+    let mut size = latest.size;
+    if let Some(relay) = relay {
+        // The same checkpoint as served now, with every cosignature collected
+        // since; the witnesses are given a few seconds to reach the quorum.
+        let charter = hotline_core::charter::VerifiedCharter::verify(
+            &hotline_core::dsse::SignedDocument::from_json(&rec.charter)
+                .map_err(|e| invalid(e.to_string()))?,
+        )
+        .map_err(|e| invalid(e.to_string()))?;
+        let c = charter.charter();
+        let start = std::time::Instant::now();
+        loop {
+            if let Ok(served) = relay.checkpoint_at(channel, latest.size)
+                && let (Ok(a), Ok(b)) = (Note::parse(&served), Note::parse(&latest.note))
+                && a.text == b.text
+            {
+                let witnessed =
+                    c.witnesses
+                        .iter()
+                        .filter(|w| {
+                            hotline_log::cosignature::CosignatureVerifier::from_vkey(&w.key)
+                                .is_ok_and(|v| {
+                                    a.signatures
+                                        .iter()
+                                        .any(|s| matches!(v.verify(&a.text, s), Ok(Some(_))))
+                                })
+                        })
+                        .count();
+                note = served;
+                size = latest.size;
+                if witnessed >= c.witness_quorum as usize {
+                    break;
+                }
+            }
+            if start.elapsed() > std::time::Duration::from_secs(10) {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+    }
+    let checkpoint = String::from_utf8(note).map_err(|_| invalid("the checkpoint is not text"))?;
+
+    let rec_entries = |i: u64| archive.log.read_entries(&rec.origin, i, i + 1);
+    let redactions = req.terms.redactions();
+    let mut entries = Vec::new();
+    for i in wanted {
+        let bytes = rec_entries(i)?
+            .into_iter()
+            .next()
+            .ok_or_else(|| invalid(format!("entry {i} is not in the mirror")))?;
+        let hashes = log
+            .inclusion_proof(i, size)
+            .map_err(|e| invalid(format!("the inclusion proof of entry {i}: {e}")))?;
+        let proof = TlogProof {
+            extra: None,
+            index: i,
+            hashes,
+            checkpoint: checkpoint.clone(),
+        }
+        .to_text();
+        let parts = if matches!(Entry::from_bytes(&bytes), Ok(Entry::Head(_))) {
+            let blob = archive.message_parts(channel, i)?.ok_or_else(|| {
+                invalid(format!(
+                    "entry {i} was not opened by this profile: only a party that holds a message's plaintext can disclose it"
+                ))
+            })?;
+            let parts = decode_parts(&blob).map_err(|e| invalid(e.to_string()))?;
+            let is_case_msg = case_msgs.contains(&i);
+            let reveal: Vec<usize> = parts
+                .iter()
+                .enumerate()
+                .filter(|(n, p)| {
+                    *n == 0
+                        || !is_case_msg
+                        || !redactions.iter().any(|r| r.covers(i, *n, p.kind as u8))
+                })
+                .map(|(n, _)| n)
+                .collect();
+            Some(
+                Opening::new(&parts, &reveal)
+                    .parts
+                    .iter()
+                    .map(WirePart::from_opened)
+                    .collect(),
+            )
+        } else {
+            None
+        };
+        entries.push(BundleEntry {
+            index: i,
+            entry: base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &bytes),
+            proof,
+            parts,
+        });
+    }
+    Ok(Bundle {
+        kind: BUNDLE_TYPE.into(),
+        v: 1,
+        created: time::OffsetDateTime::now_utc()
+            .replace_nanosecond(0)
+            .unwrap_or_else(|_| time::OffsetDateTime::now_utc())
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default(),
+        checkpoint,
+        entries,
+        request: req.index,
+        consents,
+        refusals,
+    })
+}
