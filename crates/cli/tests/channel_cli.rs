@@ -4,34 +4,10 @@
 
 mod common;
 
-use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Command;
 
+use common::cli::*;
 use common::*;
-
-const PASS: &str = "channel test passphrase";
-
-fn hotline(profile: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_hotline"))
-        .arg("--profile")
-        .arg(profile)
-        .args(args)
-        .env("HOTLINE_PASSPHRASE", PASS)
-        .env("HOTLINE_INSECURE_KDF_LOG_N", "10")
-        .output()
-        .unwrap()
-}
-
-fn ok(o: Output) -> String {
-    assert!(
-        o.status.success(),
-        "exit {:?}\nstdout: {}\nstderr: {}",
-        o.status.code(),
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8(o.stdout).unwrap()
-}
 
 #[test]
 fn two_parties_set_up_a_channel_by_file_exchange_and_sync() {
@@ -241,72 +217,6 @@ fn two_parties_set_up_a_channel_by_file_exchange_and_sync() {
     assert_eq!(north_figures["figures"]["pings"], 1);
     assert_eq!(north_figures["figures"]["pongs_on_time"], 1);
     stop(relay);
-}
-
-/// Profiles for `names` (short, name), a channel among them on `relay` set
-/// up by file exchange, and every party's first roster. Returns the profile
-/// folders, the channel id and the charter file.
-fn set_up(
-    d: &Path,
-    relay: &Relay,
-    names: &[(&str, &str)],
-) -> (Vec<std::path::PathBuf>, String, std::path::PathBuf) {
-    let dirs: Vec<_> = names.iter().map(|(s, _)| d.join(s)).collect();
-    for ((short, name), dir) in names.iter().zip(&dirs) {
-        ok(hotline(
-            dir,
-            &[
-                "init",
-                "--party-name",
-                name,
-                "--party-short",
-                short,
-                "--member-name",
-                "Duty officer",
-            ],
-        ));
-    }
-    let charter = d.join("charter.json");
-    let c = charter.to_str().unwrap();
-    let mut args: Vec<String> = ["channel", "draft", "--title", "A hotline"]
-        .map(String::from)
-        .to_vec();
-    for p in &dirs {
-        args.push("--party".into());
-        args.push(p.join("profile.json").display().to_string());
-    }
-    for a in [
-        "--relay-url",
-        &relay.url,
-        "--relay-key",
-        &relay.vkey,
-        "--out",
-        c,
-    ] {
-        args.push(a.into());
-    }
-    ok(hotline(
-        &dirs[0],
-        &args.iter().map(String::as_str).collect::<Vec<_>>(),
-    ));
-    for dir in &dirs {
-        ok(hotline(dir, &["channel", "sign", c]));
-    }
-    let reg = ok(hotline(&dirs[0], &["channel", "register", c]));
-    let id = reg.split_whitespace().nth(1).unwrap().to_owned();
-    for dir in &dirs[1..] {
-        ok(hotline(dir, &["channel", "join", c]));
-    }
-    for dir in &dirs {
-        ok(hotline(dir, &["roster", "publish", "--channel", &id]));
-    }
-    (dirs, id, charter)
-}
-
-fn signing_id(profile: &Path) -> String {
-    let v: serde_json::Value =
-        serde_json::from_str(&ok(hotline(profile, &["key", "show", "--json"]))).unwrap();
-    v["member"]["signing_key_id"].as_str().unwrap().to_owned()
 }
 
 #[test]

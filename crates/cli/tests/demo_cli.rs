@@ -32,6 +32,9 @@ fn demo_runs_and_leaves_everything_in_its_folder() {
         "The witness cosigned the checkpoint",
         "Both parties computed the same figures from the log.",
         "Alarms: 0",
+        "DISCLOSURE REQUEST",
+        "CONSENT",
+        "verified offline: Valid",
     ] {
         assert!(
             text.contains(line),
@@ -44,9 +47,22 @@ fn demo_runs_and_leaves_everything_in_its_folder() {
         "relay/relay.sqlite",
         "witness/witness.toml",
         "charter.json",
+        "disclosure.json",
     ] {
         assert!(dir.join(sub).exists(), "{sub} missing");
     }
+    // Anyone can check the disclosure offline: no relay, no profile.
+    let v = Command::new(env!("CARGO_BIN_EXE_hotline"))
+        .arg("verify")
+        .arg(dir.join("disclosure.json"))
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&v.stdout);
+    assert_eq!(v.status.code(), Some(0), "{out}");
+    assert!(
+        out.contains("Verdict: VALID") && out.contains("1 part(s) redacted"),
+        "{out}"
+    );
     // A second run into the same folder is refused.
     let again = Command::new(env!("CARGO_BIN_EXE_hotline"))
         .args(["demo", "--no-ui", "--dir"])

@@ -235,6 +235,29 @@ impl Refusal {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn any_bytes_parse_or_err(b in proptest::collection::vec(any::<u8>(), 0..400)) {
+            let _ = Request::parse(&b);
+            let _ = Consent::parse(&b);
+            let _ = Refusal::parse(&b);
+        }
+
+        #[test]
+        fn any_selector_parses_or_errs(s in ".{0,24}") {
+            if let Ok(Redaction::Part(_, p)) = Redaction::parse(&s) {
+                prop_assert!(p > 0);
+            }
+        }
+
+        #[test]
+        fn arbitrary_json_is_never_a_valid_bundle(s in "\\{.{0,300}\\}") {
+            let r = crate::verify(s.as_bytes());
+            prop_assert_ne!(r.verdict, crate::Verdict::Valid);
+        }
+    }
 
     #[test]
     fn redactions_parse_strictly() {

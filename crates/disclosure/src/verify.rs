@@ -405,6 +405,51 @@ pub fn verify(bytes: &[u8]) -> Report {
         },
     );
 
+    // A signature on the checkpoint by a key the bundle names (a witness, the
+    // relay's timestamp, a member of any roster version) that does not
+    // verify is a forgery.
+    let mut known: Vec<String> = ch.witnesses.iter().map(|w| w.key.clone()).collect();
+    if let Ok(v) = Ed25519Verifier::from_vkey(&ch.relay.key) {
+        // The relay's timestamp cosignature (docs/relay.md).
+        known.push(hotline_log::note::format_vkey(
+            &v.key().name,
+            0x04,
+            &v.key().key.to_bytes(),
+        ));
+    }
+    for p in &ch.parties {
+        for v in dir.history(&p.id) {
+            for m in &v.members {
+                known.push(hotline_log::note::format_vkey(
+                    &m.signing_key.key_id().to_hex(),
+                    0x04,
+                    &m.signing_key.to_bytes(),
+                ));
+            }
+        }
+    }
+    let forged: Vec<String> = note
+        .signatures
+        .iter()
+        .filter(|s| {
+            known.iter().any(|k| {
+                CosignatureVerifier::from_vkey(k).is_ok_and(|v| v.verify(&note.text, s).is_err())
+            })
+        })
+        .map(|s| s.name.clone())
+        .collect();
+    c.add(
+        "every cosignature on the checkpoint by a known key verifies",
+        if forged.is_empty() {
+            Ok(format!("{} signature line(s)", note.signatures.len()))
+        } else {
+            Err(format!(
+                "the signature of {} does not verify",
+                forged.join(", ")
+            ))
+        },
+    );
+
     // Receipts: a member of the party (as of the checkpoint) cosigned it.
     let receipt = |party: &KeyId| {
         dir.current_members().iter().any(|(p, m)| {

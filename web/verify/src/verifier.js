@@ -231,6 +231,10 @@ function signedBy(note, vkey) {
   const mine = note.sigs.filter((s) => s.name === k.name && s.keyId === k.keyId);
   return mine.length > 0 && mine.every((s) => s.sig.length === 64 && verifySig(s.sig, enc.encode(note.body), k.pub));
 }
+function cosignatureFails(note, name, pub) {
+  const id = noteKeyId(name, 0x04, pub);
+  return note.sigs.some((s) => s.name === name && s.keyId === id && !cosignedBy({ ...note, sigs: [s] }, name, pub));
+}
 function cosignedBy(note, name, pub) {
   const id = noteKeyId(name, 0x04, pub);
   return note.sigs.some((s) => {
@@ -404,6 +408,16 @@ export function verifyBundle(bytes) {
     }
     if (bad.length) fail(bad.join('; '));
     return `${rosters.length} rosters applied, ${msgs.size} messages verified`;
+  });
+
+  add('every cosignature on the checkpoint by a known key verifies', () => {
+    const known = [];
+    for (const w of charter.witnesses || []) { try { const k = parseVkey(w.key); if (k.alg === 4) known.push([k.name, k.pub]); } catch { /* not a cosigner key */ } }
+    try { const r = parseVkey(charter.relay.key); known.push([r.name, r.pub]); } catch { /* checked above */ }
+    for (const h of dir.hist) for (const v of h) for (const m of v.members) known.push([m.id, m.pub]);
+    const forged = note.sigs.filter((s) => known.some(([name, pub]) => cosignatureFails({ ...note, sigs: [s] }, name, pub))).map((s) => s.name);
+    if (forged.length) fail(`the signature of ${forged.join(', ')} does not verify`);
+    return `${note.sigs.length} signature line(s)`;
   });
 
   let req, terms;

@@ -2,6 +2,7 @@
 //! build charters, rosters and envelopes.
 #![allow(dead_code)]
 
+pub mod cli;
 pub mod proxy;
 
 use hotline_client::relay_client::{RelayClient, RelayError};
