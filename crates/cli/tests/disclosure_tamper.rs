@@ -281,6 +281,9 @@ fn tampered_bundles_are_caught() {
     // Without the consent: not consented (and so not valid).
     let mut b = valid.clone();
     b["consents"] = serde_json::json!([]);
+    // …unless it hides that it lacks it.
+    caught("consent-missing-unstated".into(), b.clone(), "missing, but");
+    b["missing_consents"] = serde_json::json!(["southland"]);
     let r = verify(&bytes(&b));
     assert_eq!(r.verdict, Verdict::NotConsented);
     assert_eq!(r.missing_consents, vec!["southland".to_string()]);

@@ -436,7 +436,7 @@ pub fn export(
             parts,
         });
     }
-    Ok(Bundle {
+    let mut bundle = Bundle {
         kind: BUNDLE_TYPE.into(),
         v: 1,
         created: time::OffsetDateTime::now_utc()
@@ -449,5 +449,10 @@ pub fn export(
         request: req.index,
         consents,
         refusals,
-    })
+        missing_consents: vec![],
+    };
+    // The bundle says which consents it lacks (every verifier checks it).
+    let bytes = serde_json::to_vec(&bundle).map_err(|e| invalid(e.to_string()))?;
+    bundle.missing_consents = hotline_disclosure::verify(&bytes).missing_consents;
+    Ok(bundle)
 }

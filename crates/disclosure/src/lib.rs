@@ -37,6 +37,10 @@ pub struct Bundle {
     pub consents: Vec<u64>,
     /// The indices of the refusals.
     pub refusals: Vec<u64>,
+    /// The exporter's statement of the parties whose consent it lacks (short
+    /// names, in charter order): empty for a fully consented bundle. Every
+    /// verifier checks it against what it finds.
+    pub missing_consents: Vec<String>,
 }
 
 /// One log entry of a bundle.

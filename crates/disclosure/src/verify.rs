@@ -743,6 +743,24 @@ pub fn verify(bytes: &[u8]) -> Report {
         .filter(|p| required.contains(&p.id) && !consented.contains(&p.id))
         .map(|p| p.short.clone())
         .collect();
+    c.add(
+        "the bundle states the missing consents truthfully",
+        if bundle.missing_consents == report.missing_consents {
+            Ok(if bundle.missing_consents.is_empty() {
+                "it claims every consent, and has them".into()
+            } else {
+                format!(
+                    "it says consents are missing: {}",
+                    bundle.missing_consents.join(", ")
+                )
+            })
+        } else {
+            Err(format!(
+                "it states {:?} missing, but {:?} are",
+                bundle.missing_consents, report.missing_consents
+            ))
+        },
+    );
     finish(c, report)
 }
 

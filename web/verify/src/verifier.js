@@ -218,10 +218,12 @@ function parseNote(text) {
   return { body, sigs, origin: lines[0], size: Number(lines[1]), root };
 }
 function parseVkey(vkey) {
-  const parts = vkey.split('+');
-  if (parts.length !== 3) fail('a verifier key is malformed');
-  const raw = b64(parts[2], 'a verifier key');
-  return { name: parts[0], keyId: parseInt(parts[1], 16) >>> 0, alg: raw[0], pub: raw.slice(1) };
+  // name+hex(key id)+base64(type || key): the base64 may hold '+' too.
+  const m = /^([^+\s]+)\+([0-9a-f]{8})\+(.+)$/.exec(vkey);
+  if (!m) fail('a verifier key is malformed');
+  const raw = b64(m[3], 'a verifier key');
+  if (raw.length !== 33) fail('a verifier key is not a type byte and 32 bytes');
+  return { name: m[1], keyId: parseInt(m[2], 16) >>> 0, alg: raw[0], pub: raw.slice(1) };
 }
 function noteKeyId(name, alg, pub) {
   return u32(sha256(concat(enc.encode(name), new Uint8Array([0x0a, alg]), pub)), 0);
@@ -333,9 +335,9 @@ export function verifyBundle(bytes) {
   let b;
   if (!add('the bundle is a disclosure bundle', () => {
     b = strictJson(dec.decode(bytes), 'the bundle');
-    only(b, ['type', 'v', 'created', 'checkpoint', 'entries', 'request', 'consents', 'refusals'], 'the bundle');
+    only(b, ['type', 'v', 'created', 'checkpoint', 'entries', 'request', 'consents', 'refusals', 'missing_consents'], 'the bundle');
     if (b.type !== BUNDLE_TYPE || b.v !== 1) fail(`type ${JSON.stringify(b.type)} version ${b.v}`);
-    if (!Array.isArray(b.entries) || !Number.isSafeInteger(b.request) || !Array.isArray(b.consents) || !Array.isArray(b.refusals)) fail('a field has the wrong type');
+    if (!Array.isArray(b.entries) || !Number.isSafeInteger(b.request) || !Array.isArray(b.consents) || !Array.isArray(b.refusals) || !Array.isArray(b.missing_consents)) fail('a field has the wrong type');
     return `${b.entries.length} entries, exported ${b.created}`;
   })) return finish();
   let note;
@@ -510,6 +512,10 @@ export function verifyBundle(bytes) {
     short: p.short, name: p.name, required: required.has(p.id), consented: consented.has(p.id), refused: refused.has(p.id), receipt: receipts.has(p.id),
   }));
   report.missing_consents = charter.parties.filter((p) => required.has(p.id) && !consented.has(p.id)).map((p) => p.short);
+  add('the bundle states the missing consents truthfully', () => {
+    if (JSON.stringify(b.missing_consents) !== JSON.stringify(report.missing_consents)) fail(`it states ${JSON.stringify(b.missing_consents)} missing, but ${JSON.stringify(report.missing_consents)} are`);
+    return b.missing_consents.length ? `it says consents are missing: ${b.missing_consents.join(', ')}` : 'it claims every consent, and has them';
+  });
   return finish();
 }
 
