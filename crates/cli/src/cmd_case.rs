@@ -419,6 +419,17 @@ pub fn run_inbox(cli: &Cli, json: bool, at: Option<&str>) -> anyhow::Result<Outc
                 ));
             }
         }
+        for (id, from, purpose) in
+            hotline_client::disclosure::pending_requests(&c.archive, &rec.id, &mine)?
+        {
+            rows.push((
+                None,
+                format!("disclosure request {}", id.to_hex()),
+                "consent or refusal".into(),
+                purpose,
+                short(charter, &from),
+            ));
+        }
         for p in &pings {
             if p.to.contains(&mine) && !p.pongs.contains_key(&mine) {
                 rows.push((

@@ -600,7 +600,20 @@ fn a_case_is_disclosed_with_consent_and_verified_offline() {
         "{text}"
     );
 
+    let inbox = ok(hotline(south, &["inbox"]));
+    assert!(
+        inbox.contains(&format!("disclosure request {request}"))
+            && inbox.contains("Annual report to parliament"),
+        "{inbox}"
+    );
     ok(hotline(south, &["disclose", "consent", &request]));
+    assert!(!ok(hotline(south, &["inbox"])).contains("disclosure request"));
+    // Only a party the request is addressed to answers it.
+    assert!(
+        !hotline(north, &["disclose", "consent", &request])
+            .status
+            .success()
+    );
     let bundle = d.path().join("disclosure.json");
     ok(hotline(
         north,

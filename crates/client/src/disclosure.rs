@@ -218,6 +218,35 @@ pub fn find_request(
     })
 }
 
+/// The disclosure requests addressed to party `me` that it has neither
+/// consented to nor refused: (request id, requesting party, purpose).
+pub fn pending_requests(
+    archive: &Archive,
+    channel: &ChannelId,
+    me: &KeyId,
+) -> Result<Vec<(MessageId, KeyId, String)>, DisclosureError> {
+    let msgs = archive.logged_messages(channel)?;
+    let mut out = Vec::new();
+    for m in &msgs {
+        if m.header.kind != Kind::DisclosureRequest || !m.header.to.contains(me) {
+            continue;
+        }
+        let answered = msgs.iter().any(|a| {
+            a.header.party == *me
+                && matches!(
+                    a.header.kind,
+                    Kind::DisclosureConsent | Kind::DisclosureRefusal
+                )
+                && a.header.refs.contains(&m.header.id)
+        });
+        if !answered {
+            let req = find_request(archive, channel, &m.header.id)?;
+            out.push((m.header.id, m.header.party, req.terms.purpose));
+        }
+    }
+    Ok(out)
+}
+
 /// A consent to (or, with `refusal`, a refusal of) the request `req`, from
 /// party `me`.
 pub fn draft_answer(
@@ -294,6 +323,8 @@ pub fn export(
     let stored = archive.messages(channel)?;
     let mut consents = Vec::new();
     let mut refusals = Vec::new();
+    // The rosters the request and the consents list: exactly those go in.
+    let mut rosters: BTreeSet<u64> = req.terms.rosters.iter().copied().collect();
     for m in &msgs {
         let body = stored
             .iter()
@@ -301,10 +332,13 @@ pub fn export(
             .map(|s| s.body.as_bytes())
             .unwrap_or_default();
         match m.header.kind {
-            Kind::DisclosureConsent
-                if Consent::parse(body).is_ok_and(|c| c.request == req.leaf) =>
-            {
-                consents.push(m.index)
+            Kind::DisclosureConsent => {
+                if let Ok(c) = Consent::parse(body)
+                    && c.request == req.leaf
+                {
+                    rosters.extend(c.rosters);
+                    consents.push(m.index);
+                }
             }
             Kind::DisclosureRefusal
                 if Refusal::parse(body).is_ok_and(|r| r.request == req.leaf) =>
@@ -323,7 +357,6 @@ pub fn export(
         .chain([req.index])
         .max()
         .unwrap_or(req.index);
-    let rosters = roster_entries(archive, channel, last)?;
     let mut wanted: BTreeSet<u64> = BTreeSet::from([0, req.index]);
     wanted.extend(&case_msgs);
     wanted.extend(&rosters);
