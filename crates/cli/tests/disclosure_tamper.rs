@@ -107,6 +107,29 @@ fn tamper(b: &Value, spot: &Spot, pos: usize, bit: u8) -> Value {
     b
 }
 
+/// Builds the Go checker of tlog-proofs; `None` (and says so) where Go or
+/// Debian's golang-golang-x-mod-dev is missing, outside CI.
+fn go_checker() -> Option<std::path::PathBuf> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/interop/go");
+    let out = std::env::temp_dir().join(format!("tlogproofcheck-{}", std::process::id()));
+    let o = std::process::Command::new("bash")
+        .arg(root.join("build.sh"))
+        .arg(&out)
+        .arg("tlogproofcheck")
+        .output()
+        .unwrap();
+    if o.status.success() {
+        return Some(out);
+    }
+    let msg = String::from_utf8_lossy(&o.stderr).to_string();
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "building the Go tlog-proof checker failed in CI: {msg}"
+    );
+    eprintln!("the Go tlog-proof checker could not be built ({msg}); NOT tested.");
+    None
+}
+
 fn bytes(v: &Value) -> Vec<u8> {
     serde_json::to_vec_pretty(v).unwrap()
 }
@@ -320,6 +343,39 @@ fn tampered_bundles_are_caught() {
         )
         .unwrap();
     corpus.extend(flips.into_inner());
+
+    // A generic transparency-log tool checks the tlog-proofs: Go's
+    // golang.org/x/mod/sumdb/{note,tlog} (tests/interop/go/src/tlogproofcheck).
+    if let Some(go) = go_checker() {
+        let check = |b: &Value| {
+            let f = d.path().join(format!("go-{}.json", unique("b")));
+            std::fs::write(&f, bytes(b)).unwrap();
+            let o = std::process::Command::new(&go)
+                .arg(&relay.vkey)
+                .arg(&f)
+                .output()
+                .unwrap();
+            (
+                o.status.success(),
+                String::from_utf8_lossy(&o.stdout).to_string(),
+            )
+        };
+        let (ok_, out) = check(&valid);
+        assert!(ok_, "{out}");
+        assert_eq!(
+            out.lines().filter(|l| l.starts_with("ok ")).count(),
+            valid["entries"].as_array().unwrap().len()
+        );
+        for (spot, what) in [
+            (Spot::Entry(1), "an entry"),
+            (Spot::ProofHash(1, 0), "a proof hash"),
+        ] {
+            let (ok_, out) = check(&tamper(&valid, &spot, 3, 2));
+            assert!(!ok_ && out.contains("FAIL entry"), "{what}: {out}");
+        }
+        let (ok_, out) = check(&tamper(&valid, &Spot::CheckpointBody, 40, 1));
+        assert!(!ok_, "the checkpoint: {out}");
+    }
 
     if let Ok(dir) = std::env::var("HOTLINE_DISCLOSURE_CORPUS") {
         let dir = std::path::Path::new(&dir);
