@@ -481,16 +481,14 @@ pub fn run_ping(cli: &Cli, to: &[String], channel: Option<&str>) -> anyhow::Resu
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
     let d = Draft {
-        kind: Kind::Ping,
-        to,
-        title: "Communication check".into(),
-        body: "Please answer with a pong.".into(),
         case: Some(cases::PING_CASE),
-        refs: vec![],
         tlp: Some(Tlp::Clear),
-        norm: None,
-        attachments: vec![],
-        stix: None,
+        ..Draft::new(
+            Kind::Ping,
+            to,
+            "Communication check",
+            "Please answer with a pong.",
+        )
     };
     let relay = RelayClient::new(&rec.relay_url, c.me.current.signing.clone())?;
     let (index, id) = send(&c.archive, &relay, &rec.id, &c.me, &d)?;
@@ -505,16 +503,15 @@ pub fn run_pong(cli: &Cli, ping: &str) -> anyhow::Result<Outcome> {
         let (_, pings) = c.derive(rec, charter)?;
         if let Some(p) = pings.iter().find(|p| p.id.to_hex() == ping) {
             let d = Draft {
-                kind: Kind::Pong,
-                to: vec![p.from],
-                title: "Communication check answered".into(),
-                body: "Pong.".into(),
                 case: Some(cases::PING_CASE),
                 refs: vec![p.id],
                 tlp: Some(Tlp::Clear),
-                norm: None,
-                attachments: vec![],
-                stix: None,
+                ..Draft::new(
+                    Kind::Pong,
+                    vec![p.from],
+                    "Communication check answered",
+                    "Pong.",
+                )
             };
             let relay = RelayClient::new(&rec.relay_url, c.me.current.signing.clone())?;
             let (index, id) = send(&c.archive, &relay, &rec.id, &c.me, &d)?;

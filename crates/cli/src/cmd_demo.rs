@@ -141,16 +141,9 @@ impl Party {
 
 fn draft(kind: Kind, to: KeyId, title: &str, body: &str, case: Option<MessageId>) -> Draft {
     Draft {
-        kind,
-        to: vec![to],
-        title: title.into(),
-        body: body.into(),
         case,
         refs: case.into_iter().collect(),
-        tlp: None,
-        norm: None,
-        attachments: vec![],
-        stix: None,
+        ..Draft::new(kind, vec![to], title, body)
     }
 }
 

@@ -64,6 +64,31 @@ pub struct Draft {
     pub stix: Option<Vec<u8>>,
 }
 
+impl Draft {
+    /// A draft of `kind` to the parties `to`, with nothing else set: no
+    /// case (a case-opening kind opens its own), no references, the
+    /// charter's TLP label, no norm, attachments or STIX bundle.
+    pub fn new(
+        kind: Kind,
+        to: Vec<KeyId>,
+        title: impl Into<String>,
+        body: impl Into<String>,
+    ) -> Draft {
+        Draft {
+            kind,
+            to,
+            title: title.into(),
+            body: body.into(),
+            case: None,
+            refs: vec![],
+            tlp: None,
+            norm: None,
+            attachments: vec![],
+            stix: None,
+        }
+    }
+}
+
 /// Seals and posts a message; returns its log index and id. The archive
 /// must be synced (its rosters are the recipients).
 pub fn send(

@@ -145,16 +145,14 @@ pub fn draft_request(
         rosters: roster_entries(archive, channel, as_of)?,
     };
     Ok(Draft {
-        kind: Kind::DisclosureRequest,
-        to: parties.into_iter().filter(|p| p != me).collect(),
-        title: format!("Disclosure request: {purpose}"),
-        body: serde_json::to_string(&terms).map_err(|e| invalid(e.to_string()))?,
         case: Some(cases[0]),
         refs: cases.to_vec(),
-        tlp: None,
-        norm: None,
-        attachments: vec![],
-        stix: None,
+        ..Draft::new(
+            Kind::DisclosureRequest,
+            parties.into_iter().filter(|p| p != me).collect(),
+            format!("Disclosure request: {purpose}"),
+            serde_json::to_string(&terms).map_err(|e| invalid(e.to_string()))?,
+        )
     })
 }
 
@@ -290,19 +288,17 @@ pub fn draft_answer(
         }
     };
     Ok(Draft {
-        kind,
-        to: std::iter::once(req.party)
-            .chain(req.to.iter().copied())
-            .filter(|p| p != me)
-            .collect(),
-        title: title.into(),
-        body: body.map_err(|e| invalid(e.to_string()))?,
         case: Some(req.case),
         refs: vec![req.id],
-        tlp: None,
-        norm: None,
-        attachments: vec![],
-        stix: None,
+        ..Draft::new(
+            kind,
+            std::iter::once(req.party)
+                .chain(req.to.iter().copied())
+                .filter(|p| p != me)
+                .collect(),
+            title,
+            body.map_err(|e| invalid(e.to_string()))?,
+        )
     })
 }
 
