@@ -33,6 +33,15 @@ use crate::{Outcome, out};
 pub enum BenchCommand {
     /// Load-test a relay over HTTP: sustained appends/s, and latency at a fixed rate.
     Relay(RelayArgs),
+    /// Time the offline verification of a disclosure bundle, against raw Ed25519
+    /// verifications measured in the same run.
+    Verify {
+        /// The bundle (e.g. the demo's disclosure.json).
+        file: std::path::PathBuf,
+        /// Verifications to time.
+        #[arg(long, default_value_t = 200)]
+        iterations: u32,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -66,7 +75,47 @@ pub struct RelayArgs {
 pub fn run(cmd: &BenchCommand) -> anyhow::Result<Outcome> {
     match cmd {
         BenchCommand::Relay(a) => relay(a),
+        BenchCommand::Verify { file, iterations } => verify_bench(file, *iterations),
     }
+}
+
+fn verify_bench(file: &std::path::Path, iterations: u32) -> anyhow::Result<Outcome> {
+    use anyhow::Context as _;
+    let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    let n = iterations.max(1);
+    let r = hotline_disclosure::verify(&bytes);
+    if r.verdict != hotline_disclosure::Verdict::Valid {
+        anyhow::bail!("{} does not verify as valid; time a valid bundle", file.display());
+    }
+    let t = Instant::now();
+    for _ in 0..n {
+        std::hint::black_box(hotline_disclosure::verify(std::hint::black_box(&bytes)));
+    }
+    let per = t.elapsed().as_secs_f64() / f64::from(n);
+    // Baseline, same run: one strict Ed25519 verification.
+    let key = SigningKey::generate(&mut rand_core::OsRng);
+    let msg = [7u8; 241];
+    let sig = key.sign(&msg);
+    let vk = key.verifying_key();
+    let m = 20 * n;
+    let t = Instant::now();
+    for _ in 0..m {
+        std::hint::black_box(vk.verify(std::hint::black_box(&msg), &sig)).ok();
+    }
+    let ed = t.elapsed().as_secs_f64() / f64::from(m);
+    out!(
+        "verify {}: {} bytes, {} checks, {:.3} ms per verification ({n} runs)",
+        file.display(),
+        bytes.len(),
+        r.checks.len(),
+        per * 1e3
+    );
+    out!(
+        "baseline: one Ed25519 verification {:.1} µs; a bundle costs {:.0} of them",
+        ed * 1e6,
+        per / ed
+    );
+    Ok(Outcome::Ok)
 }
 
 struct RelayProcess {
