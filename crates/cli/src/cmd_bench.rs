@@ -85,7 +85,10 @@ fn verify_bench(file: &std::path::Path, iterations: u32) -> anyhow::Result<Outco
     let n = iterations.max(1);
     let r = hotline_disclosure::verify(&bytes);
     if r.verdict != hotline_disclosure::Verdict::Valid {
-        anyhow::bail!("{} does not verify as valid; time a valid bundle", file.display());
+        anyhow::bail!(
+            "{} does not verify as valid; time a valid bundle",
+            file.display()
+        );
     }
     let t = Instant::now();
     for _ in 0..n {
