@@ -638,6 +638,48 @@ fn a_case_is_disclosed_with_consent_and_verified_offline() {
     assert_eq!(msgs[0]["redacted_parts"], 1, "the evidence is a stub");
     assert_eq!(msgs[2]["body"], "Contained.");
 
+    // A refusal: the bundle of that request is exported, and says so.
+    let r = ok(hotline(
+        north,
+        &[
+            "disclose",
+            "request",
+            "--case",
+            &case,
+            "--purpose",
+            "Press release",
+        ],
+    ));
+    let second = r.split_whitespace().nth(2).unwrap().to_owned();
+    let o = ok(hotline(
+        south,
+        &["disclose", "refuse", &second, "--reason", "Too early"],
+    ));
+    assert!(o.contains("Refused disclosure request"), "{o}");
+    let refused = d.path().join("refused.json");
+    ok(hotline(
+        north,
+        &[
+            "disclose",
+            "export",
+            &second,
+            "--out",
+            refused.to_str().unwrap(),
+        ],
+    ));
+    let o = hotline(north, &["verify", "--json", refused.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["verdict"], "not-consented", "{v}");
+    let south_party = v["parties"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["short"] == "southland")
+        .unwrap();
+    assert_eq!(south_party["refused"], true);
+    assert_eq!(south_party["consented"], false);
+
     // Tampering is caught: an entry dropped, a redacted part swapped.
     let mut b: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&bundle).unwrap()).unwrap();
