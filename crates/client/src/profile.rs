@@ -244,15 +244,7 @@ impl Profile {
         }
         if let Some(name) = &what.member {
             let keys = MemberKeys::generate(&mut OsRng);
-            let file = KeyFile {
-                kind: MEMBER_KEY_TYPE.into(),
-                v: 1,
-                signing_seed: hotline_core::b64::encode(keys.signing.seed().as_ref()),
-                encryption_secret: Some(hotline_core::b64::encode(
-                    keys.encryption.to_bytes().as_ref(),
-                )),
-            };
-            write_key_file(&dir.join("member.key"), &file, pass, kdf)?;
+            write_key_file(&dir.join("member.key"), &member_key_file(&keys), pass, kdf)?;
             info.member = Some(member_info(name, &keys));
         }
         let json =
@@ -341,15 +333,7 @@ impl Profile {
             self.move_next_into_place()?;
         }
         let path = self.dir.join("member.key");
-        let file = read_key_file(&path, pass, MEMBER_KEY_TYPE)?;
-        let enc = file
-            .encryption_secret
-            .as_deref()
-            .ok_or_else(|| corrupt(&path, "no encryption key"))?;
-        let keys = MemberKeys {
-            signing: SigningKey::from_seed(&*decode32(&path, &file.signing_seed)?),
-            encryption: EncryptionSecretKey::from_bytes(&*decode32(&path, enc)?),
-        };
+        let keys = read_member_keys(&path, pass)?;
         if keys.signing.key_id() != member.signing_key_id
             || keys.encryption.key_id() != member.encryption_key_id
         {
@@ -399,15 +383,7 @@ impl Profile {
             // Left by a rotation that did not commit.
             std::fs::remove_file(&next).map_err(io_err(format!("removing {}", next.display())))?;
         }
-        let file = KeyFile {
-            kind: MEMBER_KEY_TYPE.into(),
-            v: 1,
-            signing_seed: hotline_core::b64::encode(keys.signing.seed().as_ref()),
-            encryption_secret: Some(hotline_core::b64::encode(
-                keys.encryption.to_bytes().as_ref(),
-            )),
-        };
-        write_key_file(&next, &file, pass, kdf)?;
+        write_key_file(&next, &member_key_file(&keys), pass, kdf)?;
 
         let mut info = self.info.clone();
         let new_info = member_info(&old_info.name, &keys);
@@ -451,15 +427,7 @@ impl Profile {
         }
         paths.sort();
         for (_, path) in paths.into_iter().rev() {
-            let file = read_key_file(&path, pass, MEMBER_KEY_TYPE)?;
-            let enc = file
-                .encryption_secret
-                .as_deref()
-                .ok_or_else(|| corrupt(&path, "no encryption key"))?;
-            out.push(MemberKeys {
-                signing: SigningKey::from_seed(&*decode32(&path, &file.signing_seed)?),
-                encryption: EncryptionSecretKey::from_bytes(&*decode32(&path, enc)?),
-            });
+            out.push(read_member_keys(&path, pass)?);
         }
         Ok(out)
     }
@@ -512,6 +480,31 @@ fn write_key_file(
     let plaintext =
         Zeroizing::new(serde_json::to_vec(file).map_err(|e| ProfileError::Invalid(e.to_string()))?);
     Ok(keyfile::write(path, &plaintext, pass, kdf)?)
+}
+
+/// The key file of a member pair.
+fn member_key_file(keys: &MemberKeys) -> KeyFile {
+    KeyFile {
+        kind: MEMBER_KEY_TYPE.into(),
+        v: 1,
+        signing_seed: hotline_core::b64::encode(keys.signing.seed().as_ref()),
+        encryption_secret: Some(hotline_core::b64::encode(
+            keys.encryption.to_bytes().as_ref(),
+        )),
+    }
+}
+
+/// Decrypts and decodes a member key file (current or retired).
+fn read_member_keys(path: &Path, pass: &Passphrase) -> Result<MemberKeys, ProfileError> {
+    let file = read_key_file(path, pass, MEMBER_KEY_TYPE)?;
+    let enc = file
+        .encryption_secret
+        .as_deref()
+        .ok_or_else(|| corrupt(path, "no encryption key"))?;
+    Ok(MemberKeys {
+        signing: SigningKey::from_seed(&*decode32(path, &file.signing_seed)?),
+        encryption: EncryptionSecretKey::from_bytes(&*decode32(path, enc)?),
+    })
 }
 
 fn read_key_file(path: &Path, pass: &Passphrase, kind: &str) -> Result<KeyFile, ProfileError> {
