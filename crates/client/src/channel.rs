@@ -86,6 +86,31 @@ pub fn draft(
     c.to_document()
 }
 
+/// Every roster entry of the mirrored log `origin` below `before`, with its
+/// index, in log order.
+pub fn roster_docs(
+    archive: &Archive,
+    origin: &str,
+    before: u64,
+) -> Result<Vec<(u64, SignedDocument)>, ArchiveError> {
+    let size = hotline_log::storage::LogStore::size(&archive.log, origin)?.min(before);
+    let mut out = Vec::new();
+    let mut at = 1;
+    while at < size {
+        let end = size.min(at + 1024);
+        for (i, e) in hotline_log::storage::LogStore::read_entries(&archive.log, origin, at, end)?
+            .iter()
+            .enumerate()
+        {
+            if let Ok(Entry::Roster(doc)) = Entry::from_bytes(e) {
+                out.push((at + i as u64, doc));
+            }
+        }
+        at = end;
+    }
+    Ok(out)
+}
+
 /// The latest roster of `party` in the archive's mirror of `channel`.
 pub fn latest_roster(
     archive: &Archive,
@@ -93,22 +118,15 @@ pub fn latest_roster(
     party: &KeyId,
 ) -> Result<Option<(Roster, SignedDocument)>, ArchiveError> {
     let rec = archive.channel(channel)?;
-    let size = hotline_log::storage::LogStore::size(&archive.log, &rec.origin)?;
-    let mut last = None;
-    let mut at = 0;
-    while at < size {
-        let end = size.min(at + 1024);
-        for e in hotline_log::storage::LogStore::read_entries(&archive.log, &rec.origin, at, end)? {
-            if let Ok(Entry::Roster(doc)) = Entry::from_bytes(&e)
-                && let Ok(r) = serde_json::from_slice::<Roster>(&doc.payload)
-                && r.party == *party
-            {
-                last = Some((r, doc));
-            }
-        }
-        at = end;
-    }
-    Ok(last)
+    Ok(roster_docs(archive, &rec.origin, u64::MAX)?
+        .into_iter()
+        .rev()
+        .find_map(|(_, doc)| {
+            serde_json::from_slice::<Roster>(&doc.payload)
+                .ok()
+                .filter(|r| r.party == *party)
+                .map(|r| (r, doc))
+        }))
 }
 
 /// The next roster version of `party` listing `members` (unsigned): version

@@ -77,24 +77,10 @@ pub fn roster_entries(
     before: u64,
 ) -> Result<Vec<u64>, ArchiveError> {
     let rec = archive.channel(channel)?;
-    let size = archive.log.size(&rec.origin)?.min(before);
-    let mut out = Vec::new();
-    let mut at = 1;
-    while at < size {
-        let end = size.min(at + 1024);
-        for (i, e) in archive
-            .log
-            .read_entries(&rec.origin, at, end)?
-            .iter()
-            .enumerate()
-        {
-            if matches!(Entry::from_bytes(e), Ok(Entry::Roster(_))) {
-                out.push(at + i as u64);
-            }
-        }
-        at = end;
-    }
-    Ok(out)
+    Ok(crate::channel::roster_docs(archive, &rec.origin, before)?
+        .into_iter()
+        .map(|(i, _)| i)
+        .collect())
 }
 
 /// A `disclosure-request` for `cases` (ids), redacting `redact`, for

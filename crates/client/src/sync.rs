@@ -139,21 +139,9 @@ pub(crate) fn directory(
     charter: &VerifiedCharter,
 ) -> Result<Directory, ArchiveError> {
     let mut dir = Directory::new(charter.clone());
-    let mut at = 1;
-    while at < size {
-        let end = size.min(at + 1024);
-        for (i, e) in archive
-            .log
-            .read_entries(origin, at, end)?
-            .iter()
-            .enumerate()
-        {
-            if let Ok(Entry::Roster(doc)) = Entry::from_bytes(e) {
-                // It applied when it was mirrored; it applies again.
-                let _ = dir.apply(at + i as u64, &doc);
-            }
-        }
-        at = end;
+    for (index, doc) in crate::channel::roster_docs(archive, origin, size)? {
+        // It applied when it was mirrored; it applies again.
+        let _ = dir.apply(index, &doc);
     }
     Ok(dir)
 }
