@@ -372,18 +372,7 @@ pub fn export(
                 && let (Ok(a), Ok(b)) = (Note::parse(&served), Note::parse(&latest.note))
                 && a.text == b.text
             {
-                let witnessed =
-                    c.witnesses
-                        .iter()
-                        .filter(|w| {
-                            hotline_log::cosignature::CosignatureVerifier::from_vkey(&w.key)
-                                .is_ok_and(|v| {
-                                    a.signatures
-                                        .iter()
-                                        .any(|s| matches!(v.verify(&a.text, s), Ok(Some(_))))
-                                })
-                        })
-                        .count();
+                let witnessed = crate::sync::witness_cosignatures(c, &a);
                 note = served;
                 size = latest.size;
                 if witnessed >= c.witness_quorum as usize {

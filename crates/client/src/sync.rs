@@ -51,6 +51,21 @@ pub fn timestamp_vkey(relay: &hotline_log::note::VerifierKey) -> String {
 /// an alarm (seconds after the relay's timestamp on it).
 pub const WITNESS_GRACE: u64 = 120;
 
+/// How many of the charter's witnesses validly cosigned the checkpoint `note`.
+pub fn witness_cosignatures(charter: &hotline_core::charter::Charter, note: &Note) -> usize {
+    charter
+        .witnesses
+        .iter()
+        .filter(|w| {
+            CosignatureVerifier::from_vkey(&w.key).is_ok_and(|v| {
+                note.signatures
+                    .iter()
+                    .any(|s| matches!(v.verify(&note.text, s), Ok(Some(_))))
+            })
+        })
+        .count()
+}
+
 /// Raises a `witness-quorum` alarm (once) if fewer of the charter's
 /// witnesses than its quorum have cosigned the checkpoint `cp`, `grace`
 /// seconds after its timestamp. Returns the alarm if one was raised now.
@@ -71,17 +86,7 @@ pub fn check_witness_quorum(
     let Ok(note) = Note::parse(&served) else {
         return Ok(None);
     };
-    let cosigned = charter
-        .witnesses
-        .iter()
-        .filter(|w| {
-            CosignatureVerifier::from_vkey(&w.key).is_ok_and(|v| {
-                note.signatures
-                    .iter()
-                    .any(|s| matches!(v.verify(&note.text, s), Ok(Some(_))))
-            })
-        })
-        .count();
+    let cosigned = witness_cosignatures(charter, &note);
     if cosigned >= quorum {
         return Ok(None);
     }
