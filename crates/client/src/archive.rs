@@ -345,6 +345,21 @@ impl Archive {
         rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
     }
 
+    /// The body of the message at `index`, if this archive opened it.
+    pub fn message_body(&self, id: &ChannelId, index: u64) -> Result<Option<String>, ArchiveError> {
+        let db = self.db();
+        let r = db.query_row(
+            "SELECT body FROM client_messages WHERE channel = ?1 AND idx = ?2",
+            params![id.to_hex(), index as i64],
+            |r| r.get::<_, String>(0),
+        );
+        match r {
+            Ok(b) => Ok(Some(b)),
+            Err(rusqlite::Error::QueryReturnedNoRows) => Ok(None),
+            Err(e) => Err(self.err(e)),
+        }
+    }
+
     /// The encoded parts (with their salts) of the message at `index`, if
     /// this archive opened it: what a selective opening is made from.
     pub fn message_parts(

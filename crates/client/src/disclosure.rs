@@ -58,16 +58,26 @@ pub fn case_entries(
     cases: &BTreeSet<String>,
     as_of: u64,
 ) -> Result<Vec<u64>, ArchiveError> {
-    Ok(archive
-        .logged_messages(channel)?
-        .into_iter()
+    Ok(entries_of_cases(
+        &archive.logged_messages(channel)?,
+        cases,
+        as_of,
+    ))
+}
+
+fn entries_of_cases(
+    msgs: &[crate::cases::LoggedMessage],
+    cases: &BTreeSet<String>,
+    as_of: u64,
+) -> Vec<u64> {
+    msgs.iter()
         .filter(|m| {
             m.index < as_of
                 && !is_disclosure(m.header.kind)
                 && cases.contains(&m.header.case.to_hex())
         })
         .map(|m| m.index)
-        .collect())
+        .collect()
 }
 
 /// The log indices of the roster entries below `before`.
@@ -127,7 +137,7 @@ pub fn draft_request(
         cases: cases.iter().map(|c| c.to_hex()).collect(),
         redact: redact.to_vec(),
         as_of,
-        entries: case_entries(archive, channel, &names, as_of)?,
+        entries: entries_of_cases(&msgs, &names, as_of),
         rosters: roster_entries(archive, channel, as_of)?,
     };
     Ok(Draft {
@@ -177,12 +187,7 @@ pub fn find_request(
                 id.to_hex()
             ))
         })?;
-    let body = archive
-        .messages(channel)?
-        .into_iter()
-        .find(|s| s.index == m.index)
-        .map(|s| s.body)
-        .unwrap_or_default();
+    let body = archive.message_body(channel, m.index)?.unwrap_or_default();
     let terms = Request::parse(body.as_bytes()).map_err(|e| invalid(e.to_string()))?;
     let entry = archive
         .log
@@ -224,8 +229,9 @@ pub fn pending_requests(
                 && a.header.refs.contains(&m.header.id)
         });
         if !answered {
-            let req = find_request(archive, channel, &m.header.id)?;
-            out.push((m.header.id, m.header.party, req.terms.purpose));
+            let body = archive.message_body(channel, m.index)?.unwrap_or_default();
+            let terms = Request::parse(body.as_bytes()).map_err(|e| invalid(e.to_string()))?;
+            out.push((m.header.id, m.header.party, terms.purpose));
         }
     }
     Ok(out)
@@ -302,17 +308,19 @@ pub fn export(
 ) -> Result<Bundle, DisclosureError> {
     let rec = archive.channel(channel)?;
     let msgs = archive.logged_messages(channel)?;
-    let stored = archive.messages(channel)?;
     let mut consents = Vec::new();
     let mut refusals = Vec::new();
     // The rosters the request and the consents list: exactly those go in.
     let mut rosters: BTreeSet<u64> = req.terms.rosters.iter().copied().collect();
     for m in &msgs {
-        let body = stored
-            .iter()
-            .find(|s| s.index == m.index)
-            .map(|s| s.body.as_bytes())
-            .unwrap_or_default();
+        if !matches!(
+            m.header.kind,
+            Kind::DisclosureConsent | Kind::DisclosureRefusal
+        ) {
+            continue;
+        }
+        let body = archive.message_body(channel, m.index)?.unwrap_or_default();
+        let body = body.as_bytes();
         match m.header.kind {
             Kind::DisclosureConsent => {
                 if let Ok(c) = Consent::parse(body)
@@ -331,7 +339,7 @@ pub fn export(
         }
     }
     let cases: BTreeSet<String> = req.terms.cases.iter().cloned().collect();
-    let case_msgs = case_entries(archive, channel, &cases, req.terms.as_of)?;
+    let case_msgs = entries_of_cases(&msgs, &cases, req.terms.as_of);
     let last = consents
         .iter()
         .chain(&refusals)
