@@ -20,7 +20,8 @@ use std::path::Path;
 use std::time::Duration;
 
 struct World {
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
+    name: String,
     relay: Relay,
     proxy: Proxy,
     charter: SignedDocument,
@@ -65,8 +66,9 @@ impl World {
             .post_roster(&ch, &roster(ch, &south, 1, None, &[&s1]))
             .unwrap();
         let w = World {
-            _dir: dir,
+            dir,
             origin: format!("{name}/{}", ch.to_hex()),
+            name,
             relay,
             proxy,
             charter,
@@ -80,6 +82,19 @@ impl World {
             w.post(&w.relay.url, &format!("message {i}"));
         }
         w
+    }
+
+    /// The operator copies the relay (key and log) while it is stopped and
+    /// runs both: `self.relay` is the original, restarted; the copy is
+    /// returned. The proxy still points at the original.
+    fn fork(&mut self) -> Relay {
+        let (a, b) = (self.dir.path().join("relay"), self.dir.path().join("copy"));
+        halt(&mut self.relay);
+        copy_dir(&a, &b);
+        self.relay = start(&a, &self.name, None);
+        let url = self.relay.url.clone();
+        self.proxy.set(|l| l.upstream = url);
+        start(&b, &self.name, None)
     }
 
     /// Posts an envelope from n1 to s1 directly to the relay at `url` and
@@ -155,77 +170,23 @@ fn copy_dir(from: &Path, to: &Path) {
 
 #[test]
 fn a_fork_between_two_relays_with_the_same_key_is_caught() {
-    let d = tempfile::tempdir().unwrap();
-    let name = unique("forker");
-    let a_dir = d.path().join("a");
-    let relay_a = start(&a_dir, &name, None);
-    let proxy = Proxy::start(&relay_a.url);
-    let (north, south) = (
-        SigningKey::generate(&mut rand_core::OsRng),
-        SigningKey::generate(&mut rand_core::OsRng),
-    );
-    let (n1, s1) = (
-        MemberKeys::generate(&mut rand_core::OsRng),
-        MemberKeys::generate(&mut rand_core::OsRng),
-    );
-    let charter = charter_doc_at(
-        &proxy.url,
-        &relay_a.vkey,
-        &[("north", &north), ("south", &south)],
-        "fedcba9876543210fedcba9876543210",
-        vec![],
-    );
-    let direct = RelayClient::new(&relay_a.url, north.clone()).unwrap();
-    let ch = direct.create_channel(&charter).unwrap();
-    direct
-        .post_roster(&ch, &roster(ch, &north, 1, None, &[&n1]))
-        .unwrap();
-    RelayClient::new(&relay_a.url, south.clone())
-        .unwrap()
-        .post_roster(&ch, &roster(ch, &south, 1, None, &[&s1]))
-        .unwrap();
-    let vkey = relay_a.vkey.clone();
-    wait_checkpoint(&direct, &ch, 3, &vkey);
-    // The operator copies the relay, key and log, and runs both.
-    stop(relay_a);
-    let b_dir = d.path().join("b");
-    copy_dir(&a_dir, &b_dir);
-    let relay_a = start(&a_dir, &name, None);
-    let relay_b = start(&b_dir, &name, None);
-    assert_eq!(relay_a.vkey, relay_b.vkey, "one key, two logs");
-    proxy.set(|l| l.upstream = relay_a.url.clone());
-    let post = |url: &str, body: &str, size: u64| {
-        let c = RelayClient::new(url, n1.signing.clone()).unwrap();
-        c.post_envelopes(&ch, &[sealed(ch, &n1, &north, &s1, &south, body)])
-            .unwrap();
-        wait_checkpoint(&c, &ch, size, &vkey);
+    let mut w = World::new(0);
+    let relay_b = w.fork();
+    assert_eq!(w.relay.vkey, relay_b.vkey, "one key, two logs");
+    w.post(&w.relay.url, "shown to south");
+    w.post(&relay_b.url, "shown to others");
+    w.post(&relay_b.url, "and more");
+    let upstream = |url: &str| {
+        let url = url.to_owned();
+        w.proxy.set(|l| l.upstream = url)
     };
-    post(&relay_a.url, "shown to south", 4);
-    post(&relay_b.url, "shown to others", 4);
-    post(&relay_b.url, "and more", 5);
-
-    let w = |p: &Path| {
-        let a = Archive::open(p).unwrap();
-        a.add_channel(&ChannelRecord {
-            id: ch,
-            origin: format!("{name}/{}", ch.to_hex()),
-            relay_url: proxy.url.clone(),
-            relay_vkey: vkey.clone(),
-            charter: charter.to_json(),
-        })
-        .unwrap();
-        a
-    };
-    let c = RelayClient::new(&proxy.url, s1.signing.clone()).unwrap();
-    let sync = |a: &Archive| sync_channel(a, &c, &ch, &s1, &|_, _| {});
 
     // South verified relay A's log of 4 entries; relay B's log of 5 is not
     // an extension of it.
-    let p1 = tempfile::tempdir().unwrap();
-    let a1 = w(p1.path());
-    assert_eq!(sync(&a1).unwrap().size, 4);
-    proxy.set(|l| l.upstream = relay_b.url.clone());
-    match sync(&a1) {
+    let (_p1, a1, c) = w.client();
+    assert_eq!(w.sync(&a1, &c).unwrap(), 4);
+    upstream(&relay_b.url);
+    match w.sync(&a1, &c) {
         Err(SyncError::Alarm(al)) => {
             assert_eq!(al.kind, "fork", "{al:?}");
             assert_eq!(al.evidence.len(), 2, "both signed checkpoints are kept");
@@ -234,23 +195,22 @@ fn a_fork_between_two_relays_with_the_same_key_is_caught() {
     }
     // Nothing of B's log was written to the mirror.
     assert_eq!(
-        hotline_log::storage::LogStore::size(&a1.log, &format!("{name}/{}", ch.to_hex())).unwrap(),
+        hotline_log::storage::LogStore::size(&a1.log, &w.origin).unwrap(),
         4
     );
 
     // Same size, different roots: B's checkpoint of size 4 (from its
     // history) against A's.
-    let p2 = tempfile::tempdir().unwrap();
-    let a2 = w(p2.path());
-    proxy.set(|l| l.upstream = relay_a.url.clone());
-    assert_eq!(sync(&a2).unwrap().size, 4);
-    let b_client = RelayClient::new(&relay_b.url, s1.signing.clone()).unwrap();
-    let b4 = b_client.checkpoint_at(&ch, 4).unwrap();
-    proxy.set(|l| {
-        l.upstream = relay_b.url.clone();
-        l.checkpoint = Some(b4);
-    });
-    match sync(&a2) {
+    let (_p2, a2, c) = w.client();
+    upstream(&w.relay.url);
+    assert_eq!(w.sync(&a2, &c).unwrap(), 4);
+    let b4 = RelayClient::new(&relay_b.url, w.s1.signing.clone())
+        .unwrap()
+        .checkpoint_at(&w.ch, 4)
+        .unwrap();
+    upstream(&relay_b.url);
+    w.proxy.set(|l| l.checkpoint = Some(b4));
+    match w.sync(&a2, &c) {
         Err(SyncError::Alarm(al)) => {
             assert_eq!(al.kind, "fork", "{al:?}");
             assert!(al.detail.contains("different roots"), "{}", al.detail);
@@ -258,7 +218,7 @@ fn a_fork_between_two_relays_with_the_same_key_is_caught() {
         }
         other => panic!("expected a fork alarm, got {other:?}"),
     }
-    stop(relay_a);
+    stop(w.relay);
     stop(relay_b);
 }
 

@@ -58,6 +58,12 @@ pub fn start(data: &Path, name: &str, database: Option<&str>) -> Relay {
 }
 
 pub fn stop(mut r: Relay) {
+    halt(&mut r);
+}
+
+/// Stops the relay (SIGTERM) and checks it exited cleanly; the value stays
+/// for the caller to replace.
+pub fn halt(r: &mut Relay) {
     let _ = Command::new("kill")
         .arg("-TERM")
         .arg(r.child.id().to_string())
