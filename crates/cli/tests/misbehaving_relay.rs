@@ -12,7 +12,7 @@ use common::proxy::Proxy;
 use common::*;
 use hotline_client::archive::{Archive, ChannelRecord};
 use hotline_client::relay_client::RelayClient;
-use hotline_client::sync::{SyncError, sync_channel};
+use hotline_client::sync::{SyncError, sync_channel, sync_channel_with};
 use hotline_core::dsse::SignedDocument;
 use hotline_core::ids::ChannelId;
 use hotline_core::keys::{MemberKeys, SigningKey};
@@ -288,6 +288,16 @@ fn an_envelope_that_is_not_the_logged_one_is_caught() {
     let (_d, a, c) = w.client();
     w.proxy.set(|l| l.corrupt_envelope = Some(3));
     expect_alarm(&w, &a, &c, "bad-envelope");
+    assert!(
+        !receipt_of(&w.relay.url, &w.ch, &w.s1.signing, 4),
+        "a substituted body is not received: no receipt"
+    );
+    // It was not received: when the relay serves the logged envelope, it is
+    // opened, and only then receipted.
+    w.proxy.set(|l| l.corrupt_envelope = None);
+    assert_eq!(w.sync(&a, &c).unwrap(), 4);
+    assert_eq!(a.messages(&w.ch).unwrap().len(), 1);
+    assert!(receipt_of(&w.relay.url, &w.ch, &w.s1.signing, 4));
     stop(w.relay);
 }
 
@@ -350,5 +360,300 @@ fn an_acknowledged_post_that_is_never_logged_is_caught() {
         "{}",
         alarms[1].detail
     );
+    stop(w.relay);
+}
+
+/// Whether the member `m` cosigned (gave its receipt for) the checkpoint of
+/// `size` the relay at `url` holds.
+fn receipt_of(url: &str, ch: &ChannelId, m: &SigningKey, size: u64) -> bool {
+    let c = RelayClient::new(url, m.clone()).unwrap();
+    let served = hotline_log::note::Note::parse(&c.checkpoint_at(ch, size).unwrap()).unwrap();
+    let v = hotline_log::cosignature::CosignatureVerifier::from_vkey(
+        &hotline_relay::api::member_cosigner_vkey(&m.verifying_key()),
+    )
+    .unwrap();
+    served
+        .signatures
+        .iter()
+        .any(|s| matches!(v.verify(&served.text, s), Ok(Some(_))))
+}
+
+/// Two profiles made by the real binary (northland, southland) on a channel
+/// whose charter names the proxy in front of a real relay.
+struct CliWorld {
+    dir: tempfile::TempDir,
+    relay: Relay,
+    proxy: Proxy,
+    north: std::path::PathBuf,
+    south: std::path::PathBuf,
+    ch: ChannelId,
+}
+
+impl CliWorld {
+    fn new() -> CliWorld {
+        let dir = tempfile::tempdir().unwrap();
+        let relay = start(&dir.path().join("relay"), &unique("liar"), None);
+        let proxy = Proxy::start(&relay.url);
+        let (dirs, id, _) = common::cli::set_up_at(
+            dir.path(),
+            &proxy.url,
+            &relay.vkey,
+            &[
+                ("northland", "Northland CERT"),
+                ("southland", "Southland CERT"),
+            ],
+        );
+        CliWorld {
+            dir,
+            relay,
+            proxy,
+            north: dirs[0].clone(),
+            south: dirs[1].clone(),
+            ch: ChannelId::from_hex(&id).unwrap(),
+        }
+    }
+
+    /// North warns south; returns the case id and the warning's log index.
+    fn warn(&self) -> (String, u64) {
+        let out = common::cli::ok(common::cli::hotline(
+            &self.north,
+            &[
+                "case",
+                "open",
+                "--kind",
+                "warning",
+                "--to",
+                "southland",
+                "--title",
+                "Imminent attack on the grid operator",
+                "--body",
+                "Expect a wiper within 24 hours.",
+            ],
+        ));
+        let case = out.split_whitespace().nth(3).unwrap().to_owned();
+        let index = out
+            .rsplit_once("(log entry ")
+            .and_then(|(_, r)| r.trim().trim_end_matches(')').parse().ok())
+            .unwrap_or_else(|| panic!("{out}"));
+        (case, index)
+    }
+
+    fn south_signing(&self) -> SigningKey {
+        let p = hotline_client::profile::Profile::open(&self.south).unwrap();
+        let pass = hotline_client::profile::Passphrase::new(common::cli::PASS.into());
+        p.unlock_keyring(&pass).unwrap().current.signing
+    }
+
+    fn mirror_size(&self) -> u64 {
+        let a = Archive::open(&self.south).unwrap();
+        let rec = a.channel(&self.ch).unwrap();
+        hotline_log::storage::LogStore::size(&a.log, &rec.origin).unwrap()
+    }
+}
+
+#[test]
+fn a_warning_whose_envelope_the_relay_refuses_once_is_not_lost() {
+    let w = CliWorld::new();
+    let (case, index) = w.warn();
+    let size = index + 1;
+    w.proxy.set(|l| l.refuse_envelope = Some((index, 1)));
+    let o = common::cli::hotline(&w.south, &["sync"]);
+    let out = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "a sync that could not fetch an envelope fails: {out}"
+    );
+    assert!(
+        out.contains("could not be fetched") && out.contains("next sync"),
+        "it says so plainly: {out}"
+    );
+    assert_eq!(
+        w.mirror_size(),
+        size,
+        "the log itself was verified and kept"
+    );
+    let south = w.south_signing();
+    assert!(
+        !receipt_of(&w.relay.url, &w.ch, &south, size),
+        "no receipt for an envelope not received"
+    );
+    // The relay serves it again: the next sync fetches and opens it, and only
+    // then gives the receipt.
+    let out = common::cli::ok(common::cli::hotline(&w.south, &["sync"]));
+    assert!(
+        out.contains("1 opened for us") && out.contains("receipt cosigned"),
+        "{out}"
+    );
+    assert!(receipt_of(&w.relay.url, &w.ch, &south, size));
+    let inbox = common::cli::ok(common::cli::hotline(&w.south, &["inbox"]));
+    assert!(
+        inbox.contains(&case),
+        "the warning is in the inbox: {inbox}"
+    );
+    stop(w.relay);
+}
+
+#[test]
+fn a_sync_killed_between_the_append_and_the_opening_loses_nothing() {
+    let w = CliWorld::new();
+    let (case, index) = w.warn();
+    let size = index + 1;
+    w.proxy.set(|l| l.hold_envelope = Some(index));
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_hotline"))
+        .arg("--profile")
+        .arg(&w.south)
+        .arg("sync")
+        .env("HOTLINE_PASSPHRASE", common::cli::PASS)
+        .env("HOTLINE_INSECURE_KDF_LOG_N", "10")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // The sync asks for the envelope only after the append: once the proxy
+    // holds that request, the entries are mirrored and the envelope unopened.
+    let t = std::time::Instant::now();
+    while w.proxy.lies.lock().unwrap().held == 0 {
+        assert!(
+            t.elapsed() < Duration::from_secs(30),
+            "the sync never asked for envelope {index}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().unwrap(); // SIGKILL
+    let status = child.wait().unwrap();
+    assert!(!status.success());
+    w.proxy.set(|l| l.hold_envelope = None);
+    assert_eq!(w.mirror_size(), size, "killed after the append");
+    {
+        let a = Archive::open(&w.south).unwrap();
+        assert!(
+            a.messages(&w.ch).unwrap().is_empty(),
+            "and before the opening"
+        );
+    }
+    let south = w.south_signing();
+    assert!(!receipt_of(&w.relay.url, &w.ch, &south, size));
+
+    let out = common::cli::ok(common::cli::hotline(&w.south, &["sync"]));
+    assert!(
+        out.contains("1 opened for us") && out.contains("receipt cosigned"),
+        "the next sync opens what the killed one did not, then cosigns: {out}"
+    );
+    assert!(receipt_of(&w.relay.url, &w.ch, &south, size));
+    let inbox = common::cli::ok(common::cli::hotline(&w.south, &["inbox"]));
+    assert!(inbox.contains(&case), "{inbox}");
+    drop(w.dir);
+    stop(w.relay);
+}
+
+/// `env` (sealed to s1 first) with its first recipient stanza listed twice,
+/// the head's stanza hash updated and re-signed by `sender`: a body that
+/// matches its signed head but that `Envelope::from_bytes` refuses.
+fn with_a_duplicate_recipient(
+    env: &hotline_core::envelope::Envelope,
+    sender: &SigningKey,
+) -> serde_json::Value {
+    use sha2::Digest as _;
+    let st = env.stanza_bytes();
+    let n = hotline_core::envelope::STANZA_LEN;
+    let mut dup = st[..n].to_vec();
+    dup.extend_from_slice(&st[..n]);
+    let mut sh = *env.signed_head();
+    sh.head.stanzas_sha256 = sha2::Sha256::digest(&dup).into();
+    sh.signature = sender.sign(&sh.head.signing_input());
+    serde_json::json!({"envelopes": [{
+        "head": base64_std(&sh.to_bytes()),
+        "stanzas": base64_std(&dup),
+        "ciphertext": base64_std(env.ciphertext()),
+    }]})
+}
+
+#[test]
+fn a_malformed_envelope_does_not_stop_the_others_from_being_opened() {
+    let w = World::new(0);
+    let as_n1 = RelayClient::new(&w.relay.url, w.n1.signing.clone()).unwrap();
+    let bad = sealed(w.ch, &w.n1, &w.north, &w.s1, &w.south, "twice addressed");
+    let i = as_n1
+        .post_raw_envelopes(&w.ch, &with_a_duplicate_recipient(&bad, &w.n1.signing))
+        .unwrap()[0]
+        .index;
+    assert_eq!(i, 3);
+    w.post(&w.relay.url, "the one after it");
+    let (_d, a, c) = w.client();
+    match w.sync(&a, &c) {
+        Err(SyncError::Alarm(al)) => {
+            assert_eq!(al.kind, "bad-envelope", "{al:?}");
+            assert!(al.detail.contains("envelope 3"), "{}", al.detail);
+            assert!(al.detail.contains("listed twice"), "{}", al.detail);
+        }
+        other => panic!("expected a bad-envelope alarm, got {other:?}"),
+    }
+    let msgs = a.messages(&w.ch).unwrap();
+    assert_eq!(
+        msgs.iter().map(|m| m.index).collect::<Vec<_>>(),
+        [4],
+        "the envelope after the malformed one is opened"
+    );
+    // The malformed one was received (it is what its sender signed): the
+    // receipt is given, and the next sync is clean.
+    assert!(receipt_of(&w.relay.url, &w.ch, &w.s1.signing, 5));
+    assert_eq!(w.sync(&a, &c).unwrap(), 5);
+    stop(w.relay);
+}
+
+#[test]
+fn an_envelope_the_relay_keeps_refusing_raises_withheld_envelope_once() {
+    let w = World::new(2);
+    let (_d, a, c) = w.client();
+    w.proxy.set(|l| l.refuse_envelope = Some((3, u32::MAX)));
+    let mut opts = hotline_client::sync::SyncOptions::default();
+    opts.withheld_after_attempts = 2;
+    opts.withheld_after_secs = 0;
+    let sync = || sync_channel_with(&a, &c, &w.ch, &w.s1, &|_, _| {}, &opts);
+    match sync() {
+        Err(SyncError::Incomplete {
+            pending,
+            first,
+            outcome,
+            ..
+        }) => {
+            assert_eq!((pending, first), (1, 3));
+            assert_eq!(
+                (outcome.size, outcome.opened),
+                (5, 1),
+                "the other one is opened"
+            );
+        }
+        other => panic!("expected an incomplete sync, got {other:?}"),
+    }
+    assert!(a.alarms().unwrap().is_empty(), "one refusal is no alarm");
+    match sync() {
+        Err(SyncError::Alarm(al)) => {
+            assert_eq!(al.kind, "withheld-envelope", "{al:?}");
+            assert!(al.detail.contains("envelope 3"), "{}", al.detail);
+            let (_, cp) = wait_checkpoint(&c, &w.ch, 5, &w.relay.vkey);
+            let note = hotline_log::note::Note::parse(&base64_dec(&al.evidence[1])).unwrap();
+            assert_eq!(
+                hotline_log::checkpoint::Checkpoint::parse(&note.text)
+                    .unwrap()
+                    .root,
+                cp.root,
+                "the signed checkpoint covering it is the evidence"
+            );
+        }
+        other => panic!("expected a withheld-envelope alarm, got {other:?}"),
+    }
+    assert!(
+        matches!(sync(), Err(SyncError::Incomplete { .. })),
+        "raised once"
+    );
+    assert_eq!(a.alarms().unwrap().len(), 1);
+    assert!(!receipt_of(&w.relay.url, &w.ch, &w.s1.signing, 5));
+    // Still fetched on every sync: once served, it is opened and receipted.
+    w.proxy.set(|l| l.refuse_envelope = None);
+    let o = sync().unwrap();
+    assert_eq!((o.opened, o.pending, o.cosigned), (1, 0, true));
+    assert!(receipt_of(&w.relay.url, &w.ch, &w.s1.signing, 5));
     stop(w.relay);
 }

@@ -4,7 +4,11 @@
 //! messages opened for us, and alarms with their evidence.
 //!
 //! Nothing enters the mirror before it is verified: entries are appended
-//! only in a batch whose root equals a checkpoint signed by the relay key.
+//! only in a batch whose root equals a checkpoint signed by the relay key,
+//! in one transaction with the verified checkpoints and the envelopes still
+//! to fetch (`client_pending`); an opened message is stored in one
+//! transaction with its envelope struck off that list. The archive also
+//! keeps the receipts the relay accepted (`client_receipts`).
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
@@ -12,6 +16,7 @@ use std::sync::{Mutex, MutexGuard};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use hotline_core::ids::ChannelId;
+use hotline_core::keys::{KeyId, VerifyingKey};
 use hotline_store::sqlite::SqliteStore;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
@@ -56,6 +61,28 @@ CREATE TABLE IF NOT EXISTS client_alarms (
     detail TEXT NOT NULL,
     evidence TEXT NOT NULL,
     raised_at TEXT NOT NULL
+);
+-- Envelopes logged and mirrored but not yet fetched and checked against
+-- their heads (docs/client.md, pending envelopes): written in the same
+-- transaction as the mirror append, deleted in the same transaction as the
+-- opened message is stored.
+CREATE TABLE IF NOT EXISTS client_pending (
+    channel TEXT NOT NULL,
+    idx INTEGER NOT NULL,
+    signer TEXT NOT NULL,
+    party TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    first_failure INTEGER,
+    last_error TEXT,
+    alarmed INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (channel, idx)
+) WITHOUT ROWID;
+-- Our cosignatures (receipts) the relay accepted.
+CREATE TABLE IF NOT EXISTS client_receipts (
+    channel TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    posted_at TEXT NOT NULL,
+    PRIMARY KEY (channel, size)
 );
 ";
 
@@ -109,7 +136,9 @@ pub struct Alarm {
     pub id: i64,
     /// The channel (hex).
     pub channel: String,
-    /// `fork`, `stale-checkpoint`, `bad-checkpoint`, `bad-entry`, `bad-envelope`.
+    /// `fork`, `stale-checkpoint`, `bad-checkpoint`, `bad-entry`, `bad-envelope`,
+    /// `withheld-entry`, `withheld-envelope`, `witness-quorum`, `missing-entry`
+    /// (see `docs/client.md`).
     pub kind: String,
     /// What happened, for a person.
     pub detail: String,
@@ -142,6 +171,111 @@ fn now() -> String {
     time::OffsetDateTime::now_utc()
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default()
+}
+
+/// An envelope whose head is mirrored but whose body has not yet been
+/// fetched and checked against it (nor opened, if it is ours).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingEnvelope {
+    /// Its log index.
+    pub index: u64,
+    /// The sender's signing key, a member at that index.
+    pub signer: VerifyingKey,
+    /// The sender's party.
+    pub party: KeyId,
+    /// Syncs in which fetching it failed or the relay served another body.
+    pub attempts: u32,
+    /// When the first of them happened (POSIX seconds).
+    pub first_failure: Option<u64>,
+    /// What went wrong the last time.
+    pub last_error: Option<String>,
+    /// Whether the `withheld-envelope` alarm was raised for it.
+    pub alarmed: bool,
+}
+
+/// The archive's rows written in the same transaction as a mirror append.
+#[derive(Debug, Default)]
+pub(crate) struct AppendRows<'a> {
+    /// Envelope heads to fetch: index, sender key, sender party.
+    pub pending: Vec<(u64, VerifyingKey, KeyId)>,
+    /// The checkpoints verified against the mirror plus the batch.
+    pub checkpoints: &'a [SeenCheckpoint],
+}
+
+fn write_rows(
+    tx: &Connection,
+    channel: &str,
+    at: &str,
+    rows: &AppendRows<'_>,
+) -> rusqlite::Result<()> {
+    {
+        let mut p = tx.prepare_cached(
+            "INSERT OR IGNORE INTO client_pending (channel, idx, signer, party) VALUES (?1, ?2, ?3, ?4)",
+        )?;
+        for (i, signer, party) in &rows.pending {
+            p.execute(params![
+                channel,
+                *i as i64,
+                signer.to_base64(),
+                party.to_hex()
+            ])?;
+        }
+    }
+    for cp in rows.checkpoints {
+        insert_checkpoint(tx, channel, at, cp)?;
+    }
+    Ok(())
+}
+
+fn insert_checkpoint(
+    c: &Connection,
+    channel: &str,
+    at: &str,
+    cp: &SeenCheckpoint,
+) -> rusqlite::Result<()> {
+    c.execute(
+        "INSERT OR IGNORE INTO client_checkpoints (channel, size, root, note, time, seen_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![channel, cp.size as i64, &cp.root[..], cp.note, cp.time.map(|t| t as i64), at],
+    )?;
+    Ok(())
+}
+
+fn seen_checkpoint(r: &rusqlite::Row<'_>) -> rusqlite::Result<SeenCheckpoint> {
+    let root: Vec<u8> = r.get(1)?;
+    Ok(SeenCheckpoint {
+        size: r.get::<_, i64>(0)? as u64,
+        root: root.try_into().unwrap_or([0; 32]),
+        note: r.get(2)?,
+        time: r.get::<_, Option<i64>>(3)?.map(|t| t as u64),
+    })
+}
+
+fn insert_message(
+    c: &Connection,
+    id: &ChannelId,
+    index: u64,
+    header: &hotline_core::message::InnerHeader,
+    body: &str,
+    parts: &[u8],
+) -> rusqlite::Result<()> {
+    let json = serde_json::to_string(header).unwrap_or_default();
+    c.execute(
+        "INSERT OR IGNORE INTO client_messages (channel, idx, id, case_id, kind, sender, party, header, body, parts)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        params![
+            id.to_hex(),
+            index as i64,
+            header.id.to_hex(),
+            header.case.to_hex(),
+            header.kind.as_str(),
+            header.author.to_hex(),
+            header.party.to_hex(),
+            json,
+            body,
+            parts
+        ],
+    )?;
+    Ok(())
 }
 
 impl Archive {
@@ -247,15 +381,7 @@ impl Archive {
             .query_row(
                 "SELECT size, root, note, time FROM client_checkpoints WHERE channel = ?1 ORDER BY size DESC LIMIT 1",
                 [id.to_hex()],
-                |r| {
-                    let root: Vec<u8> = r.get(1)?;
-                    Ok(SeenCheckpoint {
-                        size: r.get::<_, i64>(0)? as u64,
-                        root: root.try_into().unwrap_or([0; 32]),
-                        note: r.get(2)?,
-                        time: r.get::<_, Option<i64>>(3)?.map(|t| t as u64),
-                    })
-                },
+                seen_checkpoint,
             )
             .optional()
             .map_err(|e| self.err(e))
@@ -267,13 +393,7 @@ impl Archive {
         id: &ChannelId,
         cp: &SeenCheckpoint,
     ) -> Result<(), ArchiveError> {
-        self.db()
-            .execute(
-                "INSERT OR IGNORE INTO client_checkpoints (channel, size, root, note, time, seen_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![id.to_hex(), cp.size as i64, &cp.root[..], cp.note, cp.time.map(|t| t as i64), now()],
-            )
-            .map_err(|e| self.err(e))?;
-        Ok(())
+        insert_checkpoint(&self.db(), &id.to_hex(), &now(), cp).map_err(|e| self.err(e))
     }
 
     /// When entry `index` was sequenced, at the latest: the time of the
@@ -303,26 +423,208 @@ impl Archive {
         body: &str,
         parts: &[u8],
     ) -> Result<(), ArchiveError> {
-        let json = serde_json::to_string(header).unwrap_or_default();
+        insert_message(&self.db(), id, index, header, body, parts).map_err(|e| self.err(e))
+    }
+
+    /// Stores an opened message and strikes its envelope off the pending
+    /// list, in one transaction: a crash leaves it either pending (and
+    /// fetched again) or stored, never lost.
+    pub(crate) fn put_opened(
+        &self,
+        id: &ChannelId,
+        index: u64,
+        header: &hotline_core::message::InnerHeader,
+        body: &str,
+        parts: &[u8],
+    ) -> Result<(), ArchiveError> {
+        let mut db = self.db();
+        let run = |db: &mut Connection| -> rusqlite::Result<()> {
+            let tx = db.transaction()?;
+            insert_message(&tx, id, index, header, body, parts)?;
+            tx.execute(
+                "DELETE FROM client_pending WHERE channel = ?1 AND idx = ?2",
+                params![id.to_hex(), index as i64],
+            )?;
+            tx.commit()
+        };
+        run(&mut db).map_err(|e| self.err(e))
+    }
+
+    /// Writes a batch of verified entries to the mirror and, in the same
+    /// durable transaction, the envelopes still to fetch and the verified
+    /// checkpoints (`checkpoints`, the one
+    /// the batch was checked against last). The caller checks the batch's
+    /// roots against the checkpoints before calling this (inside
+    /// `Log::append_with`); an error here writes nothing.
+    pub(crate) fn append_verified(
+        &self,
+        id: &ChannelId,
+        origin: &str,
+        batch: &hotline_log::storage::AppendBatch<'_>,
+        rows: &AppendRows<'_>,
+    ) -> Result<(), ArchiveError> {
+        let ch = id.to_hex();
+        let at = now();
+        self.log.append_with_tx(origin, batch, |tx| {
+            let be = |e: rusqlite::Error| hotline_store::StoreError::Backend(e.to_string());
+            write_rows(tx, &ch, &at, rows).map_err(be)
+        })?;
+        Ok(())
+    }
+
+    /// Records verified checkpoints without an append (a sync that found the mirror already as large as the
+    /// checkpoint), in one transaction.
+    pub(crate) fn record_verified(
+        &self,
+        id: &ChannelId,
+        rows: &AppendRows<'_>,
+    ) -> Result<(), ArchiveError> {
+        let ch = id.to_hex();
+        let at = now();
+        let mut db = self.db();
+        let run = |db: &mut Connection| -> rusqlite::Result<()> {
+            let tx = db.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            write_rows(&tx, &ch, &at, rows)?;
+            tx.commit()
+        };
+        run(&mut db).map_err(|e| self.err(e))
+    }
+
+    /// The envelopes of a channel still to fetch and check, lowest index
+    /// first.
+    pub fn pending(&self, id: &ChannelId) -> Result<Vec<PendingEnvelope>, ArchiveError> {
+        let db = self.db();
+        let mut st = db
+            .prepare(
+                "SELECT idx, signer, party, attempts, first_failure, last_error, alarmed
+                 FROM client_pending WHERE channel = ?1 ORDER BY idx",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = st
+            .query_map([id.to_hex()], |r| {
+                Ok((
+                    r.get::<_, i64>(0)? as u64,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, i64>(3)?,
+                    r.get::<_, Option<i64>>(4)?,
+                    r.get::<_, Option<String>>(5)?,
+                    r.get::<_, i64>(6)?,
+                ))
+            })
+            .map_err(|e| self.err(e))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (index, signer, party, attempts, first, last, alarmed) =
+                row.map_err(|e| self.err(e))?;
+            let bad = |what: &str| {
+                ArchiveError::Db(
+                    self.path.clone(),
+                    format!("the pending envelope {index}'s stored {what} does not parse"),
+                )
+            };
+            out.push(PendingEnvelope {
+                index,
+                signer: VerifyingKey::from_base64(&signer).map_err(|_| bad("signer"))?,
+                party: KeyId::from_hex(&party).map_err(|_| bad("party"))?,
+                attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
+                first_failure: first.map(|t| t.max(0) as u64),
+                last_error: last,
+                alarmed: alarmed != 0,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Records a failed attempt to fetch (or a refused body of) a pending
+    /// envelope at `now` (POSIX seconds); returns the updated record.
+    pub(crate) fn pending_failed(
+        &self,
+        id: &ChannelId,
+        p: &PendingEnvelope,
+        now: u64,
+        error: &str,
+    ) -> Result<PendingEnvelope, ArchiveError> {
         self.db()
             .execute(
-                "INSERT OR IGNORE INTO client_messages (channel, idx, id, case_id, kind, sender, party, header, body, parts)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-                params![
-                    id.to_hex(),
-                    index as i64,
-                    header.id.to_hex(),
-                    header.case.to_hex(),
-                    header.kind.as_str(),
-                    header.author.to_hex(),
-                    header.party.to_hex(),
-                    json,
-                    body,
-                    parts
-                ],
+                "UPDATE client_pending SET attempts = attempts + 1,
+                     first_failure = COALESCE(first_failure, ?3), last_error = ?4
+                 WHERE channel = ?1 AND idx = ?2",
+                params![id.to_hex(), p.index as i64, now as i64, error],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(PendingEnvelope {
+            attempts: p.attempts.saturating_add(1),
+            first_failure: p.first_failure.or(Some(now)),
+            last_error: Some(error.to_owned()),
+            ..p.clone()
+        })
+    }
+
+    /// Marks that the `withheld-envelope` alarm was raised for a pending
+    /// envelope (it is raised once).
+    pub(crate) fn pending_alarmed(&self, id: &ChannelId, index: u64) -> Result<(), ArchiveError> {
+        self.db()
+            .execute(
+                "UPDATE client_pending SET alarmed = 1 WHERE channel = ?1 AND idx = ?2",
+                params![id.to_hex(), index as i64],
             )
             .map_err(|e| self.err(e))?;
         Ok(())
+    }
+
+    /// Strikes an envelope off the pending list: fetched and checked against
+    /// its head, and either not addressed to us or unopenable by its
+    /// sender's fault (an alarm says which).
+    pub(crate) fn pending_done(&self, id: &ChannelId, index: u64) -> Result<(), ArchiveError> {
+        self.db()
+            .execute(
+                "DELETE FROM client_pending WHERE channel = ?1 AND idx = ?2",
+                params![id.to_hex(), index as i64],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(())
+    }
+
+    /// The size of the largest checkpoint our cosignature (receipt) of was
+    /// accepted by the relay.
+    pub fn latest_receipt(&self, id: &ChannelId) -> Result<Option<u64>, ArchiveError> {
+        self.db()
+            .query_row(
+                "SELECT MAX(size) FROM client_receipts WHERE channel = ?1",
+                [id.to_hex()],
+                |r| r.get::<_, Option<i64>>(0),
+            )
+            .map(|s| s.map(|s| s as u64))
+            .map_err(|e| self.err(e))
+    }
+
+    /// Records that the relay accepted our receipt for the checkpoint of `size`.
+    pub(crate) fn record_receipt(&self, id: &ChannelId, size: u64) -> Result<(), ArchiveError> {
+        self.db()
+            .execute(
+                "INSERT OR IGNORE INTO client_receipts (channel, size, posted_at) VALUES (?1, ?2, ?3)",
+                params![id.to_hex(), size as i64, now()],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(())
+    }
+
+    /// The largest verified checkpoint of at most `size`.
+    pub fn checkpoint_at_most(
+        &self,
+        id: &ChannelId,
+        size: u64,
+    ) -> Result<Option<SeenCheckpoint>, ArchiveError> {
+        self.db()
+            .query_row(
+                "SELECT size, root, note, time FROM client_checkpoints WHERE channel = ?1 AND size <= ?2
+                 ORDER BY size DESC LIMIT 1",
+                params![id.to_hex(), size.min(i64::MAX as u64) as i64],
+                seen_checkpoint,
+            )
+            .optional()
+            .map_err(|e| self.err(e))
     }
 
     /// The messages opened in a channel, in log order.

@@ -2,29 +2,35 @@
 //! the relay, verify everything, open what is addressed to us, store it,
 //! and cosign the checkpoint as our receipt.
 //!
-//! The order of checks, each of which raises a persistent alarm on failure:
+//! The order of checks, each of which raises a persistent alarm on failure
+//! (`docs/client.md`, "Sync and alarms"):
 //!
 //! 1. the checkpoint is signed by the relay key the charter names, for this
 //!    channel's origin;
-//! 2. it is not older than one the relay showed us before (`stale-checkpoint`)
-//!    and, at the same size, has the same root (`fork`);
+//! 2. it is not smaller than one the relay showed us before
+//!    (`stale-checkpoint`) and, at the same size, has the same root (`fork`);
 //! 3. every new entry verifies: entry 0 is our charter, rosters apply, each
 //!    envelope head is signed by a member current at its index (`bad-entry`);
 //! 4. the Merkle root of our mirror plus the new entries equals the
-//!    checkpoint's root, which proves consistency with every checkpoint we
-//!    verified before (`fork` otherwise, with both signed checkpoints kept);
-//! 5. each envelope addressed to us matches its logged head, opens, and its
-//!    plaintext matches its commitment (`bad-envelope`).
-//!
-//! Only then are the entries appended to the mirror (in the same durable
-//! transaction as their root check), the checkpoint recorded, and our
-//! cosignature posted.
+//!    checkpoint's root and every checkpoint of the history since the last
+//!    verified one is a prefix of it (`fork` otherwise, with both signed
+//!    checkpoints kept). Only then are the entries appended to the mirror, in
+//!    one durable transaction with the checkpoints and the list of envelopes
+//!    still to fetch (every new head: a head does not say whom it is for);
+//! 5. every envelope still to fetch, this sync's and those earlier syncs could
+//!    not fetch, is fetched and checked against its logged head (the relay's
+//!    fault otherwise: `bad-envelope`, and it stays to fetch; refused for
+//!    [`WITHHELD_AFTER_ATTEMPTS`] syncs over [`WITHHELD_AFTER_SECS`]:
+//!    `withheld-envelope`); ours are opened and their plaintext checked against
+//!    the commitment (the sender's fault otherwise: `bad-envelope`, done with);
+//! 6. the receipt: our cosignature of the largest verified checkpoint below
+//!    which nothing is left to fetch.
 
 use hotline_core::charter::VerifiedCharter;
 use hotline_core::commitment::encode_parts;
 use hotline_core::dsse::SignedDocument;
 use hotline_core::entry::Entry;
-use hotline_core::envelope::{Envelope, SIGNED_HEAD_LEN};
+use hotline_core::envelope::{Envelope, Opened, SIGNED_HEAD_LEN, STANZA_LEN, SignedHead};
 use hotline_core::ids::ChannelId;
 use hotline_core::roster::Directory;
 use hotline_log::checkpoint::Checkpoint;
@@ -34,7 +40,9 @@ use hotline_log::note::{Ed25519Verifier, Note, Verifier};
 use hotline_log::storage::{AppendBatch, LogStore};
 use hotline_store::StoreError;
 
-use crate::archive::{Alarm, Archive, ArchiveError, SeenCheckpoint};
+use crate::archive::{
+    Alarm, AppendRows, Archive, ArchiveError, ChannelRecord, PendingEnvelope, SeenCheckpoint,
+};
 use crate::keyring::Keys;
 use crate::relay_client::{RelayClient, RelayError};
 
@@ -48,8 +56,43 @@ pub fn timestamp_vkey(relay: &hotline_log::note::VerifierKey) -> String {
 }
 
 /// How long witnesses have to cosign a checkpoint before a missing quorum is
-/// an alarm (seconds after the relay's timestamp on it).
+/// an alarm (seconds after the relay's timestamp on it, or after we first
+/// verified it when it carries none).
 pub const WITNESS_GRACE: u64 = 120;
+
+/// A relay that logged an envelope and refuses to serve it (an error, or a
+/// body that is not the logged one) on at least this many syncs …
+pub const WITHHELD_AFTER_ATTEMPTS: u32 = 3;
+
+/// … spanning at least this many seconds from the first refusal raises
+/// `withheld-envelope` (once per envelope). Both bounds must be met, so a
+/// few quick retries during a short outage raise nothing, and a relay cannot
+/// hold a message back for long unnoticed. The envelope stays to fetch
+/// whatever happens: it was not received.
+pub const WITHHELD_AFTER_SECS: u64 = 900;
+
+/// What a sync tolerates before it raises an alarm; [`Default`] is the
+/// documented bounds. Tests shorten them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SyncOptions {
+    /// [`WITHHELD_AFTER_ATTEMPTS`].
+    pub withheld_after_attempts: u32,
+    /// [`WITHHELD_AFTER_SECS`].
+    pub withheld_after_secs: u64,
+    /// [`WITNESS_GRACE`].
+    pub witness_grace: u64,
+}
+
+impl Default for SyncOptions {
+    fn default() -> SyncOptions {
+        SyncOptions {
+            withheld_after_attempts: WITHHELD_AFTER_ATTEMPTS,
+            withheld_after_secs: WITHHELD_AFTER_SECS,
+            witness_grace: WITNESS_GRACE,
+        }
+    }
+}
 
 /// How many of the charter's witnesses validly cosigned the checkpoint `note`.
 pub fn witness_cosignatures(charter: &hotline_core::charter::Charter, note: &Note) -> usize {
@@ -121,6 +164,24 @@ pub enum SyncError {
     /// A check failed; the alarm is recorded with its evidence.
     #[error("ALARM ({}): {}", .0.kind, .0.detail)]
     Alarm(Box<Alarm>),
+    /// The log was verified and mirrored, but some envelopes it holds could
+    /// not be fetched (or the relay served other bodies than the logged
+    /// ones): they stay to fetch, are fetched again on every sync, and no
+    /// receipt covers them.
+    #[error(
+        "{pending} envelope(s) the relay logged could not be fetched (first: entry {first}: {cause}); \
+         they are kept and fetched again on the next sync, and no receipt was given for them"
+    )]
+    Incomplete {
+        /// What the sync did.
+        outcome: Box<SyncOutcome>,
+        /// How many envelopes are still to fetch.
+        pending: u64,
+        /// The lowest index among them.
+        first: u64,
+        /// Why it could not be fetched.
+        cause: String,
+    },
 }
 
 /// What a sync did.
@@ -132,8 +193,13 @@ pub struct SyncOutcome {
     pub new_entries: u64,
     /// Envelopes addressed to us, opened and stored.
     pub opened: u64,
-    /// Whether our cosignature of the checkpoint was posted.
+    /// Envelopes still to fetch (see [`SyncError::Incomplete`]).
+    pub pending: u64,
+    /// Whether our cosignature of the checkpoint of `size` (the receipt)
+    /// was posted in this sync.
     pub cosigned: bool,
+    /// The size of the largest checkpoint our receipt covers, if any.
+    pub receipt: Option<u64>,
 }
 
 /// Rebuilds a channel's key directory from the mirror (charter, rosters).
@@ -151,13 +217,100 @@ pub(crate) fn directory(
     Ok(dir)
 }
 
-/// Syncs one channel. `progress(done, total)` reports entries verified.
+/// Syncs one channel with the default [`SyncOptions`]. `progress(done,
+/// total)` reports entries verified.
 pub fn sync_channel(
     archive: &Archive,
     relay: &RelayClient,
     channel: &ChannelId,
     me: &dyn Keys,
     progress: &dyn Fn(u64, u64),
+) -> Result<SyncOutcome, SyncError> {
+    sync_channel_with(
+        archive,
+        relay,
+        channel,
+        me,
+        progress,
+        &SyncOptions::default(),
+    )
+}
+
+/// Which check of a batch against the checkpoints failed.
+enum RootCheck {
+    Ok,
+    Final,
+    History(usize),
+}
+
+/// Whether a served envelope body is the one the log holds: the logged
+/// signed head, then exactly the stanzas and ciphertext its hashes and sizes
+/// name. Anything else is the relay's doing; past this, a fault is the
+/// sender's (who signed the head).
+fn body_matches_head(bytes: &[u8], logged: &[u8]) -> Result<(), String> {
+    if bytes.get(..SIGNED_HEAD_LEN) != Some(logged) {
+        return Err("the relay served another head than the one logged".into());
+    }
+    let sh = SignedHead::from_bytes(logged).map_err(|e| format!("the logged head: {e}"))?;
+    let stanzas = sh.head.recipient_count as usize * STANZA_LEN;
+    let expected = SIGNED_HEAD_LEN as u64 + stanzas as u64 + sh.head.ciphertext_len;
+    if bytes.len() as u64 != expected {
+        return Err(format!(
+            "the relay served {} bytes where the logged head names {expected}",
+            bytes.len()
+        ));
+    }
+    use sha2::Digest as _;
+    let body = &bytes[SIGNED_HEAD_LEN..];
+    let (st, ct) = body.split_at(stanzas);
+    if sha2::Sha256::digest(st)[..] != sh.head.stanzas_sha256
+        || sha2::Sha256::digest(ct)[..] != sh.head.ciphertext_sha256
+    {
+        return Err(
+            "the relay served recipients or a ciphertext that do not match the logged head".into(),
+        );
+    }
+    Ok(())
+}
+
+/// What a body that matches its logged head gives us.
+enum Opening {
+    NotOurs,
+    Opened(Box<Opened>),
+    /// The sender's fault: why.
+    Unopenable(String),
+}
+
+fn open_body(bytes: &[u8], p: &PendingEnvelope, channel: &ChannelId, me: &dyn Keys) -> Opening {
+    let env = match Envelope::from_bytes(bytes) {
+        Ok(e) => e,
+        Err(e) => return Opening::Unopenable(e.to_string()),
+    };
+    // Ours if it names one of our keys, current or retired.
+    let Some(keys) = env.stanzas().iter().find_map(|s| me.opener(&s.recipient)) else {
+        return Opening::NotOurs;
+    };
+    let o = match env.open(&p.signer, &keys.encryption) {
+        Ok(o) => o,
+        Err(e) => return Opening::Unopenable(format!("it does not open: {e}")),
+    };
+    let h = &o.message.header;
+    if h.author != o.head.head.header.sender || h.channel != *channel || h.party != p.party {
+        return Opening::Unopenable(
+            "its inner header names another author, party or channel".into(),
+        );
+    }
+    Opening::Opened(Box::new(o))
+}
+
+/// Syncs one channel (see the module docs for the steps).
+pub fn sync_channel_with(
+    archive: &Archive,
+    relay: &RelayClient,
+    channel: &ChannelId,
+    me: &dyn Keys,
+    progress: &dyn Fn(u64, u64),
+    opts: &SyncOptions,
 ) -> Result<SyncOutcome, SyncError> {
     let rec = archive.channel(channel)?;
     let alarm = |kind: &str, detail: String, evidence: &[&[u8]]| -> SyncError {
@@ -227,53 +380,259 @@ pub fn sync_channel(
         ));
     }
 
-    // 2. Against what we saw before.
+    // 2. Against what we saw before, and what we hold.
     let last = archive.latest_checkpoint(channel)?;
     let have = archive.log.size(&rec.origin).map_err(ArchiveError::from)?;
-    if let Some(l) = &last {
-        if cp.size < l.size {
-            let root_then = Log::new(&archive.log, &rec.origin).root(cp.size).ok();
-            let kind = if root_then == Some(cp.root) {
-                "stale-checkpoint"
-            } else {
-                "fork"
-            };
-            return Err(alarm(
-                kind,
-                format!(
-                    "the relay served a checkpoint of size {} after one of size {}{}",
-                    cp.size,
-                    l.size,
-                    if kind == "fork" {
-                        " with a root inconsistent with it"
-                    } else {
-                        ""
-                    }
-                ),
-                &[&l.note, &note_bytes],
-            ));
+    let log = Log::new(&archive.log, &rec.origin);
+    let seen = last.as_ref().map_or(0, |l| l.size);
+    if cp.size < seen {
+        let root_then = log.root(cp.size).ok();
+        let kind = if root_then == Some(cp.root) {
+            "stale-checkpoint"
+        } else {
+            "fork"
+        };
+        let after = if seen >= have {
+            format!("after one of size {seen}")
+        } else {
+            format!("but our mirror of its log already holds {have} entries")
+        };
+        let mut evidence: Vec<&[u8]> = Vec::new();
+        if let Some(l) = &last {
+            evidence.push(&l.note);
         }
-        if cp.size == l.size {
-            if cp.root != l.root {
-                return Err(alarm(
-                    "fork",
-                    format!("two checkpoints of size {} with different roots", cp.size),
-                    &[&l.note, &note_bytes],
-                ));
+        evidence.push(&note_bytes);
+        return Err(alarm(
+            kind,
+            format!(
+                "the relay served a checkpoint of size {} {after}{}",
+                cp.size,
+                if kind == "fork" {
+                    " with a root inconsistent with it"
+                } else {
+                    ""
+                }
+            ),
+            &evidence,
+        ));
+    }
+    if let Some(l) = &last
+        && cp.size == l.size
+        && cp.root != l.root
+    {
+        return Err(alarm(
+            "fork",
+            format!("two checkpoints of size {} with different roots", cp.size),
+            &[&l.note, &note_bytes],
+        ));
+    }
+
+    let now = time::OffsetDateTime::now_utc().unix_timestamp().max(0) as u64;
+    let mut outcome = SyncOutcome {
+        size: cp.size,
+        ..SyncOutcome::default()
+    };
+    // Alarms raised once the mirror is consistent: the sync goes on (every
+    // other envelope is still fetched) and reports the first.
+    let mut raised: Vec<Alarm> = Vec::new();
+    if cp.size > seen {
+        outcome.new_entries = append_new(
+            archive,
+            relay,
+            channel,
+            &rec,
+            &charter,
+            &verifier,
+            &time_verifier,
+            (&note_bytes, &note, &cp),
+            last.as_ref(),
+            have,
+            now,
+            progress,
+        )?;
+    }
+
+    // 5. Every envelope still to fetch, lowest index first: those earlier
+    // syncs could not fetch, then this sync's.
+    let mut still: Vec<(u64, String)> = Vec::new();
+    let mut unreachable: Option<String> = None;
+    for p in archive.pending(channel)? {
+        if let Some(why) = &unreachable {
+            still.push((p.index, why.clone()));
+            continue;
+        }
+        let logged = archive
+            .log
+            .read_entries(&rec.origin, p.index, p.index + 1)
+            .map_err(ArchiveError::from)?
+            .pop()
+            .ok_or_else(|| {
+                ArchiveError::Store(StoreError::Missing(format!(
+                    "mirrored entry {} of {}",
+                    p.index, rec.origin
+                )))
+            })?;
+        let refused = |why: String, raised: &mut Vec<Alarm>| -> Result<String, SyncError> {
+            let p = archive.pending_failed(channel, &p, now, &why)?;
+            if !p.alarmed
+                && p.attempts >= opts.withheld_after_attempts
+                && p.first_failure
+                    .is_some_and(|f| now >= f.saturating_add(opts.withheld_after_secs))
+            {
+                raised.push(archive.raise(
+                    channel,
+                    "withheld-envelope",
+                    &format!(
+                        "the relay logged envelope {} (its signed checkpoint of size {} covers it) but has not served it \
+                         on {} syncs over {} s: {why}; it stays to fetch and no receipt covers it",
+                        p.index,
+                        cp.size,
+                        p.attempts,
+                        now.saturating_sub(p.first_failure.unwrap_or(now))
+                    ),
+                    &[&logged, &note_bytes],
+                )?);
+                archive.pending_alarmed(channel, p.index)?;
             }
-            return Ok(SyncOutcome {
-                size: cp.size,
-                ..SyncOutcome::default()
-            });
+            Ok(why)
+        };
+        let bytes = match relay.envelope(channel, p.index) {
+            Ok(b) => b,
+            Err(e) => {
+                let why = e.to_string();
+                if matches!(e, RelayError::Transport { .. }) {
+                    // The relay is gone: the rest are not asked for now.
+                    unreachable = Some(why.clone());
+                }
+                still.push((p.index, refused(why, &mut raised)?));
+                continue;
+            }
+        };
+        if let Err(why) = body_matches_head(&bytes, &logged) {
+            // The relay's doing: not received. Said once per envelope and lie.
+            let detail = format!("envelope {}: {why}", p.index);
+            let kind = "bad-envelope";
+            if !archive
+                .alarms()?
+                .iter()
+                .any(|a| a.channel == channel.to_hex() && a.kind == kind && a.detail == detail)
+            {
+                raised.push(archive.raise(channel, kind, &detail, &[&logged, &bytes])?);
+            }
+            still.push((p.index, refused(why, &mut raised)?));
+            continue;
+        }
+        match open_body(&bytes, &p, channel, me) {
+            Opening::NotOurs => archive.pending_done(channel, p.index)?,
+            Opening::Unopenable(why) => {
+                // The sender signed this body: received, and unopenable.
+                raised.push(archive.raise(
+                    channel,
+                    "bad-envelope",
+                    &format!(
+                        "envelope {} from {}: {why} (it is the envelope its sender signed; the others are opened)",
+                        p.index,
+                        p.signer.key_id().to_hex()
+                    ),
+                    &[&logged, &bytes],
+                )?);
+                archive.pending_done(channel, p.index)?;
+            }
+            Opening::Opened(o) => {
+                let h = &o.message.header;
+                archive.put_opened(
+                    channel,
+                    p.index,
+                    h,
+                    &o.message.body,
+                    &encode_parts(&o.parts),
+                )?;
+                outcome.opened += 1;
+            }
+        }
+    }
+    outcome.pending = still.len() as u64;
+
+    // 6. The receipt: the largest verified checkpoint below which nothing
+    // is left to fetch, if we have not cosigned it yet.
+    let target = match still.first() {
+        None => archive.checkpoint_at_most(channel, cp.size)?,
+        Some((first, _)) => archive.checkpoint_at_most(channel, *first)?,
+    };
+    outcome.receipt = archive.latest_receipt(channel)?;
+    if let Some(t) = target
+        && t.size > outcome.receipt.unwrap_or(0)
+        && let Ok(n) = Note::parse(&t.note)
+    {
+        let signing = &me.current().signing;
+        let posted = Cosigner::new(&signing.key_id().to_hex(), &signing.seed())
+            .and_then(|c| c.cosign(&n.text, now))
+            .ok()
+            .is_some_and(|sig| relay.cosign(channel, t.size, &sig.to_line()).is_ok());
+        if posted {
+            archive.record_receipt(channel, t.size)?;
+            outcome.receipt = Some(t.size);
+            outcome.cosigned = t.size == cp.size;
         }
     }
 
+    // The witnesses had their grace period on the checkpoint verified before.
+    if let Some(l) = &last {
+        check_witness_quorum(
+            archive,
+            relay,
+            channel,
+            charter.charter(),
+            l,
+            opts.witness_grace,
+            now,
+        )?;
+    }
+
+    if let Some(a) = raised.into_iter().next() {
+        return Err(SyncError::Alarm(Box::new(a)));
+    }
+    if let Some((first, cause)) = still.into_iter().next() {
+        return Err(SyncError::Incomplete {
+            pending: outcome.pending,
+            outcome: Box::new(outcome),
+            first,
+            cause,
+        });
+    }
+    Ok(outcome)
+}
+
+/// Steps 3 and 4: the checkpoint history since the last verified one, the
+/// new entries, their checks, and the durable append. Returns how many
+/// entries were added.
+#[allow(clippy::too_many_arguments)]
+fn append_new(
+    archive: &Archive,
+    relay: &RelayClient,
+    channel: &ChannelId,
+    rec: &ChannelRecord,
+    charter: &VerifiedCharter,
+    verifier: &Ed25519Verifier,
+    time_verifier: &CosignatureVerifier,
+    (note_bytes, note, cp): (&[u8], &Note, &Checkpoint),
+    last: Option<&SeenCheckpoint>,
+    have: u64,
+    now: u64,
+    progress: &dyn Fn(u64, u64),
+) -> Result<u64, SyncError> {
+    let origin = rec.origin.as_str();
+    let alarm = |kind: &str, detail: String, evidence: &[&[u8]]| -> SyncError {
+        match archive.raise(channel, kind, &detail, evidence) {
+            Ok(a) => SyncError::Alarm(Box::new(a)),
+            Err(e) => SyncError::Archive(e),
+        }
+    };
     // Every checkpoint the relay signed since the last we verified, each with
     // its timestamp: they date the new entries.
     let mut history: Vec<SeenCheckpoint> = Vec::new();
-    let mut after = last.as_ref().map(|l| l.size).unwrap_or(0);
-    let now = time::OffsetDateTime::now_utc().unix_timestamp().max(0) as u64;
-    let mut prev_time = last.as_ref().and_then(|l| l.time).unwrap_or(0);
+    let mut after = last.map(|l| l.size).unwrap_or(0);
+    let mut prev_time = last.and_then(|l| l.time).unwrap_or(0);
     'pages: while after < cp.size {
         let page = relay.checkpoints_after(channel, after, 256)?;
         if page.is_empty() {
@@ -291,10 +650,10 @@ pub fn sync_channel(
                 )
             };
             let n = Note::parse(&bytes).map_err(|e| bad(e.to_string()))?;
-            n.verify(&[&verifier as &dyn Verifier])
+            n.verify(&[verifier as &dyn Verifier])
                 .map_err(|_| bad("not signed by the relay key".into()))?;
             let c = Checkpoint::parse(&n.text).map_err(|e| bad(e.to_string()))?;
-            if c.origin != rec.origin || c.size != size {
+            if c.origin != cp.origin || c.size != size {
                 return Err(bad(format!("it holds {} at size {}", c.origin, c.size)));
             }
             let time = n
@@ -318,9 +677,20 @@ pub fn sync_channel(
             after = size;
         }
     }
+    if history.last().is_none_or(|h| h.size != cp.size) {
+        history.push(SeenCheckpoint {
+            size: cp.size,
+            root: cp.root,
+            note: note_bytes.to_vec(),
+            time: note
+                .signatures
+                .iter()
+                .find_map(|sig| time_verifier.verify(&note.text, sig).ok().flatten()),
+        });
+    }
 
     // 3. The new entries.
-    let mut dir = directory(archive, &rec.origin, have, &charter)?;
+    let mut dir = directory(archive, origin, have, charter)?;
     let total = cp.size - have;
     let mut entries: Vec<Vec<u8>> = Vec::with_capacity(total.min(1 << 16) as usize);
     while (have + entries.len() as u64) < cp.size {
@@ -345,19 +715,19 @@ pub fn sync_channel(
                     "the relay signed a checkpoint of size {} but does not serve entry {start}",
                     cp.size
                 ),
-                &[&note_bytes],
+                &[note_bytes],
             ));
         }
         progress(entries.len() as u64, total);
     }
-    let mut heads = Vec::new();
+    let mut rows = AppendRows::default();
     for (i, bytes) in entries.iter().enumerate() {
         let index = have + i as u64;
         let bad = |why: String| {
             alarm(
                 "bad-entry",
                 format!("entry {index}: {why}"),
-                &[bytes, &note_bytes],
+                &[bytes, note_bytes],
             )
         };
         match Entry::from_bytes(bytes).map_err(|e| bad(e.to_string()))? {
@@ -379,7 +749,8 @@ pub fn sync_channel(
                     .ok_or_else(|| bad("its sender was not a member at that index".into()))?;
                 h.verify(&signer.member.signing_key)
                     .map_err(|e| bad(format!("its signature: {e}")))?;
-                heads.push((index, signer.member.signing_key, signer.party));
+                rows.pending
+                    .push((index, signer.member.signing_key, signer.party));
             }
             _ => {
                 return Err(bad(
@@ -389,128 +760,80 @@ pub fn sync_channel(
         }
     }
 
-    // 4. The root, and the mirror, in one durable step.
-    let mut root_ok = true;
-    let mirror = Log::new(&archive.log, &rec.origin);
-    let appended = mirror.append_with(&entries, |batch: &AppendBatch<'_>| {
-        match mirror.root_with(cp.size, batch) {
-            Ok(r) if r == cp.root => archive.log.append(&rec.origin, batch),
-            _ => {
-                root_ok = false;
-                Err(StoreError::Invalid("root mismatch".into()))
+    // 4. The roots, and the mirror, in one durable step.
+    rows.checkpoints = &history;
+    let log = Log::new(&archive.log, origin);
+    let mut check = RootCheck::Ok;
+    if entries.is_empty() {
+        // The mirror already holds the checkpoint's entries (an archive whose
+        // checkpoint record was lost): check, record.
+        if log.root(cp.size).ok() != Some(cp.root) {
+            check = RootCheck::Final;
+        } else if let Some(i) = history
+            .iter()
+            .position(|h| log.root(h.size).ok() != Some(h.root))
+        {
+            check = RootCheck::History(i);
+        } else {
+            archive.record_verified(channel, &rows)?;
+        }
+    } else {
+        let appended = log.append_with(&entries, |batch: &AppendBatch<'_>| {
+            if log.root_with(cp.size, batch).ok() != Some(cp.root) {
+                check = RootCheck::Final;
+            } else if let Some(i) = history
+                .iter()
+                .position(|h| log.root_with(h.size, batch).ok() != Some(h.root))
+            {
+                check = RootCheck::History(i);
             }
+            if !matches!(check, RootCheck::Ok) {
+                return Err(StoreError::Invalid("root mismatch".into()));
+            }
+            archive
+                .append_verified(channel, origin, batch, &rows)
+                .map_err(|e| match e {
+                    ArchiveError::Store(s) => s,
+                    other => StoreError::Backend(other.to_string()),
+                })
+        });
+        if matches!(check, RootCheck::Ok) {
+            appended.map_err(|e| match e {
+                LogError::Store(s) => SyncError::Archive(ArchiveError::Store(s)),
+                other => {
+                    SyncError::Archive(ArchiveError::Store(StoreError::Backend(other.to_string())))
+                }
+            })?;
         }
-    });
-    if !root_ok {
-        let mut evidence: Vec<&[u8]> = vec![&note_bytes];
-        if let Some(l) = &last {
-            evidence.push(&l.note);
-        }
-        return Err(alarm(
-            "fork",
-            format!(
-                "the checkpoint of size {} does not match the entries the relay served and those we hold: \
-                 the relay shows different logs",
-                cp.size
-            ),
-            &evidence,
-        ));
     }
-    appended.map_err(|e| match e {
-        LogError::Store(s) => SyncError::Archive(ArchiveError::Store(s)),
-        other => SyncError::Archive(ArchiveError::Store(StoreError::Backend(other.to_string()))),
-    })?;
-
-    // Every checkpoint of the history is a prefix of the log we now hold.
-    let log = Log::new(&archive.log, &rec.origin);
-    for h in &history {
-        if log.root(h.size).ok() != Some(h.root) {
+    match check {
+        RootCheck::Ok => {}
+        RootCheck::Final => {
+            let mut evidence: Vec<&[u8]> = vec![note_bytes];
+            if let Some(l) = last {
+                evidence.push(&l.note);
+            }
+            return Err(alarm(
+                "fork",
+                format!(
+                    "the checkpoint of size {} does not match the entries the relay served and those we hold: \
+                     the relay shows different logs",
+                    cp.size
+                ),
+                &evidence,
+            ));
+        }
+        RootCheck::History(i) => {
             return Err(alarm(
                 "fork",
                 format!(
                     "the relay's checkpoint of size {} is inconsistent with its checkpoint of size {}",
-                    h.size, cp.size
+                    history[i].size, cp.size
                 ),
-                &[&h.note, &note_bytes],
+                &[&history[i].note, note_bytes],
             ));
         }
-        archive.record_checkpoint(channel, h)?;
     }
 
-    // 5. Open what is addressed to us.
-    let mut opened = 0;
-    for (index, sender_key, party) in heads {
-        let bytes = relay.envelope(channel, index)?;
-        let logged = &entries[(index - have) as usize];
-        let bad = |why: String| {
-            alarm(
-                "bad-envelope",
-                format!("envelope {index}: {why}"),
-                &[logged, &bytes],
-            )
-        };
-        if bytes.get(..SIGNED_HEAD_LEN) != Some(&logged[..]) {
-            return Err(bad(
-                "the relay served another head than the one logged".into()
-            ));
-        }
-        let env = Envelope::from_bytes(&bytes).map_err(|e| bad(e.to_string()))?;
-        // Ours if it names one of our keys, current or retired.
-        let Some(keys) = env.stanzas().iter().find_map(|s| me.opener(&s.recipient)) else {
-            continue;
-        };
-        let o = env
-            .open(&sender_key, &keys.encryption)
-            .map_err(|e| bad(format!("it does not open: {e}")))?;
-        let h = &o.message.header;
-        if h.author != o.head.head.header.sender || h.channel != *channel || h.party != party {
-            return Err(bad(
-                "its inner header names another author, party or channel".into(),
-            ));
-        }
-        archive.put_message(channel, index, h, &o.message.body, &encode_parts(&o.parts))?;
-        opened += 1;
-    }
-
-    // The witnesses had their grace period on the checkpoint verified before.
-    if let Some(l) = &last {
-        check_witness_quorum(
-            archive,
-            relay,
-            channel,
-            charter.charter(),
-            l,
-            WITNESS_GRACE,
-            now,
-        )?;
-    }
-
-    // The receipt.
-    let time = note
-        .signatures
-        .iter()
-        .find_map(|sig| time_verifier.verify(&note.text, sig).ok().flatten());
-    archive.record_checkpoint(
-        channel,
-        &SeenCheckpoint {
-            size: cp.size,
-            root: cp.root,
-            note: note_bytes.clone(),
-            time,
-        },
-    )?;
-    let now = time::OffsetDateTime::now_utc().unix_timestamp().max(0) as u64;
-    let signing = &me.current().signing;
-    let cosigned = match Cosigner::new(&signing.key_id().to_hex(), &signing.seed())
-        .and_then(|c| c.cosign(&note.text, now))
-    {
-        Ok(sig) => relay.cosign(channel, cp.size, &sig.to_line()).is_ok(),
-        Err(_) => false,
-    };
-    Ok(SyncOutcome {
-        size: cp.size,
-        new_entries: total,
-        opened,
-        cosigned,
-    })
+    Ok(total)
 }

@@ -135,6 +135,30 @@ pub(crate) fn append_in(
     Ok(())
 }
 
+impl SqliteStore {
+    /// Appends `batch` to `log` as [`LogStore::append`] does and, inside the
+    /// same transaction, runs `extra` (the caller's own rows beside the
+    /// entries: an archive's bookkeeping of what the batch still needs). Both
+    /// commit together or not at all; `extra`'s error rolls the append back.
+    /// `extra` MUST write through the transaction it is given, never through
+    /// another connection to the same file (that would wait on this one).
+    pub fn append_with_tx(
+        &self,
+        log: &str,
+        batch: &AppendBatch<'_>,
+        extra: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        batch.check()?;
+        let mut c = self.writer();
+        let tx = c
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(be)?;
+        append_in(&tx, log, batch)?;
+        extra(&tx)?;
+        tx.commit().map_err(be)
+    }
+}
+
 impl LogStore for SqliteStore {
     fn create(&self, log: &str) -> Result<(), StoreError> {
         let c = self.writer();

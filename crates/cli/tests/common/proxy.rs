@@ -1,8 +1,10 @@
 //! A relay that misbehaves on purpose: an HTTP proxy in front of real relay
 //! processes that forwards every request and, when told to, lies — it
 //! switches to another relay holding the same key (a fork), replays an old
-//! checkpoint, withholds, drops or reorders entries, corrupts an envelope,
-//! or acknowledges a post it never forwards. Clients under test talk to it
+//! checkpoint, withholds, drops or reorders entries, corrupts, refuses or
+//! holds back an envelope, acknowledges a post it never forwards, or shows
+//! the checkpoints of another relay (with its witnesses' cosignatures) to
+//! whoever asks for one by size. Clients under test talk to it
 //! as the charter's relay URL; it holds no key, so every lie it tells is one
 //! a relay operator could tell with the relay's own signatures.
 
@@ -30,6 +32,18 @@ pub struct Lies {
     pub corrupt_envelope: Option<u64>,
     /// Posted envelopes are acknowledged at this index and never forwarded.
     pub swallow_posts_at: Option<u64>,
+    /// Envelope index answered with a 500 (this many more times).
+    pub refuse_envelope: Option<(u64, u32)>,
+    /// Envelope index whose request is held, unanswered, while this is set
+    /// (the connection is closed when it is cleared).
+    pub hold_envelope: Option<u64>,
+    /// How many envelope requests were held so far.
+    pub held: u32,
+    /// Where `GET …/checkpoints/{size}` goes instead of `upstream`: another
+    /// relay's view of the log.
+    pub checkpoints_from: Option<String>,
+    /// `GET …/checkpoints/{size}` is answered with these bytes.
+    pub checkpoint_at: Option<Vec<u8>>,
 }
 
 /// A running proxy.
@@ -102,10 +116,57 @@ fn serve(conn: TcpStream, lies: &Mutex<Lies>) -> std::io::Result<()> {
     }
     let mut body = vec![0u8; len];
     r.read_exact(&mut body)?;
-    let l = lies.lock().unwrap().clone();
     let path = target.split('?').next().unwrap_or("").to_owned();
+    let envelope_index = path
+        .rsplit_once("/envelopes/")
+        .and_then(|(_, i)| i.parse::<u64>().ok());
+    // Refusals are counted down as they are told.
+    let refused = {
+        let mut g = lies.lock().unwrap();
+        match g.refuse_envelope {
+            Some((i, n)) if method == "GET" && envelope_index == Some(i) && n > 0 => {
+                g.refuse_envelope = Some((i, n - 1));
+                true
+            }
+            _ => false,
+        }
+    };
+    if method == "GET" && envelope_index.is_some() {
+        let held = {
+            let mut g = lies.lock().unwrap();
+            let held = g.hold_envelope.is_some() && g.hold_envelope == envelope_index;
+            if held {
+                g.held += 1;
+            }
+            held
+        };
+        if held {
+            let t = std::time::Instant::now();
+            while lies.lock().unwrap().hold_envelope == envelope_index
+                && t.elapsed() < Duration::from_secs(120)
+            {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            return Ok(());
+        }
+    }
+    let l = lies.lock().unwrap().clone();
+    let by_size = method == "GET"
+        && path
+            .rsplit_once("/checkpoints/")
+            .is_some_and(|(_, n)| n.parse::<u64>().is_ok());
 
-    let (status, ctype, out) = if method == "POST"
+    let (status, ctype, out) = if refused {
+        (
+            500,
+            "application/problem+json".to_owned(),
+            br#"{"type":"about:blank","title":"Internal Server Error","status":500,"detail":"the proxy refuses"}"#.to_vec(),
+        )
+    } else if by_size && let Some(cp) = &l.checkpoint_at {
+        (200, "text/plain; charset=utf-8".to_owned(), cp.clone())
+    } else if by_size && let Some(other) = &l.checkpoints_from {
+        forward(other, &method, &target, &headers, &body)
+    } else if method == "POST"
         && path.ends_with("/entries")
         && let Some(index) = l.swallow_posts_at
     {
