@@ -8,7 +8,8 @@
 //! in one transaction with the verified checkpoints and the envelopes still
 //! to fetch (`client_pending`); an opened message is stored in one
 //! transaction with its envelope struck off that list. The archive also
-//! keeps the receipts the relay accepted (`client_receipts`).
+//! keeps the leaf hash of every envelope head (`client_heads`, to find a
+//! replay) and the receipts the relay accepted (`client_receipts`).
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
@@ -77,6 +78,15 @@ CREATE TABLE IF NOT EXISTS client_pending (
     alarmed INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (channel, idx)
 ) WITHOUT ROWID;
+-- The leaf hash of every envelope head mirrored, to find a head the relay
+-- logged twice (it deduplicates re-posts, so a second copy is a replay).
+CREATE TABLE IF NOT EXISTS client_heads (
+    channel TEXT NOT NULL,
+    leaf BLOB NOT NULL,
+    idx INTEGER NOT NULL,
+    PRIMARY KEY (channel, leaf)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS client_messages_by_id ON client_messages (channel, id);
 -- Our cosignatures (receipts) the relay accepted.
 CREATE TABLE IF NOT EXISTS client_receipts (
     channel TEXT NOT NULL,
@@ -137,8 +147,8 @@ pub struct Alarm {
     /// The channel (hex).
     pub channel: String,
     /// `fork`, `stale-checkpoint`, `bad-checkpoint`, `bad-entry`, `bad-envelope`,
-    /// `withheld-entry`, `withheld-envelope`, `witness-quorum`, `missing-entry`
-    /// (see `docs/client.md`).
+    /// `withheld-entry`, `withheld-envelope`, `replayed-entry`,
+    /// `witness-quorum`, `missing-entry` (see `docs/client.md`).
     pub kind: String,
     /// What happened, for a person.
     pub detail: String,
@@ -198,6 +208,8 @@ pub struct PendingEnvelope {
 pub(crate) struct AppendRows<'a> {
     /// Envelope heads to fetch: index, sender key, sender party.
     pub pending: Vec<(u64, VerifyingKey, KeyId)>,
+    /// Leaf hashes of the new envelope heads (replays excluded), with their index.
+    pub heads: Vec<(u64, [u8; 32])>,
     /// The checkpoints verified against the mirror plus the batch.
     pub checkpoints: &'a [SeenCheckpoint],
 }
@@ -219,6 +231,12 @@ fn write_rows(
                 signer.to_base64(),
                 party.to_hex()
             ])?;
+        }
+        let mut h = tx.prepare_cached(
+            "INSERT OR IGNORE INTO client_heads (channel, leaf, idx) VALUES (?1, ?2, ?3)",
+        )?;
+        for (i, leaf) in &rows.heads {
+            h.execute(params![channel, &leaf[..], *i as i64])?;
         }
     }
     for cp in rows.checkpoints {
@@ -451,8 +469,8 @@ impl Archive {
     }
 
     /// Writes a batch of verified entries to the mirror and, in the same
-    /// durable transaction, the envelopes still to fetch and the verified
-    /// checkpoints (`checkpoints`, the one
+    /// durable transaction, the envelopes still to fetch, the leaf hashes of
+    /// the new heads, and the verified checkpoints (`checkpoints`, the one
     /// the batch was checked against last). The caller checks the batch's
     /// roots against the checkpoints before calling this (inside
     /// `Log::append_with`); an error here writes nothing.
@@ -472,7 +490,8 @@ impl Archive {
         Ok(())
     }
 
-    /// Records verified checkpoints without an append (a sync that found the mirror already as large as the
+    /// Records verified checkpoints and the leaf hashes of heads without an
+    /// append (a sync that found the mirror already as large as the
     /// checkpoint), in one transaction.
     pub(crate) fn record_verified(
         &self,
@@ -584,6 +603,40 @@ impl Archive {
             )
             .map_err(|e| self.err(e))?;
         Ok(())
+    }
+
+    /// The index of an envelope head with leaf hash `leaf` already mirrored.
+    pub(crate) fn head_index(
+        &self,
+        id: &ChannelId,
+        leaf: &[u8; 32],
+    ) -> Result<Option<u64>, ArchiveError> {
+        self.db()
+            .query_row(
+                "SELECT idx FROM client_heads WHERE channel = ?1 AND leaf = ?2",
+                params![id.to_hex(), &leaf[..]],
+                |r| r.get::<_, i64>(0),
+            )
+            .optional()
+            .map(|i| i.map(|i| i as u64))
+            .map_err(|e| self.err(e))
+    }
+
+    /// The index of an opened message with message id `msg` (hex).
+    pub(crate) fn message_index(
+        &self,
+        id: &ChannelId,
+        msg: &str,
+    ) -> Result<Option<u64>, ArchiveError> {
+        self.db()
+            .query_row(
+                "SELECT idx FROM client_messages WHERE channel = ?1 AND id = ?2 ORDER BY idx LIMIT 1",
+                params![id.to_hex(), msg],
+                |r| r.get::<_, i64>(0),
+            )
+            .optional()
+            .map(|i| i.map(|i| i as u64))
+            .map_err(|e| self.err(e))
     }
 
     /// The size of the largest checkpoint our cosignature (receipt) of was

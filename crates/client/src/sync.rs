@@ -7,10 +7,13 @@
 //!
 //! 1. the checkpoint is signed by the relay key the charter names, for this
 //!    channel's origin;
-//! 2. it is not smaller than one the relay showed us before
-//!    (`stale-checkpoint`) and, at the same size, has the same root (`fork`);
+//! 2. it is not smaller than one the relay showed us before, nor than our
+//!    mirror (`stale-checkpoint`) and, at the same size, has the same root
+//!    (`fork`);
 //! 3. every new entry verifies: entry 0 is our charter, rosters apply, each
 //!    envelope head is signed by a member current at its index (`bad-entry`);
+//!    a head already in the log is a replay (`replayed-entry`): mirrored, never
+//!    opened;
 //! 4. the Merkle root of our mirror plus the new entries equals the
 //!    checkpoint's root and every checkpoint of the history since the last
 //!    verified one is a prefix of it (`fork` otherwise, with both signed
@@ -23,6 +26,7 @@
 //!    [`WITHHELD_AFTER_ATTEMPTS`] syncs over [`WITHHELD_AFTER_SECS`]:
 //!    `withheld-envelope`); ours are opened and their plaintext checked against
 //!    the commitment (the sender's fault otherwise: `bad-envelope`, done with);
+//!    a message id opened before is a replay (`replayed-entry`);
 //! 6. the receipt: our cosignature of the largest verified checkpoint below
 //!    which nothing is left to fetch.
 
@@ -385,7 +389,7 @@ pub fn sync_channel_with(
     let have = archive.log.size(&rec.origin).map_err(ArchiveError::from)?;
     let log = Log::new(&archive.log, &rec.origin);
     let seen = last.as_ref().map_or(0, |l| l.size);
-    if cp.size < seen {
+    if cp.size < seen.max(have) {
         let root_then = log.root(cp.size).ok();
         let kind = if root_then == Some(cp.root) {
             "stale-checkpoint"
@@ -449,6 +453,7 @@ pub fn sync_channel_with(
             have,
             now,
             progress,
+            &mut raised,
         )?;
     }
 
@@ -540,14 +545,29 @@ pub fn sync_channel_with(
             }
             Opening::Opened(o) => {
                 let h = &o.message.header;
-                archive.put_opened(
-                    channel,
-                    p.index,
-                    h,
-                    &o.message.body,
-                    &encode_parts(&o.parts),
-                )?;
-                outcome.opened += 1;
+                if let Some(earlier) = archive.message_index(channel, &h.id.to_hex())? {
+                    raised.push(archive.raise(
+                        channel,
+                        "replayed-entry",
+                        &format!(
+                            "envelope {} carries message {} already received at entry {earlier}: a replayed copy, \
+                             not applied to its case",
+                            p.index,
+                            h.id.to_hex()
+                        ),
+                        &[&logged, &note_bytes],
+                    )?);
+                    archive.pending_done(channel, p.index)?;
+                } else {
+                    archive.put_opened(
+                        channel,
+                        p.index,
+                        h,
+                        &o.message.body,
+                        &encode_parts(&o.parts),
+                    )?;
+                    outcome.opened += 1;
+                }
             }
         }
     }
@@ -620,6 +640,7 @@ fn append_new(
     have: u64,
     now: u64,
     progress: &dyn Fn(u64, u64),
+    raised: &mut Vec<Alarm>,
 ) -> Result<u64, SyncError> {
     let origin = rec.origin.as_str();
     let alarm = |kind: &str, detail: String, evidence: &[&[u8]]| -> SyncError {
@@ -721,6 +742,8 @@ fn append_new(
         progress(entries.len() as u64, total);
     }
     let mut rows = AppendRows::default();
+    let mut replays: Vec<(u64, u64)> = Vec::new();
+    let mut batch_heads: std::collections::HashMap<[u8; 32], u64> = Default::default();
     for (i, bytes) in entries.iter().enumerate() {
         let index = have + i as u64;
         let bad = |why: String| {
@@ -749,8 +772,21 @@ fn append_new(
                     .ok_or_else(|| bad("its sender was not a member at that index".into()))?;
                 h.verify(&signer.member.signing_key)
                     .map_err(|e| bad(format!("its signature: {e}")))?;
-                rows.pending
-                    .push((index, signer.member.signing_key, signer.party));
+                // The relay deduplicates re-posts: the same head twice is a
+                // replay. Mirrored (it is in the signed log), never opened.
+                let leaf = hotline_log::merkle::leaf_hash(bytes);
+                let earlier = match batch_heads.get(&leaf) {
+                    Some(j) => Some(*j),
+                    None => archive.head_index(channel, &leaf)?,
+                };
+                if let Some(j) = earlier {
+                    replays.push((j, index));
+                } else {
+                    batch_heads.insert(leaf, index);
+                    rows.heads.push((index, leaf));
+                    rows.pending
+                        .push((index, signer.member.signing_key, signer.party));
+                }
             }
             _ => {
                 return Err(bad(
@@ -835,5 +871,24 @@ fn append_new(
         }
     }
 
+    for (j, index) in replays {
+        let earlier = archive
+            .log
+            .read_entries(origin, j, j + 1)
+            .map_err(ArchiveError::from)?;
+        let again = &entries[(index - have) as usize];
+        let mut evidence: Vec<&[u8]> = earlier.iter().map(Vec::as_slice).collect();
+        evidence.push(again);
+        evidence.push(note_bytes);
+        raised.push(archive.raise(
+            channel,
+            "replayed-entry",
+            &format!(
+                "entry {index} is the envelope head already logged at entry {j}: the relay deduplicates re-posts, \
+                 so it re-logged it; it is mirrored (the signed log holds it) and not applied to any case"
+            ),
+            &evidence,
+        )?);
+    }
     Ok(total)
 }
