@@ -311,5 +311,27 @@ fn a_missing_witness_quorum_is_an_alarm_after_the_grace_period() {
             .is_none()
     );
     assert_eq!(archive.alarms().unwrap().len(), 1);
+
+    // A verified checkpoint without the relay's timestamp: the grace period
+    // runs from when this archive first verified it (not never).
+    let p2 = tempfile::tempdir().unwrap();
+    let a2 = Archive::open(p2.path()).unwrap();
+    a2.add_channel(&record).unwrap();
+    sync_channel(&a2, &as_s1, &ch, &s1, &|_, _| {}).unwrap();
+    let mut untimed = a2.latest_checkpoint(&ch).unwrap().unwrap();
+    untimed.time = None;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    assert!(
+        check_witness_quorum(&a2, &as_s1, &ch, c.charter(), &untimed, 120, now + 10)
+            .unwrap()
+            .is_none()
+    );
+    let a = check_witness_quorum(&a2, &as_s1, &ch, c.charter(), &untimed, 120, now + 121)
+        .unwrap()
+        .expect("the quorum is checked on an untimestamped checkpoint too");
+    assert_eq!(a.kind, "witness-quorum");
     stop(relay);
 }

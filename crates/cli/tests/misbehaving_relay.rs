@@ -37,6 +37,19 @@ impl World {
     /// A relay with a channel between north and south (charter pointing at
     /// the proxy), both rosters, and `posts` envelopes from n1 to s1.
     fn new(posts: usize) -> World {
+        World::build(posts, false).0
+    }
+
+    /// As [`World::new`], the charter naming one witness (quorum 1): a real
+    /// `hotline witness` process following the relay's log, which the relay
+    /// sends every checkpoint to. Returns it too.
+    fn with_witness(posts: usize) -> (World, std::process::Child, String) {
+        let (w, witness) = World::build(posts, true);
+        let (child, vkey) = witness.unwrap();
+        (w, child, vkey)
+    }
+
+    fn build(posts: usize, witness: bool) -> (World, Option<(std::process::Child, String)>) {
         let dir = tempfile::tempdir().unwrap();
         let name = unique("liar");
         let relay = start(&dir.path().join("relay"), &name, None);
@@ -49,15 +62,77 @@ impl World {
             MemberKeys::generate(&mut rand_core::OsRng),
             MemberKeys::generate(&mut rand_core::OsRng),
         );
+        let wdir = dir.path().join("witness");
+        let mut witnesses = vec![];
+        let mut wport = 0;
+        if witness {
+            let w = |args: &[&str]| {
+                let o = std::process::Command::new(env!("CARGO_BIN_EXE_hotline"))
+                    .arg("witness")
+                    .args(args)
+                    .arg("--data")
+                    .arg(&wdir)
+                    .env("HOTLINE_PASSPHRASE", "witness test passphrase")
+                    .env("HOTLINE_INSECURE_KDF_LOG_N", "10")
+                    .output()
+                    .unwrap();
+                assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+                String::from_utf8(o.stdout).unwrap().trim().to_owned()
+            };
+            w(&["init", "--name", "witness.test/w1"]);
+            let vkey = w(&["key"]);
+            wport = std::net::TcpListener::bind("127.0.0.1:0")
+                .unwrap()
+                .local_addr()
+                .unwrap()
+                .port();
+            witnesses.push(hotline_core::charter::WitnessInfo {
+                key: vkey,
+                url: format!("http://127.0.0.1:{wport}"),
+            });
+        }
         let charter = charter_doc_at(
             &proxy.url,
             &relay.vkey,
             &[("north", &north), ("south", &south)],
             "0123456789abcdef0123456789abcdef",
-            vec![],
+            witnesses.clone(),
         );
+        let ch = hotline_core::charter::VerifiedCharter::verify(&charter)
+            .unwrap()
+            .channel();
+        let origin = format!("{name}/{}", ch.to_hex());
+        let witness = witnesses.first().map(|info| {
+            let run = |args: &[&str]| {
+                let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_hotline"));
+                c.arg("witness")
+                    .args(args)
+                    .arg("--data")
+                    .arg(&wdir)
+                    .env("HOTLINE_PASSPHRASE", "witness test passphrase")
+                    .env("HOTLINE_INSECURE_KDF_LOG_N", "10");
+                c
+            };
+            let o = run(&["add-log", "--origin", &origin, "--key", &relay.vkey])
+                .output()
+                .unwrap();
+            assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+            let mut child = run(&["serve", "--listen", &format!("127.0.0.1:{wport}")])
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .unwrap();
+            let mut line = String::new();
+            std::io::BufRead::read_line(
+                &mut std::io::BufReader::new(child.stdout.take().unwrap()),
+                &mut line,
+            )
+            .unwrap();
+            assert!(line.starts_with("witness listening on "), "{line:?}");
+            (child, info.key.clone())
+        });
         let direct = RelayClient::new(&relay.url, north.clone()).unwrap();
-        let ch = direct.create_channel(&charter).unwrap();
+        assert_eq!(direct.create_channel(&charter).unwrap(), ch);
         direct
             .post_roster(&ch, &roster(ch, &north, 1, None, &[&n1]))
             .unwrap();
@@ -67,7 +142,7 @@ impl World {
             .unwrap();
         let w = World {
             dir,
-            origin: format!("{name}/{}", ch.to_hex()),
+            origin,
             name,
             relay,
             proxy,
@@ -81,7 +156,7 @@ impl World {
         for i in 0..posts {
             w.post(&w.relay.url, &format!("message {i}"));
         }
-        w
+        (w, witness)
     }
 
     /// The operator copies the relay (key and log) while it is stopped and
@@ -602,62 +677,6 @@ fn a_malformed_envelope_does_not_stop_the_others_from_being_opened() {
     stop(w.relay);
 }
 
-#[test]
-fn an_envelope_the_relay_keeps_refusing_raises_withheld_envelope_once() {
-    let w = World::new(2);
-    let (_d, a, c) = w.client();
-    w.proxy.set(|l| l.refuse_envelope = Some((3, u32::MAX)));
-    let mut opts = hotline_client::sync::SyncOptions::default();
-    opts.withheld_after_attempts = 2;
-    opts.withheld_after_secs = 0;
-    let sync = || sync_channel_with(&a, &c, &w.ch, &w.s1, &|_, _| {}, &opts);
-    match sync() {
-        Err(SyncError::Incomplete {
-            pending,
-            first,
-            outcome,
-            ..
-        }) => {
-            assert_eq!((pending, first), (1, 3));
-            assert_eq!(
-                (outcome.size, outcome.opened),
-                (5, 1),
-                "the other one is opened"
-            );
-        }
-        other => panic!("expected an incomplete sync, got {other:?}"),
-    }
-    assert!(a.alarms().unwrap().is_empty(), "one refusal is no alarm");
-    match sync() {
-        Err(SyncError::Alarm(al)) => {
-            assert_eq!(al.kind, "withheld-envelope", "{al:?}");
-            assert!(al.detail.contains("envelope 3"), "{}", al.detail);
-            let (_, cp) = wait_checkpoint(&c, &w.ch, 5, &w.relay.vkey);
-            let note = hotline_log::note::Note::parse(&base64_dec(&al.evidence[1])).unwrap();
-            assert_eq!(
-                hotline_log::checkpoint::Checkpoint::parse(&note.text)
-                    .unwrap()
-                    .root,
-                cp.root,
-                "the signed checkpoint covering it is the evidence"
-            );
-        }
-        other => panic!("expected a withheld-envelope alarm, got {other:?}"),
-    }
-    assert!(
-        matches!(sync(), Err(SyncError::Incomplete { .. })),
-        "raised once"
-    );
-    assert_eq!(a.alarms().unwrap().len(), 1);
-    assert!(!receipt_of(&w.relay.url, &w.ch, &w.s1.signing, 5));
-    // Still fetched on every sync: once served, it is opened and receipted.
-    w.proxy.set(|l| l.refuse_envelope = None);
-    let o = sync().unwrap();
-    assert_eq!((o.opened, o.pending, o.cosigned), (1, 0, true));
-    assert!(receipt_of(&w.relay.url, &w.ch, &w.s1.signing, 5));
-    stop(w.relay);
-}
-
 impl World {
     /// Posts a message from n1 (north) to south's s1 and n1, directly to the
     /// relay; returns its log index once a checkpoint covers it.
@@ -830,5 +849,165 @@ fn a_checkpoint_smaller_than_the_mirror_is_stale_not_a_panic() {
         }
         other => panic!("expected a stale-checkpoint alarm, got {other:?}"),
     }
+    stop(w.relay);
+}
+
+/// Waits until the relay at `url` holds its checkpoint of `size` with a
+/// cosignature of the witness `wvkey`; returns it.
+fn witnessed(url: &str, w: &World, size: u64, wvkey: &str) -> Vec<u8> {
+    let c = RelayClient::new(url, w.s1.signing.clone()).unwrap();
+    let v = hotline_log::cosignature::CosignatureVerifier::from_vkey(wvkey).unwrap();
+    let t = std::time::Instant::now();
+    loop {
+        if let Ok(b) = c.checkpoint_at(&w.ch, size) {
+            let n = hotline_log::note::Note::parse(&b).unwrap();
+            if n.signatures
+                .iter()
+                .any(|s| matches!(v.verify(&n.text, s), Ok(Some(_))))
+            {
+                return b;
+            }
+        }
+        assert!(
+            t.elapsed() < Duration::from_secs(10),
+            "the witness did not cosign the checkpoint of size {size}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn a_relay_showing_the_witnesses_another_log_than_ours_is_caught() {
+    let (mut w, mut witness, wvkey) = World::with_witness(0);
+    witnessed(&w.relay.url, &w, 3, &wvkey);
+    // The operator copies the relay (key and log) while it is stopped.
+    let (a_dir, b_dir) = (w.dir.path().join("relay"), w.dir.path().join("copy"));
+    halt(&mut w.relay);
+    copy_dir(&a_dir, &b_dir);
+    w.relay = start(&a_dir, &w.name, None);
+    // Relay A's log, of which the witness cosigns size 4 …
+    w.post(&w.relay.url, "shown to the witness");
+    let a4 = witnessed(&w.relay.url, &w, 4, &wvkey);
+    // … and relay B's, shown to south, of the same size and another root
+    // (the witness refuses B's checkpoint: it is inconsistent with A's).
+    let relay_b = start(&b_dir, &w.name, None);
+    let b = RelayClient::new(&relay_b.url, w.n1.signing.clone()).unwrap();
+    b.post_envelopes(
+        &w.ch,
+        &[sealed(
+            w.ch,
+            &w.n1,
+            &w.north,
+            &w.s1,
+            &w.south,
+            "shown to south",
+        )],
+    )
+    .unwrap();
+    wait_checkpoint(&b, &w.ch, 4, &w.relay.vkey);
+    let url = relay_b.url.clone();
+    let a_url = w.relay.url.clone();
+    w.proxy.set(|l| {
+        l.upstream = url;
+        l.checkpoints_from = Some(a_url);
+    });
+    let (_d, a, c) = w.client();
+    assert_eq!(w.sync(&a, &c).unwrap(), 4);
+    let seen = a.latest_checkpoint(&w.ch).unwrap().unwrap();
+    assert_ne!(seen.note, a4, "south verified B's checkpoint");
+    let charter = hotline_core::charter::VerifiedCharter::verify(&w.charter).unwrap();
+    let t = seen.time.expect("timestamped");
+    let check = |now: u64| {
+        hotline_client::sync::check_witness_quorum(
+            &a,
+            &c,
+            &w.ch,
+            charter.charter(),
+            &seen,
+            120,
+            now,
+        )
+        .unwrap()
+    };
+    assert!(check(t + 10).is_none(), "within the grace period");
+    // The next sync, the grace period over, checks the witnesses.
+    let mut opts = hotline_client::sync::SyncOptions::default();
+    opts.witness_grace = 0;
+    let al = match sync_channel_with(&a, &c, &w.ch, &w.s1, &|_, _| {}, &opts) {
+        Err(SyncError::Alarm(al)) => al,
+        other => panic!("expected an alarm: the witnesses cosigned another log; got {other:?}"),
+    };
+    assert_eq!(al.kind, "split-view", "{al:?}");
+    assert_eq!(
+        al.evidence,
+        [base64_std(&seen.note), base64_std(&a4)],
+        "both checkpoints of size 4 are the evidence"
+    );
+    assert!(check(t + 500).is_none(), "raised once");
+
+    // What the relay serves by size does not parse: an alarm, not silence.
+    w.proxy
+        .set(|l| l.checkpoint_at = Some(b"not a signed note".to_vec()));
+    let al = check(t + 121).expect("an alarm for a checkpoint that does not parse");
+    assert_eq!(al.kind, "bad-checkpoint", "{al:?}");
+    let _ = witness.kill();
+    let _ = witness.wait();
+    stop(relay_b);
+    stop(w.relay);
+}
+
+#[test]
+fn an_envelope_the_relay_keeps_refusing_raises_withheld_envelope_once() {
+    let w = World::new(2);
+    let (_d, a, c) = w.client();
+    w.proxy.set(|l| l.refuse_envelope = Some((3, u32::MAX)));
+    let mut opts = hotline_client::sync::SyncOptions::default();
+    opts.withheld_after_attempts = 2;
+    opts.withheld_after_secs = 0;
+    let sync = || sync_channel_with(&a, &c, &w.ch, &w.s1, &|_, _| {}, &opts);
+    match sync() {
+        Err(SyncError::Incomplete {
+            pending,
+            first,
+            outcome,
+            ..
+        }) => {
+            assert_eq!((pending, first), (1, 3));
+            assert_eq!(
+                (outcome.size, outcome.opened),
+                (5, 1),
+                "the other one is opened"
+            );
+        }
+        other => panic!("expected an incomplete sync, got {other:?}"),
+    }
+    assert!(a.alarms().unwrap().is_empty(), "one refusal is no alarm");
+    match sync() {
+        Err(SyncError::Alarm(al)) => {
+            assert_eq!(al.kind, "withheld-envelope", "{al:?}");
+            assert!(al.detail.contains("envelope 3"), "{}", al.detail);
+            let (_, cp) = wait_checkpoint(&c, &w.ch, 5, &w.relay.vkey);
+            let note = hotline_log::note::Note::parse(&base64_dec(&al.evidence[1])).unwrap();
+            assert_eq!(
+                hotline_log::checkpoint::Checkpoint::parse(&note.text)
+                    .unwrap()
+                    .root,
+                cp.root,
+                "the signed checkpoint covering it is the evidence"
+            );
+        }
+        other => panic!("expected a withheld-envelope alarm, got {other:?}"),
+    }
+    assert!(
+        matches!(sync(), Err(SyncError::Incomplete { .. })),
+        "raised once"
+    );
+    assert_eq!(a.alarms().unwrap().len(), 1);
+    assert!(!receipt_of(&w.relay.url, &w.ch, &w.s1.signing, 5));
+    // Still fetched on every sync: once served, it is opened and receipted.
+    w.proxy.set(|l| l.refuse_envelope = None);
+    let o = sync().unwrap();
+    assert_eq!((o.opened, o.pending, o.cosigned), (1, 0, true));
+    assert!(receipt_of(&w.relay.url, &w.ch, &w.s1.signing, 5));
     stop(w.relay);
 }

@@ -147,7 +147,7 @@ pub struct Alarm {
     /// The channel (hex).
     pub channel: String,
     /// `fork`, `stale-checkpoint`, `bad-checkpoint`, `bad-entry`, `bad-envelope`,
-    /// `withheld-entry`, `withheld-envelope`, `replayed-entry`,
+    /// `withheld-entry`, `withheld-envelope`, `replayed-entry`, `split-view`,
     /// `witness-quorum`, `missing-entry` (see `docs/client.md`).
     pub kind: String,
     /// What happened, for a person.
@@ -678,6 +678,29 @@ impl Archive {
             )
             .optional()
             .map_err(|e| self.err(e))
+    }
+
+    /// When this archive first verified the checkpoint of `size` (POSIX
+    /// seconds).
+    pub fn checkpoint_seen_at(
+        &self,
+        id: &ChannelId,
+        size: u64,
+    ) -> Result<Option<u64>, ArchiveError> {
+        let at: Option<String> = self
+            .db()
+            .query_row(
+                "SELECT seen_at FROM client_checkpoints WHERE channel = ?1 AND size = ?2",
+                params![id.to_hex(), size.min(i64::MAX as u64) as i64],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| self.err(e))?;
+        Ok(at.and_then(|t| {
+            time::OffsetDateTime::parse(&t, &time::format_description::well_known::Rfc3339)
+                .ok()
+                .map(|t| t.unix_timestamp().max(0) as u64)
+        }))
     }
 
     /// The messages opened in a channel, in log order.

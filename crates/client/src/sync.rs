@@ -113,9 +113,21 @@ pub fn witness_cosignatures(charter: &hotline_core::charter::Charter, note: &Not
         .count()
 }
 
-/// Raises a `witness-quorum` alarm (once) if fewer of the charter's
-/// witnesses than its quorum have cosigned the checkpoint `cp`, `grace`
-/// seconds after its timestamp. Returns the alarm if one was raised now.
+/// Checks the witnesses' cosignatures on the checkpoint `cp` we verified,
+/// `grace` seconds after its relay timestamp (after we first verified it,
+/// when it carries none). The relay serves the checkpoint with the
+/// cosignatures it collected; only those over the very text we verified
+/// count. Raises, once each:
+///
+/// - `split-view` when the relay serves at that size a checkpoint, signed by
+///   its key, whose text is not the one we verified: it shows the witnesses
+///   another log than us (both notes are the evidence);
+/// - `bad-checkpoint` when what it serves does not parse, or differs from
+///   ours without the relay's signature;
+/// - `witness-quorum` when fewer of the charter's witnesses than its quorum
+///   cosigned our checkpoint.
+///
+/// Returns the alarm if one was raised now.
 pub fn check_witness_quorum(
     archive: &Archive,
     relay: &RelayClient,
@@ -126,34 +138,94 @@ pub fn check_witness_quorum(
     now: u64,
 ) -> Result<Option<Alarm>, SyncError> {
     let quorum = charter.witness_quorum as usize;
-    if quorum == 0 || cp.time.is_none_or(|t| now < t + grace) {
+    if quorum == 0 {
         return Ok(None);
     }
-    let served = relay.checkpoint_at(channel, cp.size)?;
-    let Ok(note) = Note::parse(&served) else {
-        return Ok(None);
+    let since = match cp.time {
+        Some(t) => Some(t),
+        None => archive.checkpoint_seen_at(channel, cp.size)?,
     };
+    // A checkpoint never recorded has no start for its grace period yet.
+    if since.is_none_or(|t| now < t.saturating_add(grace)) {
+        return Ok(None);
+    }
+    let once =
+        |kind: &str, detail: String, evidence: &[&[u8]]| -> Result<Option<Alarm>, SyncError> {
+            if archive
+                .alarms()?
+                .iter()
+                .any(|a| a.channel == channel.to_hex() && a.kind == kind && a.detail == detail)
+            {
+                return Ok(None);
+            }
+            Ok(Some(archive.raise(channel, kind, &detail, evidence)?))
+        };
+    let ours = match Note::parse(&cp.note) {
+        Ok(n) => n,
+        Err(e) => {
+            return once(
+                "bad-checkpoint",
+                format!(
+                    "the archive's checkpoint of size {} does not parse: {e}",
+                    cp.size
+                ),
+                &[&cp.note],
+            );
+        }
+    };
+    let served = relay.checkpoint_at(channel, cp.size)?;
+    let note = match Note::parse(&served) {
+        Ok(n) => n,
+        Err(e) => {
+            return once(
+                "bad-checkpoint",
+                format!(
+                    "the relay's checkpoint of size {} with its cosignatures does not parse: {e}",
+                    cp.size
+                ),
+                &[&served],
+            );
+        }
+    };
+    if note.text != ours.text {
+        let relay_signed = Ed25519Verifier::from_vkey(&archive.channel(channel)?.relay_vkey)
+            .is_ok_and(|v| note.verify(&[&v as &dyn Verifier]).is_ok());
+        return if relay_signed {
+            once(
+                "split-view",
+                format!(
+                    "the relay serves, with {} witness cosignature(s), a checkpoint of size {} that is not the one \
+                     it showed us: it shows the witnesses another log than ours",
+                    witness_cosignatures(charter, &note),
+                    cp.size
+                ),
+                &[&cp.note, &served],
+            )
+        } else {
+            once(
+                "bad-checkpoint",
+                format!(
+                    "the relay's checkpoint of size {} with its cosignatures is not the one we verified, \
+                     nor signed by the relay key",
+                    cp.size
+                ),
+                &[&cp.note, &served],
+            )
+        };
+    }
+    // The same text as ours: its cosignatures are over what we verified.
     let cosigned = witness_cosignatures(charter, &note);
     if cosigned >= quorum {
         return Ok(None);
     }
-    let detail = format!(
-        "only {cosigned} of the {quorum} witness cosignatures the charter requires on the checkpoint of size {}",
-        cp.size
-    );
-    if archive
-        .alarms()?
-        .iter()
-        .any(|a| a.channel == channel.to_hex() && a.kind == "witness-quorum" && a.detail == detail)
-    {
-        return Ok(None);
-    }
-    Ok(Some(archive.raise(
-        channel,
+    once(
         "witness-quorum",
-        &detail,
+        format!(
+            "only {cosigned} of the {quorum} witness cosignatures the charter requires on the checkpoint of size {}",
+            cp.size
+        ),
         &[&served],
-    )?))
+    )
 }
 
 /// Why a sync stopped.
@@ -597,8 +669,8 @@ pub fn sync_channel_with(
     }
 
     // The witnesses had their grace period on the checkpoint verified before.
-    if let Some(l) = &last {
-        check_witness_quorum(
+    if let Some(l) = &last
+        && let Some(a) = check_witness_quorum(
             archive,
             relay,
             channel,
@@ -606,7 +678,10 @@ pub fn sync_channel_with(
             l,
             opts.witness_grace,
             now,
-        )?;
+        )?
+        && a.kind != "witness-quorum"
+    {
+        raised.push(a);
     }
 
     if let Some(a) = raised.into_iter().next() {
