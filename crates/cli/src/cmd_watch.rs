@@ -81,6 +81,13 @@ pub fn run_watch(
     }
     drop(tx);
     let mut alarms_seen = a.alarms()?.len();
+    let mut shown: BTreeMap<ChannelId, std::collections::BTreeSet<u64>> = BTreeMap::new();
+    for rec in &recs {
+        shown.insert(
+            rec.id,
+            a.messages(&rec.id)?.iter().map(|m| m.index).collect(),
+        );
+    }
     if json {
         out!(
             "{}",
@@ -95,49 +102,18 @@ pub fn run_watch(
     }
     loop {
         for rec in &recs {
-            let before = a.log.size(&rec.origin)?;
             let relay = RelayClient::new(&rec.relay_url, me.current.signing.clone())?;
-            match sync_channel(&a, &relay, &rec.id, &me, &|_, _| {}) {
-                Ok(o) if o.new_entries > 0 => {
-                    let fresh: Vec<_> = a
-                        .logged_messages(&rec.id)?
-                        .into_iter()
-                        .filter(|m| m.index >= before)
-                        .collect();
-                    if json {
-                        for m in &fresh {
-                            out!(
-                                "{}",
-                                serde_json::json!({"event": "message", "channel": rec.id.to_hex(), "index": m.index, "kind": m.header.kind.as_str(), "case": m.header.case.to_hex(), "title": m.header.title, "sequenced_at": m.sequenced_at})
-                            );
-                        }
-                        out!(
-                            "{}",
-                            serde_json::json!({"event": "synced", "channel": rec.id.to_hex(), "outcome": o})
-                        );
-                    } else {
-                        out!(
-                            "{} {}: verified up to {} ({} new entries, {} opened for us)",
-                            clock(),
-                            &rec.id.to_hex()[..8],
-                            o.size,
-                            o.new_entries,
-                            o.opened
-                        );
-                        for m in &fresh {
-                            out!(
-                                "  #{} {} in case {}: {}",
-                                m.index,
-                                m.header.kind.as_str(),
-                                m.header.case.to_hex(),
-                                m.header.title
-                            );
-                        }
-                    }
-                }
-                Ok(_) => {}
+            let r = sync_channel(&a, &relay, &rec.id, &me, &|_, _| {});
+            // A sync that left envelopes to fetch still verified the log and
+            // opened the others: show them, and say what is left.
+            let done = match &r {
+                Ok(o) => Some(o.clone()),
+                Err(SyncError::Incomplete { outcome, .. }) => Some((**outcome).clone()),
+                Err(_) => None,
+            };
+            match &r {
                 // Alarms are reported below, from the archive, once each.
-                Err(SyncError::Alarm(_)) => {}
+                Ok(_) | Err(SyncError::Alarm(_)) => {}
                 Err(e) => {
                     if json {
                         out!(
@@ -147,6 +123,48 @@ pub fn run_watch(
                     } else {
                         out!("{} {}: could not sync: {e}", clock(), &rec.id.to_hex()[..8]);
                     }
+                }
+            }
+            let Some(o) = done.filter(|o| o.new_entries > 0 || o.opened > 0) else {
+                continue;
+            };
+            // Messages not shown yet, also those an earlier sync could not
+            // fetch and this one opened.
+            let seen = shown.entry(rec.id).or_default();
+            let fresh: Vec<_> = a
+                .logged_messages(&rec.id)?
+                .into_iter()
+                .filter(|m| !seen.contains(&m.index))
+                .collect();
+            seen.extend(fresh.iter().map(|m| m.index));
+            if json {
+                for m in &fresh {
+                    out!(
+                        "{}",
+                        serde_json::json!({"event": "message", "channel": rec.id.to_hex(), "index": m.index, "kind": m.header.kind.as_str(), "case": m.header.case.to_hex(), "title": m.header.title, "sequenced_at": m.sequenced_at})
+                    );
+                }
+                out!(
+                    "{}",
+                    serde_json::json!({"event": "synced", "channel": rec.id.to_hex(), "outcome": o})
+                );
+            } else {
+                out!(
+                    "{} {}: verified up to {} ({} new entries, {} opened for us)",
+                    clock(),
+                    &rec.id.to_hex()[..8],
+                    o.size,
+                    o.new_entries,
+                    o.opened
+                );
+                for m in &fresh {
+                    out!(
+                        "  #{} {} in case {}: {}",
+                        m.index,
+                        m.header.kind.as_str(),
+                        m.header.case.to_hex(),
+                        m.header.title
+                    );
                 }
             }
         }

@@ -1011,3 +1011,52 @@ fn an_envelope_the_relay_keeps_refusing_raises_withheld_envelope_once() {
     assert!(receipt_of(&w.relay.url, &w.ch, &w.s1.signing, 5));
     stop(w.relay);
 }
+
+#[test]
+fn watch_shows_a_message_whose_envelope_the_relay_refused_at_first() {
+    let w = CliWorld::new();
+    // The first message will be entry 3 (charter, two rosters).
+    w.proxy.set(|l| l.refuse_envelope = Some((3, 2)));
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_hotline"))
+        .arg("--profile")
+        .arg(&w.south)
+        .args(["watch", "--json", "--interval", "1"])
+        .env("HOTLINE_PASSPHRASE", common::cli::PASS)
+        .env("HOTLINE_INSECURE_KDF_LOG_N", "10")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let out = child.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in std::io::BufRead::lines(std::io::BufReader::new(out)) {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let next = |what: &str| -> serde_json::Value {
+        let t = std::time::Instant::now();
+        loop {
+            let left = Duration::from_secs(30).saturating_sub(t.elapsed());
+            let line = rx
+                .recv_timeout(left)
+                .unwrap_or_else(|_| panic!("watch printed no {what} within 30 s"));
+            let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+            if v["event"] == what {
+                return v;
+            }
+        }
+    };
+    next("watching");
+    let (_, index) = w.warn();
+    assert_eq!(index, 3);
+    let m = next("message");
+    assert_eq!(m["index"], 3, "{m}");
+    assert_eq!(m["kind"], "warning", "{m}");
+    child.kill().unwrap();
+    let _ = child.wait();
+    stop(w.relay);
+}

@@ -275,3 +275,65 @@ impl LogStore for SqliteStore {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn batch_of<'a>(
+        old: u64,
+        entries: &'a [Vec<u8>],
+        leaves: &'a [Hash],
+        hashes: &'a [(u64, Hash)],
+    ) -> AppendBatch<'a> {
+        AppendBatch {
+            old_size: old,
+            entries,
+            leaf_hashes: leaves,
+            hashes,
+        }
+    }
+
+    #[test]
+    fn the_callers_rows_commit_with_the_append_or_not_at_all() {
+        let d = tempfile::tempdir().unwrap();
+        let s = SqliteStore::open(&d.path().join("a.sqlite")).unwrap();
+        s.create("log").unwrap();
+        s.writer()
+            .execute_batch("CREATE TABLE extra (v INTEGER NOT NULL)")
+            .unwrap();
+        let (entries, leaves, hashes) = (vec![b"e0".to_vec()], [[1; 32]], [(0, [1; 32])]);
+        let b = batch_of(0, &entries, &leaves, &hashes);
+        // The caller's statement fails: the entries are not appended either.
+        let r = s.append_with_tx("log", &b, |tx| {
+            tx.execute("INSERT INTO extra (v) VALUES (1)", [])
+                .map_err(be)?;
+            Err(StoreError::Invalid("the caller refuses".into()))
+        });
+        assert!(matches!(r, Err(StoreError::Invalid(_))), "{r:?}");
+        assert_eq!(s.size("log").unwrap(), 0);
+        let count = |s: &SqliteStore| -> i64 {
+            s.reader()
+                .query_row("SELECT COUNT(*) FROM extra", [], |r| r.get(0))
+                .unwrap()
+        };
+        assert_eq!(count(&s), 0);
+        // It succeeds: both are there.
+        s.append_with_tx("log", &b, |tx| {
+            tx.execute("INSERT INTO extra (v) VALUES (1)", [])
+                .map_err(be)?;
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(s.size("log").unwrap(), 1);
+        assert_eq!(count(&s), 1);
+        // A batch that conflicts runs nothing of the caller's.
+        let r = s.append_with_tx("log", &b, |tx| {
+            tx.execute("INSERT INTO extra (v) VALUES (2)", [])
+                .map_err(be)?;
+            Ok(())
+        });
+        assert!(matches!(r, Err(StoreError::Conflict { .. })), "{r:?}");
+        assert_eq!(count(&s), 1);
+    }
+}
