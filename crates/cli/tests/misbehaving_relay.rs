@@ -849,6 +849,16 @@ fn a_checkpoint_smaller_than_the_mirror_is_stale_not_a_panic() {
         }
         other => panic!("expected a stale-checkpoint alarm, got {other:?}"),
     }
+    // The relay serves its latest checkpoint again: the mirror checks out
+    // against it, and the envelopes the interrupted sync had not opened
+    // are fetched and opened before the receipt.
+    w.proxy.set(|l| l.checkpoint = None);
+    let o = sync_channel(&a, &c, &w.ch, &w.s1, &|_, _| {}).unwrap();
+    assert_eq!(
+        (o.size, o.new_entries, o.opened, o.cosigned),
+        (6, 0, 3, true)
+    );
+    assert!(receipt_of(&w.relay.url, &w.ch, &w.s1.signing, 6));
     stop(w.relay);
 }
 

@@ -817,6 +817,29 @@ fn append_new(
         progress(entries.len() as u64, total);
     }
     let mut rows = AppendRows::default();
+    // A mirror ahead of every recorded checkpoint was left by an earlier
+    // version that crashed between its append and its opening: its heads not
+    // opened are fetched again (those not ours are struck off as usual).
+    let seen = last.map_or(0, |l| l.size);
+    if have > seen {
+        let from = seen.max(1);
+        let held = archive
+            .log
+            .read_entries(origin, from, have)
+            .map_err(ArchiveError::from)?;
+        for (k, bytes) in held.iter().enumerate() {
+            let index = from + k as u64;
+            if let Ok(Entry::Head(h)) = Entry::from_bytes(bytes)
+                && archive.message_body(channel, index)?.is_none()
+                && let Some(signer) = dir.signer_at(&h.head.header.sender, index)
+            {
+                rows.heads
+                    .push((index, hotline_log::merkle::leaf_hash(bytes)));
+                rows.pending
+                    .push((index, signer.member.signing_key, signer.party));
+            }
+        }
+    }
     let mut replays: Vec<(u64, u64)> = Vec::new();
     let mut batch_heads: std::collections::HashMap<[u8; 32], u64> = Default::default();
     for (i, bytes) in entries.iter().enumerate() {
