@@ -1070,3 +1070,34 @@ fn watch_shows_a_message_whose_envelope_the_relay_refused_at_first() {
     let _ = child.wait();
     stop(w.relay);
 }
+
+#[test]
+fn an_envelope_whose_connection_the_relay_drops_does_not_stop_the_others() {
+    let w = World::new(3);
+    let (_d, a, c) = w.client();
+    w.proxy.set(|l| l.hang_up_envelope = Some(3));
+    match w.sync(&a, &c) {
+        Err(SyncError::Incomplete {
+            pending,
+            first,
+            outcome,
+            ..
+        }) => {
+            assert_eq!((pending, first), (1, 3));
+            assert_eq!(outcome.opened, 2, "the envelopes after it are opened");
+        }
+        other => panic!("expected an incomplete sync, got {other:?}"),
+    }
+    assert_eq!(
+        a.messages(&w.ch)
+            .unwrap()
+            .iter()
+            .map(|m| m.index)
+            .collect::<Vec<_>>(),
+        [4, 5]
+    );
+    w.proxy.set(|l| l.hang_up_envelope = None);
+    let o = sync_channel(&a, &c, &w.ch, &w.s1, &|_, _| {}).unwrap();
+    assert_eq!((o.opened, o.cosigned), (1, true));
+    stop(w.relay);
+}

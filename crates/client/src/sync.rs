@@ -75,6 +75,10 @@ pub const WITHHELD_AFTER_ATTEMPTS: u32 = 3;
 /// whatever happens: it was not received.
 pub const WITHHELD_AFTER_SECS: u64 = 900;
 
+/// After this many envelope requests in a row get no answer at all (no
+/// connection, a timeout), a sync leaves the rest for the next one.
+pub const UNANSWERED_IN_A_ROW: u32 = 3;
+
 /// What a sync tolerates before it raises an alarm; [`Default`] is the
 /// documented bounds. Tests shorten them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -533,6 +537,7 @@ pub fn sync_channel_with(
     // syncs could not fetch, then this sync's.
     let mut still: Vec<(u64, String)> = Vec::new();
     let mut unreachable: Option<String> = None;
+    let mut unanswered = 0u32;
     for p in archive.pending(channel)? {
         if let Some(why) = &unreachable {
             still.push((p.index, why.clone()));
@@ -574,12 +579,22 @@ pub fn sync_channel_with(
             Ok(why)
         };
         let bytes = match relay.envelope(channel, p.index) {
-            Ok(b) => b,
+            Ok(b) => {
+                unanswered = 0;
+                b
+            }
             Err(e) => {
                 let why = e.to_string();
                 if matches!(e, RelayError::Transport { .. }) {
-                    // The relay is gone: the rest are not asked for now.
-                    unreachable = Some(why.clone());
+                    // One envelope's connection dropped does not stop the
+                    // others; a relay gone altogether (this many in a row)
+                    // is not asked for the rest now.
+                    unanswered += 1;
+                    if unanswered >= UNANSWERED_IN_A_ROW {
+                        unreachable = Some(why.clone());
+                    }
+                } else {
+                    unanswered = 0;
                 }
                 still.push((p.index, refused(why, &mut raised)?));
                 continue;

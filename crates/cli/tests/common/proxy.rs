@@ -39,6 +39,8 @@ pub struct Lies {
     pub hold_envelope: Option<u64>,
     /// How many envelope requests were held so far.
     pub held: u32,
+    /// Envelope index whose requests are answered by closing the connection.
+    pub hang_up_envelope: Option<u64>,
     /// Where `GET …/checkpoints/{size}` goes instead of `upstream`: another
     /// relay's view of the log.
     pub checkpoints_from: Option<String>,
@@ -151,6 +153,9 @@ fn serve(conn: TcpStream, lies: &Mutex<Lies>) -> std::io::Result<()> {
         }
     }
     let l = lies.lock().unwrap().clone();
+    if method == "GET" && envelope_index.is_some() && envelope_index == l.hang_up_envelope {
+        return Ok(());
+    }
     let by_size = method == "GET"
         && path
             .rsplit_once("/checkpoints/")
