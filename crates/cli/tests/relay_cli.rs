@@ -154,6 +154,28 @@ fn scenario(database: Option<&str>) {
     assert_eq!(m_s1.envelope(&ch, 6).unwrap(), bytes);
     assert_eq!(m_s2.envelope(&ch, 3).unwrap(), e1.to_bytes());
 
+    // Envelopes in pages: the heads among the entries asked for, whole
+    // (the blob-backed one too), charter and rosters skipped.
+    let page = m_s2.envelopes(&ch, 0, 100).unwrap();
+    assert_eq!((page.size, page.next), (7, 7));
+    let got: Vec<(u64, Vec<u8>)> = page
+        .envelopes
+        .iter()
+        .map(|e| (e.index, base64_dec(&e.envelope)))
+        .collect();
+    let want: Vec<(u64, Vec<u8>)> = (3..7)
+        .map(|i| (i, m_s2.envelope(&ch, i).unwrap()))
+        .collect();
+    assert_eq!(got, want);
+    let page = m_s2.envelopes(&ch, 4, 2).unwrap();
+    assert_eq!(page.next, 6);
+    assert_eq!(
+        page.envelopes.iter().map(|e| e.index).collect::<Vec<_>>(),
+        [4, 5]
+    );
+    let page = m_s2.envelopes(&ch, 99, 10).unwrap();
+    assert_eq!((page.next, page.envelopes.len()), (7, 0));
+
     // Reads: every entry, in order, of the right kind.
     let page = m_s2.entries(&ch, 0, 100).unwrap();
     assert_eq!(page.size, 7);

@@ -84,6 +84,27 @@ pub struct EntriesPage {
     pub entries: Vec<WireEntry>,
 }
 
+/// One envelope of a page of envelopes.
+#[derive(Debug, Clone, Deserialize)]
+pub struct WireEnvelope {
+    /// Its log index.
+    pub index: u64,
+    /// The whole envelope (signed head, stanzas, ciphertext), base64.
+    pub envelope: String,
+}
+
+/// A page of whole envelopes ([`RelayClient::envelopes`]).
+#[derive(Debug, Clone, Deserialize)]
+pub struct EnvelopesPage {
+    /// The log size when read.
+    pub size: u64,
+    /// The first index this page does not cover: every envelope head below
+    /// it, from the page's start, is in `envelopes`.
+    pub next: u64,
+    /// The envelopes, in log order.
+    pub envelopes: Vec<WireEnvelope>,
+}
+
 /// The roots trusted for `https` relays when a private CA is configured
 /// ([`trust_ca_pem`]); otherwise the Mozilla roots (webpki-roots).
 static PRIVATE_ROOTS: std::sync::OnceLock<std::sync::Arc<Vec<ureq::tls::Certificate<'static>>>> =
@@ -375,6 +396,28 @@ impl RelayClient {
             None,
             true,
         )
+    }
+
+    /// The whole envelopes of the envelope heads among the `limit` entries
+    /// from `start` (at most 1,024 entries; the page may stop earlier, at
+    /// [`EnvelopesPage::next`]). The relay's word only: each must still be
+    /// checked against its logged head.
+    pub fn envelopes(
+        &self,
+        channel: &ChannelId,
+        start: u64,
+        limit: u64,
+    ) -> Result<EnvelopesPage, RelayError> {
+        let b = self.send(
+            "GET",
+            &format!(
+                "/v1/channels/{}/envelopes?start={start}&limit={limit}",
+                channel.to_hex()
+            ),
+            None,
+            true,
+        )?;
+        self.json(&b)
     }
 
     /// Uploads a blob; returns its hex SHA-256.

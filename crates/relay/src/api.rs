@@ -23,12 +23,14 @@ use base64::engine::general_purpose::STANDARD as B64;
 use futures_util::stream::Stream;
 use hotline_core::dsse::SignedDocument;
 use hotline_core::entry::Entry;
+use hotline_core::envelope::SignedHead;
 use hotline_core::ids::ChannelId;
 use hotline_core::keys::{KeyId, VerifyingKey};
 use hotline_log::cosignature::CosignatureVerifier;
 use hotline_log::log::Log;
 use hotline_log::note::{self, Note};
 use hotline_log::tiles::Tile;
+use hotline_store::relaydata::RelayData;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -59,6 +61,7 @@ pub fn router(relay: R) -> Router {
             "/v1/channels/{id}/entries",
             post(post_entries).get(get_entries),
         )
+        .route("/v1/channels/{id}/envelopes", get(get_envelopes))
         .route("/v1/channels/{id}/envelopes/{index}", get(get_envelope))
         .route("/v1/channels/{id}/events", get(events))
         .route(
@@ -426,6 +429,37 @@ async fn get_entries(
     ))
 }
 
+/// The whole envelope (signed head, stanzas, ciphertext) of the head logged
+/// at `index`: the body stored beside the entry, or a part uploaded as a blob
+/// (or, for data stored before bodies existed, both) by hash.
+fn envelope_bytes(
+    store: &dyn RelayData,
+    origin: &str,
+    index: u64,
+    h: &SignedHead,
+) -> Result<Vec<u8>, Problem> {
+    let (stanzas, ciphertext) = match store.body(origin, index)? {
+        Some((s, c)) => (Some(s), c),
+        None => (None, None),
+    };
+    let stanzas = match stanzas {
+        Some(s) => s,
+        None => store
+            .blob(origin, &h.head.stanzas_sha256)?
+            .ok_or_else(|| Problem::internal("the envelope's stanzas are missing"))?,
+    };
+    let ciphertext = match ciphertext {
+        Some(c) => c,
+        None => store
+            .blob(origin, &h.head.ciphertext_sha256)?
+            .ok_or_else(|| Problem::internal("the envelope's ciphertext is missing"))?,
+    };
+    let mut out = h.to_bytes().to_vec();
+    out.extend_from_slice(&stanzas);
+    out.extend_from_slice(&ciphertext);
+    Ok(out)
+}
+
 async fn get_envelope(
     State(relay): State<R>,
     Path((id, index)): Path<(String, u64)>,
@@ -443,34 +477,71 @@ async fn get_envelope(
                 "entry {index} is not an envelope (or not in the log)"
             )));
         };
-        // The body stored beside the entry; a ciphertext uploaded as a blob
-        // (or, for data stored before bodies existed, both) by hash.
-        let (stanzas, ciphertext) = match store.body(&origin, index)? {
-            Some((s, c)) => (Some(s), c),
-            None => (None, None),
-        };
-        let stanzas = match stanzas {
-            Some(s) => s,
-            None => store
-                .blob(&origin, &h.head.stanzas_sha256)?
-                .ok_or_else(|| Problem::internal("the envelope's stanzas are missing"))?,
-        };
-        let ciphertext = match ciphertext {
-            Some(c) => c,
-            None => store
-                .blob(&origin, &h.head.ciphertext_sha256)?
-                .ok_or_else(|| Problem::internal("the envelope's ciphertext is missing"))?,
-        };
-        let mut out = h.to_bytes().to_vec();
-        out.extend_from_slice(&stanzas);
-        out.extend_from_slice(&ciphertext);
-        Ok(out)
+        envelope_bytes(store.as_ref(), &origin, index, &h)
     })
     .await?;
     Ok(bytes_response(
         bytes,
         "application/octet-stream",
         "private, max-age=31536000, immutable",
+    ))
+}
+
+/// Most envelope bytes in one page of `GET …/envelopes` (the page ends
+/// early, at an envelope boundary, and says where to go on).
+const ENVELOPE_PAGE_BYTES: usize = 8 << 20;
+
+#[derive(Serialize)]
+struct ServedEnvelope {
+    index: u64,
+    envelope: String,
+}
+
+/// The envelopes logged from `start`: every envelope head among the next
+/// `limit` entries (at most 1,024), whole, in log order; charter and roster
+/// entries are skipped. `next` is the first index the page does not cover
+/// (the page stops early past [`ENVELOPE_PAGE_BYTES`]).
+async fn get_envelopes(
+    State(relay): State<R>,
+    Path(id): Path<String>,
+    Query(cur): Query<Cursor>,
+    req: Request,
+) -> Result<Response, Problem> {
+    let chan = relay.channel(channel_id(&id)?).await?;
+    let (parts, body) = read(req, 0).await?;
+    member(&relay, &chan, &parts, &body).await?;
+    let limit = cur.limit.unwrap_or(256).clamp(1, 1024);
+    let store = relay.store();
+    let origin = chan.origin.clone();
+    let (size, next, envelopes) = blocking(move || {
+        let size = store.size(&origin)?;
+        let start = cur.start.min(size);
+        let end = size.min(start.saturating_add(limit));
+        let entries = store.read_entries(&origin, start, end)?;
+        let mut out = Vec::new();
+        let mut bytes = 0usize;
+        let mut next = start;
+        for (i, e) in entries.iter().enumerate() {
+            let index = start + i as u64;
+            if bytes >= ENVELOPE_PAGE_BYTES {
+                break;
+            }
+            if let Ok(Entry::Head(h)) = Entry::from_bytes(e) {
+                let env = envelope_bytes(store.as_ref(), &origin, index, &h)?;
+                bytes += env.len();
+                out.push(ServedEnvelope {
+                    index,
+                    envelope: B64.encode(env),
+                });
+            }
+            next = index + 1;
+        }
+        Ok((size, next, out))
+    })
+    .await?;
+    Ok(json(
+        StatusCode::OK,
+        &serde_json::json!({"size": size, "next": next, "envelopes": envelopes}),
     ))
 }
 
