@@ -38,6 +38,16 @@ pub fn set_up(
     relay: &Relay,
     names: &[(&str, &str)],
 ) -> (Vec<std::path::PathBuf>, String, std::path::PathBuf) {
+    set_up_with(d, relay, names, &[])
+}
+
+/// [`set_up`], with more arguments for `channel draft` (`--witness`, …).
+pub fn set_up_with(
+    d: &Path,
+    relay: &Relay,
+    names: &[(&str, &str)],
+    draft: &[&str],
+) -> (Vec<std::path::PathBuf>, String, std::path::PathBuf) {
     let dirs: Vec<_> = names.iter().map(|(s, _)| d.join(s)).collect();
     for ((short, name), dir) in names.iter().zip(&dirs) {
         ok(hotline(
@@ -72,6 +82,7 @@ pub fn set_up(
     ] {
         args.push(a.into());
     }
+    args.extend(draft.iter().map(|a| a.to_string()));
     ok(hotline(
         &dirs[0],
         &args.iter().map(String::as_str).collect::<Vec<_>>(),
