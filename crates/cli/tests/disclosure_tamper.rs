@@ -170,6 +170,277 @@ fn unknown_line(name: &str) -> String {
     format!("\u{2014} {name} {}\n", B64.encode([7u8; 68]))
 }
 
+/// A signature by `key` over `msg` whose R is a point of mixed order
+/// ([r]B plus a point of order 8) and s = r + k·a: the cofactored equation
+/// ([8][s]B = [8]R + [8][k]A) holds, the cofactorless one of
+/// ed25519-dalek ([s]B − [k]A = R) does not.
+fn mixed_order_r(key: &NoteKey, msg: &[u8]) -> [u8; 64] {
+    use curve25519_dalek::constants::{ED25519_BASEPOINT_POINT, EIGHT_TORSION};
+    use curve25519_dalek::scalar::{Scalar, clamp_integer};
+    use sha2::{Digest, Sha512};
+    let h = Sha512::digest(key.seed);
+    let a = Scalar::from_bytes_mod_order(clamp_integer(h[..32].try_into().unwrap()));
+    let r = Scalar::from_bytes_mod_order([42; 32]);
+    let big_r = (ED25519_BASEPOINT_POINT * r + EIGHT_TORSION[1]).compress();
+    let k = Scalar::from_bytes_mod_order_wide(
+        &Sha512::new()
+            .chain_update(big_r.as_bytes())
+            .chain_update(key.public())
+            .chain_update(msg)
+            .finalize()
+            .into(),
+    );
+    let sig: [u8; 64] = [*big_r.as_bytes(), (r + k * a).to_bytes()]
+        .concat()
+        .try_into()
+        .unwrap();
+    let vk = key.signing().verifying_key();
+    let s = ed25519_dalek::Signature::from_bytes(&sig);
+    assert!(ed25519_dalek::Verifier::verify(&vk, msg, &s).is_err());
+    sig
+}
+
+/// A bundle of one entry, a charter with `payload` signed by `signers`,
+/// in a log of that entry alone under a checkpoint signed by `relay`: every
+/// check up to the request's is made, and the charter's rules are the ones
+/// that decide.
+fn charter_bundle(
+    payload: &[u8],
+    signers: &[&hotline_core::keys::SigningKey],
+    relay: &NoteKey,
+) -> Vec<u8> {
+    let mut doc = hotline_core::dsse::SignedDocument::new(
+        hotline_core::charter::CHARTER_PAYLOAD_TYPE,
+        payload.to_vec(),
+    );
+    for k in signers {
+        doc.sign(k);
+    }
+    let entry = [&hotline_core::entry::CHARTER_MAGIC[..], &doc.to_json()].concat();
+    let channel = hotline_core::ids::ChannelId::for_charter_payload(payload).to_hex();
+    let text = Checkpoint {
+        origin: format!("{}/{channel}", relay.name),
+        size: 1,
+        root: leaf_hash(&entry),
+        extensions: vec![],
+    }
+    .to_text();
+    let note = format!("{text}\n{}", relay.sign(&text));
+    let proof = TlogProof {
+        extra: None,
+        index: 0,
+        hashes: vec![],
+        checkpoint: note.clone(),
+    }
+    .to_text();
+    bytes(&serde_json::json!({
+        "type": "hotline.disclosure-bundle", "v": 1, "created": "2026-12-01T00:00:00Z",
+        "checkpoint": note,
+        "entries": [{"index": 0, "entry": B64.encode(entry), "proof": proof}],
+        "request": 0, "consents": [], "refusals": [], "missing_consents": [],
+    }))
+}
+
+/// Charters breaking each rule of `Charter` (its fields, `validate`, and
+/// `VerifiedCharter::verify`), and some keeping to them, each in a bundle
+/// of its own, with whether its charter check must hold.
+fn charter_cases() -> Vec<(String, Vec<u8>, bool)> {
+    use hotline_core::keys::SigningKey;
+    let relay = NoteKey {
+        name: "relay.example/charters".into(),
+        seed: [5; 32],
+    };
+    let vkey = hotline_log::note::format_vkey(&relay.name, 0x01, &relay.public());
+    let (k1, k2, k3) = (
+        SigningKey::from_seed(&[1; 32]),
+        SigningKey::from_seed(&[2; 32]),
+        SigningKey::from_seed(&[3; 32]),
+    );
+    let doc = charter_doc_at(
+        "https://relay.example",
+        &vkey,
+        &[("northland", &k1), ("southland", &k2)],
+        "00112233445566778899aabbccddeeff",
+        vec![],
+    );
+    let base: Value = serde_json::from_slice(&doc.payload).unwrap();
+    let both = [&k1, &k2];
+    let mut out = Vec::new();
+    let mut case = |name: &str, f: &dyn Fn(&mut Value), signers: &[&SigningKey], ok: bool| {
+        let mut c = base.clone();
+        f(&mut c);
+        out.push((
+            format!("charter-{name}"),
+            charter_bundle(&serde_json::to_vec(&c).unwrap(), signers, &relay),
+            ok,
+        ));
+    };
+    case("base", &|_| {}, &both, true);
+    case("unknown-field", &|c| c["extra"] = 1.into(), &both, false);
+    case(
+        "party-unknown-field",
+        &|c| c["parties"][0]["extra"] = 1.into(),
+        &both,
+        false,
+    );
+    case(
+        "deadline-unknown-field",
+        &|c| c["deadlines"]["inquiry"]["extra"] = 1.into(),
+        &both,
+        false,
+    );
+    case(
+        "deadline-null",
+        &|c| c["deadlines"]["inquiry"]["ack_within"] = Value::Null,
+        &both,
+        true,
+    );
+    case(
+        "deadline-ping",
+        &|c| c["deadlines"]["ping"] = serde_json::json!({"ack_within": 60}),
+        &both,
+        true,
+    );
+    case(
+        "deadline-ack",
+        &|c| c["deadlines"]["ack"] = serde_json::json!({}),
+        &both,
+        false,
+    );
+    case(
+        "deadline-unknown-kind",
+        &|c| c["deadlines"]["gossip"] = serde_json::json!({}),
+        &both,
+        false,
+    );
+    case("v2", &|c| c["v"] = 2.into(), &both, false);
+    case("suite", &|c| c["suite"] = "hotline-v2".into(), &both, false);
+    case(
+        "one-party",
+        &|c| {
+            c["parties"].as_array_mut().unwrap().pop();
+        },
+        &[&k1],
+        false,
+    );
+    case(
+        "nonce-upper-case",
+        &|c| c["nonce"] = "00112233445566778899AABBCCDDEEFF".into(),
+        &both,
+        true,
+    );
+    case("nonce-short", &|c| c["nonce"] = "0011".into(), &both, false);
+    for (name, t, ok) in [
+        ("created-month-13", "2026-13-22T10:00:00Z", false),
+        ("created-space", "2026-11-22 10:00:00Z", true),
+        ("created-offset", "2026-11-22T10:00:00.5+05:30", true),
+        ("created-offset-24", "2026-11-22T10:00:00+24:00", false),
+        ("created-leap-second", "2016-12-31T23:59:60Z", true),
+        (
+            "created-leap-second-offset",
+            "2016-12-31T20:59:60-03:00",
+            true,
+        ),
+        (
+            "created-leap-second-mid-month",
+            "2016-12-30T23:59:60Z",
+            false,
+        ),
+        ("created-feb-29", "2027-02-29T10:00:00Z", false),
+    ] {
+        case(name, &|c| c["created"] = t.into(), &both, ok);
+    }
+    case(
+        "short-upper-case",
+        &|c| c["parties"][0]["short"] = "North".into(),
+        &both,
+        false,
+    );
+    case(
+        "short-dash",
+        &|c| c["parties"][0]["short"] = "-north".into(),
+        &both,
+        false,
+    );
+    case(
+        "short-twice",
+        &|c| c["parties"][1]["short"] = "northland".into(),
+        &both,
+        false,
+    );
+    case(
+        "id-mismatch",
+        &|c| c["parties"][0]["id"] = c["parties"][1]["id"].clone(),
+        &both,
+        false,
+    );
+    case("quorum", &|c| c["witness_quorum"] = 1.into(), &both, false);
+    case(
+        "tlp",
+        &|c| c["default_tlp"] = "TLP:BLUE".into(),
+        &both,
+        false,
+    );
+    case(
+        "retention-negative",
+        &|c| c["retention_days"] = (-1).into(),
+        &both,
+        false,
+    );
+    case(
+        "relay-url-empty",
+        &|c| c["relay"]["url"] = "".into(),
+        &both,
+        false,
+    );
+    case(
+        "witnesses-null",
+        &|c| c["witnesses"] = Value::Null,
+        &both,
+        false,
+    );
+    case("stray-signature", &|_| {}, &[&k1, &k2, &k3], false);
+    case("missing-signature", &|_| {}, &[&k1], false);
+    // The relay's key the charter names: of type 0x01, its id its own.
+    case(
+        "relay-key-type-4",
+        &|c| {
+            c["relay"]["key"] =
+                hotline_log::note::format_vkey(&relay.name, 0x04, &relay.public()).into()
+        },
+        &both,
+        true,
+    );
+    case(
+        "relay-key-bad-id",
+        &|c| {
+            let k = c["relay"]["key"].as_str().unwrap();
+            let (name, rest) = k.split_once('+').unwrap();
+            c["relay"]["key"] = format!("{name}+00000000{}", &rest[8..]).into();
+        },
+        &both,
+        true,
+    );
+    // Repeated fields and floats, in the payload's text.
+    let payload = String::from_utf8(doc.payload.clone()).unwrap();
+    for (name, from, to) in [
+        (
+            "repeated-field",
+            "\"title\":",
+            "\"title\":\"again\",\"title\":",
+        ),
+        ("float", "\"witness_quorum\":0", "\"witness_quorum\":0.0"),
+    ] {
+        assert!(payload.contains(from), "{from}");
+        out.push((
+            format!("charter-{name}"),
+            charter_bundle(payload.replacen(from, to, 1).as_bytes(), &both, &relay),
+            false,
+        ));
+    }
+    out
+}
+
 /// The entry of `b` at log index `i`.
 fn entry_at(b: &Value, i: u64) -> Value {
     b["entries"]
@@ -680,6 +951,30 @@ fn tampered_bundles_are_caught() {
         invalid,
         "repeats the message",
     );
+    expect(
+        "relay-mixed-order-r",
+        bytes(&relog(&valid, &[], &|t| {
+            format!(
+                "{}{}",
+                rk.line(0x01, mixed_order_r(&rk, t.as_bytes()).to_vec()),
+                rk.cosign(t, time)
+            )
+        })),
+        invalid,
+        "not signed by the relay key",
+    );
+    // The charter's rules, each in a bundle of its own (invalid for want of
+    // a request, whatever the charter).
+    for (name, data, ok) in charter_cases() {
+        let r = verify(&data);
+        let c = r
+            .checks
+            .iter()
+            .find(|c| c.what == "the charter is signed by every party")
+            .unwrap();
+        assert_eq!(c.ok, ok, "{name}: {}", c.detail);
+        expect(&name, data, invalid, "");
+    }
     let mut caught = |name: String, b: Value, want: &str| {
         expect(&name, bytes(&b), invalid, want);
     };
