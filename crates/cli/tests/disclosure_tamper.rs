@@ -975,6 +975,61 @@ fn tampered_bundles_are_caught() {
         assert_eq!(c.ok, ok, "{name}: {}", c.detail);
         expect(&name, data, invalid, "");
     }
+    // Listings that disagree: a second consent of Southland's to the first
+    // request, signed with its member key (read from its profile), listing
+    // one entry fewer than the request does; the relay logs it after the
+    // log's end.
+    let keys = hotline_client::profile::Profile::open(south)
+        .unwrap()
+        .unlock_member(&hotline_store::keyfile::Passphrase::new(PASS.into()))
+        .unwrap();
+    let real = entry_at(&valid, consent);
+    let open = |i: usize| -> Value {
+        serde_json::from_slice(
+            &B64.decode(real["parts"][i]["content"].as_str().unwrap())
+                .unwrap(),
+        )
+        .unwrap()
+    };
+    let (mut header, mut terms) = (open(0), open(1));
+    header["id"] = "5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a".into();
+    terms["entries"].as_array_mut().unwrap().pop();
+    let parts = [
+        (hotline_core::commitment::PartKind::Header, header),
+        (hotline_core::commitment::PartKind::Body, terms),
+    ]
+    .map(|(kind, v)| hotline_core::commitment::Part {
+        kind,
+        salt: [kind as u8; 32],
+        bytes: serde_json::to_vec(&v).unwrap(),
+    });
+    let mut head = B64.decode(real["entry"].as_str().unwrap()).unwrap();
+    head[69..101].copy_from_slice(&hotline_core::commitment::commit(&parts));
+    let sig = keys.signing.sign(&hotline_core::dsse::pae(
+        hotline_core::envelope::HEAD_PAYLOAD_TYPE,
+        &head[..177],
+    ));
+    head[177..].copy_from_slice(&sig.0);
+    let wire: Vec<Value> = parts
+        .iter()
+        .map(|p| {
+            serde_json::to_value(hotline_disclosure::WirePart::from_opened(
+                &hotline_core::commitment::OpenedPart::Open(p.clone()),
+            ))
+            .unwrap()
+        })
+        .collect();
+    let fewer =
+        serde_json::json!({"index": 0, "entry": B64.encode(&head), "proof": "", "parts": wire});
+    let mut b = relog(&valid, &[fewer], &honest);
+    let at = b["entries"].as_array().unwrap().last().unwrap()["index"].clone();
+    b["consents"].as_array_mut().unwrap().push(at);
+    expect(
+        "listings-disagree",
+        bytes(&b),
+        invalid,
+        "not listed in southland's consent",
+    );
     let mut caught = |name: String, b: Value, want: &str| {
         expect(&name, bytes(&b), invalid, want);
     };
