@@ -830,6 +830,21 @@ fn tampered_bundles_are_caught() {
         invalid,
         "does not parse",
     );
+    let created = format!("\"created\": {}", valid["created"]);
+    assert!(text.contains(&created));
+    for (name, escape, verdict) in [
+        ("json-lone-leading-surrogate", "\\ud800", invalid),
+        ("json-lone-trailing-surrogate", "\\udc00", invalid),
+        ("json-surrogate-pair", "\\ud83d\\ude00", valid_),
+    ] {
+        let with = format!("\"created\": \"{escape}\"");
+        expect(
+            name,
+            text.replacen(&created, &with, 1).into_bytes(),
+            verdict,
+            "",
+        );
+    }
     let mut b = valid.clone();
     b["entries"][0]["comment"] = "x".into();
     expect("json-unknown-field", bytes(&b), invalid, "does not parse");
