@@ -1158,6 +1158,52 @@ fn tampered_bundles_are_caught() {
         .unwrap();
     corpus.extend(flips.into_inner());
 
+    // Edits of the bundle's text anywhere (JSON structure, strings,
+    // numbers, signature lines), whatever their verdict: the JavaScript
+    // verifier must make the same checks with the same outcomes.
+    let seeds: Vec<Vec<u8>> = corpus
+        .iter()
+        .filter(|(n, _)| ["valid", "witness-cosigned", "charter-base"].contains(&n.as_str()))
+        .map(|(_, b)| b.clone())
+        .collect();
+    assert_eq!(seeds.len(), 3);
+    let pieces = [
+        "\"", "\\", "{", "}", "[", "]", ",", ":", "0", "1", "-", ".", "e", " ", "\n", "null", "+",
+        "/", "=", "\u{85}", "\u{feff}", "\u{1}", "\u{2014}", "A",
+    ];
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    let mut next = |n: usize| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state % n as u64) as usize
+    };
+    for k in 0..60 {
+        let mut t: Vec<char> = String::from_utf8(seeds[k % 3].clone())
+            .unwrap()
+            .chars()
+            .collect();
+        for _ in 0..1 + next(3) {
+            let at = next(t.len());
+            let piece: Vec<char> = pieces[next(pieces.len())].chars().collect();
+            match next(3) {
+                0 => {
+                    t.splice(at..at + 1, piece);
+                }
+                1 => {
+                    t.splice(at..at, piece);
+                }
+                _ => {
+                    t.remove(at);
+                }
+            }
+        }
+        corpus.push((
+            format!("text-edit-{k}"),
+            t.into_iter().collect::<String>().into_bytes(),
+        ));
+    }
+
     // A generic transparency-log tool checks the tlog-proofs: Go's
     // golang.org/x/mod/sumdb/{note,tlog} (tests/interop/go/src/tlogproofcheck).
     if let Some(go) = go_checker() {
