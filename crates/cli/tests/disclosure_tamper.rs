@@ -1158,6 +1158,33 @@ fn tampered_bundles_are_caught() {
         .unwrap();
     corpus.extend(flips.into_inner());
 
+    // Through the real binary: `hotline verify` names the failed check and
+    // exits 1.
+    for (name, words) in [
+        (
+            "replayed-consent-entry",
+            "[FAIL] no entry or message is logged twice (no replayed history)",
+        ),
+        (
+            "body-as-redacted-attachment",
+            "where its header's layout has the body",
+        ),
+        (
+            "relay-small-order-r",
+            "[FAIL] the checkpoint is the relay's, for this channel",
+        ),
+    ] {
+        let f = d.path().join(format!("{name}.json"));
+        std::fs::write(&f, &corpus.iter().find(|(n, _)| n == name).unwrap().1).unwrap();
+        let o = hotline(north, &["verify", f.to_str().unwrap()]);
+        let out = String::from_utf8_lossy(&o.stdout);
+        assert_eq!(o.status.code(), Some(1), "{name}: {out}");
+        assert!(
+            out.contains(words) && out.contains("Verdict: INVALID"),
+            "{name}: {out}"
+        );
+    }
+
     // Edits of the bundle's text anywhere (JSON structure, strings,
     // numbers, signature lines), whatever their verdict: the JavaScript
     // verifier must make the same checks with the same outcomes.
