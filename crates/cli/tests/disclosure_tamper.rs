@@ -333,6 +333,8 @@ fn charter_cases() -> Vec<(String, Vec<u8>, bool)> {
     for (name, t, ok) in [
         ("created-month-13", "2026-13-22T10:00:00Z", false),
         ("created-space", "2026-11-22 10:00:00Z", true),
+        ("created-newline", "2026-11-22\n10:00:00Z", true),
+        ("created-e-acute", "2026-11-22\u{e9}10:00:00Z", false),
         ("created-offset", "2026-11-22T10:00:00.5+05:30", true),
         ("created-offset-24", "2026-11-22T10:00:00+24:00", false),
         ("created-leap-second", "2016-12-31T23:59:60Z", true),

@@ -293,11 +293,11 @@ const TLPS = ['TLP:CLEAR', 'TLP:GREEN', 'TLP:AMBER', 'TLP:AMBER+STRICT', 'TLP:RE
 const NORMS = ['13a', '13b', '13c', '13d', '13e', '13f', '13g', '13h', '13i', '13j', '13k'];
 const oneOf = (list) => (v) => typeof v === 'string' && list.includes(v);
 const hexId = (n) => (v) => typeof v === 'string' && v.length === 2 * n && /^[0-9a-f]*$/.test(v);
-// RFC 3339 date-time, as the time crate's Rfc3339 parses it: any one
-// character between date and time, a leap second only as the last second of
-// a month in UTC.
+// RFC 3339 date-time, as the time crate's Rfc3339 parses it: any one byte
+// (so an ASCII character) between date and time, a leap second only as the
+// last second of a month in UTC.
 function rfc3339(s) {
-  const m = /^(\d{4})-(\d{2})-(\d{2}).(\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|([+-])(\d{2}):(\d{2}))$/u.exec(s);
+  const m = /^(\d{4})-(\d{2})-(\d{2})[\u0000-\u007f](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|([+-])(\d{2}):(\d{2}))$/.exec(s);
   if (!m) return false;
   const [y, mo, d, h, mi, se] = m.slice(1, 7).map(Number);
   const leap = y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
