@@ -201,13 +201,14 @@ fn mixed_order_r(key: &NoteKey, msg: &[u8]) -> [u8; 64] {
 }
 
 /// A bundle of one entry, a charter with `payload` signed by `signers`,
-/// in a log of that entry alone under a checkpoint signed by `relay`: every
-/// check up to the request's is made, and the charter's rules are the ones
-/// that decide.
+/// in a log of that entry alone under a checkpoint signed by `relay` (and
+/// the lines `more` gives for its text): every check up to the request's is
+/// made, and the charter's rules are the ones that decide.
 fn charter_bundle(
     payload: &[u8],
     signers: &[&hotline_core::keys::SigningKey],
     relay: &NoteKey,
+    more: &dyn Fn(&str) -> String,
 ) -> Vec<u8> {
     let mut doc = hotline_core::dsse::SignedDocument::new(
         hotline_core::charter::CHARTER_PAYLOAD_TYPE,
@@ -225,7 +226,7 @@ fn charter_bundle(
         extensions: vec![],
     }
     .to_text();
-    let note = format!("{text}\n{}", relay.sign(&text));
+    let note = format!("{text}\n{}{}", relay.sign(&text), more(&text));
     let proof = TlogProof {
         extra: None,
         index: 0,
@@ -271,7 +272,9 @@ fn charter_cases() -> Vec<(String, Vec<u8>, bool)> {
         f(&mut c);
         out.push((
             format!("charter-{name}"),
-            charter_bundle(&serde_json::to_vec(&c).unwrap(), signers, &relay),
+            charter_bundle(&serde_json::to_vec(&c).unwrap(), signers, &relay, &|_| {
+                String::new()
+            }),
             ok,
         ));
     };
@@ -436,9 +439,80 @@ fn charter_cases() -> Vec<(String, Vec<u8>, bool)> {
         assert!(payload.contains(from), "{from}");
         out.push((
             format!("charter-{name}"),
-            charter_bundle(payload.replacen(from, to, 1).as_bytes(), &both, &relay),
+            charter_bundle(
+                payload.replacen(from, to, 1).as_bytes(),
+                &both,
+                &relay,
+                &|_| String::new(),
+            ),
             false,
         ));
+    }
+    // Witnesses: the quorum met, not met, and a witness whose key is the
+    // identity (small order: any s makes [s]B − [k]A = R hold for R = [s]B,
+    // which a lax verifier accepts and verify_strict refuses).
+    let w = NoteKey {
+        name: "witness.example/w2".into(),
+        seed: [11; 32],
+    };
+    let mut identity = [0u8; 32];
+    identity[0] = 1;
+    let weak = "witness.example/weak";
+    let weak_vkey = hotline_log::note::format_vkey(weak, 0x04, &identity);
+    let with_witness = |key: &str, quorum: u32| {
+        let mut c = base.clone();
+        c["witnesses"] = serde_json::json!([{"key": key, "url": "https://w.example"}]);
+        c["witness_quorum"] = quorum.into();
+        serde_json::to_vec(&c).unwrap()
+    };
+    let wkey = hotline_log::note::format_vkey(&w.name, 0x04, &w.public());
+    let time = 1_790_000_000u64;
+    for (name, payload, more, witnessed) in [
+        (
+            "witness-quorum-met",
+            with_witness(&wkey, 1),
+            Box::new(|t: &str| w.cosign(t, time)) as Box<dyn Fn(&str) -> String>,
+            true,
+        ),
+        (
+            "witness-quorum-missed",
+            with_witness(&wkey, 1),
+            Box::new(|_: &str| String::new()),
+            false,
+        ),
+        (
+            "witness-small-order-key",
+            with_witness(&weak_vkey, 1),
+            Box::new(|t: &str| {
+                use curve25519_dalek::constants::ED25519_BASEPOINT_POINT;
+                use curve25519_dalek::scalar::Scalar;
+                let s = Scalar::from_bytes_mod_order([3; 32]);
+                let r = (ED25519_BASEPOINT_POINT * s).compress();
+                let sig = [&time.to_be_bytes()[..], r.as_bytes(), s.as_bytes()].concat();
+                let msg = hotline_log::cosignature::message(time, t);
+                let vk = ed25519_dalek::VerifyingKey::from_bytes(&identity).unwrap();
+                let ds = ed25519_dalek::Signature::from_slice(&sig[8..]).unwrap();
+                assert!(ed25519_dalek::Verifier::verify(&vk, msg.as_bytes(), &ds).is_ok());
+                assert!(vk.verify_strict(msg.as_bytes(), &ds).is_err());
+                NoteSignature {
+                    name: weak.into(),
+                    key_id: key_id(weak, 0x04, &identity),
+                    sig,
+                }
+                .to_line()
+            }),
+            false,
+        ),
+    ] {
+        let data = charter_bundle(&payload, &both, &relay, &*more);
+        let r = verify(&data);
+        let c = r
+            .checks
+            .iter()
+            .find(|c| c.what == "the charter's witnesses cosigned the checkpoint")
+            .unwrap();
+        assert_eq!(c.ok, witnessed, "{name}: {}", c.detail);
+        out.push((format!("charter-{name}"), data, true));
     }
     out
 }
