@@ -58,21 +58,40 @@ pub struct BundleEntry {
     pub parts: Option<Vec<WirePart>>,
 }
 
+/// A field that may be absent but, when present, is a string: `null` is
+/// refused (`docs/disclosure.md` §2), as the JavaScript verifier refuses it.
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    String::deserialize(d).map(Some)
+}
+
 /// One part of a selective opening: open (`salt`, `content`) or a stub
-/// (`redacted`).
+/// (`redacted`). A stub's kind is the one the opened header's layout gives
+/// its position; its `tag` must agree.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WirePart {
     /// The part's kind tag (1 header, 2 body, 3 attachment, 4 STIX).
     pub tag: u8,
     /// Its salt, base64 (open parts).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub salt: Option<String>,
     /// Its content, base64 (open parts).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub content: Option<String>,
     /// Its leaf hash, base64 (redacted parts).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub redacted: Option<String>,
 }
 

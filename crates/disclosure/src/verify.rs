@@ -405,6 +405,42 @@ pub fn verify(bytes: &[u8]) -> Report {
         },
     );
 
+    // The relay deduplicates re-posts: the same entry, or the same message,
+    // logged twice is history replayed (docs/disclosure.md §3).
+    let mut bad = Vec::new();
+    let mut leaves: BTreeMap<[u8; 32], u64> = BTreeMap::new();
+    for (index, (bytes, _)) in &entries {
+        if let Some(first) = leaves.get(&leaf_hash(bytes)) {
+            bad.push(format!("entry {index} repeats entry {first}"));
+        } else {
+            leaves.insert(leaf_hash(bytes), *index);
+        }
+    }
+    let mut ids: BTreeMap<String, u64> = BTreeMap::new();
+    for m in msgs.values() {
+        let id = m.header.id.to_hex();
+        if let Some(first) = ids.get(&id) {
+            bad.push(format!(
+                "entry {} repeats the message {id} of entry {first}",
+                m.index
+            ));
+        } else {
+            ids.insert(id, m.index);
+        }
+    }
+    c.add(
+        "no entry or message is logged twice (no replayed history)",
+        if bad.is_empty() {
+            Ok(format!(
+                "{} distinct entries, {} distinct messages",
+                leaves.len(),
+                ids.len()
+            ))
+        } else {
+            Err(bad.join("; "))
+        },
+    );
+
     // A signature on the checkpoint by a key the bundle names (a witness, the
     // relay's timestamp, a member of any roster version) that does not
     // verify is a forgery.
@@ -796,36 +832,44 @@ fn check_message(
     if header.channel != hd.channel || header.author != hd.sender || header.party != signer.party {
         return Err("its inner header names another channel, author or party".into());
     }
-    // Open attachments must be the ones the header describes.
-    let mut att = 0;
-    for p in &parts[1..] {
-        if let OpenedPart::Open(p) = p
-            && p.kind == PartKind::Attachment
-        {
-            let meta = header
-                .attachments
-                .get(att)
-                .ok_or("more attachments than the header lists")?;
-            if meta.sha256 != hotline_core::message::sha256_hex(&p.bytes)
-                || meta.size != p.bytes.len() as u64
-            {
-                return Err(format!(
-                    "attachment {:?} does not match its description",
-                    meta.name
-                ));
-            }
+    // Each part's kind is the one the header's layout gives its position
+    // (header, body, the attachments it lists, the STIX bundle if it says
+    // so), never a stub's own tag: a stub's tag is not in its leaf hash.
+    let layout: Vec<PartKind> = [PartKind::Header, PartKind::Body]
+        .into_iter()
+        .chain(header.attachments.iter().map(|_| PartKind::Attachment))
+        .chain(header.stix.then_some(PartKind::Stix))
+        .collect();
+    if parts.len() != layout.len() {
+        return Err(format!(
+            "it has {} parts where its header's layout has {}",
+            parts.len(),
+            layout.len()
+        ));
+    }
+    for (i, (p, want)) in parts.iter().zip(&layout).enumerate() {
+        let (kind, what) = match p {
+            OpenedPart::Open(p) => (p.kind, "an open part"),
+            OpenedPart::Redacted { kind, .. } => (*kind, "a stub"),
+        };
+        if kind != *want {
+            return Err(format!(
+                "part {i} is {what} tagged {} where its header's layout has the {}",
+                kind.name(),
+                want.name()
+            ));
         }
-        if matches!(
-            p,
-            OpenedPart::Open(Part {
-                kind: PartKind::Attachment,
-                ..
-            }) | OpenedPart::Redacted {
-                kind: PartKind::Attachment,
-                ..
-            }
-        ) {
-            att += 1;
+    }
+    // Open attachments must be the ones the header describes.
+    for (p, meta) in parts[2..].iter().zip(&header.attachments) {
+        if let OpenedPart::Open(p) = p
+            && (meta.sha256 != hotline_core::message::sha256_hex(&p.bytes)
+                || meta.size != p.bytes.len() as u64)
+        {
+            return Err(format!(
+                "attachment {:?} does not match its description",
+                meta.name
+            ));
         }
     }
     Ok(Msg {

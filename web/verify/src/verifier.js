@@ -9,7 +9,8 @@ import { sha256, sha512 } from '@noble/hashes/sha2.js';
 ed.hashes.sha512 = sha512;
 
 const enc = new TextEncoder();
-const dec = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM keeps a byte-order mark, which serde_json refuses, in the text.
+const dec = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 export const BUNDLE_TYPE = 'hotline.disclosure-bundle';
 const CHARTER_TYPE = 'application/vnd.hotline.charter+json';
@@ -59,8 +60,33 @@ function u64(b, o) {
   return Number(v);
 }
 
+// Ed25519 exactly as ed25519-dalek's verify_strict: canonical encodings and
+// S below the group order, no small-order public key (noble's zip215:false
+// branch gives these), and also no small-order R and the cofactorless
+// equation [S]B - [k]A == R, byte for byte: noble's cofactored equation
+// accepts R plus a small-order point, and small-order R, which dalek refuses.
+const leU = (b) => b.reduceRight((a, x) => (a << 8n) | BigInt(x), 0n);
 function verifySig(sig, msg, pub) {
-  try { return ed.verify(sig, msg, pub, { zip215: false }); } catch { return false; }
+  try {
+    if (!ed.verify(sig, msg, pub, { zip215: false })) return false;
+    const rb = sig.subarray(0, 32);
+    const R = ed.Point.fromBytes(rb, false);
+    if (R.isSmallOrder()) return false;
+    const A = ed.Point.fromBytes(pub, false);
+    const k = leU(sha512(concat(rb, pub, msg))) % ED_L;
+    const back = ed.Point.BASE.multiply(leU(sig.subarray(32)), false).subtract(A.multiply(k, false));
+    return eq(Array.from(back.toBytes()), Array.from(rb));
+  } catch { return false; }
+}
+const ED_L = 2n ** 252n + 27742317777372353535851937790883648493n;
+// VerifyingKey::from_bytes: a point on the curve (dalek decompresses
+// leniently, as noble's zip215 decoding does).
+function isPoint(pub) {
+  try { ed.Point.fromBytes(pub, true); return true; } catch { return false; }
+}
+// VerifyingKey::is_weak: a small-order point.
+function isWeak(pub) {
+  try { return ed.Point.fromBytes(pub, true).isSmallOrder(); } catch { return false; }
 }
 const keyId = (alg, pub) => sha256(concat(enc.encode('hotline/keyid/v1/' + alg), new Uint8Array([0]), pub));
 function pae(type, body) {
@@ -95,44 +121,134 @@ function verifyInclusion(index, size, leaf, proof, root) {
   return sn === 0 && eq(r, root);
 }
 
-function strictJson(text, what) {
-  try { return JSON.parse(text); } catch (e) { fail(`${what} does not parse: ${e.message}`); }
+// JSON exactly as serde_json reads it (crates/disclosure, crates/core): a
+// duplicate field of a struct, a number that is not a non-negative integer
+// below 2^64 where one is expected, a lone surrogate, a byte-order mark or
+// nesting deeper than 127 levels is refused, never silently resolved as
+// JSON.parse would. Numbers that no unsigned field accepts come back boxed
+// (typeof 'object'), so every integer check refuses them.
+const DUPLICATES = new WeakMap();
+function parseJson(text) {
+  let i = 0, depth = 0;
+  const bad = (m) => { throw new SyntaxError(`${m} at offset ${i}`); };
+  const ws = () => { while (i < text.length && ' \t\n\r'.includes(text[i])) i++; };
+  const value = () => {
+    ws();
+    const c = text[i];
+    if (c === '{' || c === '[') {
+      if (++depth >= 128) bad('nested too deeply');
+      i++;
+      const out = c === '{' ? {} : [];
+      const dups = [];
+      ws();
+      if (text[i] === (c === '{' ? '}' : ']')) { i++; depth--; return out; }
+      for (;;) {
+        if (c === '{') {
+          ws();
+          if (text[i] !== '"') bad('expected a key');
+          const k = string();
+          ws();
+          if (text[i++] !== ':') bad("expected ':'");
+          if (Object.prototype.hasOwnProperty.call(out, k)) dups.push(k);
+          Object.defineProperty(out, k, { value: value(), enumerable: true, writable: true, configurable: true });
+        } else out.push(value());
+        ws();
+        if (text[i] === ',') { i++; continue; }
+        if (text[i] === (c === '{' ? '}' : ']')) { i++; break; }
+        bad("expected ',' or a closing bracket");
+      }
+      depth--;
+      if (dups.length) DUPLICATES.set(out, dups);
+      return out;
+    }
+    if (c === '"') return string();
+    const lit = /^(?:true|false|null)/.exec(text.slice(i, i + 5));
+    if (lit) { i += lit[0].length; return { true: true, false: false, null: null }[lit[0]]; }
+    const m = /^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/.exec(text.slice(i, i + 400));
+    if (!m) bad('expected a value');
+    i += m[0].length;
+    const unsigned = /^(?:0|[1-9][0-9]*)$/.test(m[0]) && BigInt(m[0]) <= 0xffffffffffffffffn;
+    // eslint-disable-next-line no-new-wrappers
+    return unsigned ? Number(m[0]) : new Number(m[0]);
+  };
+  const string = () => {
+    i++;
+    let s = '';
+    for (;;) {
+      const c = text[i++];
+      if (c === undefined) bad('unterminated string');
+      if (c === '"') break;
+      if (c < ' ') bad('a control character in a string');
+      if (c !== '\\') { s += c; continue; }
+      const e = text[i++];
+      const simple = { '"': '"', '\\': '\\', '/': '/', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' }[e];
+      if (simple !== undefined) { s += simple; continue; }
+      if (e !== 'u') bad('a bad escape');
+      const unit = () => { const h = text.slice(i, i + 4); if (!/^[0-9a-fA-F]{4}$/.test(h)) bad('a bad \\u escape'); i += 4; return parseInt(h, 16); };
+      const u = unit();
+      if (u >= 0xdc00 && u < 0xe000) bad('a lone surrogate');
+      if (u >= 0xd800 && u < 0xdc00) {
+        if (text.slice(i, i + 2) !== '\\u') bad('a lone surrogate');
+        i += 2;
+        const l = unit();
+        if (l < 0xdc00 || l >= 0xe000) bad('a lone surrogate');
+        s += String.fromCharCode(u, l);
+      } else s += String.fromCharCode(u);
+    }
+    return s;
+  };
+  const v = value();
+  ws();
+  if (i !== text.length) bad('trailing characters');
+  return v;
 }
+function strictJson(text, what) {
+  try { return parseJson(text); } catch (e) { fail(`${what} does not parse: ${e.message}`); }
+}
+// A struct with #[serde(deny_unknown_fields)]: an object, no unknown and no
+// repeated field.
 function only(obj, fields, what) {
   if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) fail(`${what} is not an object`);
   for (const k of Object.keys(obj)) if (!fields.includes(k)) fail(`${what} has an unknown field ${JSON.stringify(k)}`);
+  const d = DUPLICATES.get(obj);
+  if (d) fail(`${what} repeats the field ${JSON.stringify(d[0])}`);
+}
+// Field types, as serde reads them. `opt` fields (Option, or #[serde(default)])
+// may be absent; `nullable` ones (Option) may also be null.
+const isU = (max) => (v) => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= max;
+const TY = {
+  str: (v) => typeof v === 'string',
+  bool: (v) => typeof v === 'boolean',
+  u8: isU(255),
+  u32: isU(0xffffffff),
+  u64: isU(2 ** 64),
+  arr: (t) => (v) => Array.isArray(v) && v.every(t),
+};
+// Checks `obj` against `schema` ({ field: [type, 'req' | 'opt' | 'nullable'] }).
+function shape(obj, schema, what) {
+  only(obj, Object.keys(schema), what);
+  for (const [k, [t, how]] of Object.entries(schema)) {
+    const v = obj[k];
+    if (v === undefined) { if (how === 'req') fail(`${what} lacks the field ${JSON.stringify(k)}`); continue; }
+    if (v === null && how === 'nullable') continue;
+    if (!t(v)) fail(`${what}: the field ${JSON.stringify(k)} has the wrong type`);
+  }
+  return obj;
 }
 
-// DSSE documents (docs/format.md §3).
-function parseDsse(bytes, what) {
-  const d = strictJson(dec.decode(bytes), what);
-  only(d, ['payloadType', 'payload', 'signatures'], what);
-  const payload = b64(d.payload, `${what} payload`);
-  const seen = new Set();
-  const sigs = (d.signatures || []).map((s) => {
-    only(s, ['keyid', 'sig'], `${what} signature`);
-    unhex(s.keyid, 32, 'a key id');
-    if (seen.has(s.keyid)) fail(`${what}: duplicate signer`);
-    seen.add(s.keyid);
-    const sig = b64(s.sig, 'a signature');
-    if (sig.length !== 64) fail('a signature is not 64 bytes');
-    return { keyid: s.keyid, sig };
-  });
-  return { type: d.payloadType, payload, sigs };
-}
-function verifiedBy(doc, pub) {
-  const id = hex(keyId('ed25519', pub));
-  const s = doc.sigs.find((x) => x.keyid === id);
-  return !!s && verifySig(s.sig, pae(doc.type, doc.payload), pub);
-}
-
+// A log entry (crates/core/src/entry.rs, envelope.rs).
 function parseEntry(bytes) {
+  if (bytes.length > 65535) fail('a log entry is too large');
   const m = Array.from(bytes.slice(0, 4));
   if (eq(m, MAGIC.charter)) return { kind: 'charter', doc: parseDsse(bytes.slice(4), 'the charter') };
   if (eq(m, MAGIC.roster)) return { kind: 'roster', doc: parseDsse(bytes.slice(4), 'a roster') };
   if (eq(m, MAGIC.head)) {
     if (bytes.length !== SIGNED_HEAD_LEN) fail('an envelope head is not 241 bytes');
     if (bytes[4] !== 1) fail('unknown suite');
+    const recipients = u32(bytes, 101);
+    if (recipients === 0 || recipients > 10000) fail(`recipient count ${recipients} out of range 1..=10000`);
+    const ciphertext = (BigInt(u32(bytes, 137)) << 32n) | BigInt(u32(bytes, 141));
+    if (ciphertext < 16n || ciphertext > 256n * 1024n * 1024n) fail(`ciphertext length ${ciphertext} out of range`);
     return {
       kind: 'head',
       head: bytes.slice(0, 177),
@@ -145,19 +261,96 @@ function parseEntry(bytes) {
   fail('not a log entry (unknown magic)');
 }
 
-function verifyCharter(doc) {
-  if (doc.type !== CHARTER_TYPE) fail('entry 0 is not a charter');
-  const c = strictJson(dec.decode(doc.payload), 'the charter');
-  if (c.v !== 1) fail(`unsupported charter version ${c.v}`);
-  if (!Array.isArray(c.parties) || c.parties.length < 2) fail('a charter names at least two parties');
-  for (const p of c.parties) {
-    const pub = b64(p.key, `party ${p.short}'s key`);
-    if (pub.length !== 32) fail(`party ${p.short}'s key is not 32 bytes`);
-    if (hex(keyId('ed25519', pub)) !== p.id) fail(`party ${p.short}: id does not match its key`);
-    if (!verifiedBy(doc, pub)) fail(`the charter is not signed by ${p.short}`);
-    p.pub = pub;
+function parseDsse(bytes, what) {
+  if (bytes.length > 2 * 64 * 1024) fail(`${what} is too large`);
+  const d = strictJson(dec.decode(bytes), what);
+  shape(d, { payloadType: [TY.str, 'req'], payload: [TY.str, 'req'], signatures: [Array.isArray, 'req'] }, what);
+  if (d.signatures.length > 64) fail(`${what} has more than 64 signatures`);
+  const payload = b64(d.payload, `${what} payload`);
+  if (payload.length > 64 * 1024) fail(`${what} payload is too large`);
+  const seen = new Set();
+  const sigs = d.signatures.map((s) => {
+    shape(s, { keyid: [TY.str, 'req'], sig: [TY.str, 'req'] }, `${what} signature`);
+    unhex(s.keyid, 32, 'a key id');
+    if (seen.has(s.keyid)) fail(`${what}: duplicate signer`);
+    seen.add(s.keyid);
+    const sig = b64(s.sig, 'a signature');
+    if (sig.length !== 64) fail('a signature is not 64 bytes');
+    return { keyid: s.keyid, sig };
+  });
+  const canonical = JSON.stringify({ payloadType: d.payloadType, payload: d.payload, signatures: d.signatures.map((s) => ({ keyid: s.keyid, sig: s.sig })) });
+  if (!eq(Array.from(enc.encode(canonical)), Array.from(bytes))) fail(`${what}: a logged document must be in canonical DSSE JSON`);
+  return { type: d.payloadType, payload, sigs };
+}
+function verifiedBy(doc, pub) {
+  const id = hex(keyId('ed25519', pub));
+  const s = doc.sigs.find((x) => x.keyid === id);
+  return !!s && verifySig(s.sig, pae(doc.type, doc.payload), pub);
+}
+
+const KINDS = ['inquiry', 'assistance', 'warning', 'deconfliction', 'consultation', 'ack', 'interim', 'answer', 'clarification', 'close', 'reopen', 'ping', 'pong', 'disclosure-request', 'disclosure-consent', 'disclosure-refusal'];
+const TLPS = ['TLP:CLEAR', 'TLP:GREEN', 'TLP:AMBER', 'TLP:AMBER+STRICT', 'TLP:RED'];
+const NORMS = ['13a', '13b', '13c', '13d', '13e', '13f', '13g', '13h', '13i', '13j', '13k'];
+const oneOf = (list) => (v) => typeof v === 'string' && list.includes(v);
+const hexId = (n) => (v) => typeof v === 'string' && v.length === 2 * n && /^[0-9a-f]*$/.test(v);
+// RFC 3339 date-time, as the time crate's Rfc3339 parses it: any one byte
+// (so an ASCII character) between date and time, a leap second only as the
+// last second of a month in UTC.
+function rfc3339(s) {
+  const m = /^(\d{4})-(\d{2})-(\d{2})[\u0000-\u007f](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|([+-])(\d{2}):(\d{2}))$/.exec(s);
+  if (!m) return false;
+  const [y, mo, d, h, mi, se] = m.slice(1, 7).map(Number);
+  const leap = y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
+  const days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][mo - 1];
+  if (!days || d < 1 || d > days || h > 23 || mi > 59 || se > 60) return false;
+  const off = m[9] ? (m[9] === '-' ? -1 : 1) * (Number(m[10]) * 60 + Number(m[11])) : 0;
+  if (m[9] && (Number(m[10]) > 23 || Number(m[11]) > 59)) return false;
+  if (se === 60) {
+    const t = new Date(Date.UTC(leap ? 2000 : 2001, mo - 1, d, h, mi - off, 59));
+    const last = new Date(Date.UTC(t.getUTCFullYear(), t.getUTCMonth() + 1, 0)).getUTCDate();
+    if (t.getUTCHours() !== 23 || t.getUTCMinutes() !== 59 || t.getUTCDate() !== last) return false;
   }
-  for (const s of doc.sigs) if (!c.parties.some((p) => p.id === s.keyid)) fail('the charter carries a signature of a key that is not a party');
+  return true;
+}
+
+// The charter (crates/core/src/charter.rs): its fields, Charter::validate,
+// and VerifiedCharter::verify (every party signed, nobody else).
+function verifyCharter(doc) {
+  if (doc.type !== CHARTER_TYPE) fail(`payload type ${JSON.stringify(doc.type)} is not ${JSON.stringify(CHARTER_TYPE)}`);
+  const c = strictJson(dec.decode(doc.payload), 'the charter');
+  shape(c, {
+    v: [TY.u8, 'req'], title: [TY.str, 'req'], nonce: [TY.str, 'req'], created: [TY.str, 'req'],
+    parties: [Array.isArray, 'req'], relay: [(v) => v !== null && typeof v === 'object', 'req'], witnesses: [Array.isArray, 'opt'],
+    witness_quorum: [TY.u32, 'req'], deadlines: [(v) => v !== null && typeof v === 'object' && !Array.isArray(v), 'req'],
+    disclosure: [oneOf(['unanimous']), 'req'], default_tlp: [oneOf(TLPS), 'req'], retention_days: [TY.u32, 'req'], suite: [TY.str, 'req'],
+  }, 'the charter');
+  c.parties.forEach((p) => shape(p, { id: [hexId(32), 'req'], name: [TY.str, 'req'], short: [TY.str, 'req'], key: [TY.str, 'req'] }, 'a charter party'));
+  shape(c.relay, { url: [TY.str, 'req'], key: [TY.str, 'req'] }, "the charter's relay");
+  c.witnesses = c.witnesses || [];
+  c.witnesses.forEach((w) => shape(w, { key: [TY.str, 'req'], url: [TY.str, 'req'] }, 'a charter witness'));
+  for (const [k, d] of Object.entries(c.deadlines)) {
+    if (!KINDS.includes(k)) fail(`the charter sets deadlines for the unknown kind ${JSON.stringify(k)}`);
+    shape(d, { ack_within: [TY.u64, 'nullable'], answer_within: [TY.u64, 'nullable'] }, 'a deadline');
+  }
+  if (c.v !== 1) fail(`invalid charter: unsupported version ${c.v}`);
+  if (c.suite !== 'hotline-v1') fail(`invalid charter: unknown suite ${JSON.stringify(c.suite)}`);
+  if (c.parties.length < 2 || c.parties.length > 32) fail(`invalid charter: ${c.parties.length} parties; between 2 and 32 are required`);
+  if (!/^[0-9a-fA-F]{32}$/.test(c.nonce)) fail('invalid charter: nonce must be 32 hex digits');
+  if (!rfc3339(c.created)) fail('invalid charter: created is not an RFC 3339 time');
+  c.parties.forEach((p, i) => {
+    const pub = b64(p.key, `party ${p.short}'s key`);
+    if (pub.length !== 32 || !isPoint(pub)) fail(`party ${p.short}'s key is not an Ed25519 public key`);
+    if (isWeak(pub)) fail(`invalid charter: party ${JSON.stringify(p.short)} has a weak key`);
+    if (hex(keyId('ed25519', pub)) !== p.id) fail(`invalid charter: party ${JSON.stringify(p.short)}: id does not match its key`);
+    if (!/^[a-z0-9][a-z0-9-]{0,31}$/.test(p.short)) fail(`invalid charter: party short name ${JSON.stringify(p.short)} must be lower-case letters, digits and '-'`);
+    if (c.parties.slice(0, i).some((q) => q.id === p.id || q.short === p.short)) fail(`invalid charter: party ${JSON.stringify(p.short)} is listed twice`);
+    p.pub = pub;
+  });
+  if (c.witness_quorum > c.witnesses.length) fail(`invalid charter: witness quorum ${c.witness_quorum} exceeds the ${c.witnesses.length} witnesses listed`);
+  for (const k of Object.keys(c.deadlines)) if (!KINDS_OPENING.includes(k) && k !== 'ping') fail(`invalid charter: deadlines may be set for case-opening kinds and ping, not ${k}`);
+  if (c.relay.url === '' || c.relay.key === '') fail("invalid charter: the relay's URL and key are required");
+  for (const p of c.parties) if (!verifiedBy(doc, p.pub)) fail(`the charter is not signed by party ${JSON.stringify(p.short)}`);
+  for (const s of doc.sigs) if (!c.parties.some((p) => p.id === s.keyid)) fail(`the charter carries a signature by ${s.keyid}, which is not a party key`);
   const channel = hex(sha256(concat(enc.encode('hotline/channel/v1\0'), doc.payload)).slice(0, 16));
   return { c, channel };
 }
@@ -198,82 +391,144 @@ class Directory {
   }
 }
 
-// Signed notes and cosignatures (C2SP signed-note, tlog-cosignature).
+// Signed notes and cosignatures (C2SP signed-note, tlog-cosignature), read
+// as crates/log/src/note.rs reads them.
+const MAX_NOTE_LEN = 1 << 20;
+const MAX_NOTE_SIGNATURES = 100;
+// Rust's char::is_whitespace (Unicode White_Space): what signed-note calls
+// "Unicode spaces". Not JavaScript's \s, which adds U+FEFF and lacks U+0085.
+const SPACE = /[\u0009-\u000d\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]/u;
+const validName = (n) => n.length > 0 && !SPACE.test(n) && !n.includes('+');
 function parseNote(text) {
+  if (enc.encode(text).length > MAX_NOTE_LEN) fail('the note is too large');
+  if (/[\u0000-\u0009\u000b-\u001f]/.test(text)) fail('control characters are not allowed in a signed note');
   const i = text.lastIndexOf('\n\n');
-  if (i < 0 || !text.endsWith('\n')) fail('the checkpoint is not a signed note');
+  if (i < 0) fail('no blank line before the signatures');
   const body = text.slice(0, i + 1);
-  const sigs = text.slice(i + 2, -1).split('\n').map((l) => {
-    const m = /^\u2014 (\S+) (\S+)$/.exec(l);
-    if (!m) fail('a signature line is malformed');
-    const raw = b64(m[2], 'a note signature');
+  const rest = text.slice(i + 2);
+  if (!rest.endsWith('\n')) fail('signature lines must end with a newline');
+  const sigs = [];
+  for (const l of rest.slice(0, -1).split('\n')) {
+    if (sigs.length === MAX_NOTE_SIGNATURES) fail(`more than ${MAX_NOTE_SIGNATURES} signatures`);
+    if (!l.startsWith('\u2014 ')) fail('a signature line does not start with an em dash');
+    const line = l.slice(2);
+    const sp = line.indexOf(' ');
+    if (sp < 0) fail('a signature line has no signature');
+    const name = line.slice(0, sp);
+    if (!validName(name)) fail(`bad key name ${JSON.stringify(name)}`);
+    const raw = b64(line.slice(sp + 1), 'a note signature');
     if (raw.length < 5) fail('a note signature is too short');
-    return { name: m[1], keyId: u32(raw, 0), sig: raw.slice(4) };
-  });
-  const lines = body.split('\n');
-  if (lines.length < 4) fail('the checkpoint body is too short');
-  if (!/^(0|[1-9][0-9]*)$/.test(lines[1])) fail('the checkpoint size is not a number');
+    sigs.push({ name, keyId: u32(raw, 0), sig: raw.slice(4) });
+  }
+  if (sigs.length === 0) fail('no signatures');
+  // The checkpoint (crates/log/src/checkpoint.rs).
+  const lines = body.slice(0, -1).split('\n');
+  if (!lines[0]) fail('checkpoint: empty origin');
+  if (lines.length < 2 || !/^(0|[1-9][0-9]*)$/.test(lines[1])) fail('checkpoint: size must be decimal without leading zeroes');
+  if (BigInt(lines[1]) > 0xffffffffffffffffn) fail('checkpoint: size out of range');
+  if (lines.length < 3) fail('checkpoint: no root line');
   const root = b64(lines[2], 'the checkpoint root');
-  if (root.length !== 32) fail('the checkpoint root is not 32 bytes');
+  if (root.length !== 32) fail('checkpoint: root must be base64 of 32 bytes');
+  if (lines.slice(3).some((l) => l === '')) fail('checkpoint: extension lines must be non-empty');
   return { body, sigs, origin: lines[0], size: Number(lines[1]), root };
 }
+// name+hex(key id)+base64(type || key), as VerifierKey::parse.
 function parseVkey(vkey) {
-  // name+hex(key id)+base64(type || key): the base64 may hold '+' too.
-  const m = /^([^+\s]+)\+([0-9a-f]{8})\+(.+)$/.exec(vkey);
-  if (!m) fail('a verifier key is malformed');
-  const raw = b64(m[3], 'a verifier key');
-  if (raw.length !== 33) fail('a verifier key is not a type byte and 32 bytes');
-  return { name: m[1], keyId: parseInt(m[2], 16) >>> 0, alg: raw[0], pub: raw.slice(1) };
+  if (typeof vkey !== 'string') fail('a verifier key is not a string');
+  const a = vkey.indexOf('+');
+  const b = a < 0 ? -1 : vkey.indexOf('+', a + 1);
+  if (b < 0) fail('a verifier key is not name+id+key');
+  const [name, hexId, key] = [vkey.slice(0, a), vkey.slice(a + 1, b), vkey.slice(b + 1)];
+  if (!validName(name) || !/^[0-9a-f]{8}$/.test(hexId)) fail('a verifier key has a bad name or key id');
+  const raw = b64(key, 'a verifier key');
+  if (raw.length < 1) fail('a verifier key is empty');
+  if (raw[0] !== 0x01 && raw[0] !== 0x04) fail(`a verifier key has the unsupported signature type ${raw[0]}`);
+  if (raw.length !== 33) fail('an Ed25519 verifier key is 32 bytes');
+  const pub = raw.slice(1);
+  const keyId = parseInt(hexId, 16) >>> 0;
+  if (keyId !== noteKeyId(name, raw[0], pub)) fail("a verifier key's id does not match the key");
+  if (!isPoint(pub)) fail('a verifier key is not an Ed25519 point');
+  return { name, keyId, alg: raw[0], pub };
 }
 function noteKeyId(name, alg, pub) {
   return u32(sha256(concat(enc.encode(name), new Uint8Array([0x0a, alg]), pub)), 0);
 }
-function signedBy(note, vkey) {
-  const k = parseVkey(vkey);
+// The relay's signature (note.verify with the relay's key alone).
+function signedBy(note, k) {
   const mine = note.sigs.filter((s) => s.name === k.name && s.keyId === k.keyId);
   return mine.length > 0 && mine.every((s) => s.sig.length === 64 && verifySig(s.sig, enc.encode(note.body), k.pub));
 }
-function cosignatureFails(note, name, pub) {
-  const id = noteKeyId(name, 0x04, pub);
-  return note.sigs.some((s) => s.name === name && s.keyId === id && !cosignedBy({ ...note, sigs: [s] }, name, pub));
+// CosignatureVerifier::verify on one signature line: null if the line is
+// not this key's, else whether it verifies (a time from 1 to 2^63 - 1).
+function cosignature(note, s, name, pub) {
+  if (s.name !== name || s.keyId !== noteKeyId(name, 0x04, pub)) return null;
+  if (s.sig.length !== 72) return false;
+  const ts = (BigInt(u32(s.sig, 0)) << 32n) | BigInt(u32(s.sig, 4));
+  if (ts === 0n || ts > 0x7fffffffffffffffn) return false;
+  return verifySig(s.sig.slice(8), enc.encode(`cosignature/v1\ntime ${ts}\n${note.body}`), pub);
 }
-function cosignedBy(note, name, pub) {
-  const id = noteKeyId(name, 0x04, pub);
-  return note.sigs.some((s) => {
-    if (s.name !== name || s.keyId !== id || s.sig.length !== 72) return false;
-    const ts = (BigInt(u32(s.sig, 0)) << 32n) | BigInt(u32(s.sig, 4));
-    if (ts === 0n) return false;
-    return verifySig(s.sig.slice(8), enc.encode(`cosignature/v1\ntime ${ts}\n${note.body}`), pub);
-  });
-}
+const cosignatureFails = (note, name, pub) => note.sigs.some((s) => cosignature(note, s, name, pub) === false);
+const cosignedBy = (note, name, pub) => note.sigs.some((s) => cosignature(note, s, name, pub) === true);
 
+// C2SP tlog-proof (crates/disclosure/src/proof.rs).
 function parseProof(text) {
   const i = text.indexOf('\n\n');
   if (i < 0) fail('no empty line before the checkpoint');
   const lines = text.slice(0, i).split('\n');
   if (lines.shift() !== 'c2sp.org/tlog-proof@v1') fail('the first line is not c2sp.org/tlog-proof@v1');
-  if (lines[0] && lines[0].startsWith('extra ')) lines.shift();
-  const m = /^index (0|[1-9][0-9]*)$/.exec(lines.shift() || '');
-  if (!m) fail('no index line');
+  if (lines[0] !== undefined && lines[0].startsWith('extra ')) b64(lines.shift().slice(6), 'the extra line');
+  const m = /^index (0|[1-9][0-9]*)$/.exec(lines.shift() ?? '');
+  if (!m || BigInt(m[1]) > 0xffffffffffffffffn) fail('no index line, or the index is not a canonical decimal number');
   const hashes = lines.map((l) => { const h = b64(l, 'a proof hash'); if (h.length !== 32) fail('a proof hash is not 32 bytes'); return h; });
   return { index: Number(m[1]), hashes, checkpoint: text.slice(i + 2) };
 }
 
-const ascending = (v) => Array.isArray(v) && v.every((x, i) => Number.isSafeInteger(x) && x >= 0 && (i === 0 || v[i - 1] < x));
-
-function parseTerms(body, type, fields) {
-  const t = strictJson(dec.decode(body), 'the terms');
-  only(t, fields, 'the terms');
+const ascending = (v) => v.every((x, i) => i === 0 || v[i - 1] < x);
+const U64S = TY.arr(TY.u64);
+const STRS = TY.arr(TY.str);
+const TERMS = {
+  'hotline.disclosure-request': { type: [TY.str, 'req'], v: [TY.u8, 'req'], purpose: [TY.str, 'req'], cases: [STRS, 'req'], redact: [STRS, 'req'], as_of: [TY.u64, 'req'], entries: [U64S, 'req'], rosters: [U64S, 'req'] },
+  'hotline.disclosure-consent': { type: [TY.str, 'req'], v: [TY.u8, 'req'], request: [TY.str, 'req'], entries: [U64S, 'req'], rosters: [U64S, 'req'] },
+  'hotline.disclosure-refusal': { type: [TY.str, 'req'], v: [TY.u8, 'req'], request: [TY.str, 'req'], reason: [TY.str, 'req'] },
+};
+// crates/disclosure/src/terms.rs.
+function parseTerms(body, type) {
+  const t = shape(strictJson(dec.decode(body), 'the terms'), TERMS[type], 'the terms');
   if (t.type !== type || t.v !== 1) fail(`type ${JSON.stringify(t.type)} version ${t.v}, expected ${type} version 1`);
+  if (type === 'hotline.disclosure-request') {
+    if (t.cases.length === 0 || t.cases.length > 64 || new Set(t.cases).size !== t.cases.length) fail('the cases are not 1 to 64 distinct ids');
+    t.cases.forEach((c) => unhex(c, 16, 'a case id'));
+    t.redactions = t.redact.map(parseRedaction);
+  } else unhex(t.request, 32, 'the request');
+  if (type !== 'hotline.disclosure-refusal' && (!ascending(t.entries) || !ascending(t.rosters))) fail('entry and roster indices must ascend without repeats');
   return t;
 }
+// A redaction covers a part by its kind (from the header's layout) or its
+// position.
 function parseRedaction(s) {
-  if (s === 'body') return (i, p, tag) => tag === 2;
-  if (s === 'attachment') return (i, p, tag) => tag === 3;
-  if (s === 'stix') return (i, p, tag) => tag === 4;
+  if (s === 'body' || s === 'attachment' || s === 'stix') return (i, p, kind) => kind === s;
   const m = /^(0|[1-9][0-9]*):([1-9][0-9]*)$/.exec(s);
-  if (!m) fail(`redaction ${JSON.stringify(s)} is not body, attachment, stix or ENTRY:PART`);
+  if (!m || BigInt(m[1]) > 0xffffffffffffffffn || BigInt(m[2]) > 0xffffffffffffffffn) fail(`redaction ${JSON.stringify(s)} is not body, attachment, stix or ENTRY:PART`);
   return (i, p) => i === Number(m[1]) && p === Number(m[2]);
+}
+
+const PART_KINDS = { 1: 'header', 2: 'body', 3: 'attachment', 4: 'stix' };
+const ATTACHMENT = { name: [TY.str, 'req'], media_type: [TY.str, 'req'], size: [TY.u64, 'req'], sha256: [TY.str, 'req'] };
+// The inner header (crates/core/src/message.rs InnerHeader).
+const HEADER = {
+  v: [TY.u8, 'req'], channel: [hexId(16), 'req'], id: [hexId(16), 'req'], case: [hexId(16), 'req'], kind: [oneOf(KINDS), 'req'],
+  author: [hexId(32), 'req'], party: [hexId(32), 'req'], created: [TY.str, 'req'], to: [TY.arr(hexId(32)), 'req'],
+  refs: [TY.arr(hexId(16)), 'opt'], title: [TY.str, 'req'], tlp: [oneOf(TLPS), 'req'], norm: [oneOf(NORMS), 'nullable'],
+  lang: [TY.str, 'req'], attachments: [Array.isArray, 'opt'], stix: [TY.bool, 'opt'], nonce: [TY.str, 'req'],
+};
+function parseHeader(bytes) {
+  if (bytes.length > 64 * 1024) fail('its header is too large');
+  const h = shape(strictJson(dec.decode(bytes), 'its header'), HEADER, 'its header');
+  h.refs = h.refs || [];
+  h.attachments = h.attachments || [];
+  h.attachments.forEach((a) => shape(a, ATTACHMENT, 'an attachment'));
+  h.stix = h.stix || false;
+  return h;
 }
 
 function checkMessage(dir, channel, index, e, wire) {
@@ -283,39 +538,50 @@ function checkMessage(dir, channel, index, e, wire) {
   if (!verifySig(e.sig, pae(HEAD_TYPE, e.head), signer.member.pub)) fail('its signature does not verify');
   if (!Array.isArray(wire)) fail('its message parts are missing');
   const parts = wire.map((w, i) => {
-    if (![1, 2, 3, 4].includes(w.tag)) fail(`part ${i}: unknown tag ${w.tag}`);
-    only(w, ['tag', 'salt', 'content', 'redacted'], `part ${i}`);
+    if (!PART_KINDS[w.tag]) fail(`part ${i}: unknown tag ${w.tag}`);
     if (w.salt !== undefined && w.content !== undefined && w.redacted === undefined) {
       const salt = b64(w.salt, `part ${i} salt`);
-      if (salt.length !== 32) fail(`part ${i}: the salt is not 32 bytes`);
+      if (salt.length !== 32) fail(`part ${i}: the salt is not 32 bytes of base64`);
       const content = b64(w.content, `part ${i} content`);
       return { tag: w.tag, open: true, content, leaf: sha256(concat(new Uint8Array([0, w.tag]), salt, content)) };
     }
     if (w.salt === undefined && w.content === undefined && w.redacted !== undefined) {
       const leaf = b64(w.redacted, `part ${i} hash`);
-      if (leaf.length !== 32) fail(`part ${i}: the redacted hash is not 32 bytes`);
+      if (leaf.length !== 32) fail(`part ${i}: the redacted hash is not 32 bytes of base64`);
       return { tag: w.tag, open: false, leaf };
     }
-    fail(`part ${i}: give salt and content (open) or redacted (a stub)`);
+    fail(`part ${i}: give salt and content (open) or redacted (a stub), not both or neither`);
   });
   if (parts.length === 0 || parts.length > 256 || !eq(merkleRoot(parts.map((p) => p.leaf)), e.commitment)) fail('the parts do not match the signed commitment');
   if (!parts[0].open || parts[0].tag !== 1) fail('its header part is not open');
-  const h = strictJson(dec.decode(parts[0].content), 'its header');
+  const h = parseHeader(parts[0].content);
   if (h.channel !== channel || h.author !== e.sender || h.party !== signer.party) fail('its inner header names another channel, author or party');
-  let att = 0;
-  for (const p of parts.slice(1)) {
-    if (p.tag === 3) {
-      if (p.open) {
-        const meta = (h.attachments || [])[att];
-        if (!meta) fail('more attachments than the header lists');
-        if (meta.sha256 !== hex(sha256(p.content)) || meta.size !== p.content.length) fail(`attachment ${JSON.stringify(meta.name)} does not match its description`);
-      }
-      att++;
+  // Each part's kind comes from the header's layout (header, body, the
+  // attachments it lists, the STIX bundle if it says so), never from a
+  // stub's own tag.
+  const layout = ['header', 'body', ...h.attachments.map(() => 'attachment'), ...(h.stix ? ['stix'] : [])];
+  if (parts.length !== layout.length) fail(`it has ${parts.length} parts where its header's layout has ${layout.length}`);
+  parts.forEach((p, i) => {
+    if (PART_KINDS[p.tag] !== layout[i]) fail(`part ${i} is ${p.open ? 'an open part' : 'a stub'} tagged ${PART_KINDS[p.tag]} where its header's layout has the ${layout[i]}`);
+    p.kind = layout[i];
+  });
+  parts.forEach((p, i) => {
+    if (p.kind === 'attachment' && p.open) {
+      const meta = h.attachments[i - 2];
+      if (meta.sha256 !== hex(sha256(p.content)) || meta.size !== p.content.length) fail(`attachment ${JSON.stringify(meta.name)} does not match its description`);
     }
-  }
-  const body = parts[1] && parts[1].open && parts[1].tag === 2 ? parts[1].content : null;
+  });
+  const body = parts[1].open ? parts[1].content : null;
   return { index, h, parts, body };
 }
+
+const BUNDLE = {
+  type: [TY.str, 'req'], v: [TY.u8, 'req'], created: [TY.str, 'req'], checkpoint: [TY.str, 'req'], entries: [Array.isArray, 'req'],
+  request: [TY.u64, 'req'], consents: [U64S, 'req'], refusals: [U64S, 'req'], missing_consents: [STRS, 'req'],
+};
+const ENTRY = { index: [TY.u64, 'req'], entry: [TY.str, 'req'], proof: [TY.str, 'req'], parts: [Array.isArray, 'nullable'] };
+// A stub's or open part's fields may be absent, never null.
+const WIRE_PART = { tag: [TY.u8, 'req'], salt: [TY.str, 'opt'], content: [TY.str, 'opt'], redacted: [TY.str, 'opt'] };
 
 export function verifyBundle(bytes) {
   const checks = [];
@@ -334,10 +600,13 @@ export function verifyBundle(bytes) {
   };
   let b;
   if (!add('the bundle is a disclosure bundle', () => {
-    b = strictJson(dec.decode(bytes), 'the bundle');
-    only(b, ['type', 'v', 'created', 'checkpoint', 'entries', 'request', 'consents', 'refusals', 'missing_consents'], 'the bundle');
+    // crates/disclosure/src/lib.rs: Bundle, BundleEntry, WirePart.
+    b = shape(strictJson(dec.decode(bytes), 'the bundle'), BUNDLE, 'the bundle');
+    for (const e of b.entries) {
+      shape(e, ENTRY, 'an entry');
+      for (const w of e.parts || []) shape(w, WIRE_PART, 'a part');
+    }
     if (b.type !== BUNDLE_TYPE || b.v !== 1) fail(`type ${JSON.stringify(b.type)} version ${b.v}`);
-    if (!Array.isArray(b.entries) || !Number.isSafeInteger(b.request) || !Array.isArray(b.consents) || !Array.isArray(b.refusals) || !Array.isArray(b.missing_consents)) fail('a field has the wrong type');
     return `${b.entries.length} entries, exported ${b.created}`;
   })) return finish();
   let note;
@@ -347,12 +616,15 @@ export function verifyBundle(bytes) {
   const entries = new Map();
   add('the entries are in order', () => {
     let last = -1, err = null;
+    const decoded = [];
     for (const e of b.entries) {
-      only(e, ['index', 'entry', 'proof', 'parts'], 'an entry');
-      if (!Number.isSafeInteger(e.index) || e.index <= last || e.index >= note.size) err = `entry ${e.index} is out of order, repeated, or beyond the checkpoint's size ${note.size}`;
+      if (e.index <= last || e.index >= note.size) err = `entry ${e.index} is out of order, repeated, or beyond the checkpoint's size ${note.size}`;
       last = e.index;
-      entries.set(e.index, { bytes: b64(e.entry, `entry ${e.index}`), e });
+      try { decoded.push([e.index, { bytes: b64(e.entry, `entry ${e.index}`), e }]); } catch (x) { err = x.message; }
     }
+    // In index order, a repeated index holding the last of its entries.
+    const byIndex = new Map(decoded);
+    for (const i of [...byIndex.keys()].sort((x, y) => x - y)) entries.set(i, byIndex.get(i));
     if (err) fail(err);
     return `indices ascend, all below the checkpoint's size ${note.size}`;
   });
@@ -370,9 +642,12 @@ export function verifyBundle(bytes) {
   const short = (id) => (charter.parties.find((p) => p.id === id) || { short: id.slice(0, 16) }).short;
 
   add("the checkpoint is the relay's, for this channel", () => {
+    let relay;
+    try { relay = parseVkey(charter.relay.key); } catch (x) { fail(`the charter's relay key: ${x.message}`); }
+    if (relay.alg !== 1) fail("the charter's relay key: not an Ed25519 note key (type 0x01)");
     const origin = `${charter.relay.key.split('+')[0]}/${channel}`;
     if (note.origin !== origin) fail(`its origin is ${JSON.stringify(note.origin)}, not this channel's ${JSON.stringify(origin)}`);
-    if (!signedBy(note, charter.relay.key)) fail('it is not signed by the relay key the charter names');
+    if (!signedBy(note, relay)) fail('it is not signed by the relay key the charter names');
     return `size ${note.size}, origin ${note.origin}`;
   });
   add("the charter's witnesses cosigned the checkpoint", () => {
@@ -412,10 +687,29 @@ export function verifyBundle(bytes) {
     return `${rosters.length} rosters applied, ${msgs.size} messages verified`;
   });
 
+  // The relay deduplicates re-posts: the same entry, or the same message,
+  // logged twice is history replayed.
+  add('no entry or message is logged twice (no replayed history)', () => {
+    const bad = [];
+    const leaves = new Map();
+    for (const [index, { bytes: eb }] of entries) {
+      const h = hex(leafHash(eb));
+      if (leaves.has(h)) bad.push(`entry ${index} repeats entry ${leaves.get(h)}`);
+      else leaves.set(h, index);
+    }
+    const ids = new Map();
+    for (const m of msgs.values()) {
+      if (ids.has(m.h.id)) bad.push(`entry ${m.index} repeats the message ${m.h.id} of entry ${ids.get(m.h.id)}`);
+      else ids.set(m.h.id, m.index);
+    }
+    if (bad.length) fail(bad.join('; '));
+    return `${leaves.size} distinct entries, ${ids.size} distinct messages`;
+  });
+
   add('every cosignature on the checkpoint by a known key verifies', () => {
     const known = [];
     for (const w of charter.witnesses || []) { try { const k = parseVkey(w.key); if (k.alg === 4) known.push([k.name, k.pub]); } catch { /* not a cosigner key */ } }
-    try { const r = parseVkey(charter.relay.key); known.push([r.name, r.pub]); } catch { /* checked above */ }
+    try { const r = parseVkey(charter.relay.key); if (r.alg === 1) known.push([r.name, r.pub]); } catch { /* checked above */ }
     for (const h of dir.hist) for (const v of h) for (const m of v.members) known.push([m.id, m.pub]);
     const forged = note.sigs.filter((s) => known.some(([name, pub]) => cosignatureFails({ ...note, sigs: [s] }, name, pub))).map((s) => s.name);
     if (forged.length) fail(`the signature of ${forged.join(', ')} does not verify`);
@@ -428,11 +722,7 @@ export function verifyBundle(bytes) {
     if (!req) fail(`the request (entry ${b.request}) is not a verified message of the bundle`);
     if (req.h.kind !== 'disclosure-request') fail(`entry ${b.request} is a ${req.h.kind}, not a disclosure request`);
     if (!req.body) fail("the request's body is redacted");
-    terms = parseTerms(req.body, 'hotline.disclosure-request', ['type', 'v', 'purpose', 'cases', 'redact', 'as_of', 'entries', 'rosters']);
-    if (!Array.isArray(terms.cases) || terms.cases.length === 0 || terms.cases.length > 64 || new Set(terms.cases).size !== terms.cases.length) fail('the cases are not 1 to 64 distinct ids');
-    terms.cases.forEach((c) => unhex(c, 16, 'a case id'));
-    terms.redactions = (terms.redact || []).map(parseRedaction);
-    if (!ascending(terms.entries) || !ascending(terms.rosters) || !Number.isSafeInteger(terms.as_of)) fail('entry and roster indices must ascend without repeats');
+    terms = parseTerms(req.body, 'hotline.disclosure-request');
     return `${terms.cases.length} case(s): ${terms.purpose}`;
   })) return finish();
   report.purpose = terms.purpose;
@@ -460,10 +750,8 @@ export function verifyBundle(bytes) {
           if (m.h.kind !== kind) fail(`it is a ${m.h.kind}, not a ${kind}`);
           if (!m.body) fail('its body is redacted');
           const t = kind === 'disclosure-consent'
-            ? parseTerms(m.body, 'hotline.disclosure-consent', ['type', 'v', 'request', 'entries', 'rosters'])
-            : parseTerms(m.body, 'hotline.disclosure-refusal', ['type', 'v', 'request', 'reason']);
-          unhex(t.request, 32, 'the request');
-          if (kind === 'disclosure-consent' && (!ascending(t.entries) || !ascending(t.rosters))) fail('entry and roster indices must ascend without repeats');
+            ? parseTerms(m.body, 'hotline.disclosure-consent')
+            : parseTerms(m.body, 'hotline.disclosure-refusal');
           if (t.request !== requestLeaf) fail("it answers another request than this bundle's");
           if (!required.has(m.h.party)) fail(`${short(m.h.party)} is not a party of the disclosed cases`);
           if (kind === 'disclosure-consent') { consented.add(m.h.party); listings.push([`${short(m.h.party)}'s consent`, t.entries, t.rosters]); } else refused.add(m.h.party);
@@ -494,7 +782,7 @@ export function verifyBundle(bytes) {
     const bad = [];
     for (const m of caseMsgs) {
       m.parts.forEach((p, i) => {
-        const agreed = terms.redactions.some((r) => r(m.index, i, p.tag));
+        const agreed = terms.redactions.some((r) => r(m.index, i, p.kind));
         if (agreed && p.open) bad.push(`entry ${m.index} part ${i} is shown though the terms redact it`);
         else if (!p.open && !agreed) bad.push(`entry ${m.index} part ${i} is redacted beyond the terms`);
       });

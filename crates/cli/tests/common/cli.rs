@@ -38,7 +38,7 @@ pub fn set_up(
     relay: &Relay,
     names: &[(&str, &str)],
 ) -> (Vec<std::path::PathBuf>, String, std::path::PathBuf) {
-    set_up_at(d, &relay.url, &relay.vkey, names)
+    set_up_with(d, &relay.url, &relay.vkey, names, &[])
 }
 
 /// [`set_up`] with the charter naming the relay at `url` with key `vkey`
@@ -48,6 +48,17 @@ pub fn set_up_at(
     url: &str,
     vkey: &str,
     names: &[(&str, &str)],
+) -> (Vec<std::path::PathBuf>, String, std::path::PathBuf) {
+    set_up_with(d, url, vkey, names, &[])
+}
+
+/// [`set_up_at`], with more arguments for `channel draft` (`--witness`, …).
+pub fn set_up_with(
+    d: &Path,
+    url: &str,
+    vkey: &str,
+    names: &[(&str, &str)],
+    draft: &[&str],
 ) -> (Vec<std::path::PathBuf>, String, std::path::PathBuf) {
     let dirs: Vec<_> = names.iter().map(|(s, _)| d.join(s)).collect();
     for ((short, name), dir) in names.iter().zip(&dirs) {
@@ -76,6 +87,7 @@ pub fn set_up_at(
     for a in ["--relay-url", url, "--relay-key", vkey, "--out", c] {
         args.push(a.into());
     }
+    args.extend(draft.iter().map(|a| a.to_string()));
     ok(hotline(
         &dirs[0],
         &args.iter().map(String::as_str).collect::<Vec<_>>(),
