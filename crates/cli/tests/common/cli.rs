@@ -38,6 +38,17 @@ pub fn set_up(
     relay: &Relay,
     names: &[(&str, &str)],
 ) -> (Vec<std::path::PathBuf>, String, std::path::PathBuf) {
+    set_up_at(d, &relay.url, &relay.vkey, names)
+}
+
+/// [`set_up`] with the charter naming the relay at `url` (a proxy in front
+/// of a relay, for instance) with key `vkey`.
+pub fn set_up_at(
+    d: &Path,
+    url: &str,
+    vkey: &str,
+    names: &[(&str, &str)],
+) -> (Vec<std::path::PathBuf>, String, std::path::PathBuf) {
     let dirs: Vec<_> = names.iter().map(|(s, _)| d.join(s)).collect();
     for ((short, name), dir) in names.iter().zip(&dirs) {
         ok(hotline(
@@ -62,14 +73,7 @@ pub fn set_up(
         args.push("--party".into());
         args.push(p.join("profile.json").display().to_string());
     }
-    for a in [
-        "--relay-url",
-        &relay.url,
-        "--relay-key",
-        &relay.vkey,
-        "--out",
-        c,
-    ] {
+    for a in ["--relay-url", url, "--relay-key", vkey, "--out", c] {
         args.push(a.into());
     }
     ok(hotline(
