@@ -329,6 +329,20 @@ pub fn run_roster(cli: &Cli, cmd: &RosterCommand) -> anyhow::Result<Outcome> {
                 .clone()
                 .context("this profile holds no member keys; a proof is made by the member itself, in its own profile")?;
             let party = resolve_party(&p, &id, party.as_deref())?;
+            // A key belongs to one party: say so before anyone posts it.
+            if let Ok(a) = Archive::open(p.dir())
+                && a.channel(&id).is_ok()
+                && let Some(other) =
+                    hotline_client::channel::party_of(&a, &id, &member.signing_key_id)?
+                && other != party
+            {
+                bail!(
+                    "this member's signing key is already a key of party {} in channel {}: a key belongs to one party, \
+                     so no other party can list it (a member of two parties uses a separate profile for each)",
+                    other.short(),
+                    id.to_hex()
+                );
+            }
             let keys = p.unlock_member(&crate::passphrase::existing("member keys")?)?;
             let proof = hotline_client::channel::MemberProof::new(&id, &party, &member.name, &keys);
             let tmp = file.with_extension("partial");

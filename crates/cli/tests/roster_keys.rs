@@ -80,10 +80,9 @@ fn a_party_cannot_enrol_a_key_it_does_not_hold_or_that_is_another_partys() {
     ));
     let e = failed(update(&own));
     assert!(e.contains("the proof is for party"), "{e}");
-    // Even a proof Southland's member was talked into making for Northland:
-    // its keys are Southland's.
+    // Southland's member refuses to make a proof for Northland…
     let tricked = d.path().join("south-for-north.json");
-    ok(hotline(
+    let e = failed(hotline(
         south,
         &[
             "roster",
@@ -92,6 +91,27 @@ fn a_party_cannot_enrol_a_key_it_does_not_hold_or_that_is_another_partys() {
             &id,
             "--party",
             "northland",
+            "--out",
+            tricked.to_str().unwrap(),
+        ],
+    ));
+    assert!(e.contains("already a key of party"), "{e}");
+    // …but even a proof it was talked into making elsewhere (a profile
+    // that does not follow the channel) does not enrol it: its keys are Southland's.
+    let copy = d.path().join("south-copy");
+    std::fs::create_dir_all(&copy).unwrap();
+    for f in ["profile.json", "member.key"] {
+        std::fs::copy(south.join(f), copy.join(f)).unwrap();
+    }
+    ok(hotline(
+        &copy,
+        &[
+            "roster",
+            "proof",
+            "--channel",
+            &id,
+            "--party",
+            north.join("profile.json").to_str().unwrap(),
             "--out",
             tricked.to_str().unwrap(),
         ],
