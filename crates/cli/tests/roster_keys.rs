@@ -273,6 +273,27 @@ fn the_relay_refuses_rosters_that_break_the_key_rules() {
     let n2 = MemberKeys::generate(&mut rand_core::OsRng);
     let v2 = roster(ch, &north, 2, Some(&v1), &[&n1, &n2]);
     assert_eq!(as_north.post_roster(&ch, &v2).unwrap().index, 3);
+    // Revocation cannot be bypassed: once north revokes n1, south cannot
+    // list it, even with n1's own proof for south.
+    let v3 = roster(ch, &north, 3, Some(&v2), &[&n2]);
+    assert_eq!(as_north.post_roster(&ch, &v3).unwrap().index, 4);
+    let s1_entry = RosterMember::new(&ch, &south.key_id(), "member 0", &s1);
+    let revived = RosterMember::new(&ch, &south.key_id(), "revived", &n1);
+    let s_v1 = roster(ch, &south, 1, None, &[&s1]);
+    let bypass = raw_roster(ch, &south, 2, Some(&s_v1), vec![s1_entry, revived]);
+    match RelayClient::new(&relay.url, south.clone())
+        .unwrap()
+        .post_roster(&ch, &bypass)
+    {
+        Err(hotline_client::relay_client::RelayError::Problem { status, detail, .. }) => {
+            assert_eq!(status, 422, "{detail}");
+            assert!(
+                detail.contains("is already a key of party north"),
+                "{detail}"
+            );
+        }
+        other => panic!("the relay let south list north's revoked key: {other:?}"),
+    }
     stop(relay);
 }
 
