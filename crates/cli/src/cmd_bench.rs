@@ -330,11 +330,7 @@ fn relay(a: &RelayArgs) -> anyhow::Result<Outcome> {
             members: members[range]
                 .iter()
                 .enumerate()
-                .map(|(i, m)| RosterMember {
-                    name: format!("bench member {i}"),
-                    signing_key: m.signing.verifying_key().to_base64(),
-                    encryption_key: m.encryption.public_key().to_base64(),
-                })
+                .map(|(i, m)| RosterMember::new(&ch, &k.key_id(), &format!("bench member {i}"), m))
                 .collect(),
         };
         let mut d = r.to_document()?;

@@ -66,6 +66,23 @@ pub enum ChannelCommand {
 
 #[derive(Debug, clap::Subcommand)]
 pub enum RosterCommand {
+    /// As a member: write the proof that this profile's member holds its keys
+    /// and agrees to be listed by --party in --channel (its signing key
+    /// signs), for the party's key holder to pass to `roster update --add`
+    /// or `roster publish --member`. Nothing in it is secret.
+    Proof {
+        /// The channel id.
+        #[arg(long)]
+        channel: String,
+        /// The party that lists the member: its party id, its short name (if
+        /// this profile follows the channel), or its public profile
+        /// (`profile.json`) [default: this profile's party].
+        #[arg(long)]
+        party: Option<String>,
+        /// Where to write the proof (JSON).
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
     /// Publish this party's next roster version listing exactly this
     /// profile's member and the members in --member files (any member left
     /// out is revoked).
@@ -73,8 +90,8 @@ pub enum RosterCommand {
         /// The channel id.
         #[arg(long)]
         channel: String,
-        /// Another member's public profile (`profile.json`) to list too.
-        #[arg(long = "member", value_name = "PROFILE_JSON")]
+        /// Another member to list too: the proof it made with `hotline roster proof`.
+        #[arg(long = "member", value_name = "MEMBER_PROOF_JSON")]
         members: Vec<PathBuf>,
     },
     /// Publish this party's next roster version: the current members, less
@@ -83,8 +100,9 @@ pub enum RosterCommand {
         /// The channel id.
         #[arg(long)]
         channel: String,
-        /// A member's public profile (`profile.json`) to add (repeatable).
-        #[arg(long, value_name = "PROFILE_JSON")]
+        /// A member to add: the proof it made with `hotline roster proof`
+        /// (repeatable).
+        #[arg(long, value_name = "MEMBER_PROOF_JSON")]
         add: Vec<PathBuf>,
         /// A member's signing key id to revoke from the next log index on
         /// (repeatable; `hotline roster show` lists them).
@@ -299,20 +317,83 @@ fn doc_channel(doc: &SignedDocument) -> anyhow::Result<String> {
 pub fn run_roster(cli: &Cli, cmd: &RosterCommand) -> anyhow::Result<Outcome> {
     let p = Profile::open(&cli.profile_dir()?)?;
     match cmd {
+        RosterCommand::Proof {
+            channel,
+            party,
+            out: file,
+        } => {
+            let id = channel_id(channel)?;
+            let member = p
+                .info()
+                .member
+                .clone()
+                .context("this profile holds no member keys; a proof is made by the member itself, in its own profile")?;
+            let party = resolve_party(&p, &id, party.as_deref())?;
+            // A key belongs to one party: say so before anyone posts it.
+            if let Ok(a) = Archive::open(p.dir())
+                && a.channel(&id).is_ok()
+                && let Some(other) =
+                    hotline_client::channel::party_of(&a, &id, &member.signing_key_id)?
+                && other != party
+            {
+                bail!(
+                    "this member's signing key is already a key of party {} in channel {}: a key belongs to one party, \
+                     so no other party can list it (a member of two parties uses a separate profile for each)",
+                    other.short(),
+                    id.to_hex()
+                );
+            }
+            let keys = p.unlock_member(&crate::passphrase::existing("member keys")?)?;
+            let proof = hotline_client::channel::MemberProof::new(&id, &party, &member.name, &keys);
+            let tmp = file.with_extension("partial");
+            std::fs::write(&tmp, serde_json::to_vec_pretty(&proof)?)
+                .with_context(|| format!("writing {}", tmp.display()))?;
+            std::fs::rename(&tmp, file).with_context(|| format!("writing {}", file.display()))?;
+            out!(
+                "Wrote the proof that {} (signing id {}) joins party {} in channel {} to {}",
+                member.name,
+                member.signing_key_id,
+                party.short(),
+                id.to_hex(),
+                file.display()
+            );
+            out!(
+                "Next: the party's key holder runs `hotline roster update --channel {} --add {}`",
+                id.to_hex(),
+                file.display()
+            );
+            Ok(Outcome::Ok)
+        }
         RosterCommand::Publish { channel, members } => {
             let id = channel_id(channel)?;
-            let mut ms = Vec::new();
-            if let Some(m) = &p.info().member {
-                ms.push(m.clone());
-            }
-            for f in members {
-                ms.push(member_of(f)?);
-            }
-            if ms.is_empty() {
-                bail!("no member to list: this profile has none; pass --member PROFILE_JSON");
+            let proofs = members
+                .iter()
+                .map(|f| member_proof_of(f))
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            if proofs.is_empty() && p.info().member.is_none() {
+                bail!(
+                    "no member to list: this profile has none; pass --member MEMBER_PROOF_JSON (made by the member with `hotline roster proof`)"
+                );
             }
             let pass = crate::passphrase::existing("party key")?;
+            let own = match &p.info().member {
+                Some(m) => Some((m.name.clone(), p.unlock_member(&pass)?)),
+                None => None,
+            };
             publish_roster(&p, &pass, &id, |a, party| {
+                let mut ms = Vec::new();
+                if let Some((name, keys)) = &own {
+                    ms.push(hotline_core::roster::RosterMember::new(
+                        &id, party, name, keys,
+                    ));
+                }
+                for (f, proof) in members.iter().zip(&proofs) {
+                    ms.push(
+                        proof
+                            .check(&id, party)
+                            .with_context(|| format!("{}", f.display()))?,
+                    );
+                }
                 Ok(hotline_client::channel::next_roster(a, &id, party, &ms)?)
             })?;
             Ok(Outcome::Ok)
@@ -323,9 +404,9 @@ pub fn run_roster(cli: &Cli, cmd: &RosterCommand) -> anyhow::Result<Outcome> {
             revoke,
         } => {
             let id = channel_id(channel)?;
-            let add = add
+            let proofs = add
                 .iter()
-                .map(|f| member_of(f))
+                .map(|f| member_proof_of(f))
                 .collect::<anyhow::Result<Vec<_>>>()?;
             let revoke = revoke
                 .iter()
@@ -337,8 +418,16 @@ pub fn run_roster(cli: &Cli, cmd: &RosterCommand) -> anyhow::Result<Outcome> {
                 .collect::<anyhow::Result<Vec<_>>>()?;
             let pass = crate::passphrase::existing("party key")?;
             publish_roster(&p, &pass, &id, |a, party| {
+                let mut ms = Vec::new();
+                for (f, proof) in add.iter().zip(&proofs) {
+                    ms.push(
+                        proof
+                            .check(&id, party)
+                            .with_context(|| format!("{}", f.display()))?,
+                    );
+                }
                 Ok(hotline_client::channel::updated_roster(
-                    a, &id, party, &add, &revoke,
+                    a, &id, party, &ms, &revoke,
                 )?)
             })?;
             Ok(Outcome::Ok)
@@ -409,10 +498,59 @@ fn channel_id(s: &str) -> anyhow::Result<ChannelId> {
     ChannelId::from_hex(s).map_err(|_| anyhow::anyhow!("{s:?} is not a channel id"))
 }
 
-fn member_of(f: &Path) -> anyhow::Result<hotline_client::profile::MemberInfo> {
-    public_profile(f)?
-        .member
-        .with_context(|| format!("{} holds no member", f.display()))
+/// A member proof file (`hotline roster proof`); a profile.json in its
+/// place is refused with what to do instead.
+fn member_proof_of(f: &Path) -> anyhow::Result<hotline_client::channel::MemberProof> {
+    let bytes = std::fs::read(f).with_context(|| format!("reading {}", f.display()))?;
+    match serde_json::from_slice(&bytes) {
+        Ok(proof) => Ok(proof),
+        Err(e) => {
+            if serde_json::from_slice::<ProfileInfo>(&bytes).is_ok() {
+                bail!(
+                    "{} is a profile.json, not a member proof: a roster lists only members that proved they hold their keys. \
+                     The member runs `hotline roster proof --channel CHANNEL --party PARTY --out member.json` in its own profile and sends you member.json",
+                    f.display()
+                );
+            }
+            Err(anyhow::anyhow!(
+                "{} is not a member proof (made by `hotline roster proof`): {e}",
+                f.display()
+            ))
+        }
+    }
+}
+
+/// The party a member proof is for: `--party` as an id, a short name in the
+/// followed channel's charter, or a profile.json; else this profile's party.
+fn resolve_party(
+    p: &Profile,
+    id: &ChannelId,
+    party: Option<&str>,
+) -> anyhow::Result<hotline_core::keys::KeyId> {
+    let Some(s) = party else {
+        return p.info().party.as_ref().map(|x| x.id).context(
+            "this profile names no party: pass --party with the party's id, short name or profile.json",
+        );
+    };
+    if let Ok(k) = hotline_core::keys::KeyId::from_hex(s) {
+        return Ok(k);
+    }
+    let path = Path::new(s);
+    if path.is_file() {
+        return public_profile(path)?
+            .party
+            .map(|x| x.id)
+            .with_context(|| format!("{} holds no party", path.display()));
+    }
+    let rec = Archive::open(p.dir())?.channel(id).with_context(|| {
+        format!("--party {s:?} is not a party id or a file, and this profile does not follow the channel to look the name up")
+    })?;
+    let charter = VerifiedCharter::verify(&SignedDocument::from_json(&rec.charter)?)?;
+    charter
+        .charter()
+        .party_by_short(s)
+        .map(|x| x.id)
+        .with_context(|| format!("the channel's charter names no party {s:?}"))
 }
 
 /// Syncs, builds this party's next roster with `build` (from the synced
@@ -456,22 +594,44 @@ pub(crate) fn publish_roster(
     let r = build(&a, &party.id)?;
     let mut doc = r.to_document()?;
     doc.sign(&key);
+    hotline_client::channel::check_next_roster(&a, id, &doc)
+        .context("not publishing this roster")?;
     let relay = RelayClient::new(&rec.relay_url, key)?;
     let acc = relay.post_roster(id, &doc)?;
-    // Wait until it is in a signed checkpoint, and check it is there (as
-    // this profile's member, if the new roster still lists it).
+    // Confirmed or failed (docs/client.md): wait until a signed checkpoint
+    // holds exactly this roster at its index, as this profile's member if
+    // the new roster still lists it, else from the public checkpoint and tiles.
+    let entry = hotline_core::entry::Entry::Roster(doc.clone()).to_bytes()?;
+    let leaf = hotline_log::merkle::leaf_hash(&entry);
     let listed = me.as_ref().filter(|me| {
         let k = me.current.signing.verifying_key().to_base64();
         r.members.iter().any(|m| m.signing_key == k)
     });
-    if let Some(me) = listed {
-        let entry = hotline_core::entry::Entry::Roster(doc.clone()).to_bytes()?;
-        let leaf = hotline_log::merkle::leaf_hash(&entry);
-        let as_member = RelayClient::new(&rec.relay_url, me.current.signing.clone())?;
-        hotline_client::compose::confirm(&a, &as_member, id, me, acc.index, &leaf)?;
+    let confirmed = match listed {
+        Some(me) => {
+            let as_member = RelayClient::new(&rec.relay_url, me.current.signing.clone())?;
+            hotline_client::compose::confirm(&a, &as_member, id, me, acc.index, &leaf)
+        }
+        None => hotline_client::compose::confirm_public_within(
+            &a,
+            &relay,
+            id,
+            acc.index,
+            &leaf,
+            hotline_client::compose::CONFIRM_WITHIN,
+        ),
+    };
+    if let Err(e) = confirmed {
+        bail!(
+            "the relay acknowledged roster version {} of {} at log index {} but did not log it: {e}. \
+             The roster is NOT in effect (nothing it adds or revokes has happened): run the command again, and report the relay",
+            r.version,
+            party.short,
+            acc.index
+        );
     }
     out!(
-        "Published roster version {} of {} ({} members) at log index {}",
+        "Published roster version {} of {} ({} members) at log index {}, confirmed in a signed checkpoint",
         r.version,
         party.short,
         r.members.len(),

@@ -283,7 +283,13 @@ pub fn run_demo(a: &DemoArgs) -> anyhow::Result<Outcome> {
     };
     for p in &parties {
         p.archive.add_channel(&rec)?;
-        let members = vec![p.profile.info().member.clone().context("member info")?];
+        let name = p.profile.info().member.clone().context("member info")?.name;
+        let members = vec![hotline_core::roster::RosterMember::new(
+            &ch,
+            &p.key.key_id(),
+            &name,
+            &p.me,
+        )];
         let r = hotline_client::channel::next_roster(&p.archive, &ch, &p.key.key_id(), &members)?;
         let mut rd = r.to_document()?;
         rd.sign(&p.key);

@@ -94,6 +94,7 @@ fn rotate(cli: &Cli, no_roster: bool) -> anyhow::Result<Outcome> {
     out!("Rotated the member keys of {}", p.dir().display());
     out!("  old signing id {} (kept in retired/)", old.signing_key_id);
     out!("  new signing id {}", new.signing_key_id);
+    let keys = p.unlock_member(&pass)?;
     let mut pending = Vec::new();
     let mut failed = false;
     for rec in a.channels()? {
@@ -118,7 +119,9 @@ fn rotate(cli: &Cli, no_roster: bool) -> anyhow::Result<Outcome> {
                 a,
                 &rec.id,
                 party,
-                std::slice::from_ref(&new),
+                &[hotline_core::roster::RosterMember::new(
+                    &rec.id, party, &new.name, &keys,
+                )],
                 &[old.signing_key_id],
             )?)
         });
@@ -132,11 +135,29 @@ fn rotate(cli: &Cli, no_roster: bool) -> anyhow::Result<Outcome> {
         }
     }
     for id in &pending {
+        // The party's key holder needs this member's proof for the new keys.
+        let party = match &p.info().party {
+            Some(party) => Some(party.id),
+            None => hotline_client::channel::party_of(&a, id, &old.signing_key_id)?,
+        };
+        let Some(party) = party else {
+            out!(
+                "Channel {}: make a proof for the new keys with `hotline roster proof --channel {} --party PARTY --out member.json`; the party's key holder runs `hotline roster update --channel {} --add member.json --revoke {}`",
+                id.to_hex(),
+                id.to_hex(),
+                id.to_hex(),
+                old.signing_key_id
+            );
+            continue;
+        };
+        let file = p.dir().join(format!("member-proof-{}.json", id.to_hex()));
+        let proof = hotline_client::channel::MemberProof::new(id, &party, &new.name, &keys);
+        std::fs::write(&file, serde_json::to_vec_pretty(&proof)?)?;
         out!(
             "Channel {}: the party's key holder runs `hotline roster update --channel {} --add {} --revoke {}`",
             id.to_hex(),
             id.to_hex(),
-            p.dir().join("profile.json").display(),
+            file.display(),
             old.signing_key_id
         );
     }

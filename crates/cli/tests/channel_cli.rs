@@ -269,7 +269,9 @@ fn member_keys_are_rotated_and_revoked_without_losing_a_message() {
         north,
         &["case", "clarify", &case, "--body", "Sealed to the old key."],
     ));
-    let south_pub = south.join("profile.json");
+    // The rotation wrote the new keys' proof of possession for the party's key holder.
+    let south_pub = south.join(format!("member-proof-{id}.json"));
+    assert!(r.contains(south_pub.to_str().unwrap()), "{r}");
     let r = ok(hotline(
         south,
         &[

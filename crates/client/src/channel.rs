@@ -15,7 +15,7 @@ use hotline_core::roster::{Roster, RosterMember, payload_hash};
 use rand_core::CryptoRngCore;
 
 use crate::archive::{Archive, ArchiveError};
-use crate::profile::{MemberInfo, PartyInfo};
+use crate::profile::PartyInfo;
 
 const HOUR: u64 = 3600;
 const DAY: u64 = 24 * HOUR;
@@ -130,20 +130,16 @@ pub fn latest_roster(
 }
 
 /// The next roster version of `party` listing `members` (unsigned): version
-/// 1, or one more than the latest in the log, chained to it.
+/// 1, or one more than the latest in the log, chained to it. Each member
+/// carries its own proof of possession ([`RosterMember::new`], [`MemberProof`]).
 pub fn next_roster(
     archive: &Archive,
     channel: &ChannelId,
     party: &KeyId,
-    members: &[MemberInfo],
+    members: &[RosterMember],
 ) -> Result<Roster, ArchiveError> {
     let last = latest_roster(archive, channel, party)?;
-    Ok(chained(
-        channel,
-        party,
-        last.as_ref(),
-        members.iter().map(roster_member).collect(),
-    ))
+    Ok(chained(channel, party, last.as_ref(), members.to_vec()))
 }
 
 /// Why a roster update is refused.
@@ -160,12 +156,14 @@ pub enum RosterUpdateError {
 /// The next roster version of `party`: its current members (per the
 /// archive's mirror, which must be synced), less those whose signing key id
 /// is in `revoke`, plus `add`. Refuses a revocation of a key that is not
-/// listed, an addition of a key that is, and a roster left empty.
+/// listed, an addition of a key that is, and a roster left empty. The
+/// members kept carry their proofs over from the current version (they bind
+/// only the channel, the party, the name and the keys, none of which changed).
 pub fn updated_roster(
     archive: &Archive,
     channel: &ChannelId,
     party: &KeyId,
-    add: &[MemberInfo],
+    add: &[RosterMember],
     revoke: &[KeyId],
 ) -> Result<Roster, RosterUpdateError> {
     if add.is_empty() && revoke.is_empty() {
@@ -199,10 +197,11 @@ pub fn updated_roster(
         {
             return Err(RosterUpdateError::Invalid(format!(
                 "{} ({}) is listed already",
-                m.name, m.signing_key_id
+                m.name,
+                id_of(m).map(|k| k.to_hex()).unwrap_or_default()
             )));
         }
-        members.push(roster_member(m));
+        members.push(m.clone());
     }
     if members.is_empty() {
         return Err(RosterUpdateError::Invalid(
@@ -212,12 +211,80 @@ pub fn updated_roster(
     Ok(chained(channel, party, last.as_ref(), members))
 }
 
-/// A member's entry in a roster.
-pub fn roster_member(m: &MemberInfo) -> RosterMember {
-    RosterMember {
-        name: m.name.clone(),
-        signing_key: m.signing_key.clone(),
-        encryption_key: m.encryption_key.clone(),
+/// The `type` of a [`MemberProof`] file.
+pub const MEMBER_PROOF_FILE_TYPE: &str = "hotline.member-proof";
+
+/// What a new member hands its party's key holder (`hotline roster proof`):
+/// its roster entry, with the proof of possession made by its own signing
+/// key for this channel and party. Public; nothing in it is secret.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MemberProof {
+    /// [`MEMBER_PROOF_FILE_TYPE`].
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Format version; 1.
+    pub v: u8,
+    /// The channel the proof is for.
+    pub channel: ChannelId,
+    /// The party the member joins.
+    pub party: KeyId,
+    /// The roster entry, proof included.
+    pub member: RosterMember,
+}
+
+impl MemberProof {
+    /// The proof of the member holding `keys`, to be listed as `name` by `party` in `channel`.
+    pub fn new(
+        channel: &ChannelId,
+        party: &KeyId,
+        name: &str,
+        keys: &hotline_core::keys::MemberKeys,
+    ) -> MemberProof {
+        MemberProof {
+            kind: MEMBER_PROOF_FILE_TYPE.into(),
+            v: 1,
+            channel: *channel,
+            party: *party,
+            member: RosterMember::new(channel, party, name, keys),
+        }
+    }
+
+    /// The roster entry, if this proof is for `party` in `channel` and verifies.
+    pub fn check(
+        &self,
+        channel: &ChannelId,
+        party: &KeyId,
+    ) -> Result<RosterMember, RosterUpdateError> {
+        let bad = |m: String| RosterUpdateError::Invalid(m);
+        if self.kind != MEMBER_PROOF_FILE_TYPE || self.v != 1 {
+            return Err(bad(format!(
+                "not a member proof (type {:?} version {})",
+                self.kind, self.v
+            )));
+        }
+        if self.channel != *channel {
+            return Err(bad(format!(
+                "member {:?}: the proof is for channel {}, not {}; the member makes one for this channel with `hotline roster proof --channel {}`",
+                self.member.name,
+                self.channel.to_hex(),
+                channel.to_hex(),
+                channel.to_hex()
+            )));
+        }
+        if self.party != *party {
+            return Err(bad(format!(
+                "member {:?}: the proof is for party {}, not this party {}; the member makes one for this party with `hotline roster proof --party {}`",
+                self.member.name,
+                self.party.short(),
+                party.short(),
+                party.to_hex()
+            )));
+        }
+        self.member
+            .verify(channel, party)
+            .map_err(|e| bad(e.to_string()))?;
+        Ok(self.member.clone())
     }
 }
 
@@ -265,4 +332,30 @@ pub fn party_of(
     let size = hotline_log::storage::LogStore::size(&archive.log, &rec.origin)?;
     let dir = crate::sync::directory(archive, &rec.origin, size, &charter)?;
     Ok(dir.signer_at(member, size).map(|s| s.party))
+}
+
+/// Checks `doc`, a party's next roster, against the channel's key directory
+/// as the archive's mirror holds it (the rules the relay and every client
+/// apply, `docs/format.md` §3.2), so that a roster the relay would refuse is
+/// refused before it is posted, with the same reason. A mirror without the
+/// charter entry (a profile that cannot sync) checks nothing.
+pub fn check_next_roster(
+    archive: &Archive,
+    channel: &ChannelId,
+    doc: &SignedDocument,
+) -> Result<(), RosterUpdateError> {
+    let rec = archive.channel(channel)?;
+    let size = hotline_log::storage::LogStore::size(&archive.log, &rec.origin)
+        .map_err(ArchiveError::from)?;
+    if size == 0 {
+        return Ok(());
+    }
+    let charter = SignedDocument::from_json(&rec.charter)
+        .ok()
+        .and_then(|d| hotline_core::charter::VerifiedCharter::verify(&d).ok())
+        .ok_or_else(|| RosterUpdateError::Invalid("the stored charter does not verify".into()))?;
+    let mut dir = crate::sync::directory(archive, &rec.origin, size, &charter)?;
+    dir.apply(size, doc)
+        .map(|_| ())
+        .map_err(|e| RosterUpdateError::Invalid(e.to_string()))
 }

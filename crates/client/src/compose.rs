@@ -222,33 +222,7 @@ pub fn confirm_within(
     leaf: &[u8; 32],
     within: std::time::Duration,
 ) -> Result<(), ComposeError> {
-    let start = std::time::Instant::now();
-    loop {
-        let note = relay.checkpoint(channel)?;
-        let covered = hotline_log::note::Note::parse(&note)
-            .ok()
-            .and_then(|n| hotline_log::checkpoint::Checkpoint::parse(&n.text).ok())
-            .is_some_and(|c| c.size > index);
-        if covered {
-            break;
-        }
-        if start.elapsed() > within {
-            let a = archive.raise(
-                channel,
-                "missing-entry",
-                &format!(
-                    "the relay acknowledged our entry at index {index} but signed no checkpoint covering it within {} s",
-                    within.as_secs()
-                ),
-                &[&note],
-            )?;
-            return Err(ComposeError::Invalid(format!(
-                "ALARM ({}): {}",
-                a.kind, a.detail
-            )));
-        }
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
+    await_covering(archive, relay, channel, index, within)?;
     match crate::sync::sync_channel(archive, relay, channel, me, &|_, _| {}) {
         Ok(_) => {}
         Err(crate::sync::SyncError::Alarm(a)) => {
@@ -280,6 +254,130 @@ pub fn confirm_within(
             "ALARM ({}): {}",
             a.kind, a.detail
         )));
+    }
+    Ok(())
+}
+
+/// Waits until the relay serves a checkpoint of size greater than `index`
+/// (its note); after `within`, raises a `missing-entry` alarm.
+fn await_covering(
+    archive: &Archive,
+    relay: &RelayClient,
+    channel: &ChannelId,
+    index: u64,
+    within: std::time::Duration,
+) -> Result<Vec<u8>, ComposeError> {
+    let start = std::time::Instant::now();
+    loop {
+        let note = relay.checkpoint(channel)?;
+        let covered = hotline_log::note::Note::parse(&note)
+            .ok()
+            .and_then(|n| hotline_log::checkpoint::Checkpoint::parse(&n.text).ok())
+            .is_some_and(|c| c.size > index);
+        if covered {
+            return Ok(note);
+        }
+        if start.elapsed() > within {
+            let a = archive.raise(
+                channel,
+                "missing-entry",
+                &format!(
+                    "the relay acknowledged our entry at index {index} but signed no checkpoint covering it within {} s",
+                    within.as_secs()
+                ),
+                &[&note],
+            )?;
+            return Err(ComposeError::Invalid(format!(
+                "ALARM ({}): {}",
+                a.kind, a.detail
+            )));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+/// [`confirm_within`] for a profile with no member key the relay would
+/// answer (one that holds only the party key, or whose member a roster just
+/// revoked): waits for a checkpoint covering `index`, checks it is signed by
+/// the charter's relay key and consistent with the last one this archive
+/// verified, and proves from the log's public tiles that its leaf `index`
+/// is `leaf`. Raises `missing-entry` (or `fork`) and fails otherwise.
+pub fn confirm_public_within(
+    archive: &Archive,
+    relay: &RelayClient,
+    channel: &ChannelId,
+    index: u64,
+    leaf: &[u8; 32],
+    within: std::time::Duration,
+) -> Result<(), ComposeError> {
+    use hotline_log::merkle;
+    use hotline_log::note::{Ed25519Verifier, Note, Verifier};
+    let rec = archive.channel(channel)?;
+    let note_bytes = await_covering(archive, relay, channel, index, within)?;
+    let alarm = |kind: &str, detail: String, evidence: &[&[u8]]| -> ComposeError {
+        match archive.raise(channel, kind, &detail, evidence) {
+            Ok(a) => ComposeError::Invalid(format!("ALARM ({}): {}", a.kind, a.detail)),
+            Err(e) => e.into(),
+        }
+    };
+    let verifier = Ed25519Verifier::from_vkey(&rec.relay_vkey)
+        .map_err(|e| ComposeError::Invalid(format!("the charter's relay key: {e}")))?;
+    let cp = Note::parse(&note_bytes)
+        .ok()
+        .filter(|n| n.verify(&[&verifier as &dyn Verifier]).is_ok())
+        .and_then(|n| hotline_log::checkpoint::Checkpoint::parse(&n.text).ok())
+        .filter(|c| c.origin == rec.origin)
+        .ok_or_else(|| {
+            alarm(
+                "bad-checkpoint",
+                "the relay's checkpoint is not a checkpoint of this channel signed by the relay key in the charter".into(),
+                &[&note_bytes],
+            )
+        })?;
+    let mut fetch = |t: &hotline_log::tiles::Tile| -> Result<Vec<u8>, String> {
+        relay.tile(channel, &t.path()).map_err(|e| e.to_string())
+    };
+    // The same log as the one we verified before.
+    if let Some(l) = archive.latest_checkpoint(channel)? {
+        if l.size > cp.size {
+            return Err(alarm(
+                "stale-checkpoint",
+                format!(
+                    "the relay served a checkpoint of size {} after one of size {}",
+                    cp.size, l.size
+                ),
+                &[&l.note, &note_bytes],
+            ));
+        }
+        let consistent = l.size == 0
+            || hotline_log::tiles::consistency_proof_from_tiles(l.size, cp.size, &mut fetch)
+                .ok()
+                .is_some_and(|p| {
+                    merkle::verify_consistency(l.size, cp.size, &l.root, &cp.root, &p).is_ok()
+                });
+        if !consistent {
+            return Err(alarm(
+                "fork",
+                format!(
+                    "the relay's checkpoint of size {} is not consistent with the one of size {} verified before",
+                    cp.size, l.size
+                ),
+                &[&l.note, &note_bytes],
+            ));
+        }
+    }
+    let included = hotline_log::tiles::inclusion_proof_from_tiles(index, cp.size, &mut fetch)
+        .ok()
+        .is_some_and(|p| merkle::verify_inclusion(index, cp.size, leaf, &p, &cp.root).is_ok());
+    if !included {
+        return Err(alarm(
+            "missing-entry",
+            format!(
+                "the relay acknowledged our entry at index {index} but its signed checkpoint of size {} holds another entry there (or its tiles do not prove it)",
+                cp.size
+            ),
+            &[&note_bytes],
+        ));
     }
     Ok(())
 }

@@ -9,19 +9,29 @@
 //! * a roster takes effect for entries *after* its own log index;
 //! * a key absent from the newest roster is revoked from that roster's log
 //!   index on: entries it signs later are refused (a key may be re-added by a
-//!   later version).
+//!   later version);
+//! * every member carries a proof of possession ([`member_statement`]): its
+//!   own signature binding its keys to the channel, its party and its name,
+//!   so no party can enrol a key it does not hold;
+//! * a key belongs to one party: a roster may not list a key that any other
+//!   party's roster has ever listed, nor a charter party key, the relay key
+//!   or a witness key ([`Directory::apply`]).
+
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::charter::VerifiedCharter;
 use crate::codec::DecodeError;
-use crate::dsse::SignedDocument;
+use crate::dsse::{SignedDocument, pae};
 use crate::ids::ChannelId;
-use crate::keys::{EncryptionPublicKey, KeyId, VerifyingKey};
+use crate::keys::{EncryptionPublicKey, KeyId, MemberKeys, Signature, VerifyingKey};
 
 /// DSSE payload type of a roster.
 pub const ROSTER_PAYLOAD_TYPE: &str = "application/vnd.hotline.roster+json";
+/// The PAE type of a member's proof of possession ([`member_statement`]).
+pub const MEMBER_PROOF_TYPE: &str = "application/vnd.hotline.member-proof.v1";
 /// Most members in one roster.
 pub const MAX_MEMBERS: usize = 256;
 
@@ -35,6 +45,88 @@ pub struct RosterMember {
     pub signing_key: String,
     /// X25519 encryption key, base64.
     pub encryption_key: String,
+    /// Proof of possession: the member signing key's Ed25519 signature over
+    /// [`member_statement`], base64. Required; a missing one parses as empty
+    /// so that the refusal can say what is wrong.
+    #[serde(default)]
+    pub proof: String,
+}
+
+/// The bytes a member signs to prove it holds its signing key and agrees to
+/// be listed under `name` in `party`'s roster of `channel` with these keys
+/// (`docs/format.md` §3.2):
+///
+/// `PAE(MEMBER_PROOF_TYPE, channel[16] || party[32] || signing_key[32] || encryption_key[32] || name)`
+///
+/// with the name's UTF-8 bytes last (everything before it has a fixed length).
+pub fn member_statement(
+    channel: &ChannelId,
+    party: &KeyId,
+    name: &str,
+    signing_key: &VerifyingKey,
+    encryption_key: &EncryptionPublicKey,
+) -> Vec<u8> {
+    let mut body = Vec::with_capacity(112 + name.len());
+    body.extend_from_slice(&channel.0);
+    body.extend_from_slice(&party.0);
+    body.extend_from_slice(&signing_key.to_bytes());
+    body.extend_from_slice(&encryption_key.0);
+    body.extend_from_slice(name.as_bytes());
+    pae(MEMBER_PROOF_TYPE, &body)
+}
+
+impl RosterMember {
+    /// The roster entry of the member holding `keys`, listed as `name` in
+    /// `party`'s roster of `channel`, with its proof of possession.
+    pub fn new(channel: &ChannelId, party: &KeyId, name: &str, keys: &MemberKeys) -> RosterMember {
+        let signing_key = keys.signing.verifying_key();
+        let encryption_key = keys.encryption.public_key();
+        let sig = keys.signing.sign(&member_statement(
+            channel,
+            party,
+            name,
+            &signing_key,
+            &encryption_key,
+        ));
+        RosterMember {
+            name: name.to_owned(),
+            signing_key: signing_key.to_base64(),
+            encryption_key: encryption_key.to_base64(),
+            proof: crate::b64::encode(&sig.0),
+        }
+    }
+
+    /// Checks the keys and the proof of possession for `party`'s roster of `channel`.
+    pub fn verify(&self, channel: &ChannelId, party: &KeyId) -> Result<Member, RosterError> {
+        let bad = |why: &str| RosterError::Invalid(format!("member {:?}: {why}", self.name));
+        let signing_key = VerifyingKey::from_base64(&self.signing_key)?;
+        if signing_key.is_weak() {
+            return Err(bad("its signing key is weak (small order)"));
+        }
+        let encryption_key = EncryptionPublicKey::from_base64(&self.encryption_key)?;
+        if self.proof.is_empty() {
+            return Err(bad(
+                "it carries no proof of possession (the member's own signature binding its keys to this channel, party and name); the member makes one with `hotline roster proof`",
+            ));
+        }
+        let sig = Signature(
+            crate::b64::decode_array(&self.proof, "member proof")
+                .map_err(|_| bad("its proof of possession is not a base64 64-byte signature"))?,
+        );
+        signing_key
+            .verify(
+                &member_statement(channel, party, &self.name, &signing_key, &encryption_key),
+                &sig,
+            )
+            .map_err(|_| {
+                bad("its proof of possession does not verify: it was not made by this signing key for this channel, party, name and encryption key")
+            })?;
+        Ok(Member {
+            name: self.name.clone(),
+            signing_key,
+            encryption_key,
+        })
+    }
 }
 
 /// The roster document.
@@ -91,7 +183,7 @@ impl Roster {
         Ok(SignedDocument::new(ROSTER_PAYLOAD_TYPE, payload))
     }
 
-    /// The members with parsed, checked keys.
+    /// The members with parsed, checked keys and verified proofs of possession.
     pub fn parsed_members(&self) -> Result<Vec<Member>, RosterError> {
         if self.v != 1 {
             return Err(RosterError::Invalid(format!(
@@ -107,28 +199,22 @@ impl Roster {
         }
         let mut out: Vec<Member> = Vec::with_capacity(self.members.len());
         for m in &self.members {
-            let signing_key = VerifyingKey::from_base64(&m.signing_key)?;
-            if signing_key.is_weak() {
-                return Err(RosterError::Invalid(format!(
-                    "member {:?} has a weak signing key",
-                    m.name
-                )));
-            }
-            let encryption_key = EncryptionPublicKey::from_base64(&m.encryption_key)?;
-            if out
-                .iter()
-                .any(|o| o.signing_key == signing_key || o.encryption_key == encryption_key)
+            let member = m.verify(&self.channel, &self.party)?;
+            // Every key's 32 bytes differ from every other key's, whatever
+            // their kinds.
+            let (s, e) = (member.signing_key.to_bytes(), member.encryption_key.0);
+            if s == e
+                || out.iter().any(|o| {
+                    let (os, oe) = (o.signing_key.to_bytes(), o.encryption_key.0);
+                    [os, oe].contains(&s) || [os, oe].contains(&e)
+                })
             {
                 return Err(RosterError::Invalid(format!(
                     "member {:?}: a key is listed twice",
                     m.name
                 )));
             }
-            out.push(Member {
-                name: m.name.clone(),
-                signing_key,
-                encryption_key,
-            });
+            out.push(member);
         }
         Ok(out)
     }
@@ -152,12 +238,32 @@ pub struct RosterVersion {
     pub document: SignedDocument,
 }
 
+/// What a public key's 32 bytes already are in a channel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Owner {
+    /// A charter party key, the relay key or a witness key (described).
+    Reserved(String),
+    /// A member key of the party in this charter slot; `true` for a signing key.
+    Member(usize, bool),
+}
+
 /// Every party's roster history in one channel: who may sign at which log index.
 #[derive(Debug, Clone)]
 pub struct Directory {
     charter: VerifiedCharter,
     // Per party, in charter order; each party's versions in log order.
     histories: Vec<Vec<RosterVersion>>,
+    // Every public key of the channel by its raw bytes: the charter's keys
+    // and every member key any roster has listed.
+    owners: BTreeMap<[u8; 32], Owner>,
+}
+
+/// The 32 key bytes of a C2SP verifier key `name+id+base64(type || key)`,
+/// if it has that shape (a key that does not parse equals no member key).
+fn vkey_bytes(vkey: &str) -> Option<[u8; 32]> {
+    let b64 = vkey.splitn(3, '+').nth(2)?;
+    let raw: [u8; 33] = crate::b64::decode_array(b64, "verifier key").ok()?;
+    raw[1..].try_into().ok()
 }
 
 /// Who signed an entry, as the rosters say.
@@ -172,11 +278,66 @@ pub struct Signer<'a> {
 impl Directory {
     /// A directory with no rosters yet.
     pub fn new(charter: VerifiedCharter) -> Directory {
-        let n = charter.charter().parties.len();
+        let c = charter.charter();
+        let mut owners = BTreeMap::new();
+        for p in &c.parties {
+            if let Ok(k) = VerifyingKey::from_base64(&p.key) {
+                owners.insert(
+                    k.to_bytes(),
+                    Owner::Reserved(format!("the party key of {}", p.short)),
+                );
+            }
+        }
+        if let Some(k) = vkey_bytes(&c.relay.key) {
+            owners.insert(k, Owner::Reserved("the relay's key".into()));
+        }
+        for w in &c.witnesses {
+            if let Some(k) = vkey_bytes(&w.key) {
+                let name = w.key.split('+').next().unwrap_or_default();
+                owners.insert(k, Owner::Reserved(format!("the key of witness {name}")));
+            }
+        }
+        let n = c.parties.len();
         Directory {
             charter,
             histories: vec![Vec::new(); n],
+            owners,
         }
+    }
+
+    /// Refuses a member key that is already another party's key, a party,
+    /// relay or witness key, or this party's key of the other kind.
+    fn check_owner(&self, slot: usize, m: &Member, signing: bool) -> Result<(), RosterError> {
+        let (bytes, what) = if signing {
+            (m.signing_key.to_bytes(), "signing key")
+        } else {
+            (m.encryption_key.0, "encryption key")
+        };
+        let parties = &self.charter.charter().parties;
+        let why = match self.owners.get(&bytes) {
+            None => return Ok(()),
+            Some(Owner::Member(s, k)) if *s == slot && *k == signing => return Ok(()),
+            Some(Owner::Member(s, _)) if *s == slot => format!(
+                "is listed earlier by this party as a {} key",
+                if signing { "encryption" } else { "signing" }
+            ),
+            Some(Owner::Member(s, _)) => format!(
+                "is already a key of party {} (listed in its roster): a key belongs to one party; the member makes its own keys",
+                parties[*s].short
+            ),
+            Some(Owner::Reserved(d)) => {
+                format!("is {d}: a member key is never also a party, relay or witness key")
+            }
+        };
+        Err(RosterError::Invalid(format!(
+            "member {:?}: its {what} ({}) {why}",
+            m.name,
+            if signing {
+                m.signing_key.key_id().short()
+            } else {
+                m.encryption_key.key_id().short()
+            }
+        )))
     }
 
     /// The charter.
@@ -223,7 +384,11 @@ impl Directory {
             ));
         }
         let members = roster.parsed_members()?;
-        let history = &mut self.histories[slot];
+        for m in &members {
+            self.check_owner(slot, m, true)?;
+            self.check_owner(slot, m, false)?;
+        }
+        let history = &self.histories[slot];
         let expected_previous = history.last().map(|v| payload_hash(&v.document.payload));
         let expected_version = history.len() as u64 + 1;
         if roster.version != expected_version {
@@ -248,6 +413,13 @@ impl Directory {
             &time::format_description::well_known::Rfc3339,
         )
         .map_err(|_| RosterError::Invalid("issued is not an RFC 3339 time".into()))?;
+        for m in &members {
+            self.owners
+                .insert(m.signing_key.to_bytes(), Owner::Member(slot, true));
+            self.owners
+                .insert(m.encryption_key.0, Owner::Member(slot, false));
+        }
+        let history = &mut self.histories[slot];
         history.push(RosterVersion {
             index,
             roster,

@@ -128,9 +128,27 @@ struct Setup {
     party_keys: Vec<SigningKey>,
 }
 
+/// The relay's and the witness's keys in [`setup`]'s charter.
+fn relay_key() -> SigningKey {
+    SigningKey::from_seed(&[100; 32])
+}
+fn witness_key() -> SigningKey {
+    SigningKey::from_seed(&[101; 32])
+}
+fn vkey(name: &str, alg: u8, k: &SigningKey) -> String {
+    let mut raw = vec![alg];
+    raw.extend_from_slice(&k.verifying_key().to_bytes());
+    format!("{name}+01234567+{}", hotline_core::b64::encode(&raw))
+}
+
 fn setup() -> Setup {
     let k = keys(2);
-    let c = charter(&[("north", &k[0]), ("south", &k[1])]);
+    let mut c = charter(&[("north", &k[0]), ("south", &k[1])]);
+    c.relay.key = vkey("relay.example", 1, &relay_key());
+    c.witnesses.push(hotline_core::charter::WitnessInfo {
+        key: vkey("witness.example", 4, &witness_key()),
+        url: "https://witness.example".into(),
+    });
     let mut doc = c.to_document().unwrap();
     doc.sign(&k[0]);
     doc.sign(&k[1]);
@@ -140,12 +158,14 @@ fn setup() -> Setup {
     }
 }
 
-fn member(m: &MemberKeys, name: &str) -> RosterMember {
-    RosterMember {
-        name: name.into(),
-        signing_key: m.signing.verifying_key().to_base64(),
-        encryption_key: m.encryption.public_key().to_base64(),
-    }
+/// The entry of the member holding `m` in party `party`'s roster, with its proof.
+fn member(s: &Setup, party: usize, m: &MemberKeys, name: &str) -> RosterMember {
+    RosterMember::new(
+        &s.dir.charter().channel(),
+        &s.party_keys[party].key_id(),
+        name,
+        m,
+    )
 }
 
 fn roster_doc(
@@ -175,7 +195,7 @@ fn roster_versions_rotation_and_revocation() {
     let mut s = setup();
     let alice = MemberKeys::generate(&mut rand_core::OsRng);
     let alice2 = MemberKeys::generate(&mut rand_core::OsRng);
-    let v1 = roster_doc(&s, 0, 1, None, vec![member(&alice, "Alice")]);
+    let v1 = roster_doc(&s, 0, 1, None, vec![member(&s, 0, &alice, "Alice")]);
     s.dir.apply(1, &v1).unwrap();
     let a = alice.signing.key_id();
     assert!(
@@ -193,7 +213,7 @@ fn roster_versions_rotation_and_revocation() {
         0,
         2,
         Some(payload_hash(&v1.payload)),
-        vec![member(&alice2, "Alice")],
+        vec![member(&s, 0, &alice2, "Alice")],
     );
     s.dir.apply(10, &v2).unwrap();
     assert!(
@@ -213,18 +233,26 @@ fn roster_versions_rotation_and_revocation() {
 fn roster_chain_rules() {
     let mut s = setup();
     let alice = MemberKeys::generate(&mut rand_core::OsRng);
-    let v1 = roster_doc(&s, 0, 1, None, vec![member(&alice, "Alice")]);
+    let v1 = roster_doc(&s, 0, 1, None, vec![member(&s, 0, &alice, "Alice")]);
     // Version gaps and a wrong previous hash are refused.
     assert!(matches!(
-        s.dir
-            .apply(1, &roster_doc(&s, 0, 2, None, vec![member(&alice, "A")])),
+        s.dir.apply(
+            1,
+            &roster_doc(&s, 0, 2, None, vec![member(&s, 0, &alice, "A")])
+        ),
         Err(RosterError::Invalid(_))
     ));
     s.dir.apply(1, &v1).unwrap();
     assert!(matches!(
         s.dir.apply(
             2,
-            &roster_doc(&s, 0, 2, Some("00".repeat(32)), vec![member(&alice, "A")])
+            &roster_doc(
+                &s,
+                0,
+                2,
+                Some("00".repeat(32)),
+                vec![member(&s, 0, &alice, "A")]
+            )
         ),
         Err(RosterError::Invalid(_))
     ));
@@ -234,7 +262,7 @@ fn roster_chain_rules() {
         0,
         2,
         Some(payload_hash(&v1.payload)),
-        vec![member(&alice, "A")],
+        vec![member(&s, 0, &alice, "A")],
     );
     forged.signatures.clear();
     forged.sign(&s.party_keys[1]);
@@ -248,7 +276,7 @@ fn roster_chain_rules() {
         1,
         1,
         None,
-        vec![member(&alice, "A"), member(&alice, "B")],
+        vec![member(&s, 1, &alice, "A"), member(&s, 1, &alice, "B")],
     );
     assert!(matches!(s.dir.apply(4, &dup), Err(RosterError::Invalid(m)) if m.contains("twice")));
     // Indexes must increase.
@@ -257,8 +285,179 @@ fn roster_chain_rules() {
         0,
         2,
         Some(payload_hash(&v1.payload)),
-        vec![member(&alice, "A")],
+        vec![member(&s, 0, &alice, "A")],
     );
     assert!(s.dir.apply(1, &ok2).is_err());
     s.dir.apply(5, &ok2).unwrap();
+}
+
+/// The keys of `signing` with a fresh encryption key.
+fn with_signing(signing: &SigningKey) -> MemberKeys {
+    MemberKeys {
+        signing: signing.clone(),
+        encryption: hotline_core::keys::EncryptionSecretKey::generate(&mut rand_core::OsRng),
+    }
+}
+
+fn refused(r: Result<&hotline_core::roster::RosterVersion, RosterError>, want: &str) {
+    match r {
+        Err(RosterError::Invalid(m)) => assert!(m.contains(want), "{m:?} does not say {want:?}"),
+        other => panic!(
+            "expected a refusal saying {want:?}, got {:?}",
+            other.map(|v| v.index)
+        ),
+    }
+}
+
+#[test]
+fn every_member_proves_it_holds_its_keys() {
+    let mut s = setup();
+    let alice = MemberKeys::generate(&mut rand_core::OsRng);
+    let mallory = MemberKeys::generate(&mut rand_core::OsRng);
+    let good = member(&s, 0, &alice, "Alice");
+    // No proof at all (an older client's roster, or a party enrolling a key it was only shown).
+    let mut none = good.clone();
+    none.proof = String::new();
+    refused(
+        s.dir.apply(1, &roster_doc(&s, 0, 1, None, vec![none])),
+        "no proof of possession",
+    );
+    // The JSON without the field is the same refusal, not a parse error.
+    let bare = format!(
+        r#"{{"v":1,"channel":"{}","party":"{}","version":1,"previous":null,"issued":"2026-11-22T10:00:00Z","members":[{{"name":"Alice","signing_key":"{}","encryption_key":"{}"}}]}}"#,
+        s.dir.charter().channel().to_hex(),
+        s.party_keys[0].key_id().to_hex(),
+        good.signing_key,
+        good.encryption_key
+    );
+    let mut d = SignedDocument::new(ROSTER_PAYLOAD_TYPE, bare.into_bytes());
+    d.sign(&s.party_keys[0]);
+    refused(s.dir.apply(1, &d), "no proof of possession");
+    // A proof made by another key over Alice's keys.
+    let mut forged = good.clone();
+    forged.proof = member(&s, 0, &mallory, "Alice").proof;
+    refused(
+        s.dir.apply(1, &roster_doc(&s, 0, 1, None, vec![forged])),
+        "does not verify",
+    );
+    // Alice's proof for south, presented by north; under another name; with
+    // another encryption key; for another channel.
+    let for_south = member(&s, 1, &alice, "Alice");
+    refused(
+        s.dir.apply(1, &roster_doc(&s, 0, 1, None, vec![for_south])),
+        "does not verify",
+    );
+    let mut renamed = good.clone();
+    renamed.name = "Alice (admin)".into();
+    refused(
+        s.dir.apply(1, &roster_doc(&s, 0, 1, None, vec![renamed])),
+        "does not verify",
+    );
+    let mut other_enc = good.clone();
+    other_enc.encryption_key = mallory.encryption.public_key().to_base64();
+    refused(
+        s.dir.apply(1, &roster_doc(&s, 0, 1, None, vec![other_enc])),
+        "does not verify",
+    );
+    let other_channel = RosterMember::new(
+        &hotline_core::ids::ChannelId([9; 16]),
+        &s.party_keys[0].key_id(),
+        "Alice",
+        &alice,
+    );
+    refused(
+        s.dir
+            .apply(1, &roster_doc(&s, 0, 1, None, vec![other_channel])),
+        "does not verify",
+    );
+    let mut garbage = good.clone();
+    garbage.proof = "AAAA".into();
+    refused(
+        s.dir.apply(1, &roster_doc(&s, 0, 1, None, vec![garbage])),
+        "not a base64 64-byte",
+    );
+    // Nothing refused changed the directory: the good roster is still version 1.
+    s.dir
+        .apply(1, &roster_doc(&s, 0, 1, None, vec![good]))
+        .unwrap();
+    assert!(s.dir.signer_at(&alice.signing.key_id(), 2).is_some());
+}
+
+#[test]
+fn a_key_belongs_to_one_party() {
+    let mut s = setup();
+    let alice = MemberKeys::generate(&mut rand_core::OsRng);
+    let bob = MemberKeys::generate(&mut rand_core::OsRng);
+    let v1 = roster_doc(&s, 0, 1, None, vec![member(&s, 0, &alice, "Alice")]);
+    s.dir.apply(1, &v1).unwrap();
+    // South lists Alice's keys, with a proof Alice was tricked into making
+    // for south: still refused, the keys are north's.
+    let stolen = roster_doc(&s, 1, 1, None, vec![member(&s, 1, &alice, "Alice")]);
+    refused(s.dir.apply(2, &stolen), "is already a key of party north");
+    // Bob's signing key with Alice's encryption key (Bob signs the statement).
+    let mixed = MemberKeys {
+        signing: bob.signing.clone(),
+        encryption: alice.encryption.clone(),
+    };
+    let r = roster_doc(&s, 1, 1, None, vec![member(&s, 1, &mixed, "Bob")]);
+    refused(s.dir.apply(2, &r), "its encryption key");
+    // Ever, not only while current: north revokes Alice; south still cannot list her.
+    let v2 = roster_doc(
+        &s,
+        0,
+        2,
+        Some(payload_hash(&v1.payload)),
+        vec![member(&s, 0, &bob, "Bob")],
+    );
+    s.dir.apply(3, &v2).unwrap();
+    refused(s.dir.apply(4, &stolen), "is already a key of party north");
+    // Party keys (another's or its own), the relay key and a witness key are never member keys.
+    for (k, want) in [
+        (&s.party_keys[0], "the party key of north"),
+        (&s.party_keys[1], "the party key of south"),
+        (&relay_key(), "the relay's key"),
+        (&witness_key(), "the key of witness witness.example"),
+    ] {
+        let r = roster_doc(&s, 1, 1, None, vec![member(&s, 1, &with_signing(k), "Key")]);
+        refused(s.dir.apply(5, &r), want);
+    }
+    // One key's bytes in two roles, across members or in one member.
+    let carol = MemberKeys::generate(&mut rand_core::OsRng);
+    let echo = MemberKeys {
+        signing: SigningKey::from_seed(&[42; 32]),
+        encryption: hotline_core::keys::EncryptionSecretKey::generate(&mut rand_core::OsRng),
+    };
+    let mut twin = member(&s, 1, &echo, "Echo");
+    let vk = echo.signing.verifying_key();
+    let same = hotline_core::keys::EncryptionPublicKey(vk.to_bytes());
+    twin.encryption_key = same.to_base64();
+    twin.proof = hotline_core::b64::encode(
+        &echo
+            .signing
+            .sign(&hotline_core::roster::member_statement(
+                &s.dir.charter().channel(),
+                &s.party_keys[1].key_id(),
+                "Echo",
+                &vk,
+                &same,
+            ))
+            .0,
+    );
+    let r = roster_doc(&s, 1, 1, None, vec![member(&s, 1, &carol, "Carol"), twin]);
+    refused(s.dir.apply(5, &r), "listed twice");
+    // North may list Alice again (her keys are north's), and south its own member.
+    let v3 = roster_doc(
+        &s,
+        0,
+        3,
+        Some(payload_hash(&v2.payload)),
+        vec![member(&s, 0, &bob, "Bob"), member(&s, 0, &alice, "Alice")],
+    );
+    s.dir.apply(6, &v3).unwrap();
+    let south = roster_doc(&s, 1, 1, None, vec![member(&s, 1, &carol, "Carol")]);
+    s.dir.apply(7, &south).unwrap();
+    assert_eq!(
+        s.dir.signer_at(&alice.signing.key_id(), 8).unwrap().party,
+        s.party_keys[0].key_id()
+    );
 }

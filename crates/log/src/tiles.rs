@@ -362,6 +362,95 @@ pub fn verify_log(
     Ok(())
 }
 
+/// The stored hashes of a tree of `size`, read from its hash tiles as
+/// `fetch(tile)` returns them (tiles are fetched once each). Whatever the
+/// tiles hold, a proof computed from them verifies only if it is right.
+/// Fetches a tile's bytes, or says why it could not.
+type FetchTile<'a> = &'a mut dyn FnMut(&Tile) -> Result<Vec<u8>, String>;
+
+struct TileReader<'a> {
+    size: u64,
+    fetch: std::cell::RefCell<FetchTile<'a>>,
+    cache: std::cell::RefCell<std::collections::BTreeMap<Tile, Vec<Hash>>>,
+}
+
+impl HashReader for TileReader<'_> {
+    fn read_hashes(&self, indexes: &[u64]) -> Result<Vec<Hash>, MerkleError> {
+        let mut out = Vec::with_capacity(indexes.len());
+        for &stored in indexes {
+            let (level, n) = merkle::split_stored_index(stored);
+            let tile_level = level / TILE_HEIGHT;
+            let sub = level % TILE_HEIGHT;
+            // The complete subtree is the MTH of 2^sub consecutive hashes of
+            // tile level `tile_level`, which lie in one tile.
+            let lo = n << sub;
+            let count = 1u64 << sub;
+            let t = Tile {
+                level: Some(tile_level as u8),
+                index: lo / TILE_WIDTH,
+                width: count_at_level(self.size, tile_level as u8)
+                    .saturating_sub(lo / TILE_WIDTH * TILE_WIDTH)
+                    .min(TILE_WIDTH) as u16,
+            };
+            let within = (lo % TILE_WIDTH) as usize;
+            if within + count as usize > usize::from(t.width) {
+                return Err(MerkleError::OutOfRange(format!(
+                    "stored hash {stored} is not in a tree of size {}",
+                    self.size
+                )));
+            }
+            let mut cache = self.cache.borrow_mut();
+            let hs = match cache.entry(t) {
+                std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
+                std::collections::btree_map::Entry::Vacant(e) => {
+                    let data = (self.fetch.borrow_mut())(&t).map_err(|err| {
+                        MerkleError::Read(format!("fetching {}: {err}", t.path()))
+                    })?;
+                    e.insert(
+                        hashes_of(&data, &t).map_err(|err| MerkleError::Read(err.to_string()))?,
+                    )
+                }
+            };
+            out.push(merkle::root_of_complete(
+                &hs[within..within + count as usize],
+            ));
+        }
+        Ok(out)
+    }
+}
+
+/// The RFC 9162 inclusion proof of leaf `index` in the tree of `size`,
+/// computed from the log's hash tiles (fetched by `fetch`): for a client
+/// that holds no key the relay would answer but can read the public tiles.
+/// Verify it with [`merkle::verify_inclusion`] against a signed checkpoint.
+pub fn inclusion_proof_from_tiles(
+    index: u64,
+    size: u64,
+    fetch: &mut dyn FnMut(&Tile) -> Result<Vec<u8>, String>,
+) -> Result<Vec<Hash>, MerkleError> {
+    let r = TileReader {
+        size,
+        fetch: std::cell::RefCell::new(fetch),
+        cache: Default::default(),
+    };
+    merkle::inclusion_proof(index, size, &r)
+}
+
+/// The RFC 9162 consistency proof from size `old` to `new`, computed from
+/// the hash tiles of the tree of `new` (see [`inclusion_proof_from_tiles`]).
+pub fn consistency_proof_from_tiles(
+    old: u64,
+    new: u64,
+    fetch: &mut dyn FnMut(&Tile) -> Result<Vec<u8>, String>,
+) -> Result<Vec<Hash>, MerkleError> {
+    let r = TileReader {
+        size: new,
+        fetch: std::cell::RefCell::new(fetch),
+        cache: Default::default(),
+    };
+    merkle::consistency_proof(old, new, &r)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -494,6 +583,51 @@ mod tests {
             );
         }
         assert!(verify_log(size, &[0; 32], &mut |x| fetch(&files, x), &mut |_| {}).is_err());
+    }
+
+    #[test]
+    fn proofs_from_tiles_equal_proofs_from_the_tree() {
+        let mut t = MemoryTree::new();
+        for i in 0..(256 * 3 + 40u64) {
+            t.append(merkle::leaf_hash(&i.to_be_bytes()));
+        }
+        for size in [1u64, 2, 7, 256, 257, 511, 513, 256 * 3 + 40] {
+            // The tiles a relay serves for a checkpoint of `size`.
+            let mut fetched = 0;
+            let mut fetch = |tile: &Tile| -> Result<Vec<u8>, String> {
+                fetched += 1;
+                assert!(
+                    tiles_for_size(size).contains(tile),
+                    "{} at {size}",
+                    tile.path()
+                );
+                read_tile(tile, &t).map_err(|e| e.to_string())
+            };
+            let root = merkle::root(size, &t).unwrap();
+            for index in [0, size / 2, size - 1] {
+                let p = inclusion_proof_from_tiles(index, size, &mut fetch).unwrap();
+                assert_eq!(p, merkle::inclusion_proof(index, size, &t).unwrap());
+                let leaf = merkle::leaf_hash(&index.to_be_bytes());
+                merkle::verify_inclusion(index, size, &leaf, &p, &root).unwrap();
+            }
+            for old in [1, size / 3 + 1, size] {
+                let p = consistency_proof_from_tiles(old, size, &mut fetch).unwrap();
+                assert_eq!(p, merkle::consistency_proof(old, size, &t).unwrap());
+            }
+            assert!(size == 1 || fetched > 0, "size {size}: no tile fetched");
+        }
+        // A tile that lies gives a proof that does not verify.
+        let size = 300;
+        let root = merkle::root(size, &t).unwrap();
+        let mut lying = |tile: &Tile| -> Result<Vec<u8>, String> {
+            let mut b = read_tile(tile, &t).map_err(|e| e.to_string())?;
+            b[0] ^= 1;
+            Ok(b)
+        };
+        let p = inclusion_proof_from_tiles(299, size, &mut lying).unwrap();
+        let leaf = merkle::leaf_hash(&299u64.to_be_bytes());
+        assert!(merkle::verify_inclusion(299, size, &leaf, &p, &root).is_err());
+        assert!(inclusion_proof_from_tiles(300, size, &mut lying).is_err());
     }
 
     #[test]

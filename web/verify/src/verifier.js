@@ -355,27 +355,84 @@ function verifyCharter(doc) {
   return { c, channel };
 }
 
-// The roster directory (crates/core/src/roster.rs).
+// The roster directory (crates/core/src/roster.rs, docs/format.md §3.2):
+// every rule of Roster::parsed_members and Directory::apply. Keys are
+// compared as their raw 32 bytes, whatever their kind.
+const MEMBER_PROOF_TYPE = 'application/vnd.hotline.member-proof.v1';
+const MAX_MEMBERS = 256;
+const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+function vkeyBytes(vkey) {
+  // name+id+base64(type || key): the 32 key bytes, if it has that shape.
+  if (typeof vkey !== 'string') return null;
+  const parts = vkey.split('+');
+  if (parts.length < 3) return null;
+  try { const raw = b64(parts.slice(2).join('+'), 'a verifier key'); return raw.length === 33 ? raw.slice(1) : null; } catch { return null; }
+}
+function edPoint(pub) {
+  try { return ed.Point.fromBytes(pub); } catch { return null; }
+}
 class Directory {
-  constructor(charter, channel) { this.charter = charter; this.channel = channel; this.hist = charter.parties.map(() => []); }
+  constructor(charter, channel) {
+    this.charter = charter; this.channel = channel; this.hist = charter.parties.map(() => []);
+    // hex(key bytes) -> { reserved: description } | { slot, signing }
+    this.owners = new Map();
+    for (const p of charter.parties) if (p.pub) this.owners.set(hex(p.pub), { reserved: `the party key of ${p.short}` });
+    const r = vkeyBytes(charter.relay && charter.relay.key);
+    if (r) this.owners.set(hex(r), { reserved: "the relay's key" });
+    for (const w of charter.witnesses || []) {
+      const k = vkeyBytes(w && w.key);
+      if (k) this.owners.set(hex(k), { reserved: `the key of witness ${w.key.split('+')[0]}` });
+    }
+  }
   apply(index, doc) {
     if (doc.type !== ROSTER_TYPE) fail('payload type is not a roster');
     const r = strictJson(dec.decode(doc.payload), 'a roster');
+    only(r, ['v', 'channel', 'party', 'version', 'previous', 'issued', 'members'], 'a roster');
     if (r.channel !== this.channel) fail('the roster names another channel');
     const slot = this.charter.parties.findIndex((p) => p.id === r.party);
     if (slot < 0) fail('its party is not in the charter');
     if (!verifiedBy(doc, this.charter.parties[slot].pub) || doc.sigs.length !== 1) fail('it is not signed by its party alone');
+    if (r.v !== 1) fail(`unsupported roster version ${r.v}`);
+    if (!Array.isArray(r.members) || r.members.length === 0 || r.members.length > MAX_MEMBERS) fail(`a roster lists 1 to ${MAX_MEMBERS} members`);
+    const channelBytes = unhex(r.channel, 16, 'the channel');
+    const partyBytes = unhex(r.party, 32, 'the party');
+    const seen = new Set();
+    const members = r.members.map((m) => {
+      only(m, ['name', 'signing_key', 'encryption_key', 'proof'], 'a roster member');
+      if (typeof m.name !== 'string') fail('a member name is not a string');
+      const who = `member ${JSON.stringify(m.name)}`;
+      const pub = b64(m.signing_key, 'a member key');
+      if (pub.length !== 32) fail('a member key is not 32 bytes');
+      const point = edPoint(pub);
+      if (!point) fail(`${who}: its signing key is not a valid point`);
+      if (point.isSmallOrder()) fail(`${who}: its signing key is weak (small order)`);
+      const encKey = b64(m.encryption_key, 'an encryption key');
+      if (encKey.length !== 32) fail('an encryption key is not 32 bytes');
+      if (m.proof === undefined || m.proof === '') fail(`${who}: it carries no proof of possession`);
+      const proof = b64(m.proof, 'a member proof');
+      if (proof.length !== 64) fail(`${who}: its proof of possession is not a 64-byte signature`);
+      const statement = pae(MEMBER_PROOF_TYPE, concat(channelBytes, partyBytes, pub, encKey, enc.encode(m.name)));
+      if (!verifySig(proof, statement, pub)) fail(`${who}: its proof of possession does not verify`);
+      const [s, e] = [hex(pub), hex(encKey)];
+      if (s === e || seen.has(s) || seen.has(e)) fail(`${who}: a key is listed twice`);
+      seen.add(s); seen.add(e);
+      for (const [k, signing] of [[s, true], [e, false]]) {
+        const o = this.owners.get(k);
+        if (!o || (o.slot === slot && o.signing === signing)) continue;
+        const what = signing ? 'signing key' : 'encryption key';
+        if (o.reserved) fail(`${who}: its ${what} is ${o.reserved}`);
+        if (o.slot === slot) fail(`${who}: its ${what} is listed earlier by this party in the other role`);
+        fail(`${who}: its ${what} is already a key of party ${this.charter.parties[o.slot].short}: a key belongs to one party`);
+      }
+      return { name: m.name, pub, enc: encKey, id: hex(keyId('ed25519', pub)) };
+    });
     const h = this.hist[slot];
     if (r.version !== h.length + 1) fail(`version ${r.version}, expected ${h.length + 1}`);
     const prev = h.length ? hex(sha256(h[h.length - 1].payload)) : null;
     if ((r.previous ?? null) !== prev) fail('the previous-version hash does not match');
     if (h.length && h[h.length - 1].index >= index) fail('roster indexes must increase');
-    if (!Array.isArray(r.members) || r.members.length === 0) fail('a roster lists at least one member');
-    const members = r.members.map((m) => {
-      const pub = b64(m.signing_key, 'a member key');
-      if (pub.length !== 32) fail('a member key is not 32 bytes');
-      return { name: m.name, pub, id: hex(keyId('ed25519', pub)) };
-    });
+    if (typeof r.issued !== 'string' || !RFC3339.test(r.issued) || Number.isNaN(Date.parse(r.issued))) fail('issued is not an RFC 3339 time');
+    for (const m of members) { this.owners.set(hex(m.pub), { slot, signing: true }); this.owners.set(hex(m.enc), { slot, signing: false }); }
     h.push({ index, payload: doc.payload, members });
   }
   signerAt(id, index) {

@@ -153,11 +153,7 @@ pub fn roster(
         members: members
             .iter()
             .enumerate()
-            .map(|(i, m)| RosterMember {
-                name: format!("member {i}"),
-                signing_key: m.signing.verifying_key().to_base64(),
-                encryption_key: m.encryption.public_key().to_base64(),
-            })
+            .map(|(i, m)| RosterMember::new(&channel, &party.key_id(), &format!("member {i}"), m))
             .collect(),
     };
     let mut d = r.to_document().unwrap();

@@ -46,6 +46,66 @@ pub struct Lies {
     pub checkpoints_from: Option<String>,
     /// `GET …/checkpoints/{size}` is answered with these bytes.
     pub checkpoint_at: Option<Vec<u8>>,
+    /// Posted rosters are acknowledged at this index and never forwarded.
+    pub swallow_rosters_at: Option<u64>,
+    /// A whole log served instead of the relay's (checkpoint, checkpoint
+    /// list and entry pages), as a relay operator holding the relay key
+    /// could sign one: see [`Forged`].
+    pub forged: Option<Arc<Forged>>,
+}
+
+/// A log a lying relay serves: its entries (kind and bytes) and its
+/// checkpoint note (signed by the relay key), of size `entries.len()`.
+#[derive(Debug)]
+pub struct Forged {
+    /// `(kind, bytes)` per index: `charter`, `roster` or `envelope`.
+    pub entries: Vec<(String, Vec<u8>)>,
+    /// The signed checkpoint of the whole log.
+    pub note: Vec<u8>,
+}
+
+fn query_u64(target: &str, key: &str) -> Option<u64> {
+    let q = target.split_once('?')?.1;
+    q.split('&')
+        .find_map(|kv| kv.strip_prefix(&format!("{key}=")))
+        .and_then(|v| v.parse().ok())
+}
+
+/// The forged log's answer to `GET path`, if it has one.
+fn forged_answer(f: &Forged, target: &str, path: &str) -> Option<(u16, String, Vec<u8>)> {
+    use base64::Engine as _;
+    let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
+    let size = f.entries.len() as u64;
+    let json = |v: serde_json::Value| {
+        Some((
+            200,
+            "application/json".to_owned(),
+            serde_json::to_vec(&v).unwrap(),
+        ))
+    };
+    if path.ends_with("/log/checkpoint") {
+        return Some((200, "text/plain; charset=utf-8".into(), f.note.clone()));
+    }
+    if path.ends_with("/checkpoints") {
+        let after = query_u64(target, "after").unwrap_or(0);
+        let list: Vec<_> = (after < size)
+            .then(|| serde_json::json!({"size": size, "note": b64(&f.note)}))
+            .into_iter()
+            .collect();
+        return json(serde_json::json!({ "checkpoints": list }));
+    }
+    if path.ends_with("/entries") {
+        let start = query_u64(target, "start").unwrap_or(0);
+        let limit = query_u64(target, "limit").unwrap_or(1000);
+        let entries: Vec<_> = (start..size.min(start.saturating_add(limit)))
+            .map(|i| {
+                let (kind, bytes) = &f.entries[i as usize];
+                serde_json::json!({"index": i, "kind": kind, "entry": b64(bytes)})
+            })
+            .collect();
+        return json(serde_json::json!({"size": size, "entries": entries}));
+    }
+    None
 }
 
 /// A running proxy.
@@ -161,11 +221,27 @@ fn serve(conn: TcpStream, lies: &Mutex<Lies>) -> std::io::Result<()> {
             .rsplit_once("/checkpoints/")
             .is_some_and(|(_, n)| n.parse::<u64>().is_ok());
 
+    let forged = match &l.forged {
+        Some(f) if method == "GET" => forged_answer(f, &target, &path),
+        _ => None,
+    };
     let (status, ctype, out) = if refused {
         (
             500,
             "application/problem+json".to_owned(),
             br#"{"type":"about:blank","title":"Internal Server Error","status":500,"detail":"the proxy refuses"}"#.to_vec(),
+        )
+    } else if let Some(answer) = forged {
+        answer
+    } else if method == "POST"
+        && path.ends_with("/rosters")
+        && let Some(index) = l.swallow_rosters_at
+    {
+        let v = serde_json::json!({"index": index, "leaf_hash": "00".repeat(32), "sequenced_at": null, "duplicate": false});
+        (
+            200,
+            "application/json".to_owned(),
+            serde_json::to_vec(&v).unwrap(),
         )
     } else if by_size && let Some(cp) = &l.checkpoint_at {
         (200, "text/plain; charset=utf-8".to_owned(), cp.clone())
