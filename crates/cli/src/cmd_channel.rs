@@ -588,6 +588,9 @@ pub(crate) fn publish_roster(
             }
             // Not a member (yet, or any more): the party key reads nothing.
             Err(SyncError::Relay(_)) => {}
+            // The log is verified and mirrored up to the checkpoint; only
+            // envelope bodies are left to fetch, which a roster does not need.
+            Err(SyncError::Incomplete { .. }) => {}
             Err(e) => return Err(e.into()),
         }
     }
@@ -691,6 +694,16 @@ pub fn run_sync(cli: &Cli, channel: Option<&str>, json: bool) -> anyhow::Result<
                 results.push(
                     serde_json::json!({"channel": rec.id.to_hex(), "ok": false, "alarm": alarm}),
                 );
+            }
+            Err(e @ SyncError::Incomplete { .. }) => {
+                let SyncError::Incomplete { outcome, .. } = &e else {
+                    unreachable!("matched just above")
+                };
+                if !json {
+                    out!("{}: {e}", rec.id.to_hex());
+                }
+                results.push(serde_json::json!({"channel": rec.id.to_hex(), "ok": false, "incomplete": true, "error": e.to_string(), "outcome": outcome}));
+                alarmed = true;
             }
             Err(e) => {
                 if !json {
