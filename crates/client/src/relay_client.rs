@@ -578,3 +578,34 @@ impl RelayClient {
 fn hotline_httpsig_required() -> [&'static str; 4] {
     ["@method", "@path", "@query", "content-digest"]
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn problem(status: u16) -> RelayError {
+        RelayError::Problem {
+            status,
+            kind: String::new(),
+            title: String::new(),
+            detail: String::new(),
+            body: serde_json::Value::Null,
+        }
+    }
+
+    #[test]
+    fn only_transport_failures_and_gateways_count_as_unreachable() {
+        let t = RelayError::Transport {
+            url: "http://127.0.0.1:9/".into(),
+            detail: "io: Connection refused".into(),
+        };
+        assert!(t.is_unreachable());
+        for s in [502, 503, 504] {
+            assert!(problem(s).is_unreachable(), "{s}");
+        }
+        for s in [400, 401, 404, 409, 422, 429, 500, 501, 505] {
+            assert!(!problem(s).is_unreachable(), "{s}");
+        }
+        assert!(!RelayError::Protocol("not JSON".into()).is_unreachable());
+    }
+}
