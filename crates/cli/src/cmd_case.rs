@@ -327,9 +327,9 @@ pub fn run_case(cli: &Cli, cmd: &CaseCommand) -> anyhow::Result<Outcome> {
             Ok(Outcome::Ok)
         }
         CaseCommand::Show { case, json } => {
-            let (rec, charter, k) = c.find_case(case)?;
             let t = now();
             offline::tell(&c.fresh, *json, t);
+            let (rec, charter, k) = c.find_case(case)?;
             if *json {
                 let mut v = serde_json::to_value(&k)?;
                 if let Some(o) = v.as_object_mut() {
