@@ -314,8 +314,31 @@ fn from_the_binary(s: &mut Seeds) {
         hotline_disclosure::verify(&bundle).verdict,
         hotline_disclosure::Verdict::Valid
     );
-    s.put("disclosure_bundle", "valid", &bundle);
     let b: Value = serde_json::from_slice(&bundle).unwrap();
+    // The target asserts that what it is fed is never valid (it cannot forge
+    // a signature), so its seeds are the valid bundle with one thing wrong:
+    // everything parses and nearly every check runs.
+    let mut flipped = b.clone();
+    let cp = flipped["checkpoint"].as_str().unwrap().to_owned();
+    let (body, sigs) = cp.split_once("\n\n").unwrap();
+    let at = sigs.find(' ').unwrap() + 3;
+    let mut sigs = sigs.to_owned().into_bytes();
+    sigs[at] = if sigs[at] == b'A' { b'B' } else { b'A' };
+    flipped["checkpoint"] = format!("{body}\n\n{}", String::from_utf8(sigs).unwrap()).into();
+    let mut dropped = b.clone();
+    dropped["entries"].as_array_mut().unwrap().pop();
+    for (name, bad) in [
+        ("checkpoint-signature-flipped", flipped),
+        ("entry-dropped", dropped),
+    ] {
+        let bytes = serde_json::to_vec_pretty(&bad).unwrap();
+        assert_ne!(
+            hotline_disclosure::verify(&bytes).verdict,
+            hotline_disclosure::Verdict::Valid,
+            "{name}"
+        );
+        s.put("disclosure_bundle", name, &bytes);
+    }
     let note = b["checkpoint"].as_str().unwrap();
     s.put("note", "bundle-checkpoint", note.as_bytes());
     s.put(
