@@ -1,6 +1,8 @@
 //! `hotline case …`, `inbox`, `ping`, `pong`, `report`: cases with deadlines
 //! over the client library. Every command syncs first, so what it shows or
-//! acts on is verified and current.
+//! acts on is verified and current; a reading command (`inbox`, `case show`,
+//! `report`) whose relay cannot be reached shows the archive instead and says
+//! how old its last verified checkpoint is (`crate::offline`).
 
 use std::path::PathBuf;
 
@@ -17,6 +19,7 @@ use hotline_core::dsse::SignedDocument;
 use hotline_core::keys::KeyId;
 use hotline_core::message::{Kind, Norm, Tlp};
 
+use crate::offline::{self, Freshness};
 use crate::{Cli, Outcome, out};
 
 #[derive(Debug, clap::Subcommand)]
@@ -67,7 +70,7 @@ pub enum CaseCommand {
     Close(Reply),
     /// Reopen a closed case.
     Reopen(Reply),
-    /// Show a case's timeline and deadlines.
+    /// Show a case's timeline and deadlines (from the archive if the relay cannot be reached).
     Show {
         /// The case id.
         case: String,
@@ -96,10 +99,12 @@ pub(crate) struct Ctx {
     pub(crate) archive: Archive,
     pub(crate) me: Keyring,
     pub(crate) channels: Vec<(ChannelRecord, Charter)>,
+    /// How current the archive is, channel by channel.
+    pub(crate) fresh: Vec<Freshness>,
 }
 
 fn now() -> u64 {
-    time::OffsetDateTime::now_utc().unix_timestamp().max(0) as u64
+    crate::offline::now()
 }
 
 /// The time deadlines are judged at: `--at` (RFC 3339) or now.
@@ -117,24 +122,54 @@ fn as_of(at: Option<&str>) -> anyhow::Result<u64> {
     }
 }
 
-/// Opens the profile, unlocks the member keys and syncs every channel.
+/// Opens the profile, unlocks the member keys and syncs every channel; fails
+/// if any sync fails. For commands that act (send, consent, export).
 pub(crate) fn ctx(cli: &Cli) -> anyhow::Result<Ctx> {
+    open(cli, false)
+}
+
+/// As [`ctx`], for commands that only read: a channel whose relay cannot be
+/// reached (a transport failure, never an alarm) is shown from the archive,
+/// and [`Ctx::fresh`] says how old its last verified checkpoint is.
+pub(crate) fn read_ctx(cli: &Cli) -> anyhow::Result<Ctx> {
+    open(cli, true)
+}
+
+fn open(cli: &Cli, offline_ok: bool) -> anyhow::Result<Ctx> {
     let p = Profile::open(&cli.profile_dir()?)?;
     let me = p.unlock_keyring(&crate::passphrase::existing("member keys")?)?;
     let archive = Archive::open(p.dir())?;
     let mut channels = Vec::new();
+    let mut fresh = Vec::new();
+    // Relays found unreachable in this command: not asked again (one wait
+    // for a black-holed address, not one per channel).
+    let mut down: Vec<(String, String)> = Vec::new();
     for rec in archive.channels()? {
-        let relay = RelayClient::new(&rec.relay_url, me.current.signing.clone())?;
-        match sync_channel(&archive, &relay, &rec.id, &me, &|_, _| {}) {
-            Ok(_) => {}
-            Err(SyncError::Alarm(a)) => bail!(
-                "channel {}: ALARM {}: {} (`hotline alarms` shows the evidence); nothing was done",
-                rec.id.to_hex(),
-                a.kind,
-                a.detail
-            ),
-            Err(e) => bail!("channel {}: could not sync: {e}", rec.id.to_hex()),
-        }
+        let known_down = down
+            .iter()
+            .find(|(url, _)| *url == rec.relay_url)
+            .map(|(_, why)| why.clone());
+        let unreachable = match known_down {
+            Some(why) => Some(why),
+            None => {
+                let relay = RelayClient::new(&rec.relay_url, me.current.signing.clone())?;
+                match sync_channel(&archive, &relay, &rec.id, &me, &|_, _| {}) {
+                    Ok(_) => None,
+                    Err(SyncError::Alarm(a)) => bail!(
+                        "channel {}: ALARM {}: {} (`hotline alarms` shows the evidence); nothing was done",
+                        rec.id.to_hex(),
+                        a.kind,
+                        a.detail
+                    ),
+                    Err(SyncError::Relay(e)) if offline_ok && e.is_unreachable() => {
+                        down.push((rec.relay_url.clone(), e.to_string()));
+                        Some(e.to_string())
+                    }
+                    Err(e) => bail!("channel {}: could not sync: {e}", rec.id.to_hex()),
+                }
+            }
+        };
+        fresh.push(Freshness::of(&archive, rec.id, Some(unreachable))?);
         let doc = SignedDocument::from_json(&rec.charter)?;
         let c = VerifiedCharter::verify(&doc)?.charter().clone();
         channels.push((rec, c));
@@ -146,6 +181,7 @@ pub(crate) fn ctx(cli: &Cli) -> anyhow::Result<Ctx> {
         archive,
         me,
         channels,
+        fresh,
     })
 }
 
@@ -226,7 +262,10 @@ fn attachments(files: &[PathBuf]) -> anyhow::Result<Vec<Attachment>> {
 }
 
 pub fn run_case(cli: &Cli, cmd: &CaseCommand) -> anyhow::Result<Outcome> {
-    let c = ctx(cli)?;
+    let c = match cmd {
+        CaseCommand::Show { .. } => read_ctx(cli)?,
+        _ => ctx(cli)?,
+    };
     match cmd {
         CaseCommand::Open {
             kind,
@@ -288,9 +327,15 @@ pub fn run_case(cli: &Cli, cmd: &CaseCommand) -> anyhow::Result<Outcome> {
             Ok(Outcome::Ok)
         }
         CaseCommand::Show { case, json } => {
+            let t = now();
+            offline::tell(&c.fresh, *json, t);
             let (rec, charter, k) = c.find_case(case)?;
             if *json {
-                out!("{}", serde_json::to_string_pretty(&k)?);
+                let mut v = serde_json::to_value(&k)?;
+                if let Some(o) = v.as_object_mut() {
+                    o.insert("archive".into(), offline::json(&c.fresh, t));
+                }
+                out!("{}", serde_json::to_string_pretty(&v)?);
                 return Ok(Outcome::Ok);
             }
             out!("{} case {}: {}", k.kind.as_str(), k.id.to_hex(), k.title);
@@ -402,8 +447,9 @@ pub fn run_case(cli: &Cli, cmd: &CaseCommand) -> anyhow::Result<Outcome> {
 
 /// `hotline inbox`: what needs me, by deadline.
 pub fn run_inbox(cli: &Cli, json: bool, at: Option<&str>) -> anyhow::Result<Outcome> {
-    let c = ctx(cli)?;
     let t = as_of(at)?;
+    let c = read_ctx(cli)?;
+    offline::tell(&c.fresh, json, now());
     let mut rows = Vec::new();
     for (rec, charter) in &c.channels {
         let mine = c.my_party(rec)?;
@@ -448,6 +494,7 @@ pub fn run_inbox(cli: &Cli, json: bool, at: Option<&str>) -> anyhow::Result<Outc
             .iter()
             .map(|(due, what, owed, title, from)| serde_json::json!({"due": due, "overdue": due.is_some_and(|d| t > d), "item": what, "owed": owed, "title": title, "from": from}))
             .collect();
+        let v = serde_json::json!({"archive": offline::json(&c.fresh, now()), "items": v});
         out!("{}", serde_json::to_string_pretty(&v)?);
     } else if rows.is_empty() {
         out!("Nothing needs you.");
@@ -527,8 +574,9 @@ pub fn run_pong(cli: &Cli, ping: &str) -> anyhow::Result<Outcome> {
 
 /// `hotline report`: responsiveness per party, recomputable from the log.
 pub fn run_report(cli: &Cli, json: bool, at: Option<&str>) -> anyhow::Result<Outcome> {
-    let c = ctx(cli)?;
     let t = as_of(at)?;
+    let c = read_ctx(cli)?;
+    offline::tell(&c.fresh, json, now());
     let mut all = Vec::new();
     for (rec, charter) in &c.channels {
         let (cs, pings) = c.derive(rec, charter)?;
@@ -552,6 +600,7 @@ pub fn run_report(cli: &Cli, json: bool, at: Option<&str>) -> anyhow::Result<Out
             .iter()
             .map(|(ch, p, r)| serde_json::json!({"channel": ch, "party": p, "figures": r}))
             .collect();
+        let v = serde_json::json!({"archive": offline::json(&c.fresh, now()), "parties": v});
         out!("{}", serde_json::to_string_pretty(&v)?);
     } else {
         let mins = |s: Option<u64>| {

@@ -13,6 +13,7 @@ mod cmd_key;
 mod cmd_relay;
 mod cmd_watch;
 mod cmd_witness;
+mod offline;
 mod passphrase;
 mod serve;
 
@@ -100,7 +101,8 @@ enum Command {
     /// Open and act on cases (inquiries, assistance, warnings, de-confliction, consultations).
     #[command(subcommand)]
     Case(cmd_case::CaseCommand),
-    /// What needs me, by deadline.
+    /// What needs me, by deadline. Syncs first; if the relay cannot be reached, shows the
+    /// archive and says how old its last verified checkpoint is.
     Inbox {
         /// Print JSON.
         #[arg(long)]
@@ -123,7 +125,8 @@ enum Command {
         /// The ping's id (from `hotline inbox`).
         ping: String,
     },
-    /// Responsiveness per party, recomputable from the log by every party.
+    /// Responsiveness per party, recomputable from the log by every party. Syncs first; if the
+    /// relay cannot be reached, reports from the archive and says how old it is.
     Report {
         /// Print JSON.
         #[arg(long)]
@@ -132,7 +135,8 @@ enum Command {
         #[arg(long, value_name = "TIME")]
         at: Option<String>,
     },
-    /// Show the alarms on record, with their evidence (exit status 1 if any).
+    /// Show the alarms on record, with their evidence (exit status 1 if any). Reads the archive
+    /// only: never needs the relay.
     Alarms {
         /// Print JSON (evidence included, base64).
         #[arg(long)]
@@ -199,7 +203,7 @@ fn main() -> ExitCode {
         } => cmd_watch::run_watch(&cli, channel.as_deref(), *interval, *json),
         Command::Disclose(d) => cmd_disclose::run(&cli, d),
         Command::Verify { file, json } => cmd_disclose::run_verify(file, *json),
-        Command::Alarms { json } => cmd_channel::run_alarms(&cli, *json),
+        Command::Alarms { json } => offline::run_alarms(&cli, *json),
         Command::Case(c) => cmd_case::run_case(&cli, c),
         Command::Inbox { json, at } => cmd_case::run_inbox(&cli, *json, at.as_deref()),
         Command::Ping { to, channel } => cmd_case::run_ping(&cli, to, channel.as_deref()),

@@ -139,6 +139,29 @@ pub struct SeenCheckpoint {
     pub time: Option<u64>,
 }
 
+/// The latest checkpoint this archive verified for a channel, and when:
+/// what a reading command shows when the relay cannot be reached
+/// (`docs/client.md`, "Reading offline").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct LastVerified {
+    /// Its size: the archive holds the log's entries below it.
+    pub size: u64,
+    /// The time (POSIX seconds) of the relay's timestamp on it, if it had one.
+    pub time: Option<u64>,
+    /// When this archive verified it (POSIX seconds, this machine's clock):
+    /// the first sync that reached that size. A later sync that finds the log
+    /// unchanged does not move it, so `now - verified_at` is an upper bound on
+    /// how long ago the archive was last known current.
+    pub verified_at: u64,
+}
+
+impl LastVerified {
+    /// Seconds from its verification to `now` (0 if the clock went back).
+    pub fn age_secs(&self, now: u64) -> u64 {
+        now.saturating_sub(self.verified_at)
+    }
+}
+
 /// An alarm: something that must not happen did, with the signed evidence.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Alarm {
@@ -403,6 +426,48 @@ impl Archive {
             )
             .optional()
             .map_err(|e| self.err(e))
+    }
+
+    /// The latest verified checkpoint of a channel with the time this
+    /// archive verified it; `None` before the first sync. Reads only the
+    /// archive: it works whether or not the relay can be reached.
+    pub fn last_verified(&self, id: &ChannelId) -> Result<Option<LastVerified>, ArchiveError> {
+        let row = self
+            .db()
+            .query_row(
+                "SELECT size, time, seen_at FROM client_checkpoints WHERE channel = ?1 ORDER BY size DESC LIMIT 1",
+                [id.to_hex()],
+                |r| {
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, Option<i64>>(1)?,
+                        r.get::<_, String>(2)?,
+                    ))
+                },
+            )
+            .optional()
+            .map_err(|e| self.err(e))?;
+        let Some((size, time, seen_at)) = row else {
+            return Ok(None);
+        };
+        let verified_at = time::OffsetDateTime::parse(
+            &seen_at,
+            &time::format_description::well_known::Rfc3339,
+        )
+        .map_err(|e| {
+            ArchiveError::Db(
+                self.path.clone(),
+                format!(
+                    "the stored verification time {seen_at:?} of the checkpoint of size {size}: {e}"
+                ),
+            )
+        })?
+        .unix_timestamp();
+        Ok(Some(LastVerified {
+            size: u64::try_from(size).unwrap_or(0),
+            time: time.and_then(|t| u64::try_from(t).ok()),
+            verified_at: u64::try_from(verified_at).unwrap_or(0),
+        }))
     }
 
     /// Records a verified checkpoint.

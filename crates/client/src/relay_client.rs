@@ -51,6 +51,37 @@ pub enum RelayError {
     Protocol(String),
 }
 
+/// How long a lookup of the relay's host name, and then the connection to it
+/// (TLS handshake included), may each take before the relay counts as
+/// unreachable. A refused connection fails at once; this bounds a
+/// black-holed address, so a reading command falls back to the archive
+/// within seconds (`docs/client.md`, "Reading offline").
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How long the relay may take to begin its answer once a request is sent
+/// (a hung relay, or a stalled gateway, that accepts connections but never
+/// answers). The relay answers within milliseconds; a durable append within
+/// one group commit.
+pub const RESPONSE_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// How long one request may take in all, its answer's body included.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+
+impl RelayError {
+    /// Whether the relay could not be reached: a transport failure (refused,
+    /// reset, timed out, DNS, TLS), or a gateway in front of it answering 502,
+    /// 503 or 504 (the relay itself answers 503 while shutting down). Not a
+    /// problem the relay stated about the request, and never an alarm: what a
+    /// reading command may answer from the archive instead.
+    pub fn is_unreachable(&self) -> bool {
+        match self {
+            RelayError::Transport { .. } => true,
+            RelayError::Problem { status, .. } => matches!(status, 502..=504),
+            RelayError::Protocol(_) => false,
+        }
+    }
+}
+
 /// The relay's answer for one accepted entry.
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
 pub struct Accepted {
@@ -178,7 +209,10 @@ impl RelayClient {
         }
         let mut config = ureq::Agent::config_builder()
             .http_status_as_error(false)
-            .timeout_global(Some(Duration::from_secs(60)));
+            .timeout_resolve(Some(CONNECT_TIMEOUT))
+            .timeout_connect(Some(CONNECT_TIMEOUT))
+            .timeout_recv_response(Some(RESPONSE_TIMEOUT))
+            .timeout_global(Some(REQUEST_TIMEOUT));
         if let Some(roots) = PRIVATE_ROOTS.get() {
             config = config.tls_config(
                 ureq::tls::TlsConfig::builder()
@@ -586,4 +620,35 @@ impl RelayClient {
 
 fn hotline_httpsig_required() -> [&'static str; 4] {
     ["@method", "@path", "@query", "content-digest"]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn problem(status: u16) -> RelayError {
+        RelayError::Problem {
+            status,
+            kind: String::new(),
+            title: String::new(),
+            detail: String::new(),
+            body: serde_json::Value::Null,
+        }
+    }
+
+    #[test]
+    fn only_transport_failures_and_gateways_count_as_unreachable() {
+        let t = RelayError::Transport {
+            url: "http://127.0.0.1:9/".into(),
+            detail: "io: Connection refused".into(),
+        };
+        assert!(t.is_unreachable());
+        for s in [502, 503, 504] {
+            assert!(problem(s).is_unreachable(), "{s}");
+        }
+        for s in [400, 401, 404, 409, 422, 429, 500, 501, 505] {
+            assert!(!problem(s).is_unreachable(), "{s}");
+        }
+        assert!(!RelayError::Protocol("not JSON".into()).is_unreachable());
+    }
 }

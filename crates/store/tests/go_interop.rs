@@ -16,6 +16,9 @@ use hotline_store::sqlite::SqliteStore;
 use hotline_store::tiledir;
 use serde_json::json;
 
+/// Builds the Go verifier. If the build fails the test fails, whatever the
+/// environment, unless `HOTLINE_SKIP_GO_INTEROP=1` says to skip it knowingly
+/// (a developer's machine without Go; `.ci/run` unsets it).
 fn verifier() -> Option<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/interop/go");
     let out = std::env::temp_dir().join(format!("hotlineverify-{}", std::process::id()));
@@ -28,11 +31,13 @@ fn verifier() -> Option<PathBuf> {
         Ok(o) => {
             let msg = String::from_utf8_lossy(&o.stderr).to_string();
             assert!(
-                std::env::var_os("CI").is_none(),
-                "building the Go verifier failed in CI: {msg}"
+                std::env::var_os("HOTLINE_SKIP_GO_INTEROP").is_some_and(|v| v == "1"),
+                "the Go verifier could not be built ({msg}): install golang-go and \
+                 golang-golang-x-mod-dev (Debian), or set HOTLINE_SKIP_GO_INTEROP=1 to skip \
+                 this test knowingly"
             );
             eprintln!(
-                "the Go verifier could not be built ({msg}); install golang-go and golang-golang-x-mod-dev. NOT tested."
+                "the Go verifier could not be built ({msg}); HOTLINE_SKIP_GO_INTEROP=1: NOT tested."
             );
             None
         }
