@@ -161,6 +161,17 @@ fn open(cli: &Cli, offline_ok: bool) -> anyhow::Result<Ctx> {
                         a.kind,
                         a.detail
                     ),
+                    // The log is verified and mirrored; only some envelope
+                    // bodies are still to fetch. Go on (a relay that withholds
+                    // one envelope must not stop the officer from answering
+                    // the others), and say so.
+                    Err(e @ SyncError::Incomplete { .. }) => {
+                        eprintln!(
+                            "warning: channel {}: {e}; what follows is the verified log without them",
+                            rec.id.to_hex()
+                        );
+                        None
+                    }
                     Err(SyncError::Relay(e)) if offline_ok && e.is_unreachable() => {
                         down.push((rec.relay_url.clone(), e.to_string()));
                         Some(e.to_string())

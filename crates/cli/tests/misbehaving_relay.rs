@@ -1101,3 +1101,41 @@ fn an_envelope_whose_connection_the_relay_drops_does_not_stop_the_others() {
     assert_eq!((o.opened, o.cosigned), (1, true));
     stop(w.relay);
 }
+
+#[test]
+fn a_relay_withholding_one_envelope_does_not_stop_the_officer_from_answering() {
+    // Southland holds a warning; the relay then logs a second one and
+    // refuses to serve it. A relay that could block every case command by
+    // withholding one envelope could make Southland miss its deadlines.
+    let w = CliWorld::new();
+    let (case, _) = w.warn();
+    common::cli::ok(common::cli::hotline(&w.south, &["sync"]));
+    let (_, withheld) = w.warn();
+    w.proxy
+        .set(|l| l.refuse_envelope = Some((withheld, u32::MAX)));
+    for args in [
+        &["inbox"][..],
+        &["case", "show", &case],
+        &["report"],
+        &["case", "ack", &case],
+    ] {
+        let o = common::cli::hotline(&w.south, args);
+        let err = String::from_utf8_lossy(&o.stderr).into_owned();
+        assert!(
+            o.status.success(),
+            "`hotline {}` goes on with the verified log: {err}",
+            args.join(" ")
+        );
+        assert!(
+            err.contains("could not be fetched"),
+            "`hotline {}` says an envelope is still to fetch: {err}",
+            args.join(" ")
+        );
+    }
+    let shown = common::cli::ok(common::cli::hotline(&w.south, &["case", "show", &case]));
+    assert!(
+        shown.contains("ack"),
+        "the acknowledgement is in the case: {shown}"
+    );
+    stop(w.relay);
+}
