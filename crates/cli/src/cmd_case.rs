@@ -584,13 +584,37 @@ pub fn run_pong(cli: &Cli, ping: &str) -> anyhow::Result<Outcome> {
 }
 
 /// `hotline report`: responsiveness per party, recomputable from the log.
+/// What the report's deadlines rest on, in words (`docs/client.md`,
+/// "Sequencing times").
+fn time_statement(charter: &Charter) -> String {
+    let base = format!(
+        "sequencing times are the relay's timestamps (signed by its key, never going back, \
+         at most {} min ahead of this machine): the relay's operator is trusted for them",
+        hotline_client::sync::MAX_CLOCK_SKEW / 60
+    );
+    if charter.witnesses.is_empty() {
+        format!("{base}; the charter names no witness")
+    } else {
+        format!(
+            "{base}; the charter's {} witness(es) cosign the checkpoints but do not yet set the times",
+            charter.witnesses.len()
+        )
+    }
+}
+
 pub fn run_report(cli: &Cli, json: bool, at: Option<&str>) -> anyhow::Result<Outcome> {
     let t = as_of(at)?;
     let c = read_ctx(cli)?;
     offline::tell(&c.fresh, json, now());
     let mut all = Vec::new();
+    let mut times = Vec::new();
     for (rec, charter) in &c.channels {
         let (cs, pings) = c.derive(rec, charter)?;
+        times.push(serde_json::json!({
+            "channel": rec.id.to_hex(),
+            "source": "relay",
+            "statement": time_statement(charter),
+        }));
         for p in &charter.parties {
             let r = cases::responsiveness(&p.id, &cs, &pings, t);
             all.push((rec.id.to_hex(), p.short.clone(), r));
@@ -604,6 +628,7 @@ pub fn run_report(cli: &Cli, json: bool, at: Option<&str>) -> anyhow::Result<Out
                 open,
                 pings.len()
             );
+            out!("  {}", time_statement(charter));
         }
     }
     if json {
@@ -611,7 +636,7 @@ pub fn run_report(cli: &Cli, json: bool, at: Option<&str>) -> anyhow::Result<Out
             .iter()
             .map(|(ch, p, r)| serde_json::json!({"channel": ch, "party": p, "figures": r}))
             .collect();
-        let v = serde_json::json!({"archive": offline::json(&c.fresh, now()), "parties": v});
+        let v = serde_json::json!({"archive": offline::json(&c.fresh, now()), "times": times, "parties": v});
         out!("{}", serde_json::to_string_pretty(&v)?);
     } else {
         let mins = |s: Option<u64>| {

@@ -203,6 +203,15 @@ fn two_parties_set_up_a_channel_by_file_exchange_and_sync() {
     };
     let (rn, rs) = (report(&north), report(&south));
     assert_eq!(rn, rs);
+    // And it says plainly whose clock the deadlines run on.
+    let human = ok(hotline(&north, &["report"]));
+    assert!(
+        human.contains("sequencing times are the relay's timestamps") && human.contains("trusted"),
+        "{human}"
+    );
+    let v: serde_json::Value =
+        serde_json::from_str(&ok(hotline(&north, &["report", "--json"]))).unwrap();
+    assert_eq!(v["times"][0]["source"], "relay", "{v}");
     let south_figures = rn
         .as_array()
         .unwrap()

@@ -1139,3 +1139,64 @@ fn a_relay_withholding_one_envelope_does_not_stop_the_officer_from_answering() {
     );
     stop(w.relay);
 }
+
+/// The relay's note signer and timestamp cosigner, from its key file: what
+/// an operator who lies holds.
+fn relay_keys(
+    data: &Path,
+) -> (
+    hotline_log::note::Ed25519Signer,
+    hotline_log::cosignature::Cosigner,
+) {
+    let pass = hotline_store::keyfile::Passphrase::new("relay test passphrase".into());
+    let b = hotline_store::keyfile::read(&data.join("relay.key"), &pass).unwrap();
+    let seed: [u8; 32] = b[..32].try_into().unwrap();
+    let name = String::from_utf8(b[32..].to_vec()).unwrap();
+    (
+        hotline_log::note::Ed25519Signer::new(&name, &seed).unwrap(),
+        hotline_log::cosignature::Cosigner::new(&name, &seed).unwrap(),
+    )
+}
+
+#[test]
+fn relay_timestamps_on_the_latest_checkpoint_are_checked_as_the_history_is() {
+    use hotline_log::note::Note;
+    let w = World::new(1);
+    let (signer, timestamper) = relay_keys(&w.dir.path().join("relay"));
+    let (_d0, a0, c0) = w.client();
+    assert_eq!(w.sync(&a0, &c0).unwrap(), 4);
+    let t4 = a0.latest_checkpoint(&w.ch).unwrap().unwrap().time.unwrap();
+    w.post(&w.relay.url, "later");
+    let real = Note::parse(&c0.checkpoint(&w.ch).unwrap()).unwrap();
+    let now = time::OffsetDateTime::now_utc().unix_timestamp() as u64;
+    // The checkpoint of size 5, signed by the relay key, with a timestamp
+    // of the relay's choosing.
+    let stamped = |t: u64| {
+        let mut n = Note::new(&real.text).unwrap();
+        n.add_signature(signer.sign(&real.text));
+        n.add_signature(timestamper.cosign(&real.text, t).unwrap());
+        n.to_bytes()
+    };
+
+    // A day ahead, with no history to check it against.
+    let (_d, a, c) = w.client();
+    w.proxy.set(|l| {
+        l.checkpoint = Some(stamped(now + 86_400));
+        l.no_history = true;
+    });
+    expect_alarm(&w, &a, &c, "bad-checkpoint");
+
+    // Before the checkpoint we verified earlier (backdated).
+    w.proxy.set(|l| l.checkpoint = Some(stamped(t4 - 3_600)));
+    expect_alarm(&w, &a0, &c0, "bad-checkpoint");
+
+    // A second timestamp for a checkpoint the history dates otherwise: the
+    // relay tells clients different times for one checkpoint.
+    let (_d, a, c) = w.client();
+    w.proxy.set(|l| {
+        l.checkpoint = Some(stamped(now + 1));
+        l.no_history = false;
+    });
+    expect_alarm(&w, &a, &c, "bad-checkpoint");
+    stop(w.relay);
+}

@@ -232,6 +232,25 @@ pub fn check_witness_quorum(
     )
 }
 
+/// The time of the relay's timestamp cosignature on a checkpoint, if it
+/// carries a valid one.
+fn relay_time(time_verifier: &CosignatureVerifier, note: &Note) -> Option<u64> {
+    note.signatures
+        .iter()
+        .find_map(|sig| time_verifier.verify(&note.text, sig).ok().flatten())
+}
+
+/// The alarm's words when the relay dates one checkpoint twice.
+fn two_times(size: u64, first: Option<u64>, then: Option<u64>) -> String {
+    let t = |t: Option<u64>| t.map_or("none".to_owned(), |t| t.to_string());
+    format!(
+        "the relay dated the checkpoint of size {size} twice: timestamp {} and then {}; \
+         one checkpoint has one sequencing time",
+        t(first),
+        t(then)
+    )
+}
+
 /// Why a sync stopped.
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {
@@ -506,6 +525,17 @@ pub fn sync_channel_with(
             &[&l.note, &note_bytes],
         ));
     }
+    let latest_time = relay_time(&time_verifier, &note);
+    if let Some(l) = &last
+        && cp.size == l.size
+        && latest_time != l.time
+    {
+        return Err(alarm(
+            "bad-checkpoint",
+            two_times(cp.size, l.time, latest_time),
+            &[&l.note, &note_bytes],
+        ));
+    }
 
     let now = time::OffsetDateTime::now_utc().unix_timestamp().max(0) as u64;
     let mut outcome = SyncOutcome {
@@ -767,10 +797,7 @@ fn append_new(
             if c.origin != cp.origin || c.size != size {
                 return Err(bad(format!("it holds {} at size {}", c.origin, c.size)));
             }
-            let time = n
-                .signatures
-                .iter()
-                .find_map(|sig| time_verifier.verify(&n.text, sig).ok().flatten());
+            let time = relay_time(time_verifier, &n);
             if let Some(t) = time {
                 if t < prev_time || t > now + MAX_CLOCK_SKEW {
                     return Err(bad(format!(
@@ -788,16 +815,40 @@ fn append_new(
             after = size;
         }
     }
-    if history.last().is_none_or(|h| h.size != cp.size) {
-        history.push(SeenCheckpoint {
-            size: cp.size,
-            root: cp.root,
-            note: note_bytes.to_vec(),
-            time: note
-                .signatures
-                .iter()
-                .find_map(|sig| time_verifier.verify(&note.text, sig).ok().flatten()),
-        });
+    // The latest checkpoint gets the checks the history gets; listed there
+    // too, it must carry the same timestamp (one checkpoint, one time).
+    let time = relay_time(time_verifier, note);
+    match history.last() {
+        Some(h) if h.size == cp.size => {
+            if h.time != time {
+                return Err(alarm(
+                    "bad-checkpoint",
+                    two_times(cp.size, h.time, time),
+                    &[&h.note, note_bytes],
+                ));
+            }
+        }
+        _ => {
+            if let Some(t) = time
+                && (t < prev_time || t > now + MAX_CLOCK_SKEW)
+            {
+                return Err(alarm(
+                    "bad-checkpoint",
+                    format!(
+                        "the checkpoint of size {}: its timestamp {t} is before an earlier checkpoint's \
+                         ({prev_time}) or more than {MAX_CLOCK_SKEW} s in the future",
+                        cp.size
+                    ),
+                    &[note_bytes],
+                ));
+            }
+            history.push(SeenCheckpoint {
+                size: cp.size,
+                root: cp.root,
+                note: note_bytes.to_vec(),
+                time,
+            });
+        }
     }
 
     // 3. The new entries.

@@ -20,6 +20,8 @@ pub struct Lies {
     pub upstream: String,
     /// Served instead of the latest checkpoint.
     pub checkpoint: Option<Vec<u8>>,
+    /// The checkpoint history (`GET …/checkpoints?after=`) is answered empty.
+    pub no_history: bool,
     /// An entry index left out of entry pages (later entries keep their
     /// indices: the relay withholds it).
     pub withhold: Option<u64>,
@@ -262,6 +264,12 @@ fn serve(conn: TcpStream, lies: &Mutex<Lies>) -> std::io::Result<()> {
         && let Some(cp) = &l.checkpoint
     {
         (200, "text/plain; charset=utf-8".to_owned(), cp.clone())
+    } else if method == "GET" && path.ends_with("/checkpoints") && l.no_history {
+        (
+            200,
+            "application/json".to_owned(),
+            br#"{"checkpoints": []}"#.to_vec(),
+        )
     } else {
         let (status, ctype, mut out) = forward(&l.upstream, &method, &target, &headers, &body);
         if method == "GET" && path.ends_with("/entries") && status == 200 {
