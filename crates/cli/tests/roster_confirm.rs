@@ -122,7 +122,7 @@ fn a_revocation_the_relay_acknowledges_and_drops_fails_the_command() {
     assert_eq!(o.status.code(), Some(1));
     let alarms: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert!(
-        alarms.as_array().is_some_and(|a| a
+        alarms["alarms"].as_array().is_some_and(|a| a
             .iter()
             .filter(|x| x["kind"] == "missing-entry")
             .count()
