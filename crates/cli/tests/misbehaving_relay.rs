@@ -377,6 +377,51 @@ fn an_envelope_that_is_not_the_logged_one_is_caught() {
 }
 
 #[test]
+fn envelopes_are_fetched_a_page_at_a_time() {
+    let w = World::new(5);
+    let (_d, a, c) = w.client();
+    assert_eq!(w.sync(&a, &c).unwrap(), 8);
+    assert_eq!(a.messages(&w.ch).unwrap().len(), 5);
+    let l = w.proxy.lies.lock().unwrap().clone();
+    assert_eq!(
+        (l.envelope_page_gets, l.single_envelope_gets),
+        (1, 0),
+        "five envelopes in one page request, none alone"
+    );
+    stop(w.relay);
+}
+
+#[test]
+fn envelopes_of_a_page_the_relay_refuses_are_fetched_one_by_one() {
+    let w = World::new(3);
+    let (_d, a, c) = w.client();
+    w.proxy.set(|l| l.refuse_envelope_pages = true);
+    assert_eq!(w.sync(&a, &c).unwrap(), 6);
+    assert_eq!(a.messages(&w.ch).unwrap().len(), 3);
+    assert_eq!(w.proxy.lies.lock().unwrap().single_envelope_gets, 3);
+    assert!(a.alarms().unwrap().is_empty(), "a refused page is no lie");
+    stop(w.relay);
+}
+
+#[test]
+fn a_page_serving_envelopes_under_each_others_index_is_caught() {
+    let w = World::new(2);
+    let (_d, a, c) = w.client();
+    w.proxy.set(|l| l.swap_in_pages = Some((3, 4)));
+    expect_alarm(&w, &a, &c, "bad-envelope");
+    assert!(
+        a.messages(&w.ch).unwrap().is_empty(),
+        "a body served under another's index is not received"
+    );
+    assert!(!receipt_of(&w.relay.url, &w.ch, &w.s1.signing, 5));
+    w.proxy.set(|l| l.swap_in_pages = None);
+    assert_eq!(w.sync(&a, &c).unwrap(), 5);
+    assert_eq!(a.messages(&w.ch).unwrap().len(), 2);
+    assert!(receipt_of(&w.relay.url, &w.ch, &w.s1.signing, 5));
+    stop(w.relay);
+}
+
+#[test]
 fn an_acknowledged_post_that_is_never_logged_is_caught() {
     let w = World::new(1);
     // n1 posts through the lying relay, which acknowledges at index 4 and

@@ -277,10 +277,11 @@ fn insert_message(
     parts: &[u8],
 ) -> rusqlite::Result<()> {
     let json = serde_json::to_string(header).unwrap_or_default();
-    c.execute(
+    c.prepare_cached(
         "INSERT OR IGNORE INTO client_messages (channel, idx, id, case_id, kind, sender, party, header, body, parts)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-        params![
+    )?
+    .execute(params![
             id.to_hex(),
             index as i64,
             header.id.to_hex(),
@@ -291,8 +292,7 @@ fn insert_message(
             json,
             body,
             parts
-        ],
-    )?;
+        ])?;
     Ok(())
 }
 
@@ -444,25 +444,34 @@ impl Archive {
         insert_message(&self.db(), id, index, header, body, parts).map_err(|e| self.err(e))
     }
 
-    /// Stores an opened message and strikes its envelope off the pending
-    /// list, in one transaction: a crash leaves it either pending (and
-    /// fetched again) or stored, never lost.
+    /// Stores opened messages (index, header, body, encoded parts) and
+    /// strikes their envelopes and those of `struck` off the pending list,
+    /// in one transaction: a crash leaves each either pending (and fetched
+    /// again) or dealt with, never lost.
     pub(crate) fn put_opened(
         &self,
         id: &ChannelId,
-        index: u64,
-        header: &hotline_core::message::InnerHeader,
-        body: &str,
-        parts: &[u8],
+        opened: &[(u64, &hotline_core::message::InnerHeader, &str, Vec<u8>)],
+        struck: &[u64],
     ) -> Result<(), ArchiveError> {
+        if opened.is_empty() && struck.is_empty() {
+            return Ok(());
+        }
+        let ch = id.to_hex();
         let mut db = self.db();
         let run = |db: &mut Connection| -> rusqlite::Result<()> {
-            let tx = db.transaction()?;
-            insert_message(&tx, id, index, header, body, parts)?;
-            tx.execute(
-                "DELETE FROM client_pending WHERE channel = ?1 AND idx = ?2",
-                params![id.to_hex(), index as i64],
-            )?;
+            let tx = db.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            {
+                let mut del = tx
+                    .prepare_cached("DELETE FROM client_pending WHERE channel = ?1 AND idx = ?2")?;
+                for (index, header, body, parts) in opened {
+                    insert_message(&tx, id, *index, header, body, parts)?;
+                    del.execute(params![ch, *index as i64])?;
+                }
+                for index in struck {
+                    del.execute(params![ch, *index as i64])?;
+                }
+            }
             tx.commit()
         };
         run(&mut db).map_err(|e| self.err(e))
@@ -586,19 +595,6 @@ impl Archive {
         self.db()
             .execute(
                 "UPDATE client_pending SET alarmed = 1 WHERE channel = ?1 AND idx = ?2",
-                params![id.to_hex(), index as i64],
-            )
-            .map_err(|e| self.err(e))?;
-        Ok(())
-    }
-
-    /// Strikes an envelope off the pending list: fetched and checked against
-    /// its head, and either not addressed to us or unopenable by its
-    /// sender's fault (an alarm says which).
-    pub(crate) fn pending_done(&self, id: &ChannelId, index: u64) -> Result<(), ArchiveError> {
-        self.db()
-            .execute(
-                "DELETE FROM client_pending WHERE channel = ?1 AND idx = ?2",
                 params![id.to_hex(), index as i64],
             )
             .map_err(|e| self.err(e))?;

@@ -535,129 +535,21 @@ pub fn sync_channel_with(
 
     // 5. Every envelope still to fetch, lowest index first: those earlier
     // syncs could not fetch, then this sync's.
-    let mut still: Vec<(u64, String)> = Vec::new();
-    let mut unreachable: Option<String> = None;
-    let mut unanswered = 0u32;
-    for p in archive.pending(channel)? {
-        if let Some(why) = &unreachable {
-            still.push((p.index, why.clone()));
-            continue;
-        }
-        let logged = archive
-            .log
-            .read_entries(&rec.origin, p.index, p.index + 1)
-            .map_err(ArchiveError::from)?
-            .pop()
-            .ok_or_else(|| {
-                ArchiveError::Store(StoreError::Missing(format!(
-                    "mirrored entry {} of {}",
-                    p.index, rec.origin
-                )))
-            })?;
-        let refused = |why: String, raised: &mut Vec<Alarm>| -> Result<String, SyncError> {
-            let p = archive.pending_failed(channel, &p, now, &why)?;
-            if !p.alarmed
-                && p.attempts >= opts.withheld_after_attempts
-                && p.first_failure
-                    .is_some_and(|f| now >= f.saturating_add(opts.withheld_after_secs))
-            {
-                raised.push(archive.raise(
-                    channel,
-                    "withheld-envelope",
-                    &format!(
-                        "the relay logged envelope {} (its signed checkpoint of size {} covers it) but has not served it \
-                         on {} syncs over {} s: {why}; it stays to fetch and no receipt covers it",
-                        p.index,
-                        cp.size,
-                        p.attempts,
-                        now.saturating_sub(p.first_failure.unwrap_or(now))
-                    ),
-                    &[&logged, &note_bytes],
-                )?);
-                archive.pending_alarmed(channel, p.index)?;
-            }
-            Ok(why)
-        };
-        let bytes = match relay.envelope(channel, p.index) {
-            Ok(b) => {
-                unanswered = 0;
-                b
-            }
-            Err(e) => {
-                let why = e.to_string();
-                if matches!(e, RelayError::Transport { .. }) {
-                    // One envelope's connection dropped does not stop the
-                    // others; a relay gone altogether (this many in a row)
-                    // is not asked for the rest now.
-                    unanswered += 1;
-                    if unanswered >= UNANSWERED_IN_A_ROW {
-                        unreachable = Some(why.clone());
-                    }
-                } else {
-                    unanswered = 0;
-                }
-                still.push((p.index, refused(why, &mut raised)?));
-                continue;
-            }
-        };
-        if let Err(why) = body_matches_head(&bytes, &logged) {
-            // The relay's doing: not received. Said once per envelope and lie.
-            let detail = format!("envelope {}: {why}", p.index);
-            let kind = "bad-envelope";
-            if !archive
-                .alarms()?
-                .iter()
-                .any(|a| a.channel == channel.to_hex() && a.kind == kind && a.detail == detail)
-            {
-                raised.push(archive.raise(channel, kind, &detail, &[&logged, &bytes])?);
-            }
-            still.push((p.index, refused(why, &mut raised)?));
-            continue;
-        }
-        match open_body(&bytes, &p, channel, me) {
-            Opening::NotOurs => archive.pending_done(channel, p.index)?,
-            Opening::Unopenable(why) => {
-                // The sender signed this body: received, and unopenable.
-                raised.push(archive.raise(
-                    channel,
-                    "bad-envelope",
-                    &format!(
-                        "envelope {} from {}: {why} (it is the envelope its sender signed; the others are opened)",
-                        p.index,
-                        p.signer.key_id().to_hex()
-                    ),
-                    &[&logged, &bytes],
-                )?);
-                archive.pending_done(channel, p.index)?;
-            }
-            Opening::Opened(o) => {
-                let h = &o.message.header;
-                if let Some(earlier) = archive.message_index(channel, &h.id.to_hex())? {
-                    raised.push(archive.raise(
-                        channel,
-                        "replayed-entry",
-                        &format!(
-                            "envelope {} carries message {} already received at entry {earlier}: a replayed copy, \
-                             not applied to its case",
-                            p.index,
-                            h.id.to_hex()
-                        ),
-                        &[&logged, &note_bytes],
-                    )?);
-                    archive.pending_done(channel, p.index)?;
-                } else {
-                    archive.put_opened(
-                        channel,
-                        p.index,
-                        h,
-                        &o.message.body,
-                        &encode_parts(&o.parts),
-                    )?;
-                    outcome.opened += 1;
-                }
-            }
-        }
-    }
+    let still = fetch_pending(
+        &Fetch {
+            archive,
+            relay,
+            channel,
+            origin: &rec.origin,
+            me,
+            note_bytes: &note_bytes,
+            size: cp.size,
+            now,
+            opts,
+        },
+        &mut outcome,
+        &mut raised,
+    )?;
     outcome.pending = still.len() as u64;
 
     // 6. The receipt: the largest verified checkpoint below which nothing
@@ -1004,4 +896,227 @@ fn append_new(
         )?);
     }
     Ok(total)
+}
+
+/// Envelopes asked for in one page request at most (the relay's bound on a
+/// page of `GET …/envelopes`).
+pub const ENVELOPE_PAGE: u64 = 1024;
+
+/// What step 5 works with.
+struct Fetch<'a> {
+    archive: &'a Archive,
+    relay: &'a RelayClient,
+    channel: &'a ChannelId,
+    origin: &'a str,
+    me: &'a dyn Keys,
+    note_bytes: &'a [u8],
+    size: u64,
+    now: u64,
+    opts: &'a SyncOptions,
+}
+
+/// Step 5: fetches every pending envelope, a page of up to
+/// [`ENVELOPE_PAGE`] entries per request. A page is the relay's word only:
+/// each envelope in it is checked against its logged head exactly as one
+/// fetched alone, and a pending envelope the page covers but does not hold
+/// (or every one of a page the relay did not serve) is asked for alone.
+/// What a page yields is stored in one transaction. Returns the envelopes
+/// still to fetch, with why.
+fn fetch_pending(
+    f: &Fetch<'_>,
+    outcome: &mut SyncOutcome,
+    raised: &mut Vec<Alarm>,
+) -> Result<Vec<(u64, String)>, SyncError> {
+    let (archive, channel) = (f.archive, f.channel);
+    let pending = archive.pending(channel)?;
+    let mut still: Vec<(u64, String)> = Vec::new();
+    let mut unreachable: Option<String> = None;
+    let mut unanswered = 0u32;
+    let mut k = 0;
+    while k < pending.len() {
+        if let Some(why) = &unreachable {
+            still.extend(pending[k..].iter().map(|p| (p.index, why.clone())));
+            break;
+        }
+        let start = pending[k].index;
+        let group =
+            k + pending[k..].partition_point(|p| p.index < start.saturating_add(ENVELOPE_PAGE));
+        let limit = pending[group - 1].index - start + 1;
+        let logged = archive
+            .log
+            .read_entries(f.origin, start, start + limit)
+            .map_err(ArchiveError::from)?;
+        if logged.len() as u64 != limit {
+            return Err(ArchiveError::Store(StoreError::Missing(format!(
+                "mirrored entries {start}..{} of {}",
+                start + limit,
+                f.origin
+            )))
+            .into());
+        }
+        let (mut served, covered) = match f.relay.envelopes(channel, start, limit) {
+            Ok(page) => {
+                let covered = page.next.clamp(start + 1, start + limit);
+                let mut m: std::collections::HashMap<u64, Vec<u8>> = Default::default();
+                for e in page.envelopes {
+                    if e.index >= start
+                        && e.index < covered
+                        && let Ok(b) = base64::Engine::decode(
+                            &base64::engine::general_purpose::STANDARD,
+                            &e.envelope,
+                        )
+                    {
+                        m.entry(e.index).or_insert(b);
+                    }
+                }
+                (m, covered)
+            }
+            // Not served as a page: each is asked for alone.
+            Err(_) => (Default::default(), start + limit),
+        };
+        let mut done = Done::default();
+        while k < group && pending[k].index < covered {
+            let p = &pending[k];
+            k += 1;
+            let logged = &logged[(p.index - start) as usize];
+            let refused = |why: String, raised: &mut Vec<Alarm>| -> Result<String, SyncError> {
+                let p = archive.pending_failed(channel, p, f.now, &why)?;
+                if !p.alarmed
+                    && p.attempts >= f.opts.withheld_after_attempts
+                    && p.first_failure
+                        .is_some_and(|t| f.now >= t.saturating_add(f.opts.withheld_after_secs))
+                {
+                    raised.push(archive.raise(
+                        channel,
+                        "withheld-envelope",
+                        &format!(
+                            "the relay logged envelope {} (its signed checkpoint of size {} covers it) but has not served it \
+                             on {} syncs over {} s: {why}; it stays to fetch and no receipt covers it",
+                            p.index,
+                            f.size,
+                            p.attempts,
+                            f.now.saturating_sub(p.first_failure.unwrap_or(f.now))
+                        ),
+                        &[logged, f.note_bytes],
+                    )?);
+                    archive.pending_alarmed(channel, p.index)?;
+                }
+                Ok(why)
+            };
+            let bytes = match served.remove(&p.index) {
+                Some(b) => b,
+                None => {
+                    if let Some(why) = &unreachable {
+                        still.push((p.index, why.clone()));
+                        continue;
+                    }
+                    match f.relay.envelope(channel, p.index) {
+                        Ok(b) => {
+                            unanswered = 0;
+                            b
+                        }
+                        Err(e) => {
+                            let why = e.to_string();
+                            if matches!(e, RelayError::Transport { .. }) {
+                                // One envelope's connection dropped does not
+                                // stop the others; a relay gone altogether
+                                // (this many in a row) is not asked for the
+                                // rest now.
+                                unanswered += 1;
+                                if unanswered >= UNANSWERED_IN_A_ROW {
+                                    unreachable = Some(why.clone());
+                                }
+                            } else {
+                                unanswered = 0;
+                            }
+                            still.push((p.index, refused(why, raised)?));
+                            continue;
+                        }
+                    }
+                }
+            };
+            if let Err(why) = body_matches_head(&bytes, logged) {
+                // The relay's doing: not received. Said once per envelope and lie.
+                let detail = format!("envelope {}: {why}", p.index);
+                let kind = "bad-envelope";
+                if !archive
+                    .alarms()?
+                    .iter()
+                    .any(|a| a.channel == channel.to_hex() && a.kind == kind && a.detail == detail)
+                {
+                    raised.push(archive.raise(channel, kind, &detail, &[logged, &bytes])?);
+                }
+                still.push((p.index, refused(why, raised)?));
+                continue;
+            }
+            match open_body(&bytes, p, channel, f.me) {
+                Opening::NotOurs => done.struck.push(p.index),
+                Opening::Unopenable(why) => {
+                    // The sender signed this body: received, and unopenable.
+                    raised.push(archive.raise(
+                        channel,
+                        "bad-envelope",
+                        &format!(
+                            "envelope {} from {}: {why} (it is the envelope its sender signed; the others are opened)",
+                            p.index,
+                            p.signer.key_id().to_hex()
+                        ),
+                        &[logged, &bytes],
+                    )?);
+                    done.struck.push(p.index);
+                }
+                Opening::Opened(o) => {
+                    let id = o.message.header.id.to_hex();
+                    let earlier = match done.ids.get(&id) {
+                        Some(j) => Some(*j),
+                        None => archive.message_index(channel, &id)?,
+                    };
+                    if let Some(earlier) = earlier {
+                        raised.push(archive.raise(
+                            channel,
+                            "replayed-entry",
+                            &format!(
+                                "envelope {} carries message {id} already received at entry {earlier}: a replayed copy, \
+                                 not applied to its case",
+                                p.index,
+                            ),
+                            &[logged, f.note_bytes],
+                        )?);
+                        done.struck.push(p.index);
+                    } else {
+                        done.ids.insert(id, p.index);
+                        done.opened.push((p.index, o));
+                    }
+                }
+            }
+        }
+        // What this page yields, in one transaction: the messages stored and
+        // their envelopes struck off, or neither.
+        let opened: Vec<_> = done
+            .opened
+            .iter()
+            .map(|(i, o)| {
+                (
+                    *i,
+                    &o.message.header,
+                    o.message.body.as_str(),
+                    encode_parts(&o.parts),
+                )
+            })
+            .collect();
+        archive.put_opened(channel, &opened, &done.struck)?;
+        outcome.opened += opened.len() as u64;
+    }
+    Ok(still)
+}
+
+/// A page's envelopes dealt with, stored together.
+#[derive(Default)]
+struct Done {
+    /// Opened and new: stored, and struck off.
+    opened: Vec<(u64, Box<Opened>)>,
+    /// Their message ids (hex), to find a replay within the page.
+    ids: std::collections::HashMap<String, u64>,
+    /// Struck off without a message: not ours, unopenable, replayed.
+    struck: Vec<u64>,
 }
