@@ -211,6 +211,10 @@ impl World {
         (d, a, c)
     }
 
+    fn mirror_size_of(&self, a: &Archive) -> u64 {
+        hotline_log::storage::LogStore::size(&a.log, &self.origin).unwrap()
+    }
+
     fn sync(&self, a: &Archive, c: &RelayClient) -> Result<u64, SyncError> {
         sync_channel(a, c, &self.ch, &self.s1, &|_, _| {}).map(|o| o.size)
     }
@@ -373,6 +377,42 @@ fn an_envelope_that_is_not_the_logged_one_is_caught() {
     assert_eq!(w.sync(&a, &c).unwrap(), 4);
     assert_eq!(a.messages(&w.ch).unwrap().len(), 1);
     assert!(receipt_of(&w.relay.url, &w.ch, &w.s1.signing, 4));
+    stop(w.relay);
+}
+
+#[test]
+fn the_first_forged_head_signature_in_log_order_is_the_alarm() {
+    // Enough heads to be verified on every core.
+    let w = World::new(0);
+    let c = RelayClient::new(&w.relay.url, w.n1.signing.clone()).unwrap();
+    let envs: Vec<_> = (0..150)
+        .map(|i| sealed(w.ch, &w.n1, &w.north, &w.s1, &w.south, &format!("m{i}")))
+        .collect();
+    for chunk in envs.chunks(50) {
+        c.post_envelopes(&w.ch, chunk).unwrap();
+    }
+    wait_checkpoint(&c, &w.ch, 153, &w.relay.vkey);
+    let (_d, a, sc) = w.client();
+    w.proxy.set(|l| l.forge_entries = vec![140, 77]);
+    match w.sync(&a, &sc) {
+        Err(SyncError::Alarm(al)) => {
+            assert_eq!(al.kind, "bad-entry");
+            assert!(
+                al.detail.starts_with("entry 77: its signature"),
+                "{}",
+                al.detail
+            );
+        }
+        other => panic!("expected a bad-entry alarm, got {other:?}"),
+    }
+    assert_eq!(
+        w.mirror_size_of(&a),
+        0,
+        "nothing of a bad batch is mirrored"
+    );
+    w.proxy.set(|l| l.forge_entries.clear());
+    assert_eq!(w.sync(&a, &sc).unwrap(), 153);
+    assert_eq!(a.messages(&w.ch).unwrap().len(), 150);
     stop(w.relay);
 }
 

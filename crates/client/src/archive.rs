@@ -608,12 +608,11 @@ impl Archive {
         leaf: &[u8; 32],
     ) -> Result<Option<u64>, ArchiveError> {
         self.db()
-            .query_row(
-                "SELECT idx FROM client_heads WHERE channel = ?1 AND leaf = ?2",
-                params![id.to_hex(), &leaf[..]],
-                |r| r.get::<_, i64>(0),
-            )
-            .optional()
+            .prepare_cached("SELECT idx FROM client_heads WHERE channel = ?1 AND leaf = ?2")
+            .and_then(|mut st| {
+                st.query_row(params![id.to_hex(), &leaf[..]], |r| r.get::<_, i64>(0))
+                    .optional()
+            })
             .map(|i| i.map(|i| i as u64))
             .map_err(|e| self.err(e))
     }
@@ -625,12 +624,13 @@ impl Archive {
         msg: &str,
     ) -> Result<Option<u64>, ArchiveError> {
         self.db()
-            .query_row(
+            .prepare_cached(
                 "SELECT idx FROM client_messages WHERE channel = ?1 AND id = ?2 ORDER BY idx LIMIT 1",
-                params![id.to_hex(), msg],
-                |r| r.get::<_, i64>(0),
             )
-            .optional()
+            .and_then(|mut st| {
+                st.query_row(params![id.to_hex(), msg], |r| r.get::<_, i64>(0))
+                    .optional()
+            })
             .map(|i| i.map(|i| i as u64))
             .map_err(|e| self.err(e))
     }

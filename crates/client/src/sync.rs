@@ -34,8 +34,11 @@ use hotline_core::charter::VerifiedCharter;
 use hotline_core::commitment::encode_parts;
 use hotline_core::dsse::SignedDocument;
 use hotline_core::entry::Entry;
-use hotline_core::envelope::{Envelope, Opened, SIGNED_HEAD_LEN, STANZA_LEN, SignedHead};
+use hotline_core::envelope::{
+    Envelope, Opened, SIGNED_HEAD_LEN, STANZA_LEN, SignedHead, VerifiedHead,
+};
 use hotline_core::ids::ChannelId;
+use hotline_core::keys::{MemberKeys, VerifyingKey};
 use hotline_core::roster::Directory;
 use hotline_log::checkpoint::Checkpoint;
 use hotline_log::cosignature::{CosignatureVerifier, Cosigner};
@@ -361,16 +364,32 @@ enum Opening {
     Unopenable(String),
 }
 
-fn open_body(bytes: &[u8], p: &PendingEnvelope, channel: &ChannelId, me: &dyn Keys) -> Opening {
+/// Opens a body that matches its logged head, if it is addressed to one of
+/// our keys (current or retired). The head's signature is verified unless
+/// this sync verified it already (`g.proof`, for the same head and key).
+fn open_body(
+    bytes: &[u8],
+    g: &Got<'_>,
+    channel: &ChannelId,
+    mine: &[(hotline_core::keys::KeyId, &MemberKeys)],
+) -> Opening {
+    let p = g.p;
     let env = match Envelope::from_bytes(bytes) {
         Ok(e) => e,
         Err(e) => return Opening::Unopenable(e.to_string()),
     };
-    // Ours if it names one of our keys, current or retired.
-    let Some(keys) = env.stanzas().iter().find_map(|s| me.opener(&s.recipient)) else {
+    let Some(keys) = env.stanzas().iter().find_map(|s| {
+        mine.iter()
+            .find(|(id, _)| *id == s.recipient)
+            .map(|(_, k)| *k)
+    }) else {
         return Opening::NotOurs;
     };
-    let o = match env.open(&p.signer, &keys.encryption) {
+    let head = match g.proof.filter(|v| v.sender() == &p.signer) {
+        Some(v) => Ok(v),
+        None => env.signed_head().verified(&p.signer),
+    };
+    let o = match head.and_then(|h| env.open_verified(&h, &keys.encryption)) {
         Ok(o) => o,
         Err(e) => return Opening::Unopenable(format!("it does not open: {e}")),
     };
@@ -515,8 +534,9 @@ pub fn sync_channel_with(
     // Alarms raised once the mirror is consistent: the sync goes on (every
     // other envelope is still fetched) and reports the first.
     let mut raised: Vec<Alarm> = Vec::new();
+    let mut proofs = Default::default();
     if cp.size > seen {
-        outcome.new_entries = append_new(
+        (outcome.new_entries, proofs) = append_new(
             archive,
             relay,
             channel,
@@ -547,6 +567,7 @@ pub fn sync_channel_with(
             now,
             opts,
         },
+        proofs,
         &mut outcome,
         &mut raised,
     )?;
@@ -607,7 +628,7 @@ pub fn sync_channel_with(
 
 /// Steps 3 and 4: the checkpoint history since the last verified one, the
 /// new entries, their checks, and the durable append. Returns how many
-/// entries were added.
+/// entries were added, and the proofs of the verified heads by index.
 #[allow(clippy::too_many_arguments)]
 fn append_new(
     archive: &Archive,
@@ -623,7 +644,7 @@ fn append_new(
     now: u64,
     progress: &dyn Fn(u64, u64),
     raised: &mut Vec<Alarm>,
-) -> Result<u64, SyncError> {
+) -> Result<(u64, std::collections::HashMap<u64, VerifiedHead>), SyncError> {
     let origin = rec.origin.as_str();
     let alarm = |kind: &str, detail: String, evidence: &[&[u8]]| -> SyncError {
         match archive.raise(channel, kind, &detail, evidence) {
@@ -749,34 +770,46 @@ fn append_new(
     }
     let mut replays: Vec<(u64, u64)> = Vec::new();
     let mut batch_heads: std::collections::HashMap<[u8; 32], u64> = Default::default();
+    // In log order, every check but the heads' signatures, up to the first
+    // that fails; the signatures then on every core. The first failure in
+    // log order is the one reported, as if each entry were checked in turn.
+    let mut heads: Vec<(u64, SignedHead, VerifyingKey)> = Vec::new();
+    let mut failed: Option<(u64, String)> = None;
     for (i, bytes) in entries.iter().enumerate() {
         let index = have + i as u64;
-        let bad = |why: String| {
-            alarm(
-                "bad-entry",
-                format!("entry {index}: {why}"),
-                &[bytes, note_bytes],
-            )
+        let entry = match Entry::from_bytes(bytes) {
+            Ok(e) => e,
+            Err(e) => {
+                failed = Some((index, e.to_string()));
+                break;
+            }
         };
-        match Entry::from_bytes(bytes).map_err(|e| bad(e.to_string()))? {
+        match entry {
             Entry::Charter(doc) if index == 0 => {
                 if doc.to_json() != rec.charter {
-                    return Err(bad("the log's charter is not the channel's charter".into()));
+                    failed = Some((
+                        index,
+                        "the log's charter is not the channel's charter".into(),
+                    ));
+                    break;
                 }
             }
             Entry::Roster(doc) if index > 0 => {
-                dir.apply(index, &doc)
-                    .map_err(|e| bad(format!("the roster does not apply: {e}")))?;
+                if let Err(e) = dir.apply(index, &doc) {
+                    failed = Some((index, format!("the roster does not apply: {e}")));
+                    break;
+                }
             }
             Entry::Head(h) if index > 0 => {
                 if h.head.header.channel != *channel {
-                    return Err(bad("an envelope of another channel".into()));
+                    failed = Some((index, "an envelope of another channel".into()));
+                    break;
                 }
-                let signer = dir
-                    .signer_at(&h.head.header.sender, index)
-                    .ok_or_else(|| bad("its sender was not a member at that index".into()))?;
-                h.verify(&signer.member.signing_key)
-                    .map_err(|e| bad(format!("its signature: {e}")))?;
+                let Some(signer) = dir.signer_at(&h.head.header.sender, index) else {
+                    failed = Some((index, "its sender was not a member at that index".into()));
+                    break;
+                };
+                heads.push((index, h, signer.member.signing_key));
                 // The relay deduplicates re-posts: the same head twice is a
                 // replay. Mirrored (it is in the signed log), never opened.
                 let leaf = hotline_log::merkle::leaf_hash(bytes);
@@ -794,11 +827,35 @@ fn append_new(
                 }
             }
             _ => {
-                return Err(bad(
-                    "out of place (the charter is entry 0, and only it)".into()
+                failed = Some((
+                    index,
+                    "out of place (the charter is entry 0, and only it)".into(),
                 ));
+                break;
             }
         }
+    }
+    let verified = par_map(&heads, &|(_, h, key)| h.verified(key));
+    let mut proofs: std::collections::HashMap<u64, VerifiedHead> = Default::default();
+    for ((index, _, _), v) in heads.iter().zip(verified) {
+        match v {
+            Ok(v) => {
+                proofs.insert(*index, v);
+            }
+            Err(e) => {
+                // Heads were gathered only below a failed check, if any.
+                failed = Some((*index, format!("its signature: {e}")));
+                break;
+            }
+        }
+    }
+    if let Some((index, why)) = failed {
+        let bytes = &entries[(index - have) as usize];
+        return Err(alarm(
+            "bad-entry",
+            format!("entry {index}: {why}"),
+            &[bytes, note_bytes],
+        ));
     }
 
     // 4. The roots, and the mirror, in one durable step.
@@ -895,7 +952,7 @@ fn append_new(
             &evidence,
         )?);
     }
-    Ok(total)
+    Ok((total, proofs))
 }
 
 /// Envelopes asked for in one page request at most (the relay's bound on a
@@ -924,10 +981,16 @@ struct Fetch<'a> {
 /// still to fetch, with why.
 fn fetch_pending(
     f: &Fetch<'_>,
+    mut proofs: std::collections::HashMap<u64, VerifiedHead>,
     outcome: &mut SyncOutcome,
     raised: &mut Vec<Alarm>,
 ) -> Result<Vec<(u64, String)>, SyncError> {
     let (archive, channel) = (f.archive, f.channel);
+    // Ours if it names one of our keys, current or retired.
+    let mine: Vec<(hotline_core::keys::KeyId, &MemberKeys)> = std::iter::once(f.me.current())
+        .chain(f.me.retired())
+        .map(|k| (k.encryption.public_key().key_id(), k))
+        .collect();
     let pending = archive.pending(channel)?;
     let mut still: Vec<(u64, String)> = Vec::new();
     let mut unreachable: Option<String> = None;
@@ -974,11 +1037,58 @@ fn fetch_pending(
             // Not served as a page: each is asked for alone.
             Err(_) => (Default::default(), start + limit),
         };
-        let mut done = Done::default();
-        while k < group && pending[k].index < covered {
-            let p = &pending[k];
-            k += 1;
+        // The page's envelopes, and those it lacks asked for alone.
+        let end = k + pending[k..group].partition_point(|p| p.index < covered);
+        let mut got: Vec<Got<'_>> = Vec::with_capacity(end - k);
+        for p in &pending[k..end] {
             let logged = &logged[(p.index - start) as usize];
+            let body = match served.remove(&p.index) {
+                Some(b) => Ok(b),
+                None => match &unreachable {
+                    Some(why) => Err((why.clone(), false)),
+                    None => match f.relay.envelope(channel, p.index) {
+                        Ok(b) => {
+                            unanswered = 0;
+                            Ok(b)
+                        }
+                        Err(e) => {
+                            if matches!(e, RelayError::Transport { .. }) {
+                                // One envelope's connection dropped does not
+                                // stop the others; a relay gone altogether
+                                // (this many in a row) is not asked for the
+                                // rest now.
+                                unanswered += 1;
+                                if unanswered >= UNANSWERED_IN_A_ROW {
+                                    unreachable = Some(e.to_string());
+                                }
+                            } else {
+                                unanswered = 0;
+                            }
+                            Err((e.to_string(), true))
+                        }
+                    },
+                },
+            };
+            got.push(Got {
+                p,
+                logged,
+                body,
+                proof: proofs.remove(&p.index),
+            });
+        }
+        k = end;
+        // Checked against their heads and opened on every core.
+        let opened = par_map(&got, &|g| match &g.body {
+            Ok(bytes) => match body_matches_head(bytes, g.logged) {
+                Ok(()) => Ok(open_body(bytes, g, channel, &mine)),
+                Err(why) => Err(why),
+            },
+            Err(_) => Ok(Opening::NotOurs),
+        });
+        // Then dealt with in log order, as if one at a time.
+        let mut done = Done::default();
+        for (g, opening) in got.iter().zip(opened) {
+            let (p, logged) = (g.p, g.logged);
             let refused = |why: String, raised: &mut Vec<Alarm>| -> Result<String, SyncError> {
                 let p = archive.pending_failed(channel, p, f.now, &why)?;
                 if !p.alarmed
@@ -1003,53 +1113,34 @@ fn fetch_pending(
                 }
                 Ok(why)
             };
-            let bytes = match served.remove(&p.index) {
-                Some(b) => b,
-                None => {
-                    if let Some(why) = &unreachable {
-                        still.push((p.index, why.clone()));
-                        continue;
-                    }
-                    match f.relay.envelope(channel, p.index) {
-                        Ok(b) => {
-                            unanswered = 0;
-                            b
-                        }
-                        Err(e) => {
-                            let why = e.to_string();
-                            if matches!(e, RelayError::Transport { .. }) {
-                                // One envelope's connection dropped does not
-                                // stop the others; a relay gone altogether
-                                // (this many in a row) is not asked for the
-                                // rest now.
-                                unanswered += 1;
-                                if unanswered >= UNANSWERED_IN_A_ROW {
-                                    unreachable = Some(why.clone());
-                                }
-                            } else {
-                                unanswered = 0;
-                            }
-                            still.push((p.index, refused(why, raised)?));
-                            continue;
-                        }
-                    }
+            let bytes = match &g.body {
+                Ok(b) => b,
+                // Not asked for: the relay is unreachable now.
+                Err((why, false)) => {
+                    still.push((p.index, why.clone()));
+                    continue;
+                }
+                Err((why, true)) => {
+                    still.push((p.index, refused(why.clone(), raised)?));
+                    continue;
                 }
             };
-            if let Err(why) = body_matches_head(&bytes, logged) {
-                // The relay's doing: not received. Said once per envelope and lie.
-                let detail = format!("envelope {}: {why}", p.index);
-                let kind = "bad-envelope";
-                if !archive
-                    .alarms()?
-                    .iter()
-                    .any(|a| a.channel == channel.to_hex() && a.kind == kind && a.detail == detail)
-                {
-                    raised.push(archive.raise(channel, kind, &detail, &[logged, &bytes])?);
+            let opening = match opening {
+                Ok(o) => o,
+                Err(why) => {
+                    // The relay's doing: not received. Said once per envelope and lie.
+                    let detail = format!("envelope {}: {why}", p.index);
+                    let kind = "bad-envelope";
+                    if !archive.alarms()?.iter().any(|a| {
+                        a.channel == channel.to_hex() && a.kind == kind && a.detail == detail
+                    }) {
+                        raised.push(archive.raise(channel, kind, &detail, &[logged, bytes])?);
+                    }
+                    still.push((p.index, refused(why, raised)?));
+                    continue;
                 }
-                still.push((p.index, refused(why, raised)?));
-                continue;
-            }
-            match open_body(&bytes, p, channel, f.me) {
+            };
+            match opening {
                 Opening::NotOurs => done.struck.push(p.index),
                 Opening::Unopenable(why) => {
                     // The sender signed this body: received, and unopenable.
@@ -1061,7 +1152,7 @@ fn fetch_pending(
                             p.index,
                             p.signer.key_id().to_hex()
                         ),
-                        &[logged, &bytes],
+                        &[logged, bytes],
                     )?);
                     done.struck.push(p.index);
                 }
@@ -1110,6 +1201,16 @@ fn fetch_pending(
     Ok(still)
 }
 
+/// A pending envelope of a page: its logged head, the body the relay
+/// served (or why not, and whether it was asked for), and the proof of its
+/// head if this sync verified it.
+struct Got<'a> {
+    p: &'a PendingEnvelope,
+    logged: &'a [u8],
+    body: Result<Vec<u8>, (String, bool)>,
+    proof: Option<VerifiedHead>,
+}
+
 /// A page's envelopes dealt with, stored together.
 #[derive(Default)]
 struct Done {
@@ -1119,4 +1220,22 @@ struct Done {
     ids: std::collections::HashMap<String, u64>,
     /// Struck off without a message: not ours, unopenable, replayed.
     struck: Vec<u64>,
+}
+
+/// `f` over `items` on every core, in order; inline for a few items.
+fn par_map<T: Sync, R: Send>(items: &[T], f: &(dyn Fn(&T) -> R + Sync)) -> Vec<R> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if threads < 2 || items.len() < 64 {
+        return items.iter().map(f).collect();
+    }
+    let chunk = items.len().div_ceil(threads);
+    std::thread::scope(|s| {
+        let hs: Vec<_> = items
+            .chunks(chunk)
+            .map(|c| s.spawn(move || c.iter().map(f).collect::<Vec<R>>()))
+            .collect();
+        hs.into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
+    })
 }

@@ -246,6 +246,16 @@ impl SignedHead {
         })
     }
 
+    /// Verifies the signature as [`SignedHead::verify`] does and returns the
+    /// proof of it, for [`Envelope::open_verified`].
+    pub fn verified(&self, sender: &VerifyingKey) -> Result<VerifiedHead, EnvelopeError> {
+        self.verify(sender)?;
+        Ok(VerifiedHead {
+            head: *self,
+            sender: *sender,
+        })
+    }
+
     /// Verifies the signature with the sender's key, which must be the one named.
     pub fn verify(&self, sender: &VerifyingKey) -> Result<(), EnvelopeError> {
         if sender.key_id() != self.head.header.sender {
@@ -256,6 +266,27 @@ impl SignedHead {
         sender
             .verify(&self.head.signing_input(), &self.signature)
             .map_err(|_| EnvelopeError::BadSignature)
+    }
+}
+
+/// A signed head whose signature verified under its sender's key: made
+/// only by [`SignedHead::verified`], so holding one is the proof that
+/// [`Envelope::open_verified`] need not verify it again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VerifiedHead {
+    head: SignedHead,
+    sender: VerifyingKey,
+}
+
+impl VerifiedHead {
+    /// The verified signed head.
+    pub fn signed_head(&self) -> &SignedHead {
+        &self.head
+    }
+
+    /// The key it verified under.
+    pub fn sender(&self) -> &VerifyingKey {
+        &self.sender
     }
 }
 
@@ -555,7 +586,23 @@ impl Envelope {
         sender: &VerifyingKey,
         recipient: &EncryptionSecretKey,
     ) -> Result<Opened, EnvelopeError> {
-        self.signed_head.verify(sender)?;
+        let head = self.signed_head.verified(sender)?;
+        self.open_verified(&head, recipient)
+    }
+
+    /// As [`Envelope::open`], with the head's signature already verified:
+    /// `head` must be this envelope's head (else
+    /// [`EnvelopeError::Inconsistent`]); its signature is not checked again.
+    pub fn open_verified(
+        &self,
+        head: &VerifiedHead,
+        recipient: &EncryptionSecretKey,
+    ) -> Result<Opened, EnvelopeError> {
+        if head.head != self.signed_head {
+            return Err(EnvelopeError::Inconsistent(
+                "the verified head is not this envelope's head",
+            ));
+        }
         let header = self.signed_head.head.header;
         let my_id = recipient.key_id();
         let stanza = self
@@ -655,6 +702,41 @@ mod tests {
                 assert_eq!(o.parts, parts);
             }
         }
+    }
+
+    #[test]
+    fn open_verified_takes_only_a_proof_of_its_own_head() {
+        let alice = MemberKeys::generate(&mut OsRng);
+        let bob = MemberKeys::generate(&mut OsRng);
+        let to = [bob.encryption.public_key()];
+        let seal = || {
+            let m = message(&alice.signing, ChannelId([1; 16]), vec![1]);
+            Envelope::seal_message(&m, &alice.signing, &to, &mut OsRng)
+                .unwrap()
+                .0
+        };
+        let (env, other) = (seal(), seal());
+        let vk = alice.signing.verifying_key();
+        let proof = env.signed_head().verified(&vk).unwrap();
+        assert_eq!(
+            env.open_verified(&proof, &bob.encryption).unwrap().message,
+            env.open(&vk, &bob.encryption).unwrap().message
+        );
+        assert!(matches!(
+            other.open_verified(&proof, &bob.encryption),
+            Err(EnvelopeError::Inconsistent(_))
+        ));
+        // No proof for a signature that does not verify.
+        let mut forged = *env.signed_head();
+        forged.signature.0[0] ^= 1;
+        assert!(matches!(
+            forged.verified(&vk),
+            Err(EnvelopeError::BadSignature)
+        ));
+        assert!(matches!(
+            env.signed_head().verified(&bob.signing.verifying_key()),
+            Err(EnvelopeError::WrongSender { .. })
+        ));
     }
 
     #[test]

@@ -46,6 +46,9 @@ pub struct Lies {
     pub checkpoints_from: Option<String>,
     /// `GET …/checkpoints/{size}` is answered with these bytes.
     pub checkpoint_at: Option<Vec<u8>>,
+    /// Entry indices whose entry has its last byte flipped in entry pages (an
+    /// envelope head's signature, forged).
+    pub forge_entries: Vec<u64>,
     /// Pages of envelopes (`GET …/envelopes?start=…`) are answered with a 500.
     pub refuse_envelope_pages: bool,
     /// Two envelope indices whose bodies are swapped in pages of envelopes.
@@ -318,6 +321,17 @@ fn rewrite_entries(page: &[u8], l: &Lies) -> Vec<u8> {
             let ea = entries[pa]["entry"].clone();
             entries[pa]["entry"] = entries[pb]["entry"].clone();
             entries[pb]["entry"] = ea;
+        }
+    }
+    for e in entries.iter_mut() {
+        if l.forge_entries.contains(&index(e)) {
+            use base64::Engine as _;
+            let b64 = base64::engine::general_purpose::STANDARD;
+            let mut b = b64.decode(e["entry"].as_str().unwrap()).unwrap();
+            if let Some(last) = b.last_mut() {
+                *last ^= 1;
+            }
+            e["entry"] = b64.encode(b).into();
         }
     }
     serde_json::to_vec(&v).unwrap()
