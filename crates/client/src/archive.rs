@@ -25,6 +25,13 @@ use serde::Serialize;
 /// The archive's file name in a profile folder.
 pub const FILE: &str = "archive.sqlite";
 
+/// [`Archive::head_index`].
+const HEAD_INDEX: &str = "SELECT idx FROM client_heads WHERE channel = ?1 AND leaf = ?2";
+/// [`Archive::message_index`], by the message-id index: left to itself,
+/// SQLite walks the channel's messages in log order instead.
+const MESSAGE_INDEX: &str = "SELECT MIN(idx) FROM client_messages INDEXED BY client_messages_by_id
+     WHERE channel = ?1 AND id = ?2";
+
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS client_channels (
     id TEXT PRIMARY KEY,
@@ -608,7 +615,7 @@ impl Archive {
         leaf: &[u8; 32],
     ) -> Result<Option<u64>, ArchiveError> {
         self.db()
-            .prepare_cached("SELECT idx FROM client_heads WHERE channel = ?1 AND leaf = ?2")
+            .prepare_cached(HEAD_INDEX)
             .and_then(|mut st| {
                 st.query_row(params![id.to_hex(), &leaf[..]], |r| r.get::<_, i64>(0))
                     .optional()
@@ -624,12 +631,9 @@ impl Archive {
         msg: &str,
     ) -> Result<Option<u64>, ArchiveError> {
         self.db()
-            .prepare_cached(
-                "SELECT idx FROM client_messages WHERE channel = ?1 AND id = ?2 ORDER BY idx LIMIT 1",
-            )
+            .prepare_cached(MESSAGE_INDEX)
             .and_then(|mut st| {
-                st.query_row(params![id.to_hex(), msg], |r| r.get::<_, i64>(0))
-                    .optional()
+                st.query_row(params![id.to_hex(), msg], |r| r.get::<_, Option<i64>>(0))
             })
             .map(|i| i.map(|i| i as u64))
             .map_err(|e| self.err(e))
@@ -824,5 +828,37 @@ impl Archive {
             })
             .map_err(|e| self.err(e))?;
         rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The query plans of the look-ups a sync makes once per entry: each
+    /// must search an index, never scan a channel's rows (which made a cold
+    /// sync quadratic in the log's size).
+    #[test]
+    fn per_entry_lookups_search_an_index() {
+        let d = tempfile::tempdir().unwrap();
+        let a = Archive::open(d.path()).unwrap();
+        let db = a.db();
+        for (sql, key) in [
+            (MESSAGE_INDEX, "(channel=? AND id=?)"),
+            (HEAD_INDEX, "(channel=? AND leaf=?)"),
+        ] {
+            let plan: Vec<String> = db
+                .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+                .unwrap()
+                .query_map(params!["00", "00"], |r| r.get::<_, String>(3))
+                .unwrap()
+                .map(Result::unwrap)
+                .collect();
+            assert!(
+                plan.iter()
+                    .all(|p| p.starts_with("SEARCH") && p.contains(key)),
+                "{sql}: {plan:?}"
+            );
+        }
     }
 }
