@@ -417,6 +417,62 @@ fn the_first_forged_head_signature_in_log_order_is_the_alarm() {
 }
 
 #[test]
+fn rosters_are_indexed_as_they_are_mirrored_and_old_archives_scanned_once() {
+    let w = World::new(1);
+    let (_d, a, c) = w.client();
+    assert_eq!(w.sync(&a, &c).unwrap(), 4);
+    assert_eq!(a.roster_indexes(&w.origin, u64::MAX).unwrap(), vec![1, 2]);
+    // North adds a member, who writes: the directory of the next sync,
+    // rebuilt from the indexed rosters, knows them.
+    let n2 = MemberKeys::generate(&mut rand_core::OsRng);
+    let direct = RelayClient::new(&w.relay.url, w.north.clone()).unwrap();
+    let v1 = roster(w.ch, &w.north, 1, None, &[&w.n1]);
+    direct
+        .post_roster(&w.ch, &roster(w.ch, &w.north, 2, Some(&v1), &[&w.n1, &n2]))
+        .unwrap();
+    wait_checkpoint(&direct, &w.ch, 5, &w.relay.vkey);
+    let as_n2 = RelayClient::new(&w.relay.url, n2.signing.clone()).unwrap();
+    as_n2
+        .post_envelopes(
+            &w.ch,
+            &[sealed(w.ch, &n2, &w.north, &w.s1, &w.south, "from n2")],
+        )
+        .unwrap();
+    wait_checkpoint(&direct, &w.ch, 6, &w.relay.vkey);
+    assert_eq!(w.sync(&a, &c).unwrap(), 6);
+    assert_eq!(
+        a.roster_indexes(&w.origin, u64::MAX).unwrap(),
+        vec![1, 2, 4]
+    );
+    assert_eq!(a.roster_indexes(&w.origin, 4).unwrap(), vec![1, 2]);
+    assert_eq!(a.messages(&w.ch).unwrap().len(), 2);
+    // An archive whose mirror an earlier version wrote, with no roster list:
+    // scanned once, then synced as any other.
+    let (_d2, old, c2) = w.client();
+    let entries: Vec<Vec<u8>> = c2
+        .entries(&w.ch, 0, 6)
+        .unwrap()
+        .entries
+        .iter()
+        .map(|e| base64_dec(&e.entry))
+        .collect();
+    hotline_log::log::Log::new(&old.log, &w.origin)
+        .append(&entries)
+        .unwrap();
+    assert_eq!(
+        old.roster_indexes(&w.origin, u64::MAX).unwrap(),
+        vec![1, 2, 4]
+    );
+    w.post(&w.relay.url, "after");
+    assert_eq!(w.sync(&old, &c2).unwrap(), 7);
+    assert_eq!(
+        old.roster_indexes(&w.origin, u64::MAX).unwrap(),
+        vec![1, 2, 4]
+    );
+    stop(w.relay);
+}
+
+#[test]
 fn envelopes_are_fetched_a_page_at_a_time() {
     let w = World::new(5);
     let (_d, a, c) = w.client();

@@ -94,6 +94,20 @@ CREATE TABLE IF NOT EXISTS client_heads (
     PRIMARY KEY (channel, leaf)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS client_messages_by_id ON client_messages (channel, id);
+-- The index of every roster entry of a mirrored log (by origin), written
+-- in the same transaction as the mirror append, so that a sync rebuilds the
+-- key directory from the rosters alone; `upto` is the mirror size below
+-- which the list is complete (an archive of an earlier version is scanned
+-- once, from there).
+CREATE TABLE IF NOT EXISTS client_rosters (
+    origin TEXT NOT NULL,
+    idx INTEGER NOT NULL,
+    PRIMARY KEY (origin, idx)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS client_roster_scan (
+    origin TEXT PRIMARY KEY,
+    upto INTEGER NOT NULL
+);
 -- Our cosignatures (receipts) the relay accepted.
 CREATE TABLE IF NOT EXISTS client_receipts (
     channel TEXT NOT NULL,
@@ -219,6 +233,9 @@ pub(crate) struct AppendRows<'a> {
     pub heads: Vec<(u64, [u8; 32])>,
     /// The checkpoints verified against the mirror plus the batch.
     pub checkpoints: &'a [SeenCheckpoint],
+    /// The roster entries of the batch: the log's origin, the mirror size
+    /// before and after it, and their indexes.
+    pub rosters: Option<(&'a str, u64, u64, Vec<u64>)>,
 }
 
 fn write_rows(
@@ -249,6 +266,43 @@ fn write_rows(
     for cp in rows.checkpoints {
         insert_checkpoint(tx, channel, at, cp)?;
     }
+    if let Some((origin, from, to, rosters)) = &rows.rosters {
+        record_rosters(tx, origin, *from, *to, rosters)?;
+    }
+    Ok(())
+}
+
+/// Records the roster entries among the mirrored entries `from..to` of
+/// `origin`, if the list was complete below `from` (else the next read
+/// scans the mirror from where it was).
+fn record_rosters(
+    tx: &Connection,
+    origin: &str,
+    from: u64,
+    to: u64,
+    rosters: &[u64],
+) -> rusqlite::Result<()> {
+    let upto: i64 = tx
+        .query_row(
+            "SELECT upto FROM client_roster_scan WHERE origin = ?1",
+            [origin],
+            |r| r.get(0),
+        )
+        .optional()?
+        .unwrap_or(0);
+    if upto as u64 != from {
+        return Ok(());
+    }
+    let mut st =
+        tx.prepare_cached("INSERT OR IGNORE INTO client_rosters (origin, idx) VALUES (?1, ?2)")?;
+    for i in rosters {
+        st.execute(params![origin, *i as i64])?;
+    }
+    tx.execute(
+        "INSERT INTO client_roster_scan (origin, upto) VALUES (?1, ?2)
+         ON CONFLICT (origin) DO UPDATE SET upto = excluded.upto",
+        params![origin, to as i64],
+    )?;
     Ok(())
 }
 
@@ -523,6 +577,61 @@ impl Archive {
             tx.commit()
         };
         run(&mut db).map_err(|e| self.err(e))
+    }
+
+    /// The indexes of the roster entries of the mirrored log `origin` below
+    /// `before`, in log order. Kept as entries are mirrored; the part of the
+    /// mirror not listed yet (an archive of an earlier version) is scanned
+    /// once and recorded.
+    pub fn roster_indexes(&self, origin: &str, before: u64) -> Result<Vec<u64>, ArchiveError> {
+        use hotline_log::storage::LogStore as _;
+        let size = self.log.size(origin)?;
+        let upto = self
+            .db()
+            .query_row(
+                "SELECT upto FROM client_roster_scan WHERE origin = ?1",
+                [origin],
+                |r| r.get::<_, i64>(0),
+            )
+            .optional()
+            .map_err(|e| self.err(e))?
+            .map_or(0, |u| u.max(0) as u64);
+        if upto < size {
+            let mut found = Vec::new();
+            let mut at = upto.max(1);
+            while at < size {
+                let end = size.min(at + 1024);
+                for (i, e) in self.log.read_entries(origin, at, end)?.iter().enumerate() {
+                    if matches!(
+                        hotline_core::entry::Entry::from_bytes(e),
+                        Ok(hotline_core::entry::Entry::Roster(_))
+                    ) {
+                        found.push(at + i as u64);
+                    }
+                }
+                at = end;
+            }
+            let mut db = self.db();
+            let run = |db: &mut Connection| -> rusqlite::Result<()> {
+                let tx = db.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+                record_rosters(&tx, origin, upto, size, &found)?;
+                tx.commit()
+            };
+            run(&mut db).map_err(|e| self.err(e))?;
+        }
+        let db = self.db();
+        let mut st = db
+            .prepare_cached(
+                "SELECT idx FROM client_rosters WHERE origin = ?1 AND idx < ?2 ORDER BY idx",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = st
+            .query_map(params![origin, before.min(i64::MAX as u64) as i64], |r| {
+                r.get::<_, i64>(0)
+            })
+            .map_err(|e| self.err(e))?;
+        rows.map(|r| r.map(|i| i as u64).map_err(|e| self.err(e)))
+            .collect()
     }
 
     /// The envelopes of a channel still to fetch and check, lowest index

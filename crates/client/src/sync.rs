@@ -285,7 +285,9 @@ pub struct SyncOutcome {
     pub receipt: Option<u64>,
 }
 
-/// Rebuilds a channel's key directory from the mirror (charter, rosters).
+/// Rebuilds a channel's key directory from the mirror (charter, rosters):
+/// the roster entries below `size` only, found by their recorded indexes
+/// ([`Archive::roster_indexes`]).
 pub(crate) fn directory(
     archive: &Archive,
     origin: &str,
@@ -293,9 +295,20 @@ pub(crate) fn directory(
     charter: &VerifiedCharter,
 ) -> Result<Directory, ArchiveError> {
     let mut dir = Directory::new(charter.clone());
-    for (index, doc) in crate::channel::roster_docs(archive, origin, size)? {
-        // It applied when it was mirrored; it applies again.
-        let _ = dir.apply(index, &doc);
+    for index in archive.roster_indexes(origin, size)? {
+        let bytes = archive
+            .log
+            .read_entries(origin, index, index + 1)?
+            .pop()
+            .ok_or_else(|| {
+                ArchiveError::Store(StoreError::Missing(format!(
+                    "mirrored roster entry {index} of {origin}"
+                )))
+            })?;
+        if let Ok(Entry::Roster(doc)) = Entry::from_bytes(&bytes) {
+            // It applied when it was mirrored; it applies again.
+            let _ = dir.apply(index, &doc);
+        }
     }
     Ok(dir)
 }
@@ -774,6 +787,7 @@ fn append_new(
     // that fails; the signatures then on every core. The first failure in
     // log order is the one reported, as if each entry were checked in turn.
     let mut heads: Vec<(u64, SignedHead, VerifyingKey)> = Vec::new();
+    let mut rosters: Vec<u64> = Vec::new();
     let mut failed: Option<(u64, String)> = None;
     for (i, bytes) in entries.iter().enumerate() {
         let index = have + i as u64;
@@ -799,6 +813,7 @@ fn append_new(
                     failed = Some((index, format!("the roster does not apply: {e}")));
                     break;
                 }
+                rosters.push(index);
             }
             Entry::Head(h) if index > 0 => {
                 if h.head.header.channel != *channel {
@@ -860,6 +875,7 @@ fn append_new(
 
     // 4. The roots, and the mirror, in one durable step.
     rows.checkpoints = &history;
+    rows.rosters = Some((origin, have, have + entries.len() as u64, rosters));
     let log = Log::new(&archive.log, origin);
     let mut check = RootCheck::Ok;
     if entries.is_empty() {
