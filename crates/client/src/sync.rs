@@ -44,7 +44,7 @@ use hotline_log::checkpoint::Checkpoint;
 use hotline_log::cosignature::{CosignatureVerifier, Cosigner};
 use hotline_log::log::{Log, LogError};
 use hotline_log::note::{Ed25519Verifier, Note, Verifier};
-use hotline_log::storage::{AppendBatch, LogStore};
+use hotline_log::storage::{AppendBatch, LogStore, MAX_BATCH};
 use hotline_store::StoreError;
 
 use crate::archive::{
@@ -892,32 +892,82 @@ fn append_new(
             archive.record_verified(channel, &rows)?;
         }
     } else {
-        let appended = log.append_with(&entries, |batch: &AppendBatch<'_>| {
-            if log.root_with(cp.size, batch).ok() != Some(cp.root) {
-                check = RootCheck::Final;
-            } else if let Some(i) = history
-                .iter()
-                .position(|h| log.root_with(h.size, batch).ok() != Some(h.root))
-            {
-                check = RootCheck::History(i);
-            }
-            if !matches!(check, RootCheck::Ok) {
-                return Err(StoreError::Invalid("root mismatch".into()));
-            }
-            archive
-                .append_verified(channel, origin, batch, &rows)
-                .map_err(|e| match e {
-                    ArchiveError::Store(s) => s,
-                    other => StoreError::Backend(other.to_string()),
-                })
-        });
-        if matches!(check, RootCheck::Ok) {
-            appended.map_err(|e| match e {
-                LogError::Store(s) => SyncError::Archive(ArchiveError::Store(s)),
-                other => {
-                    SyncError::Archive(ArchiveError::Store(StoreError::Backend(other.to_string())))
+        // At most MAX_BATCH entries per append: more are appended in steps,
+        // each ending at a checkpoint of the history and checked against it
+        // and every checkpoint below it (the last step, also against `cp`).
+        let mut at = have;
+        while at < cp.size && matches!(check, RootCheck::Ok) {
+            let end = if cp.size - at <= MAX_BATCH as u64 {
+                cp.size
+            } else {
+                history
+                    .iter()
+                    .rev()
+                    .map(|h| h.size)
+                    .find(|&s| s > at && s - at <= MAX_BATCH as u64)
+                    .ok_or_else(|| {
+                        ArchiveError::Store(StoreError::Invalid(format!(
+                            "the relay signed no checkpoint within {MAX_BATCH} entries after entry {at}, \
+                             so its {} new entries cannot be mirrored in verified steps",
+                            cp.size - have
+                        )))
+                    })?
+            };
+            let first = at == have;
+            let lo = if first {
+                0
+            } else {
+                history.partition_point(|h| h.size <= at)
+            };
+            let hi = history.partition_point(|h| h.size <= end);
+            let within = |i: u64| i < end && (first || i >= at);
+            let step = AppendRows {
+                pending: rows
+                    .pending
+                    .iter()
+                    .filter(|p| within(p.0))
+                    .cloned()
+                    .collect(),
+                heads: rows.heads.iter().filter(|h| within(h.0)).cloned().collect(),
+                checkpoints: &history[lo..hi],
+                rosters: Some((
+                    origin,
+                    at,
+                    end,
+                    rows.rosters
+                        .as_ref()
+                        .map(|r| r.3.iter().copied().filter(|&i| within(i)).collect())
+                        .unwrap_or_default(),
+                )),
+            };
+            let chunk = &entries[(at - have) as usize..(end - have) as usize];
+            let appended = log.append_with(chunk, |batch: &AppendBatch<'_>| {
+                if end == cp.size && log.root_with(cp.size, batch).ok() != Some(cp.root) {
+                    check = RootCheck::Final;
+                } else if let Some(i) = (lo..hi)
+                    .find(|&i| log.root_with(history[i].size, batch).ok() != Some(history[i].root))
+                {
+                    check = RootCheck::History(i);
                 }
-            })?;
+                if !matches!(check, RootCheck::Ok) {
+                    return Err(StoreError::Invalid("root mismatch".into()));
+                }
+                archive
+                    .append_verified(channel, origin, batch, &step)
+                    .map_err(|e| match e {
+                        ArchiveError::Store(s) => s,
+                        other => StoreError::Backend(other.to_string()),
+                    })
+            });
+            if matches!(check, RootCheck::Ok) {
+                appended.map_err(|e| match e {
+                    LogError::Store(s) => SyncError::Archive(ArchiveError::Store(s)),
+                    other => SyncError::Archive(ArchiveError::Store(StoreError::Backend(
+                        other.to_string(),
+                    ))),
+                })?;
+            }
+            at = end;
         }
     }
     match check {
