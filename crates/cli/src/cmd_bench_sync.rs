@@ -323,6 +323,22 @@ pub fn sync_bench(a: &SyncArgs) -> anyhow::Result<Outcome> {
         std::hint::black_box(vk.verify(std::hint::black_box(&msg), &sig)).ok();
     }
     let ed_per_sec = f64::from(m) / t.elapsed().as_secs_f64();
+    // Baseline 3: opening one envelope (its head verified once) on one core.
+    let probe = seal_one(ch, &sender, np, sp, &recipient, 0)?;
+    let proof = probe
+        .signed_head()
+        .verified(&sender.signing.verifying_key())?;
+    let rk = hotline_core::envelope::Recipient::new(&recipient.encryption);
+    let m = 2_000u32;
+    let t = Instant::now();
+    for _ in 0..m {
+        std::hint::black_box(probe.open_verified(&proof, std::hint::black_box(&rk))).ok();
+    }
+    let open_per_sec = f64::from(m) / t.elapsed().as_secs_f64();
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as f64;
+    // What the cores could do with nothing but a verification and an
+    // opening per envelope (no HTTP, no SQLite, no relay on the same cores).
+    let crypto_bound = cores / (1.0 / ed_per_sec + 1.0 / open_per_sec);
 
     // Cold sync.
     let pb = Arc::new(bar(total, "cold sync"));
@@ -373,6 +389,9 @@ pub fn sync_bench(a: &SyncArgs) -> anyhow::Result<Outcome> {
         "baseline_ed25519_verify_per_second_one_core": ed_per_sec,
         "ratio_cold_to_read": cold_rate / read_rate,
         "ratio_cold_to_ed25519_one_core": cold_rate / ed_per_sec,
+        "baseline_open_per_second_one_core": open_per_sec,
+        "crypto_bound_all_cores_per_second": crypto_bound,
+        "ratio_cold_to_crypto_bound": cold_rate / crypto_bound,
         "load_average": { "before": load_before, "after_cold_sync": load_cold, "end": load_average() },
     });
     if a.json {
@@ -391,6 +410,11 @@ pub fn sync_bench(a: &SyncArgs) -> anyhow::Result<Outcome> {
         out!(
             "baseline, strict Ed25519 verifications on one core: {ed_per_sec:.0}/s; cold sync/that = {:.2}",
             cold_rate / ed_per_sec
+        );
+        out!(
+            "baseline, opening an envelope (head verified once) on one core: {open_per_sec:.0}/s; \
+             one verification and one opening each on all {cores} cores: {crypto_bound:.0}/s; cold sync/that = {:.2}",
+            cold_rate / crypto_bound
         );
         out!(
             "load average (1, 5, 15 min): {load_before} before, {load_cold} after the cold sync, {} at the end",

@@ -35,10 +35,10 @@ use hotline_core::commitment::encode_parts;
 use hotline_core::dsse::SignedDocument;
 use hotline_core::entry::Entry;
 use hotline_core::envelope::{
-    Envelope, Opened, SIGNED_HEAD_LEN, STANZA_LEN, SignedHead, VerifiedHead,
+    Envelope, Opened, Recipient, SIGNED_HEAD_LEN, STANZA_LEN, SignedHead, VerifiedHead,
 };
 use hotline_core::ids::ChannelId;
-use hotline_core::keys::{MemberKeys, VerifyingKey};
+use hotline_core::keys::VerifyingKey;
 use hotline_core::roster::Directory;
 use hotline_log::checkpoint::Checkpoint;
 use hotline_log::cosignature::{CosignatureVerifier, Cosigner};
@@ -380,29 +380,24 @@ enum Opening {
 /// Opens a body that matches its logged head, if it is addressed to one of
 /// our keys (current or retired). The head's signature is verified unless
 /// this sync verified it already (`g.proof`, for the same head and key).
-fn open_body(
-    bytes: &[u8],
-    g: &Got<'_>,
-    channel: &ChannelId,
-    mine: &[(hotline_core::keys::KeyId, &MemberKeys)],
-) -> Opening {
+fn open_body(bytes: &[u8], g: &Got<'_>, channel: &ChannelId, mine: &[Recipient]) -> Opening {
     let p = g.p;
     let env = match Envelope::from_bytes(bytes) {
         Ok(e) => e,
         Err(e) => return Opening::Unopenable(e.to_string()),
     };
-    let Some(keys) = env.stanzas().iter().find_map(|s| {
-        mine.iter()
-            .find(|(id, _)| *id == s.recipient)
-            .map(|(_, k)| *k)
-    }) else {
+    let Some(keys) = env
+        .stanzas()
+        .iter()
+        .find_map(|s| mine.iter().find(|r| r.id() == s.recipient))
+    else {
         return Opening::NotOurs;
     };
     let head = match g.proof.filter(|v| v.sender() == &p.signer) {
         Some(v) => Ok(v),
         None => env.signed_head().verified(&p.signer),
     };
-    let o = match head.and_then(|h| env.open_verified(&h, &keys.encryption)) {
+    let o = match head.and_then(|h| env.open_verified(&h, keys)) {
         Ok(o) => o,
         Err(e) => return Opening::Unopenable(format!("it does not open: {e}")),
     };
@@ -1053,9 +1048,9 @@ fn fetch_pending(
 ) -> Result<Vec<(u64, String)>, SyncError> {
     let (archive, channel) = (f.archive, f.channel);
     // Ours if it names one of our keys, current or retired.
-    let mine: Vec<(hotline_core::keys::KeyId, &MemberKeys)> = std::iter::once(f.me.current())
+    let mine: Vec<Recipient> = std::iter::once(f.me.current())
         .chain(f.me.retired())
-        .map(|k| (k.encryption.public_key().key_id(), k))
+        .map(|k| Recipient::new(&k.encryption))
         .collect();
     let pending = archive.pending(channel)?;
     let mut still: Vec<(u64, String)> = Vec::new();

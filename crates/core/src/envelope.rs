@@ -290,6 +290,30 @@ impl VerifiedHead {
     }
 }
 
+/// A recipient's private key with its key id, derived once: opening finds
+/// the recipient's stanza by that id, and deriving it costs a scalar
+/// multiplication per envelope otherwise.
+#[derive(Debug, Clone)]
+pub struct Recipient {
+    key: EncryptionSecretKey,
+    id: KeyId,
+}
+
+impl Recipient {
+    /// The recipient holding `key`.
+    pub fn new(key: &EncryptionSecretKey) -> Recipient {
+        Recipient {
+            id: key.key_id(),
+            key: key.clone(),
+        }
+    }
+
+    /// Its key id (of the public key).
+    pub fn id(&self) -> KeyId {
+        self.id
+    }
+}
+
 /// One recipient's wrapped content key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Stanza {
@@ -587,7 +611,7 @@ impl Envelope {
         recipient: &EncryptionSecretKey,
     ) -> Result<Opened, EnvelopeError> {
         let head = self.signed_head.verified(sender)?;
-        self.open_verified(&head, recipient)
+        self.open_verified(&head, &Recipient::new(recipient))
     }
 
     /// As [`Envelope::open`], with the head's signature already verified:
@@ -596,7 +620,7 @@ impl Envelope {
     pub fn open_verified(
         &self,
         head: &VerifiedHead,
-        recipient: &EncryptionSecretKey,
+        recipient: &Recipient,
     ) -> Result<Opened, EnvelopeError> {
         if head.head != self.signed_head {
             return Err(EnvelopeError::Inconsistent(
@@ -604,7 +628,7 @@ impl Envelope {
             ));
         }
         let header = self.signed_head.head.header;
-        let my_id = recipient.key_id();
+        let my_id = recipient.id;
         let stanza = self
             .stanzas
             .iter()
@@ -612,7 +636,7 @@ impl Envelope {
             .ok_or(EnvelopeError::NotARecipient(my_id))?;
         let aad = header.to_bytes();
         let key = Zeroizing::new(hpke_suite::open_base(
-            recipient,
+            &recipient.key,
             &stanza.enc,
             HPKE_INFO,
             &aad,
@@ -719,11 +743,13 @@ mod tests {
         let vk = alice.signing.verifying_key();
         let proof = env.signed_head().verified(&vk).unwrap();
         assert_eq!(
-            env.open_verified(&proof, &bob.encryption).unwrap().message,
+            env.open_verified(&proof, &Recipient::new(&bob.encryption))
+                .unwrap()
+                .message,
             env.open(&vk, &bob.encryption).unwrap().message
         );
         assert!(matches!(
-            other.open_verified(&proof, &bob.encryption),
+            other.open_verified(&proof, &Recipient::new(&bob.encryption)),
             Err(EnvelopeError::Inconsistent(_))
         ));
         // No proof for a signature that does not verify.
