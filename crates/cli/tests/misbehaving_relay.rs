@@ -473,6 +473,39 @@ fn rosters_are_indexed_as_they_are_mirrored_and_old_archives_scanned_once() {
 }
 
 #[test]
+fn a_long_log_is_mirrored_in_steps_each_checked_against_a_signed_checkpoint() {
+    // Each post is in its own checkpoint: sizes 3 (charter, rosters), 4 … 8.
+    let w = World::new(5);
+    let (_d, a, c) = w.client();
+    let mut opts = hotline_client::sync::SyncOptions::default();
+    opts.max_append = 3;
+    let sync = |a: &Archive| sync_channel_with(a, &c, &w.ch, &w.s1, &|_, _| {}, &opts);
+    // Steps of at most 3 entries; the relay reorders two entries of the
+    // last step: the steps before it, each checked against a checkpoint the
+    // relay signed, stay mirrored; the last is not.
+    w.proxy.set(|l| l.swap = Some((6, 7)));
+    match sync(&a) {
+        Err(SyncError::Alarm(al)) => assert_eq!(al.kind, "fork", "{al:?}"),
+        other => panic!("expected a fork alarm, got {other:?}"),
+    }
+    let mirrored = w.mirror_size_of(&a);
+    assert!(
+        (3..=6).contains(&mirrored),
+        "only verified steps are mirrored: {mirrored}"
+    );
+    w.proxy.set(|l| l.swap = None);
+    let o = sync(&a).unwrap();
+    assert_eq!((o.size, w.mirror_size_of(&a)), (8, 8));
+    assert_eq!(a.messages(&w.ch).unwrap().len(), 5);
+    assert_eq!(o.receipt, Some(8));
+    // A fresh archive, in steps, with no lie: the same log.
+    let (_d2, b, _) = w.client();
+    assert_eq!(sync(&b).unwrap().size, 8);
+    assert_eq!(b.messages(&w.ch).unwrap().len(), 5);
+    stop(w.relay);
+}
+
+#[test]
 fn envelopes_are_fetched_a_page_at_a_time() {
     let w = World::new(5);
     let (_d, a, c) = w.client();

@@ -93,6 +93,10 @@ pub struct SyncOptions {
     pub withheld_after_secs: u64,
     /// [`WITNESS_GRACE`].
     pub witness_grace: u64,
+    /// The most new entries mirrored in one append ([`MAX_BATCH`], the log
+    /// store's bound); more are mirrored in steps, each ending at a
+    /// checkpoint of the relay's history. Tests lower it.
+    pub max_append: usize,
 }
 
 impl Default for SyncOptions {
@@ -101,6 +105,7 @@ impl Default for SyncOptions {
             withheld_after_attempts: WITHHELD_AFTER_ATTEMPTS,
             withheld_after_secs: WITHHELD_AFTER_SECS,
             witness_grace: WITNESS_GRACE,
+            max_append: MAX_BATCH,
         }
     }
 }
@@ -555,7 +560,7 @@ pub fn sync_channel_with(
             (&note_bytes, &note, &cp),
             last.as_ref(),
             have,
-            now,
+            (now, opts.max_append.clamp(1, MAX_BATCH) as u64),
             progress,
             &mut raised,
         )?;
@@ -649,7 +654,7 @@ fn append_new(
     (note_bytes, note, cp): (&[u8], &Note, &Checkpoint),
     last: Option<&SeenCheckpoint>,
     have: u64,
-    now: u64,
+    (now, max_append): (u64, u64),
     progress: &dyn Fn(u64, u64),
     raised: &mut Vec<Alarm>,
 ) -> Result<(u64, std::collections::HashMap<u64, VerifiedHead>), SyncError> {
@@ -892,17 +897,17 @@ fn append_new(
         // and every checkpoint below it (the last step, also against `cp`).
         let mut at = have;
         while at < cp.size && matches!(check, RootCheck::Ok) {
-            let end = if cp.size - at <= MAX_BATCH as u64 {
+            let end = if cp.size - at <= max_append {
                 cp.size
             } else {
                 history
                     .iter()
                     .rev()
                     .map(|h| h.size)
-                    .find(|&s| s > at && s - at <= MAX_BATCH as u64)
+                    .find(|&s| s > at && s - at <= max_append)
                     .ok_or_else(|| {
                         ArchiveError::Store(StoreError::Invalid(format!(
-                            "the relay signed no checkpoint within {MAX_BATCH} entries after entry {at}, \
+                            "the relay signed no checkpoint within {max_append} entries after entry {at}, \
                              so its {} new entries cannot be mirrored in verified steps",
                             cp.size - have
                         )))
