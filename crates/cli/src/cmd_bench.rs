@@ -33,6 +33,8 @@ use crate::{Outcome, out};
 pub enum BenchCommand {
     /// Load-test a relay over HTTP: sustained appends/s, and latency at a fixed rate.
     Relay(RelayArgs),
+    /// Time a member's cold sync of a large log, then an incremental sync of one entry.
+    Sync(crate::cmd_bench_sync::SyncArgs),
     /// Time the offline verification of a disclosure bundle, against raw Ed25519
     /// verifications measured in the same run.
     Verify {
@@ -75,6 +77,7 @@ pub struct RelayArgs {
 pub fn run(cmd: &BenchCommand) -> anyhow::Result<Outcome> {
     match cmd {
         BenchCommand::Relay(a) => relay(a),
+        BenchCommand::Sync(a) => crate::cmd_bench_sync::sync_bench(a),
         BenchCommand::Verify { file, iterations } => verify_bench(file, *iterations),
     }
 }
@@ -121,7 +124,7 @@ fn verify_bench(file: &std::path::Path, iterations: u32) -> anyhow::Result<Outco
     Ok(Outcome::Ok)
 }
 
-struct RelayProcess {
+pub(crate) struct RelayProcess {
     child: Child,
 }
 
@@ -135,7 +138,7 @@ impl Drop for RelayProcess {
     }
 }
 
-fn start_relay(
+pub(crate) fn start_relay(
     data: &Path,
     database: Option<&str>,
 ) -> anyhow::Result<(RelayProcess, String, String)> {
@@ -181,7 +184,7 @@ fn start_relay(
     Ok((guard, url, vkey))
 }
 
-fn bar(len: u64, what: &'static str) -> indicatif::ProgressBar {
+pub(crate) fn bar(len: u64, what: &'static str) -> indicatif::ProgressBar {
     let b = indicatif::ProgressBar::new(len).with_style(
         indicatif::ProgressStyle::with_template(
             "{msg:>12} [{bar:40}] {pos}/{len} ({per_sec}, {eta})",

@@ -4,6 +4,7 @@
 #![forbid(unsafe_code)]
 
 mod cmd_bench;
+mod cmd_bench_sync;
 mod cmd_case;
 mod cmd_channel;
 mod cmd_demo;

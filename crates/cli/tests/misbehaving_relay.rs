@@ -211,6 +211,10 @@ impl World {
         (d, a, c)
     }
 
+    fn mirror_size_of(&self, a: &Archive) -> u64 {
+        hotline_log::storage::LogStore::size(&a.log, &self.origin).unwrap()
+    }
+
     fn sync(&self, a: &Archive, c: &RelayClient) -> Result<u64, SyncError> {
         sync_channel(a, c, &self.ch, &self.s1, &|_, _| {}).map(|o| o.size)
     }
@@ -373,6 +377,176 @@ fn an_envelope_that_is_not_the_logged_one_is_caught() {
     assert_eq!(w.sync(&a, &c).unwrap(), 4);
     assert_eq!(a.messages(&w.ch).unwrap().len(), 1);
     assert!(receipt_of(&w.relay.url, &w.ch, &w.s1.signing, 4));
+    stop(w.relay);
+}
+
+#[test]
+fn the_first_forged_head_signature_in_log_order_is_the_alarm() {
+    // Enough heads to be verified on every core.
+    let w = World::new(0);
+    let c = RelayClient::new(&w.relay.url, w.n1.signing.clone()).unwrap();
+    let envs: Vec<_> = (0..150)
+        .map(|i| sealed(w.ch, &w.n1, &w.north, &w.s1, &w.south, &format!("m{i}")))
+        .collect();
+    for chunk in envs.chunks(50) {
+        c.post_envelopes(&w.ch, chunk).unwrap();
+    }
+    wait_checkpoint(&c, &w.ch, 153, &w.relay.vkey);
+    let (_d, a, sc) = w.client();
+    w.proxy.set(|l| l.forge_entries = vec![140, 77]);
+    match w.sync(&a, &sc) {
+        Err(SyncError::Alarm(al)) => {
+            assert_eq!(al.kind, "bad-entry");
+            assert!(
+                al.detail.starts_with("entry 77: its signature"),
+                "{}",
+                al.detail
+            );
+        }
+        other => panic!("expected a bad-entry alarm, got {other:?}"),
+    }
+    assert_eq!(
+        w.mirror_size_of(&a),
+        0,
+        "nothing of a bad batch is mirrored"
+    );
+    w.proxy.set(|l| l.forge_entries.clear());
+    assert_eq!(w.sync(&a, &sc).unwrap(), 153);
+    assert_eq!(a.messages(&w.ch).unwrap().len(), 150);
+    stop(w.relay);
+}
+
+#[test]
+fn rosters_are_indexed_as_they_are_mirrored_and_old_archives_scanned_once() {
+    let w = World::new(1);
+    let (_d, a, c) = w.client();
+    assert_eq!(w.sync(&a, &c).unwrap(), 4);
+    assert_eq!(a.roster_indexes(&w.origin, u64::MAX).unwrap(), vec![1, 2]);
+    // North adds a member, who writes: the directory of the next sync,
+    // rebuilt from the indexed rosters, knows them.
+    let n2 = MemberKeys::generate(&mut rand_core::OsRng);
+    let direct = RelayClient::new(&w.relay.url, w.north.clone()).unwrap();
+    let v1 = roster(w.ch, &w.north, 1, None, &[&w.n1]);
+    direct
+        .post_roster(&w.ch, &roster(w.ch, &w.north, 2, Some(&v1), &[&w.n1, &n2]))
+        .unwrap();
+    wait_checkpoint(&direct, &w.ch, 5, &w.relay.vkey);
+    let as_n2 = RelayClient::new(&w.relay.url, n2.signing.clone()).unwrap();
+    as_n2
+        .post_envelopes(
+            &w.ch,
+            &[sealed(w.ch, &n2, &w.north, &w.s1, &w.south, "from n2")],
+        )
+        .unwrap();
+    wait_checkpoint(&direct, &w.ch, 6, &w.relay.vkey);
+    assert_eq!(w.sync(&a, &c).unwrap(), 6);
+    assert_eq!(
+        a.roster_indexes(&w.origin, u64::MAX).unwrap(),
+        vec![1, 2, 4]
+    );
+    assert_eq!(a.roster_indexes(&w.origin, 4).unwrap(), vec![1, 2]);
+    assert_eq!(a.messages(&w.ch).unwrap().len(), 2);
+    // An archive whose mirror an earlier version wrote, with no roster list:
+    // scanned once, then synced as any other.
+    let (_d2, old, c2) = w.client();
+    let entries: Vec<Vec<u8>> = c2
+        .entries(&w.ch, 0, 6)
+        .unwrap()
+        .entries
+        .iter()
+        .map(|e| base64_dec(&e.entry))
+        .collect();
+    hotline_log::log::Log::new(&old.log, &w.origin)
+        .append(&entries)
+        .unwrap();
+    assert_eq!(
+        old.roster_indexes(&w.origin, u64::MAX).unwrap(),
+        vec![1, 2, 4]
+    );
+    w.post(&w.relay.url, "after");
+    assert_eq!(w.sync(&old, &c2).unwrap(), 7);
+    assert_eq!(
+        old.roster_indexes(&w.origin, u64::MAX).unwrap(),
+        vec![1, 2, 4]
+    );
+    stop(w.relay);
+}
+
+#[test]
+fn a_long_log_is_mirrored_in_steps_each_checked_against_a_signed_checkpoint() {
+    // Each post is in its own checkpoint: sizes 3 (charter, rosters), 4 … 8.
+    let w = World::new(5);
+    let (_d, a, c) = w.client();
+    let mut opts = hotline_client::sync::SyncOptions::default();
+    opts.max_append = 3;
+    let sync = |a: &Archive| sync_channel_with(a, &c, &w.ch, &w.s1, &|_, _| {}, &opts);
+    // Steps of at most 3 entries; the relay reorders two entries of the
+    // last step: the steps before it, each checked against a checkpoint the
+    // relay signed, stay mirrored; the last is not.
+    w.proxy.set(|l| l.swap = Some((6, 7)));
+    match sync(&a) {
+        Err(SyncError::Alarm(al)) => assert_eq!(al.kind, "fork", "{al:?}"),
+        other => panic!("expected a fork alarm, got {other:?}"),
+    }
+    let mirrored = w.mirror_size_of(&a);
+    assert!(
+        (3..=6).contains(&mirrored),
+        "only verified steps are mirrored: {mirrored}"
+    );
+    w.proxy.set(|l| l.swap = None);
+    let o = sync(&a).unwrap();
+    assert_eq!((o.size, w.mirror_size_of(&a)), (8, 8));
+    assert_eq!(a.messages(&w.ch).unwrap().len(), 5);
+    assert_eq!(o.receipt, Some(8));
+    // A fresh archive, in steps, with no lie: the same log.
+    let (_d2, b, _) = w.client();
+    assert_eq!(sync(&b).unwrap().size, 8);
+    assert_eq!(b.messages(&w.ch).unwrap().len(), 5);
+    stop(w.relay);
+}
+
+#[test]
+fn envelopes_are_fetched_a_page_at_a_time() {
+    let w = World::new(5);
+    let (_d, a, c) = w.client();
+    assert_eq!(w.sync(&a, &c).unwrap(), 8);
+    assert_eq!(a.messages(&w.ch).unwrap().len(), 5);
+    let l = w.proxy.lies.lock().unwrap().clone();
+    assert_eq!(
+        (l.envelope_page_gets, l.single_envelope_gets),
+        (1, 0),
+        "five envelopes in one page request, none alone"
+    );
+    stop(w.relay);
+}
+
+#[test]
+fn envelopes_of_a_page_the_relay_refuses_are_fetched_one_by_one() {
+    let w = World::new(3);
+    let (_d, a, c) = w.client();
+    w.proxy.set(|l| l.refuse_envelope_pages = true);
+    assert_eq!(w.sync(&a, &c).unwrap(), 6);
+    assert_eq!(a.messages(&w.ch).unwrap().len(), 3);
+    assert_eq!(w.proxy.lies.lock().unwrap().single_envelope_gets, 3);
+    assert!(a.alarms().unwrap().is_empty(), "a refused page is no lie");
+    stop(w.relay);
+}
+
+#[test]
+fn a_page_serving_envelopes_under_each_others_index_is_caught() {
+    let w = World::new(2);
+    let (_d, a, c) = w.client();
+    w.proxy.set(|l| l.swap_in_pages = Some((3, 4)));
+    expect_alarm(&w, &a, &c, "bad-envelope");
+    assert!(
+        a.messages(&w.ch).unwrap().is_empty(),
+        "a body served under another's index is not received"
+    );
+    assert!(!receipt_of(&w.relay.url, &w.ch, &w.s1.signing, 5));
+    w.proxy.set(|l| l.swap_in_pages = None);
+    assert_eq!(w.sync(&a, &c).unwrap(), 5);
+    assert_eq!(a.messages(&w.ch).unwrap().len(), 2);
+    assert!(receipt_of(&w.relay.url, &w.ch, &w.s1.signing, 5));
     stop(w.relay);
 }
 

@@ -25,6 +25,13 @@ use serde::Serialize;
 /// The archive's file name in a profile folder.
 pub const FILE: &str = "archive.sqlite";
 
+/// [`Archive::head_index`].
+const HEAD_INDEX: &str = "SELECT idx FROM client_heads WHERE channel = ?1 AND leaf = ?2";
+/// [`Archive::message_index`], by the message-id index: left to itself,
+/// SQLite walks the channel's messages in log order instead.
+const MESSAGE_INDEX: &str = "SELECT MIN(idx) FROM client_messages INDEXED BY client_messages_by_id
+     WHERE channel = ?1 AND id = ?2";
+
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS client_channels (
     id TEXT PRIMARY KEY,
@@ -87,6 +94,20 @@ CREATE TABLE IF NOT EXISTS client_heads (
     PRIMARY KEY (channel, leaf)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS client_messages_by_id ON client_messages (channel, id);
+-- The index of every roster entry of a mirrored log (by origin), written
+-- in the same transaction as the mirror append, so that a sync rebuilds the
+-- key directory from the rosters alone; `upto` is the mirror size below
+-- which the list is complete (an archive of an earlier version is scanned
+-- once, from there).
+CREATE TABLE IF NOT EXISTS client_rosters (
+    origin TEXT NOT NULL,
+    idx INTEGER NOT NULL,
+    PRIMARY KEY (origin, idx)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS client_roster_scan (
+    origin TEXT PRIMARY KEY,
+    upto INTEGER NOT NULL
+);
 -- Our cosignatures (receipts) the relay accepted.
 CREATE TABLE IF NOT EXISTS client_receipts (
     channel TEXT NOT NULL,
@@ -235,6 +256,9 @@ pub(crate) struct AppendRows<'a> {
     pub heads: Vec<(u64, [u8; 32])>,
     /// The checkpoints verified against the mirror plus the batch.
     pub checkpoints: &'a [SeenCheckpoint],
+    /// The roster entries of the batch: the log's origin, the mirror size
+    /// before and after it, and their indexes.
+    pub rosters: Option<(&'a str, u64, u64, Vec<u64>)>,
 }
 
 fn write_rows(
@@ -265,6 +289,43 @@ fn write_rows(
     for cp in rows.checkpoints {
         insert_checkpoint(tx, channel, at, cp)?;
     }
+    if let Some((origin, from, to, rosters)) = &rows.rosters {
+        record_rosters(tx, origin, *from, *to, rosters)?;
+    }
+    Ok(())
+}
+
+/// Records the roster entries among the mirrored entries `from..to` of
+/// `origin`, if the list was complete below `from` (else the next read
+/// scans the mirror from where it was).
+fn record_rosters(
+    tx: &Connection,
+    origin: &str,
+    from: u64,
+    to: u64,
+    rosters: &[u64],
+) -> rusqlite::Result<()> {
+    let upto: i64 = tx
+        .query_row(
+            "SELECT upto FROM client_roster_scan WHERE origin = ?1",
+            [origin],
+            |r| r.get(0),
+        )
+        .optional()?
+        .unwrap_or(0);
+    if upto as u64 != from {
+        return Ok(());
+    }
+    let mut st =
+        tx.prepare_cached("INSERT OR IGNORE INTO client_rosters (origin, idx) VALUES (?1, ?2)")?;
+    for i in rosters {
+        st.execute(params![origin, *i as i64])?;
+    }
+    tx.execute(
+        "INSERT INTO client_roster_scan (origin, upto) VALUES (?1, ?2)
+         ON CONFLICT (origin) DO UPDATE SET upto = excluded.upto",
+        params![origin, to as i64],
+    )?;
     Ok(())
 }
 
@@ -300,10 +361,11 @@ fn insert_message(
     parts: &[u8],
 ) -> rusqlite::Result<()> {
     let json = serde_json::to_string(header).unwrap_or_default();
-    c.execute(
+    c.prepare_cached(
         "INSERT OR IGNORE INTO client_messages (channel, idx, id, case_id, kind, sender, party, header, body, parts)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-        params![
+    )?
+    .execute(params![
             id.to_hex(),
             index as i64,
             header.id.to_hex(),
@@ -314,8 +376,7 @@ fn insert_message(
             json,
             body,
             parts
-        ],
-    )?;
+        ])?;
     Ok(())
 }
 
@@ -509,25 +570,34 @@ impl Archive {
         insert_message(&self.db(), id, index, header, body, parts).map_err(|e| self.err(e))
     }
 
-    /// Stores an opened message and strikes its envelope off the pending
-    /// list, in one transaction: a crash leaves it either pending (and
-    /// fetched again) or stored, never lost.
+    /// Stores opened messages (index, header, body, encoded parts) and
+    /// strikes their envelopes and those of `struck` off the pending list,
+    /// in one transaction: a crash leaves each either pending (and fetched
+    /// again) or dealt with, never lost.
     pub(crate) fn put_opened(
         &self,
         id: &ChannelId,
-        index: u64,
-        header: &hotline_core::message::InnerHeader,
-        body: &str,
-        parts: &[u8],
+        opened: &[(u64, &hotline_core::message::InnerHeader, &str, Vec<u8>)],
+        struck: &[u64],
     ) -> Result<(), ArchiveError> {
+        if opened.is_empty() && struck.is_empty() {
+            return Ok(());
+        }
+        let ch = id.to_hex();
         let mut db = self.db();
         let run = |db: &mut Connection| -> rusqlite::Result<()> {
-            let tx = db.transaction()?;
-            insert_message(&tx, id, index, header, body, parts)?;
-            tx.execute(
-                "DELETE FROM client_pending WHERE channel = ?1 AND idx = ?2",
-                params![id.to_hex(), index as i64],
-            )?;
+            let tx = db.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            {
+                let mut del = tx
+                    .prepare_cached("DELETE FROM client_pending WHERE channel = ?1 AND idx = ?2")?;
+                for (index, header, body, parts) in opened {
+                    insert_message(&tx, id, *index, header, body, parts)?;
+                    del.execute(params![ch, *index as i64])?;
+                }
+                for index in struck {
+                    del.execute(params![ch, *index as i64])?;
+                }
+            }
             tx.commit()
         };
         run(&mut db).map_err(|e| self.err(e))
@@ -572,6 +642,61 @@ impl Archive {
             tx.commit()
         };
         run(&mut db).map_err(|e| self.err(e))
+    }
+
+    /// The indexes of the roster entries of the mirrored log `origin` below
+    /// `before`, in log order. Kept as entries are mirrored; the part of the
+    /// mirror not listed yet (an archive of an earlier version) is scanned
+    /// once and recorded.
+    pub fn roster_indexes(&self, origin: &str, before: u64) -> Result<Vec<u64>, ArchiveError> {
+        use hotline_log::storage::LogStore as _;
+        let size = self.log.size(origin)?;
+        let upto = self
+            .db()
+            .query_row(
+                "SELECT upto FROM client_roster_scan WHERE origin = ?1",
+                [origin],
+                |r| r.get::<_, i64>(0),
+            )
+            .optional()
+            .map_err(|e| self.err(e))?
+            .map_or(0, |u| u.max(0) as u64);
+        if upto < size {
+            let mut found = Vec::new();
+            let mut at = upto.max(1);
+            while at < size {
+                let end = size.min(at + 1024);
+                for (i, e) in self.log.read_entries(origin, at, end)?.iter().enumerate() {
+                    if matches!(
+                        hotline_core::entry::Entry::from_bytes(e),
+                        Ok(hotline_core::entry::Entry::Roster(_))
+                    ) {
+                        found.push(at + i as u64);
+                    }
+                }
+                at = end;
+            }
+            let mut db = self.db();
+            let run = |db: &mut Connection| -> rusqlite::Result<()> {
+                let tx = db.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+                record_rosters(&tx, origin, upto, size, &found)?;
+                tx.commit()
+            };
+            run(&mut db).map_err(|e| self.err(e))?;
+        }
+        let db = self.db();
+        let mut st = db
+            .prepare_cached(
+                "SELECT idx FROM client_rosters WHERE origin = ?1 AND idx < ?2 ORDER BY idx",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = st
+            .query_map(params![origin, before.min(i64::MAX as u64) as i64], |r| {
+                r.get::<_, i64>(0)
+            })
+            .map_err(|e| self.err(e))?;
+        rows.map(|r| r.map(|i| i as u64).map_err(|e| self.err(e)))
+            .collect()
     }
 
     /// The envelopes of a channel still to fetch and check, lowest index
@@ -657,19 +782,6 @@ impl Archive {
         Ok(())
     }
 
-    /// Strikes an envelope off the pending list: fetched and checked against
-    /// its head, and either not addressed to us or unopenable by its
-    /// sender's fault (an alarm says which).
-    pub(crate) fn pending_done(&self, id: &ChannelId, index: u64) -> Result<(), ArchiveError> {
-        self.db()
-            .execute(
-                "DELETE FROM client_pending WHERE channel = ?1 AND idx = ?2",
-                params![id.to_hex(), index as i64],
-            )
-            .map_err(|e| self.err(e))?;
-        Ok(())
-    }
-
     /// The index of an envelope head with leaf hash `leaf` already mirrored.
     pub(crate) fn head_index(
         &self,
@@ -677,12 +789,11 @@ impl Archive {
         leaf: &[u8; 32],
     ) -> Result<Option<u64>, ArchiveError> {
         self.db()
-            .query_row(
-                "SELECT idx FROM client_heads WHERE channel = ?1 AND leaf = ?2",
-                params![id.to_hex(), &leaf[..]],
-                |r| r.get::<_, i64>(0),
-            )
-            .optional()
+            .prepare_cached(HEAD_INDEX)
+            .and_then(|mut st| {
+                st.query_row(params![id.to_hex(), &leaf[..]], |r| r.get::<_, i64>(0))
+                    .optional()
+            })
             .map(|i| i.map(|i| i as u64))
             .map_err(|e| self.err(e))
     }
@@ -694,12 +805,10 @@ impl Archive {
         msg: &str,
     ) -> Result<Option<u64>, ArchiveError> {
         self.db()
-            .query_row(
-                "SELECT idx FROM client_messages WHERE channel = ?1 AND id = ?2 ORDER BY idx LIMIT 1",
-                params![id.to_hex(), msg],
-                |r| r.get::<_, i64>(0),
-            )
-            .optional()
+            .prepare_cached(MESSAGE_INDEX)
+            .and_then(|mut st| {
+                st.query_row(params![id.to_hex(), msg], |r| r.get::<_, Option<i64>>(0))
+            })
             .map(|i| i.map(|i| i as u64))
             .map_err(|e| self.err(e))
     }
@@ -893,5 +1002,37 @@ impl Archive {
             })
             .map_err(|e| self.err(e))?;
         rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The query plans of the look-ups a sync makes once per entry: each
+    /// must search an index, never scan a channel's rows (which made a cold
+    /// sync quadratic in the log's size).
+    #[test]
+    fn per_entry_lookups_search_an_index() {
+        let d = tempfile::tempdir().unwrap();
+        let a = Archive::open(d.path()).unwrap();
+        let db = a.db();
+        for (sql, key) in [
+            (MESSAGE_INDEX, "(channel=? AND id=?)"),
+            (HEAD_INDEX, "(channel=? AND leaf=?)"),
+        ] {
+            let plan: Vec<String> = db
+                .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+                .unwrap()
+                .query_map(params!["00", "00"], |r| r.get::<_, String>(3))
+                .unwrap()
+                .map(Result::unwrap)
+                .collect();
+            assert!(
+                plan.iter()
+                    .all(|p| p.starts_with("SEARCH") && p.contains(key)),
+                "{sql}: {plan:?}"
+            );
+        }
     }
 }

@@ -34,14 +34,17 @@ use hotline_core::charter::VerifiedCharter;
 use hotline_core::commitment::encode_parts;
 use hotline_core::dsse::SignedDocument;
 use hotline_core::entry::Entry;
-use hotline_core::envelope::{Envelope, Opened, SIGNED_HEAD_LEN, STANZA_LEN, SignedHead};
+use hotline_core::envelope::{
+    Envelope, Opened, Recipient, SIGNED_HEAD_LEN, STANZA_LEN, SignedHead, VerifiedHead,
+};
 use hotline_core::ids::ChannelId;
+use hotline_core::keys::VerifyingKey;
 use hotline_core::roster::Directory;
 use hotline_log::checkpoint::Checkpoint;
 use hotline_log::cosignature::{CosignatureVerifier, Cosigner};
 use hotline_log::log::{Log, LogError};
 use hotline_log::note::{Ed25519Verifier, Note, Verifier};
-use hotline_log::storage::{AppendBatch, LogStore};
+use hotline_log::storage::{AppendBatch, LogStore, MAX_BATCH};
 use hotline_store::StoreError;
 
 use crate::archive::{
@@ -90,6 +93,10 @@ pub struct SyncOptions {
     pub withheld_after_secs: u64,
     /// [`WITNESS_GRACE`].
     pub witness_grace: u64,
+    /// The most new entries mirrored in one append ([`MAX_BATCH`], the log
+    /// store's bound); more are mirrored in steps, each ending at a
+    /// checkpoint of the relay's history. Tests lower it.
+    pub max_append: usize,
 }
 
 impl Default for SyncOptions {
@@ -98,6 +105,7 @@ impl Default for SyncOptions {
             withheld_after_attempts: WITHHELD_AFTER_ATTEMPTS,
             withheld_after_secs: WITHHELD_AFTER_SECS,
             witness_grace: WITNESS_GRACE,
+            max_append: MAX_BATCH,
         }
     }
 }
@@ -301,7 +309,9 @@ pub struct SyncOutcome {
     pub receipt: Option<u64>,
 }
 
-/// Rebuilds a channel's key directory from the mirror (charter, rosters).
+/// Rebuilds a channel's key directory from the mirror (charter, rosters):
+/// the roster entries below `size` only, found by their recorded indexes
+/// ([`Archive::roster_indexes`]).
 pub(crate) fn directory(
     archive: &Archive,
     origin: &str,
@@ -309,9 +319,20 @@ pub(crate) fn directory(
     charter: &VerifiedCharter,
 ) -> Result<Directory, ArchiveError> {
     let mut dir = Directory::new(charter.clone());
-    for (index, doc) in crate::channel::roster_docs(archive, origin, size)? {
-        // It applied when it was mirrored; it applies again.
-        let _ = dir.apply(index, &doc);
+    for index in archive.roster_indexes(origin, size)? {
+        let bytes = archive
+            .log
+            .read_entries(origin, index, index + 1)?
+            .pop()
+            .ok_or_else(|| {
+                ArchiveError::Store(StoreError::Missing(format!(
+                    "mirrored roster entry {index} of {origin}"
+                )))
+            })?;
+        if let Ok(Entry::Roster(doc)) = Entry::from_bytes(&bytes) {
+            // It applied when it was mirrored; it applies again.
+            let _ = dir.apply(index, &doc);
+        }
     }
     Ok(dir)
 }
@@ -380,16 +401,27 @@ enum Opening {
     Unopenable(String),
 }
 
-fn open_body(bytes: &[u8], p: &PendingEnvelope, channel: &ChannelId, me: &dyn Keys) -> Opening {
+/// Opens a body that matches its logged head, if it is addressed to one of
+/// our keys (current or retired). The head's signature is verified unless
+/// this sync verified it already (`g.proof`, for the same head and key).
+fn open_body(bytes: &[u8], g: &Got<'_>, channel: &ChannelId, mine: &[Recipient]) -> Opening {
+    let p = g.p;
     let env = match Envelope::from_bytes(bytes) {
         Ok(e) => e,
         Err(e) => return Opening::Unopenable(e.to_string()),
     };
-    // Ours if it names one of our keys, current or retired.
-    let Some(keys) = env.stanzas().iter().find_map(|s| me.opener(&s.recipient)) else {
+    let Some(keys) = env
+        .stanzas()
+        .iter()
+        .find_map(|s| mine.iter().find(|r| r.id() == s.recipient))
+    else {
         return Opening::NotOurs;
     };
-    let o = match env.open(&p.signer, &keys.encryption) {
+    let head = match g.proof.filter(|v| v.sender() == &p.signer) {
+        Some(v) => Ok(v),
+        None => env.signed_head().verified(&p.signer),
+    };
+    let o = match head.and_then(|h| env.open_verified(&h, keys)) {
         Ok(o) => o,
         Err(e) => return Opening::Unopenable(format!("it does not open: {e}")),
     };
@@ -545,8 +577,9 @@ pub fn sync_channel_with(
     // Alarms raised once the mirror is consistent: the sync goes on (every
     // other envelope is still fetched) and reports the first.
     let mut raised: Vec<Alarm> = Vec::new();
+    let mut proofs = Default::default();
     if cp.size > seen {
-        outcome.new_entries = append_new(
+        (outcome.new_entries, proofs) = append_new(
             archive,
             relay,
             channel,
@@ -557,7 +590,7 @@ pub fn sync_channel_with(
             (&note_bytes, &note, &cp),
             last.as_ref(),
             have,
-            now,
+            (now, opts.max_append.clamp(1, MAX_BATCH) as u64),
             progress,
             &mut raised,
         )?;
@@ -565,129 +598,22 @@ pub fn sync_channel_with(
 
     // 5. Every envelope still to fetch, lowest index first: those earlier
     // syncs could not fetch, then this sync's.
-    let mut still: Vec<(u64, String)> = Vec::new();
-    let mut unreachable: Option<String> = None;
-    let mut unanswered = 0u32;
-    for p in archive.pending(channel)? {
-        if let Some(why) = &unreachable {
-            still.push((p.index, why.clone()));
-            continue;
-        }
-        let logged = archive
-            .log
-            .read_entries(&rec.origin, p.index, p.index + 1)
-            .map_err(ArchiveError::from)?
-            .pop()
-            .ok_or_else(|| {
-                ArchiveError::Store(StoreError::Missing(format!(
-                    "mirrored entry {} of {}",
-                    p.index, rec.origin
-                )))
-            })?;
-        let refused = |why: String, raised: &mut Vec<Alarm>| -> Result<String, SyncError> {
-            let p = archive.pending_failed(channel, &p, now, &why)?;
-            if !p.alarmed
-                && p.attempts >= opts.withheld_after_attempts
-                && p.first_failure
-                    .is_some_and(|f| now >= f.saturating_add(opts.withheld_after_secs))
-            {
-                raised.push(archive.raise(
-                    channel,
-                    "withheld-envelope",
-                    &format!(
-                        "the relay logged envelope {} (its signed checkpoint of size {} covers it) but has not served it \
-                         on {} syncs over {} s: {why}; it stays to fetch and no receipt covers it",
-                        p.index,
-                        cp.size,
-                        p.attempts,
-                        now.saturating_sub(p.first_failure.unwrap_or(now))
-                    ),
-                    &[&logged, &note_bytes],
-                )?);
-                archive.pending_alarmed(channel, p.index)?;
-            }
-            Ok(why)
-        };
-        let bytes = match relay.envelope(channel, p.index) {
-            Ok(b) => {
-                unanswered = 0;
-                b
-            }
-            Err(e) => {
-                let why = e.to_string();
-                if matches!(e, RelayError::Transport { .. }) {
-                    // One envelope's connection dropped does not stop the
-                    // others; a relay gone altogether (this many in a row)
-                    // is not asked for the rest now.
-                    unanswered += 1;
-                    if unanswered >= UNANSWERED_IN_A_ROW {
-                        unreachable = Some(why.clone());
-                    }
-                } else {
-                    unanswered = 0;
-                }
-                still.push((p.index, refused(why, &mut raised)?));
-                continue;
-            }
-        };
-        if let Err(why) = body_matches_head(&bytes, &logged) {
-            // The relay's doing: not received. Said once per envelope and lie.
-            let detail = format!("envelope {}: {why}", p.index);
-            let kind = "bad-envelope";
-            if !archive
-                .alarms()?
-                .iter()
-                .any(|a| a.channel == channel.to_hex() && a.kind == kind && a.detail == detail)
-            {
-                raised.push(archive.raise(channel, kind, &detail, &[&logged, &bytes])?);
-            }
-            still.push((p.index, refused(why, &mut raised)?));
-            continue;
-        }
-        match open_body(&bytes, &p, channel, me) {
-            Opening::NotOurs => archive.pending_done(channel, p.index)?,
-            Opening::Unopenable(why) => {
-                // The sender signed this body: received, and unopenable.
-                raised.push(archive.raise(
-                    channel,
-                    "bad-envelope",
-                    &format!(
-                        "envelope {} from {}: {why} (it is the envelope its sender signed; the others are opened)",
-                        p.index,
-                        p.signer.key_id().to_hex()
-                    ),
-                    &[&logged, &bytes],
-                )?);
-                archive.pending_done(channel, p.index)?;
-            }
-            Opening::Opened(o) => {
-                let h = &o.message.header;
-                if let Some(earlier) = archive.message_index(channel, &h.id.to_hex())? {
-                    raised.push(archive.raise(
-                        channel,
-                        "replayed-entry",
-                        &format!(
-                            "envelope {} carries message {} already received at entry {earlier}: a replayed copy, \
-                             not applied to its case",
-                            p.index,
-                            h.id.to_hex()
-                        ),
-                        &[&logged, &note_bytes],
-                    )?);
-                    archive.pending_done(channel, p.index)?;
-                } else {
-                    archive.put_opened(
-                        channel,
-                        p.index,
-                        h,
-                        &o.message.body,
-                        &encode_parts(&o.parts),
-                    )?;
-                    outcome.opened += 1;
-                }
-            }
-        }
-    }
+    let still = fetch_pending(
+        &Fetch {
+            archive,
+            relay,
+            channel,
+            origin: &rec.origin,
+            me,
+            note_bytes: &note_bytes,
+            size: cp.size,
+            now,
+            opts,
+        },
+        proofs,
+        &mut outcome,
+        &mut raised,
+    )?;
     outcome.pending = still.len() as u64;
 
     // 6. The receipt: the largest verified checkpoint below which nothing
@@ -745,7 +671,7 @@ pub fn sync_channel_with(
 
 /// Steps 3 and 4: the checkpoint history since the last verified one, the
 /// new entries, their checks, and the durable append. Returns how many
-/// entries were added.
+/// entries were added, and the proofs of the verified heads by index.
 #[allow(clippy::too_many_arguments)]
 fn append_new(
     archive: &Archive,
@@ -758,10 +684,10 @@ fn append_new(
     (note_bytes, note, cp): (&[u8], &Note, &Checkpoint),
     last: Option<&SeenCheckpoint>,
     have: u64,
-    now: u64,
+    (now, max_append): (u64, u64),
     progress: &dyn Fn(u64, u64),
     raised: &mut Vec<Alarm>,
-) -> Result<u64, SyncError> {
+) -> Result<(u64, std::collections::HashMap<u64, VerifiedHead>), SyncError> {
     let origin = rec.origin.as_str();
     let alarm = |kind: &str, detail: String, evidence: &[&[u8]]| -> SyncError {
         match archive.raise(channel, kind, &detail, evidence) {
@@ -908,34 +834,48 @@ fn append_new(
     }
     let mut replays: Vec<(u64, u64)> = Vec::new();
     let mut batch_heads: std::collections::HashMap<[u8; 32], u64> = Default::default();
+    // In log order, every check but the heads' signatures, up to the first
+    // that fails; the signatures then on every core. The first failure in
+    // log order is the one reported, as if each entry were checked in turn.
+    let mut heads: Vec<(u64, SignedHead, VerifyingKey)> = Vec::new();
+    let mut rosters: Vec<u64> = Vec::new();
+    let mut failed: Option<(u64, String)> = None;
     for (i, bytes) in entries.iter().enumerate() {
         let index = have + i as u64;
-        let bad = |why: String| {
-            alarm(
-                "bad-entry",
-                format!("entry {index}: {why}"),
-                &[bytes, note_bytes],
-            )
+        let entry = match Entry::from_bytes(bytes) {
+            Ok(e) => e,
+            Err(e) => {
+                failed = Some((index, e.to_string()));
+                break;
+            }
         };
-        match Entry::from_bytes(bytes).map_err(|e| bad(e.to_string()))? {
+        match entry {
             Entry::Charter(doc) if index == 0 => {
                 if doc.to_json() != rec.charter {
-                    return Err(bad("the log's charter is not the channel's charter".into()));
+                    failed = Some((
+                        index,
+                        "the log's charter is not the channel's charter".into(),
+                    ));
+                    break;
                 }
             }
             Entry::Roster(doc) if index > 0 => {
-                dir.apply(index, &doc)
-                    .map_err(|e| bad(format!("the roster does not apply: {e}")))?;
+                if let Err(e) = dir.apply(index, &doc) {
+                    failed = Some((index, format!("the roster does not apply: {e}")));
+                    break;
+                }
+                rosters.push(index);
             }
             Entry::Head(h) if index > 0 => {
                 if h.head.header.channel != *channel {
-                    return Err(bad("an envelope of another channel".into()));
+                    failed = Some((index, "an envelope of another channel".into()));
+                    break;
                 }
-                let signer = dir
-                    .signer_at(&h.head.header.sender, index)
-                    .ok_or_else(|| bad("its sender was not a member at that index".into()))?;
-                h.verify(&signer.member.signing_key)
-                    .map_err(|e| bad(format!("its signature: {e}")))?;
+                let Some(signer) = dir.signer_at(&h.head.header.sender, index) else {
+                    failed = Some((index, "its sender was not a member at that index".into()));
+                    break;
+                };
+                heads.push((index, h, signer.member.signing_key));
                 // The relay deduplicates re-posts: the same head twice is a
                 // replay. Mirrored (it is in the signed log), never opened.
                 let leaf = hotline_log::merkle::leaf_hash(bytes);
@@ -953,15 +893,40 @@ fn append_new(
                 }
             }
             _ => {
-                return Err(bad(
-                    "out of place (the charter is entry 0, and only it)".into()
+                failed = Some((
+                    index,
+                    "out of place (the charter is entry 0, and only it)".into(),
                 ));
+                break;
             }
         }
+    }
+    let verified = par_map(&heads, &|(_, h, key)| h.verified(key));
+    let mut proofs: std::collections::HashMap<u64, VerifiedHead> = Default::default();
+    for ((index, _, _), v) in heads.iter().zip(verified) {
+        match v {
+            Ok(v) => {
+                proofs.insert(*index, v);
+            }
+            Err(e) => {
+                // Heads were gathered only below a failed check, if any.
+                failed = Some((*index, format!("its signature: {e}")));
+                break;
+            }
+        }
+    }
+    if let Some((index, why)) = failed {
+        let bytes = &entries[(index - have) as usize];
+        return Err(alarm(
+            "bad-entry",
+            format!("entry {index}: {why}"),
+            &[bytes, note_bytes],
+        ));
     }
 
     // 4. The roots, and the mirror, in one durable step.
     rows.checkpoints = &history;
+    rows.rosters = Some((origin, have, have + entries.len() as u64, rosters));
     let log = Log::new(&archive.log, origin);
     let mut check = RootCheck::Ok;
     if entries.is_empty() {
@@ -978,32 +943,82 @@ fn append_new(
             archive.record_verified(channel, &rows)?;
         }
     } else {
-        let appended = log.append_with(&entries, |batch: &AppendBatch<'_>| {
-            if log.root_with(cp.size, batch).ok() != Some(cp.root) {
-                check = RootCheck::Final;
-            } else if let Some(i) = history
-                .iter()
-                .position(|h| log.root_with(h.size, batch).ok() != Some(h.root))
-            {
-                check = RootCheck::History(i);
-            }
-            if !matches!(check, RootCheck::Ok) {
-                return Err(StoreError::Invalid("root mismatch".into()));
-            }
-            archive
-                .append_verified(channel, origin, batch, &rows)
-                .map_err(|e| match e {
-                    ArchiveError::Store(s) => s,
-                    other => StoreError::Backend(other.to_string()),
-                })
-        });
-        if matches!(check, RootCheck::Ok) {
-            appended.map_err(|e| match e {
-                LogError::Store(s) => SyncError::Archive(ArchiveError::Store(s)),
-                other => {
-                    SyncError::Archive(ArchiveError::Store(StoreError::Backend(other.to_string())))
+        // At most MAX_BATCH entries per append: more are appended in steps,
+        // each ending at a checkpoint of the history and checked against it
+        // and every checkpoint below it (the last step, also against `cp`).
+        let mut at = have;
+        while at < cp.size && matches!(check, RootCheck::Ok) {
+            let end = if cp.size - at <= max_append {
+                cp.size
+            } else {
+                history
+                    .iter()
+                    .rev()
+                    .map(|h| h.size)
+                    .find(|&s| s > at && s - at <= max_append)
+                    .ok_or_else(|| {
+                        ArchiveError::Store(StoreError::Invalid(format!(
+                            "the relay signed no checkpoint within {max_append} entries after entry {at}, \
+                             so its {} new entries cannot be mirrored in verified steps",
+                            cp.size - have
+                        )))
+                    })?
+            };
+            let first = at == have;
+            let lo = if first {
+                0
+            } else {
+                history.partition_point(|h| h.size <= at)
+            };
+            let hi = history.partition_point(|h| h.size <= end);
+            let within = |i: u64| i < end && (first || i >= at);
+            let step = AppendRows {
+                pending: rows
+                    .pending
+                    .iter()
+                    .filter(|p| within(p.0))
+                    .cloned()
+                    .collect(),
+                heads: rows.heads.iter().filter(|h| within(h.0)).cloned().collect(),
+                checkpoints: &history[lo..hi],
+                rosters: Some((
+                    origin,
+                    at,
+                    end,
+                    rows.rosters
+                        .as_ref()
+                        .map(|r| r.3.iter().copied().filter(|&i| within(i)).collect())
+                        .unwrap_or_default(),
+                )),
+            };
+            let chunk = &entries[(at - have) as usize..(end - have) as usize];
+            let appended = log.append_with(chunk, |batch: &AppendBatch<'_>| {
+                if end == cp.size && log.root_with(cp.size, batch).ok() != Some(cp.root) {
+                    check = RootCheck::Final;
+                } else if let Some(i) = (lo..hi)
+                    .find(|&i| log.root_with(history[i].size, batch).ok() != Some(history[i].root))
+                {
+                    check = RootCheck::History(i);
                 }
-            })?;
+                if !matches!(check, RootCheck::Ok) {
+                    return Err(StoreError::Invalid("root mismatch".into()));
+                }
+                archive
+                    .append_verified(channel, origin, batch, &step)
+                    .map_err(|e| match e {
+                        ArchiveError::Store(s) => s,
+                        other => StoreError::Backend(other.to_string()),
+                    })
+            });
+            if matches!(check, RootCheck::Ok) {
+                appended.map_err(|e| match e {
+                    LogError::Store(s) => SyncError::Archive(ArchiveError::Store(s)),
+                    other => SyncError::Archive(ArchiveError::Store(StoreError::Backend(
+                        other.to_string(),
+                    ))),
+                })?;
+            }
+            at = end;
         }
     }
     match check {
@@ -1054,5 +1069,290 @@ fn append_new(
             &evidence,
         )?);
     }
-    Ok(total)
+    Ok((total, proofs))
+}
+
+/// Envelopes asked for in one page request at most (the relay's bound on a
+/// page of `GET …/envelopes`).
+pub const ENVELOPE_PAGE: u64 = 1024;
+
+/// What step 5 works with.
+struct Fetch<'a> {
+    archive: &'a Archive,
+    relay: &'a RelayClient,
+    channel: &'a ChannelId,
+    origin: &'a str,
+    me: &'a dyn Keys,
+    note_bytes: &'a [u8],
+    size: u64,
+    now: u64,
+    opts: &'a SyncOptions,
+}
+
+/// Step 5: fetches every pending envelope, a page of up to
+/// [`ENVELOPE_PAGE`] entries per request. A page is the relay's word only:
+/// each envelope in it is checked against its logged head exactly as one
+/// fetched alone, and a pending envelope the page covers but does not hold
+/// (or every one of a page the relay did not serve) is asked for alone.
+/// What a page yields is stored in one transaction. Returns the envelopes
+/// still to fetch, with why.
+fn fetch_pending(
+    f: &Fetch<'_>,
+    mut proofs: std::collections::HashMap<u64, VerifiedHead>,
+    outcome: &mut SyncOutcome,
+    raised: &mut Vec<Alarm>,
+) -> Result<Vec<(u64, String)>, SyncError> {
+    let (archive, channel) = (f.archive, f.channel);
+    // Ours if it names one of our keys, current or retired.
+    let mine: Vec<Recipient> = std::iter::once(f.me.current())
+        .chain(f.me.retired())
+        .map(|k| Recipient::new(&k.encryption))
+        .collect();
+    let pending = archive.pending(channel)?;
+    let mut still: Vec<(u64, String)> = Vec::new();
+    let mut unreachable: Option<String> = None;
+    let mut unanswered = 0u32;
+    let mut k = 0;
+    while k < pending.len() {
+        if let Some(why) = &unreachable {
+            still.extend(pending[k..].iter().map(|p| (p.index, why.clone())));
+            break;
+        }
+        let start = pending[k].index;
+        let group =
+            k + pending[k..].partition_point(|p| p.index < start.saturating_add(ENVELOPE_PAGE));
+        let limit = pending[group - 1].index - start + 1;
+        let logged = archive
+            .log
+            .read_entries(f.origin, start, start + limit)
+            .map_err(ArchiveError::from)?;
+        if logged.len() as u64 != limit {
+            return Err(ArchiveError::Store(StoreError::Missing(format!(
+                "mirrored entries {start}..{} of {}",
+                start + limit,
+                f.origin
+            )))
+            .into());
+        }
+        let (mut served, covered) = match f.relay.envelopes(channel, start, limit) {
+            Ok(page) => {
+                let covered = page.next.clamp(start + 1, start + limit);
+                let mut m: std::collections::HashMap<u64, Vec<u8>> = Default::default();
+                for e in page.envelopes {
+                    if e.index >= start
+                        && e.index < covered
+                        && let Ok(b) = base64::Engine::decode(
+                            &base64::engine::general_purpose::STANDARD,
+                            &e.envelope,
+                        )
+                    {
+                        m.entry(e.index).or_insert(b);
+                    }
+                }
+                (m, covered)
+            }
+            // Not served as a page: each is asked for alone.
+            Err(_) => (Default::default(), start + limit),
+        };
+        // The page's envelopes, and those it lacks asked for alone.
+        let end = k + pending[k..group].partition_point(|p| p.index < covered);
+        let mut got: Vec<Got<'_>> = Vec::with_capacity(end - k);
+        for p in &pending[k..end] {
+            let logged = &logged[(p.index - start) as usize];
+            let body = match served.remove(&p.index) {
+                Some(b) => Ok(b),
+                None => match &unreachable {
+                    Some(why) => Err((why.clone(), false)),
+                    None => match f.relay.envelope(channel, p.index) {
+                        Ok(b) => {
+                            unanswered = 0;
+                            Ok(b)
+                        }
+                        Err(e) => {
+                            if matches!(e, RelayError::Transport { .. }) {
+                                // One envelope's connection dropped does not
+                                // stop the others; a relay gone altogether
+                                // (this many in a row) is not asked for the
+                                // rest now.
+                                unanswered += 1;
+                                if unanswered >= UNANSWERED_IN_A_ROW {
+                                    unreachable = Some(e.to_string());
+                                }
+                            } else {
+                                unanswered = 0;
+                            }
+                            Err((e.to_string(), true))
+                        }
+                    },
+                },
+            };
+            got.push(Got {
+                p,
+                logged,
+                body,
+                proof: proofs.remove(&p.index),
+            });
+        }
+        k = end;
+        // Checked against their heads and opened on every core.
+        let opened = par_map(&got, &|g| match &g.body {
+            Ok(bytes) => match body_matches_head(bytes, g.logged) {
+                Ok(()) => Ok(open_body(bytes, g, channel, &mine)),
+                Err(why) => Err(why),
+            },
+            Err(_) => Ok(Opening::NotOurs),
+        });
+        // Then dealt with in log order, as if one at a time.
+        let mut done = Done::default();
+        for (g, opening) in got.iter().zip(opened) {
+            let (p, logged) = (g.p, g.logged);
+            let refused = |why: String, raised: &mut Vec<Alarm>| -> Result<String, SyncError> {
+                let p = archive.pending_failed(channel, p, f.now, &why)?;
+                if !p.alarmed
+                    && p.attempts >= f.opts.withheld_after_attempts
+                    && p.first_failure
+                        .is_some_and(|t| f.now >= t.saturating_add(f.opts.withheld_after_secs))
+                {
+                    raised.push(archive.raise(
+                        channel,
+                        "withheld-envelope",
+                        &format!(
+                            "the relay logged envelope {} (its signed checkpoint of size {} covers it) but has not served it \
+                             on {} syncs over {} s: {why}; it stays to fetch and no receipt covers it",
+                            p.index,
+                            f.size,
+                            p.attempts,
+                            f.now.saturating_sub(p.first_failure.unwrap_or(f.now))
+                        ),
+                        &[logged, f.note_bytes],
+                    )?);
+                    archive.pending_alarmed(channel, p.index)?;
+                }
+                Ok(why)
+            };
+            let bytes = match &g.body {
+                Ok(b) => b,
+                // Not asked for: the relay is unreachable now.
+                Err((why, false)) => {
+                    still.push((p.index, why.clone()));
+                    continue;
+                }
+                Err((why, true)) => {
+                    still.push((p.index, refused(why.clone(), raised)?));
+                    continue;
+                }
+            };
+            let opening = match opening {
+                Ok(o) => o,
+                Err(why) => {
+                    // The relay's doing: not received. Said once per envelope and lie.
+                    let detail = format!("envelope {}: {why}", p.index);
+                    let kind = "bad-envelope";
+                    if !archive.alarms()?.iter().any(|a| {
+                        a.channel == channel.to_hex() && a.kind == kind && a.detail == detail
+                    }) {
+                        raised.push(archive.raise(channel, kind, &detail, &[logged, bytes])?);
+                    }
+                    still.push((p.index, refused(why, raised)?));
+                    continue;
+                }
+            };
+            match opening {
+                Opening::NotOurs => done.struck.push(p.index),
+                Opening::Unopenable(why) => {
+                    // The sender signed this body: received, and unopenable.
+                    raised.push(archive.raise(
+                        channel,
+                        "bad-envelope",
+                        &format!(
+                            "envelope {} from {}: {why} (it is the envelope its sender signed; the others are opened)",
+                            p.index,
+                            p.signer.key_id().to_hex()
+                        ),
+                        &[logged, bytes],
+                    )?);
+                    done.struck.push(p.index);
+                }
+                Opening::Opened(o) => {
+                    let id = o.message.header.id.to_hex();
+                    let earlier = match done.ids.get(&id) {
+                        Some(j) => Some(*j),
+                        None => archive.message_index(channel, &id)?,
+                    };
+                    if let Some(earlier) = earlier {
+                        raised.push(archive.raise(
+                            channel,
+                            "replayed-entry",
+                            &format!(
+                                "envelope {} carries message {id} already received at entry {earlier}: a replayed copy, \
+                                 not applied to its case",
+                                p.index,
+                            ),
+                            &[logged, f.note_bytes],
+                        )?);
+                        done.struck.push(p.index);
+                    } else {
+                        done.ids.insert(id, p.index);
+                        done.opened.push((p.index, o));
+                    }
+                }
+            }
+        }
+        // What this page yields, in one transaction: the messages stored and
+        // their envelopes struck off, or neither.
+        let opened: Vec<_> = done
+            .opened
+            .iter()
+            .map(|(i, o)| {
+                (
+                    *i,
+                    &o.message.header,
+                    o.message.body.as_str(),
+                    encode_parts(&o.parts),
+                )
+            })
+            .collect();
+        archive.put_opened(channel, &opened, &done.struck)?;
+        outcome.opened += opened.len() as u64;
+    }
+    Ok(still)
+}
+
+/// A pending envelope of a page: its logged head, the body the relay
+/// served (or why not, and whether it was asked for), and the proof of its
+/// head if this sync verified it.
+struct Got<'a> {
+    p: &'a PendingEnvelope,
+    logged: &'a [u8],
+    body: Result<Vec<u8>, (String, bool)>,
+    proof: Option<VerifiedHead>,
+}
+
+/// A page's envelopes dealt with, stored together.
+#[derive(Default)]
+struct Done {
+    /// Opened and new: stored, and struck off.
+    opened: Vec<(u64, Box<Opened>)>,
+    /// Their message ids (hex), to find a replay within the page.
+    ids: std::collections::HashMap<String, u64>,
+    /// Struck off without a message: not ours, unopenable, replayed.
+    struck: Vec<u64>,
+}
+
+/// `f` over `items` on every core, in order; inline for a few items.
+fn par_map<T: Sync, R: Send>(items: &[T], f: &(dyn Fn(&T) -> R + Sync)) -> Vec<R> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if threads < 2 || items.len() < 64 {
+        return items.iter().map(f).collect();
+    }
+    let chunk = items.len().div_ceil(threads);
+    std::thread::scope(|s| {
+        let hs: Vec<_> = items
+            .chunks(chunk)
+            .map(|c| s.spawn(move || c.iter().map(f).collect::<Vec<R>>()))
+            .collect();
+        hs.into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
+    })
 }

@@ -246,6 +246,16 @@ impl SignedHead {
         })
     }
 
+    /// Verifies the signature as [`SignedHead::verify`] does and returns the
+    /// proof of it, for [`Envelope::open_verified`].
+    pub fn verified(&self, sender: &VerifyingKey) -> Result<VerifiedHead, EnvelopeError> {
+        self.verify(sender)?;
+        Ok(VerifiedHead {
+            head: *self,
+            sender: *sender,
+        })
+    }
+
     /// Verifies the signature with the sender's key, which must be the one named.
     pub fn verify(&self, sender: &VerifyingKey) -> Result<(), EnvelopeError> {
         if sender.key_id() != self.head.header.sender {
@@ -256,6 +266,51 @@ impl SignedHead {
         sender
             .verify(&self.head.signing_input(), &self.signature)
             .map_err(|_| EnvelopeError::BadSignature)
+    }
+}
+
+/// A signed head whose signature verified under its sender's key: made
+/// only by [`SignedHead::verified`], so holding one is the proof that
+/// [`Envelope::open_verified`] need not verify it again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VerifiedHead {
+    head: SignedHead,
+    sender: VerifyingKey,
+}
+
+impl VerifiedHead {
+    /// The verified signed head.
+    pub fn signed_head(&self) -> &SignedHead {
+        &self.head
+    }
+
+    /// The key it verified under.
+    pub fn sender(&self) -> &VerifyingKey {
+        &self.sender
+    }
+}
+
+/// A recipient's private key with its key id, derived once: opening finds
+/// the recipient's stanza by that id, and deriving it costs a scalar
+/// multiplication per envelope otherwise.
+#[derive(Debug, Clone)]
+pub struct Recipient {
+    key: EncryptionSecretKey,
+    id: KeyId,
+}
+
+impl Recipient {
+    /// The recipient holding `key`.
+    pub fn new(key: &EncryptionSecretKey) -> Recipient {
+        Recipient {
+            id: key.key_id(),
+            key: key.clone(),
+        }
+    }
+
+    /// Its key id (of the public key).
+    pub fn id(&self) -> KeyId {
+        self.id
     }
 }
 
@@ -555,9 +610,25 @@ impl Envelope {
         sender: &VerifyingKey,
         recipient: &EncryptionSecretKey,
     ) -> Result<Opened, EnvelopeError> {
-        self.signed_head.verify(sender)?;
+        let head = self.signed_head.verified(sender)?;
+        self.open_verified(&head, &Recipient::new(recipient))
+    }
+
+    /// As [`Envelope::open`], with the head's signature already verified:
+    /// `head` must be this envelope's head (else
+    /// [`EnvelopeError::Inconsistent`]); its signature is not checked again.
+    pub fn open_verified(
+        &self,
+        head: &VerifiedHead,
+        recipient: &Recipient,
+    ) -> Result<Opened, EnvelopeError> {
+        if head.head != self.signed_head {
+            return Err(EnvelopeError::Inconsistent(
+                "the verified head is not this envelope's head",
+            ));
+        }
         let header = self.signed_head.head.header;
-        let my_id = recipient.key_id();
+        let my_id = recipient.id;
         let stanza = self
             .stanzas
             .iter()
@@ -565,7 +636,7 @@ impl Envelope {
             .ok_or(EnvelopeError::NotARecipient(my_id))?;
         let aad = header.to_bytes();
         let key = Zeroizing::new(hpke_suite::open_base(
-            recipient,
+            &recipient.key,
             &stanza.enc,
             HPKE_INFO,
             &aad,
@@ -655,6 +726,43 @@ mod tests {
                 assert_eq!(o.parts, parts);
             }
         }
+    }
+
+    #[test]
+    fn open_verified_takes_only_a_proof_of_its_own_head() {
+        let alice = MemberKeys::generate(&mut OsRng);
+        let bob = MemberKeys::generate(&mut OsRng);
+        let to = [bob.encryption.public_key()];
+        let seal = || {
+            let m = message(&alice.signing, ChannelId([1; 16]), vec![1]);
+            Envelope::seal_message(&m, &alice.signing, &to, &mut OsRng)
+                .unwrap()
+                .0
+        };
+        let (env, other) = (seal(), seal());
+        let vk = alice.signing.verifying_key();
+        let proof = env.signed_head().verified(&vk).unwrap();
+        assert_eq!(
+            env.open_verified(&proof, &Recipient::new(&bob.encryption))
+                .unwrap()
+                .message,
+            env.open(&vk, &bob.encryption).unwrap().message
+        );
+        assert!(matches!(
+            other.open_verified(&proof, &Recipient::new(&bob.encryption)),
+            Err(EnvelopeError::Inconsistent(_))
+        ));
+        // No proof for a signature that does not verify.
+        let mut forged = *env.signed_head();
+        forged.signature.0[0] ^= 1;
+        assert!(matches!(
+            forged.verified(&vk),
+            Err(EnvelopeError::BadSignature)
+        ));
+        assert!(matches!(
+            env.signed_head().verified(&bob.signing.verifying_key()),
+            Err(EnvelopeError::WrongSender { .. })
+        ));
     }
 
     #[test]

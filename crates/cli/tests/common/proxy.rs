@@ -54,6 +54,17 @@ pub struct Lies {
     /// list and entry pages), as a relay operator holding the relay key
     /// could sign one: see [`Forged`].
     pub forged: Option<Arc<Forged>>,
+    /// Entry indices whose entry has its last byte flipped in entry pages (an
+    /// envelope head's signature, forged).
+    pub forge_entries: Vec<u64>,
+    /// Pages of envelopes (`GET …/envelopes?start=…`) are answered with a 500.
+    pub refuse_envelope_pages: bool,
+    /// Two envelope indices whose bodies are swapped in pages of envelopes.
+    pub swap_in_pages: Option<(u64, u64)>,
+    /// How many single envelopes (`GET …/envelopes/{index}`) were asked for.
+    pub single_envelope_gets: u32,
+    /// How many pages of envelopes were asked for.
+    pub envelope_page_gets: u32,
 }
 
 /// A log a lying relay serves: its entries (kind and bytes) and its
@@ -195,6 +206,16 @@ fn serve(conn: TcpStream, lies: &Mutex<Lies>) -> std::io::Result<()> {
             _ => false,
         }
     };
+    let page = method == "GET" && path.ends_with("/envelopes");
+    {
+        let mut g = lies.lock().unwrap();
+        if method == "GET" && envelope_index.is_some() {
+            g.single_envelope_gets += 1;
+        }
+        if page {
+            g.envelope_page_gets += 1;
+        }
+    }
     if method == "GET" && envelope_index.is_some() {
         let held = {
             let mut g = lies.lock().unwrap();
@@ -227,7 +248,7 @@ fn serve(conn: TcpStream, lies: &Mutex<Lies>) -> std::io::Result<()> {
         Some(f) if method == "GET" => forged_answer(f, &target, &path),
         _ => None,
     };
-    let (status, ctype, out) = if refused {
+    let (status, ctype, out) = if refused || (page && l.refuse_envelope_pages) {
         (
             500,
             "application/problem+json".to_owned(),
@@ -274,6 +295,9 @@ fn serve(conn: TcpStream, lies: &Mutex<Lies>) -> std::io::Result<()> {
         let (status, ctype, mut out) = forward(&l.upstream, &method, &target, &headers, &body);
         if method == "GET" && path.ends_with("/entries") && status == 200 {
             out = rewrite_entries(&out, &l);
+        }
+        if method == "GET" && path.ends_with("/envelopes") && status == 200 {
+            out = rewrite_envelopes(&out, &l);
         }
         if let Some(i) = l.corrupt_envelope
             && path.ends_with(&format!("/envelopes/{i}"))
@@ -322,6 +346,43 @@ fn forward(
     (status, ctype, resp.body_mut().read_to_vec().unwrap())
 }
 
+/// A page of envelopes tells the same lies as single envelope requests: the
+/// corrupted envelope is corrupted in it, and those refused, held or hung up
+/// on are left out (so the client asks for them alone, and meets the lie).
+fn rewrite_envelopes(page: &[u8], l: &Lies) -> Vec<u8> {
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let mut v: serde_json::Value = serde_json::from_slice(page).unwrap();
+    let envs = v["envelopes"].as_array_mut().unwrap();
+    let index = |e: &serde_json::Value| e["index"].as_u64().unwrap();
+    envs.retain(|e| {
+        let i = Some(index(e));
+        !(l.refuse_envelope
+            .is_some_and(|(r, n)| Some(r) == i && n > 0)
+            || l.hold_envelope == i
+            || l.hang_up_envelope == i)
+    });
+    if let Some((a, b)) = l.swap_in_pages {
+        let pa = envs.iter().position(|e| index(e) == a);
+        let pb = envs.iter().position(|e| index(e) == b);
+        if let (Some(pa), Some(pb)) = (pa, pb) {
+            let ea = envs[pa]["envelope"].clone();
+            envs[pa]["envelope"] = envs[pb]["envelope"].clone();
+            envs[pb]["envelope"] = ea;
+        }
+    }
+    for e in envs.iter_mut() {
+        if l.corrupt_envelope == Some(index(e)) {
+            let mut b = b64.decode(e["envelope"].as_str().unwrap()).unwrap();
+            if let Some(last) = b.last_mut() {
+                *last ^= 1;
+            }
+            e["envelope"] = b64.encode(b).into();
+        }
+    }
+    serde_json::to_vec(&v).unwrap()
+}
+
 fn rewrite_entries(page: &[u8], l: &Lies) -> Vec<u8> {
     let mut v: serde_json::Value = serde_json::from_slice(page).unwrap();
     let entries = v["entries"].as_array_mut().unwrap();
@@ -344,6 +405,17 @@ fn rewrite_entries(page: &[u8], l: &Lies) -> Vec<u8> {
             let ea = entries[pa]["entry"].clone();
             entries[pa]["entry"] = entries[pb]["entry"].clone();
             entries[pb]["entry"] = ea;
+        }
+    }
+    for e in entries.iter_mut() {
+        if l.forge_entries.contains(&index(e)) {
+            use base64::Engine as _;
+            let b64 = base64::engine::general_purpose::STANDARD;
+            let mut b = b64.decode(e["entry"].as_str().unwrap()).unwrap();
+            if let Some(last) = b.last_mut() {
+                *last ^= 1;
+            }
+            e["entry"] = b64.encode(b).into();
         }
     }
     serde_json::to_vec(&v).unwrap()
