@@ -95,11 +95,16 @@ impl fmt::Debug for Signature {
 pub struct VerifyingKey(ed25519_dalek::VerifyingKey);
 
 impl VerifyingKey {
-    /// Parses 32 bytes; rejects encodings that are not points.
+    /// Parses 32 bytes; rejects encodings that are not points, and those
+    /// that are not canonical (RFC 8032 §5.1.3: y ≥ p, or x = 0 with its
+    /// sign bit set), which ed25519-dalek would take: a key has one encoding,
+    /// as in the JavaScript verifier.
     pub fn from_bytes(bytes: &[u8; 32]) -> Result<VerifyingKey, CryptoError> {
-        ed25519_dalek::VerifyingKey::from_bytes(bytes)
-            .map(VerifyingKey)
-            .map_err(|_| CryptoError)
+        let k = ed25519_dalek::VerifyingKey::from_bytes(bytes).map_err(|_| CryptoError)?;
+        if k.to_edwards().compress().to_bytes() != *bytes {
+            return Err(CryptoError);
+        }
+        Ok(VerifyingKey(k))
     }
 
     /// The 32-byte encoding.
@@ -278,6 +283,34 @@ impl MemberKeys {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The encodings of y = p + k (k < 19) that ed25519-dalek decompresses:
+    /// non-canonical (RFC 8032 §5.1.3: "if y >= p, decoding fails").
+    pub(crate) fn non_canonical_points() -> Vec<[u8; 32]> {
+        let mut out = Vec::new();
+        for k in 0u8..19 {
+            for sign in [0u8, 0x80] {
+                // p = 2^255 - 19, little-endian, plus k.
+                let mut b = [0xffu8; 32];
+                b[0] = 0xed + k;
+                b[31] = 0x7f | sign;
+                if ed25519_dalek::VerifyingKey::from_bytes(&b).is_ok() {
+                    out.push(b);
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn non_canonical_encodings_are_not_keys() {
+        let points = non_canonical_points();
+        assert!(!points.is_empty(), "dalek decompresses some y >= p");
+        for b in points {
+            assert!(VerifyingKey::from_bytes(&b).is_err(), "{}", hex::encode(b));
+            assert!(VerifyingKey::from_base64(&crate::b64::encode(&b)).is_err());
+        }
+    }
 
     #[test]
     fn key_ids_separate_algorithms() {

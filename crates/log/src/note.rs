@@ -264,7 +264,13 @@ impl VerifierKey {
             key_id,
             alg: *alg,
             key: VerifyingKey::from_bytes(&key)
-                .map_err(|_| NoteError::BadKey("not an Ed25519 point".into()))?,
+                .ok()
+                // One encoding per key (RFC 8032 §5.1.3): ed25519-dalek also
+                // takes y ≥ p, which the JavaScript verifier refuses.
+                .filter(|k| k.to_edwards().compress().to_bytes() == key)
+                .ok_or_else(|| {
+                    NoteError::BadKey("not the canonical encoding of an Ed25519 point".into())
+                })?,
         })
     }
 
@@ -406,6 +412,21 @@ impl Ed25519Signer {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_non_canonical_key_is_no_verifier_key() {
+        // y = p (2^255 - 19): decodes to the point with y = 0, which
+        // ed25519-dalek takes; RFC 8032 §5.1.3 refuses y >= p.
+        let mut b = [0xffu8; 32];
+        b[0] = 0xed;
+        b[31] = 0x7f;
+        assert!(VerifyingKey::from_bytes(&b).is_ok(), "dalek takes it");
+        let vkey = format_vkey("example.com/log", 0x01, &b);
+        assert!(matches!(
+            Ed25519Verifier::from_vkey(&vkey),
+            Err(NoteError::BadKey(_))
+        ));
+    }
 
     #[test]
     fn sign_parse_verify_roundtrip() {
