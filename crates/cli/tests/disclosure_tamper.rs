@@ -466,12 +466,24 @@ fn charter_cases() -> Vec<(String, Vec<u8>, bool)> {
         serde_json::to_vec(&c).unwrap()
     };
     let wkey = hotline_log::note::format_vkey(&w.name, 0x04, &w.public());
+    // y = p: the point with y = 0, which ed25519-dalek decodes and RFC 8032
+    // (§5.1.3) does not: a key with two encodings.
+    let mut non_canonical = [0xffu8; 32];
+    non_canonical[0] = 0xed;
+    non_canonical[31] = 0x7f;
+    let nc_vkey = hotline_log::note::format_vkey("witness.example/nc", 0x04, &non_canonical);
     let time = 1_790_000_000u64;
     for (name, payload, more, witnessed) in [
         (
+            "witness-non-canonical-key",
+            with_witness(&nc_vkey, 0),
+            Box::new(|_: &str| String::new()) as Box<dyn Fn(&str) -> String>,
+            true,
+        ),
+        (
             "witness-quorum-met",
             with_witness(&wkey, 1),
-            Box::new(|t: &str| w.cosign(t, time)) as Box<dyn Fn(&str) -> String>,
+            Box::new(|t: &str| w.cosign(t, time)),
             true,
         ),
         (
