@@ -21,6 +21,7 @@ use anyhow::Context as _;
 use hotline_client::relay_client::RelayClient;
 use hotline_core::charter::{Charter, CharterParty, Deadline, DisclosureRule, RelayInfo};
 use hotline_core::commitment::{Part, PartKind};
+use hotline_core::dsse::SignedDocument;
 use hotline_core::envelope::Envelope;
 use hotline_core::ids::ChannelId;
 use hotline_core::keys::{MemberKeys, SigningKey};
@@ -251,6 +252,81 @@ fn seal_many(
     Ok(out)
 }
 
+/// A bench channel on the relay at `url` (key `relay_vkey`): two fresh
+/// parties, `north` and `south`, each with a first roster listing its
+/// members (proofs of possession included). Returns the channel, its signed
+/// charter and the two party keys. Shared by `bench relay` and `bench sync`.
+pub(crate) fn bench_channel(
+    title: &str,
+    url: &str,
+    relay_vkey: &str,
+    north_members: &[MemberKeys],
+    south_members: &[MemberKeys],
+) -> anyhow::Result<(ChannelId, SignedDocument, [SigningKey; 2])> {
+    let mut rng = rand_core::OsRng;
+    let (north, south) = (
+        SigningKey::generate(&mut rng),
+        SigningKey::generate(&mut rng),
+    );
+    let party = |short: &str, k: &SigningKey| CharterParty {
+        id: k.key_id(),
+        name: format!("{short} CERT"),
+        short: short.into(),
+        key: k.verifying_key().to_base64(),
+    };
+    let mut deadlines = BTreeMap::new();
+    deadlines.insert(
+        Kind::Inquiry,
+        Deadline {
+            ack_within: Some(86_400),
+            answer_within: Some(30 * 86_400),
+        },
+    );
+    let mut nonce = [0u8; 16];
+    rand_core::RngCore::fill_bytes(&mut rng, &mut nonce);
+    let charter = Charter {
+        v: 1,
+        title: title.into(),
+        nonce: hex::encode(nonce),
+        created: "2026-11-23T00:00:00Z".into(),
+        parties: vec![party("north", &north), party("south", &south)],
+        relay: RelayInfo {
+            url: url.to_owned(),
+            key: relay_vkey.to_owned(),
+        },
+        witnesses: vec![],
+        witness_quorum: 0,
+        deadlines,
+        disclosure: DisclosureRule::Unanimous,
+        default_tlp: Tlp::Amber,
+        retention_days: 30,
+        suite: "hotline-v1".into(),
+    };
+    let mut doc = charter.to_document()?;
+    doc.sign(&north);
+    doc.sign(&south);
+    let ch = RelayClient::new(url, north.clone())?.create_channel(&doc)?;
+    for (k, members) in [(&north, north_members), (&south, south_members)] {
+        let r = Roster {
+            v: 1,
+            channel: ch,
+            party: k.key_id(),
+            version: 1,
+            previous: None,
+            issued: "2026-11-23T00:00:00Z".into(),
+            members: members
+                .iter()
+                .enumerate()
+                .map(|(i, m)| RosterMember::new(&ch, &k.key_id(), &format!("bench member {i}"), m))
+                .collect(),
+        };
+        let mut d = r.to_document()?;
+        d.sign(k);
+        RelayClient::new(url, k.clone())?.post_roster(&ch, &d)?;
+    }
+    Ok((ch, doc, [north, south]))
+}
+
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     if sorted.is_empty() {
         return Duration::ZERO;
@@ -273,73 +349,19 @@ fn relay(a: &RelayArgs) -> anyhow::Result<Outcome> {
 
     // A channel: two parties, the members split between them.
     let mut rng = rand_core::OsRng;
-    let (north, south) = (
-        SigningKey::generate(&mut rng),
-        SigningKey::generate(&mut rng),
-    );
     let members: Arc<Vec<MemberKeys>> = Arc::new(
         (0..a.members)
             .map(|_| MemberKeys::generate(&mut rng))
             .collect(),
     );
-    let party = |short: &str, k: &SigningKey| CharterParty {
-        id: k.key_id(),
-        name: format!("{short} CERT"),
-        short: short.into(),
-        key: k.verifying_key().to_base64(),
-    };
-    let mut deadlines = BTreeMap::new();
-    deadlines.insert(
-        Kind::Inquiry,
-        Deadline {
-            ack_within: Some(86_400),
-            answer_within: Some(30 * 86_400),
-        },
-    );
-    let mut nonce = [0u8; 16];
-    rand_core::RngCore::fill_bytes(&mut rng, &mut nonce);
-    let charter = Charter {
-        v: 1,
-        title: "hotline bench relay".into(),
-        nonce: hex::encode(nonce),
-        created: "2026-11-23T00:00:00Z".into(),
-        parties: vec![party("north", &north), party("south", &south)],
-        relay: RelayInfo {
-            url: url.clone(),
-            key: vkey,
-        },
-        witnesses: vec![],
-        witness_quorum: 0,
-        deadlines,
-        disclosure: DisclosureRule::Unanimous,
-        default_tlp: Tlp::Amber,
-        retention_days: 30,
-        suite: "hotline-v1".into(),
-    };
-    let mut doc = charter.to_document()?;
-    doc.sign(&north);
-    doc.sign(&south);
-    let as_north = RelayClient::new(&url, north.clone())?;
-    let ch = as_north.create_channel(&doc)?;
     let half = a.members / 2;
-    for (k, range) in [(&north, 0..half), (&south, half..a.members)] {
-        let r = Roster {
-            v: 1,
-            channel: ch,
-            party: k.key_id(),
-            version: 1,
-            previous: None,
-            issued: "2026-11-23T00:00:00Z".into(),
-            members: members[range]
-                .iter()
-                .enumerate()
-                .map(|(i, m)| RosterMember::new(&ch, &k.key_id(), &format!("bench member {i}"), m))
-                .collect(),
-        };
-        let mut d = r.to_document()?;
-        d.sign(k);
-        RelayClient::new(&url, k.clone())?.post_roster(&ch, &d)?;
-    }
+    let (ch, _, _) = bench_channel(
+        "hotline bench relay",
+        &url,
+        &vkey,
+        &members[..half],
+        &members[half..],
+    )?;
 
     // Phase 1: throughput.
     let envs = seal_many(ch, &members, a.envelopes, "sealing")?;

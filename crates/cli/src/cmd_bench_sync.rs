@@ -10,22 +10,18 @@
 //! Ed25519 verifications per second on one core, and reading the same
 //! entries and envelopes from the relay with no checks at all.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use hotline_client::archive::{Archive, ChannelRecord};
 use hotline_client::relay_client::RelayClient;
-use hotline_core::charter::{Charter, CharterParty, Deadline, DisclosureRule, RelayInfo};
-use hotline_core::dsse::SignedDocument;
 use hotline_core::envelope::Envelope;
 use hotline_core::ids::{ChannelId, MessageId};
 use hotline_core::keys::{MemberKeys, SigningKey};
 use hotline_core::message::{InnerHeader, Kind, Message, Tlp};
-use hotline_core::roster::{Roster, RosterMember};
 
-use crate::cmd_bench::{bar, start_relay};
+use crate::cmd_bench::{bar, bench_channel, start_relay};
 use crate::{Outcome, out};
 
 #[derive(Debug, clap::Args)]
@@ -39,75 +35,6 @@ pub struct SyncArgs {
     /// Print the figures as JSON.
     #[arg(long)]
     json: bool,
-}
-
-/// The bench's channel: two parties, `north` listing `sender`, `south`
-/// listing `recipient`, each roster version 1. Returns the channel and
-/// its signed charter. (All the channel and roster set-up is here.)
-fn bench_channel(
-    url: &str,
-    relay_vkey: &str,
-    sender: &MemberKeys,
-    recipient: &MemberKeys,
-) -> anyhow::Result<(ChannelId, SignedDocument, [SigningKey; 2])> {
-    let mut rng = rand_core::OsRng;
-    let (north, south) = (
-        SigningKey::generate(&mut rng),
-        SigningKey::generate(&mut rng),
-    );
-    let party = |short: &str, k: &SigningKey| CharterParty {
-        id: k.key_id(),
-        name: format!("{short} CERT"),
-        short: short.into(),
-        key: k.verifying_key().to_base64(),
-    };
-    let mut deadlines = BTreeMap::new();
-    deadlines.insert(
-        Kind::Inquiry,
-        Deadline {
-            ack_within: Some(86_400),
-            answer_within: Some(30 * 86_400),
-        },
-    );
-    let mut nonce = [0u8; 16];
-    rand_core::RngCore::fill_bytes(&mut rng, &mut nonce);
-    let charter = Charter {
-        v: 1,
-        title: "hotline bench sync".into(),
-        nonce: hex::encode(nonce),
-        created: "2026-11-23T00:00:00Z".into(),
-        parties: vec![party("north", &north), party("south", &south)],
-        relay: RelayInfo {
-            url: url.to_owned(),
-            key: relay_vkey.to_owned(),
-        },
-        witnesses: vec![],
-        witness_quorum: 0,
-        deadlines,
-        disclosure: DisclosureRule::Unanimous,
-        default_tlp: Tlp::Amber,
-        retention_days: 30,
-        suite: "hotline-v1".into(),
-    };
-    let mut doc = charter.to_document()?;
-    doc.sign(&north);
-    doc.sign(&south);
-    let ch = RelayClient::new(url, north.clone())?.create_channel(&doc)?;
-    for (k, m) in [(&north, sender), (&south, recipient)] {
-        let r = Roster {
-            v: 1,
-            channel: ch,
-            party: k.key_id(),
-            version: 1,
-            previous: None,
-            issued: "2026-11-23T00:00:00Z".into(),
-            members: vec![RosterMember::new(&ch, &k.key_id(), "bench member", m)],
-        };
-        let mut d = r.to_document()?;
-        d.sign(k);
-        RelayClient::new(url, k.clone())?.post_roster(&ch, &d)?;
-    }
-    Ok((ch, doc, [north, south]))
 }
 
 /// One inquiry from `from` (of party `party`) to `to`.
@@ -220,7 +147,13 @@ pub fn sync_bench(a: &SyncArgs) -> anyhow::Result<Outcome> {
         MemberKeys::generate(&mut rng),
         MemberKeys::generate(&mut rng),
     );
-    let (ch, charter, [north, south]) = bench_channel(&url, &vkey, &sender, &recipient)?;
+    let (ch, charter, [north, south]) = bench_channel(
+        "hotline bench sync",
+        &url,
+        &vkey,
+        std::slice::from_ref(&sender),
+        std::slice::from_ref(&recipient),
+    )?;
     let (np, sp) = (north.key_id(), south.key_id());
 
     // The log: N inquiries from the sender to the recipient.
