@@ -334,6 +334,7 @@ pub fn run_case(cli: &Cli, cmd: &CaseCommand) -> anyhow::Result<Outcome> {
             };
             let relay = RelayClient::new(&rec.relay_url, c.me.current.signing.clone())?;
             let (index, id) = send(&c.archive, &relay, &rec.id, &c.me, &d)?;
+            tell_if_undated(&c.archive, &rec.id, index);
             out!("Opened {kind} case {} (log entry {index})", id.to_hex());
             Ok(Outcome::Ok)
         }
@@ -445,6 +446,7 @@ pub fn run_case(cli: &Cli, cmd: &CaseCommand) -> anyhow::Result<Outcome> {
             };
             let relay = RelayClient::new(&rec.relay_url, c.me.current.signing.clone())?;
             let (index, id) = send(&c.archive, &relay, &rec.id, &c.me, &d)?;
+            tell_if_undated(&c.archive, &rec.id, index);
             out!(
                 "Sent {} {} on case {} (log entry {index})",
                 kind.as_str(),
@@ -550,6 +552,7 @@ pub fn run_ping(cli: &Cli, to: &[String], channel: Option<&str>) -> anyhow::Resu
     };
     let relay = RelayClient::new(&rec.relay_url, c.me.current.signing.clone())?;
     let (index, id) = send(&c.archive, &relay, &rec.id, &c.me, &d)?;
+    tell_if_undated(&c.archive, &rec.id, index);
     out!("Sent ping {} (log entry {index})", id.to_hex());
     Ok(Outcome::Ok)
 }
@@ -573,6 +576,7 @@ pub fn run_pong(cli: &Cli, ping: &str) -> anyhow::Result<Outcome> {
             };
             let relay = RelayClient::new(&rec.relay_url, c.me.current.signing.clone())?;
             let (index, id) = send(&c.archive, &relay, &rec.id, &c.me, &d)?;
+            tell_if_undated(&c.archive, &rec.id, index);
             out!(
                 "Sent pong {} to ping {ping} (log entry {index})",
                 id.to_hex()
@@ -587,18 +591,36 @@ pub fn run_pong(cli: &Cli, ping: &str) -> anyhow::Result<Outcome> {
 /// What the report's deadlines rest on, in words (`docs/client.md`,
 /// "Sequencing times").
 fn time_statement(charter: &Charter) -> String {
-    let base = format!(
-        "sequencing times are the relay's timestamps (signed by its key, never going back, \
-         at most {} min ahead of this machine): the relay's operator is trusted for them",
-        hotline_client::sync::MAX_CLOCK_SKEW / 60
-    );
-    if charter.witnesses.is_empty() {
-        format!("{base}; the charter names no witness")
+    let logged = "each message's sequencing time is the one the first time attestation \
+                  logged after it gives (an entry of the log, so the same for every party)";
+    if charter.witness_quorum == 0 {
+        format!(
+            "{logged}: the relay's own timestamp (signed by its key, never going back, at most \
+             {} min ahead of this machine): the relay's operator is trusted for it{}",
+            hotline_client::sync::MAX_CLOCK_SKEW / 60,
+            if charter.witnesses.is_empty() {
+                "; the charter names no witness"
+            } else {
+                "; the charter's witnesses cosign but it sets no quorum, so they do not set the times"
+            }
+        )
     } else {
         format!(
-            "{base}; the charter's {} witness(es) cosign the checkpoints but do not yet set the times",
+            "{logged}: the time by which {} of the charter's {} witnesses had cosigned a \
+             checkpoint covering it, by their own clocks: no single operator sets it; the relay \
+             can delay it, not backdate it",
+            charter.witness_quorum,
             charter.witnesses.len()
         )
+    }
+}
+
+/// Where the report's times come from, for `--json`.
+fn time_source(charter: &Charter) -> &'static str {
+    if charter.witness_quorum == 0 {
+        "relay"
+    } else {
+        "witnesses"
     }
 }
 
@@ -612,7 +634,7 @@ pub fn run_report(cli: &Cli, json: bool, at: Option<&str>) -> anyhow::Result<Out
         let (cs, pings) = c.derive(rec, charter)?;
         times.push(serde_json::json!({
             "channel": rec.id.to_hex(),
-            "source": "relay",
+            "source": time_source(charter),
             "statement": time_statement(charter),
         }));
         for p in &charter.parties {
@@ -661,4 +683,22 @@ pub fn run_report(cli: &Cli, json: bool, at: Option<&str>) -> anyhow::Result<Out
         }
     }
     Ok(Outcome::Ok)
+}
+
+/// Says so when no time attestation dates a message just sent yet: its
+/// deadlines start from the time the attestation gives (`docs/client.md`,
+/// "Sequencing times").
+pub(crate) fn tell_if_undated(
+    archive: &hotline_client::archive::Archive,
+    channel: &hotline_core::ids::ChannelId,
+    index: u64,
+) {
+    if matches!(archive.sequenced_at(channel, index), Ok(None)) {
+        eprintln!(
+            "warning: log entry {index} is sequenced, but the relay has not yet logged a time \
+             attestation dating it (with the witnesses' cosignatures the charter asks for); its \
+             deadlines start from the time that attestation gives. Run `hotline sync` later; \
+             if none comes, `hotline alarms` shows undated-entry."
+        );
+    }
 }

@@ -84,6 +84,7 @@ pub fn run(cli: &Cli, cmd: &DiscloseCommand) -> anyhow::Result<Outcome> {
             let d = draft_request(&c.archive, &rec.id, &me, &cases, redact, purpose)?;
             let relay = RelayClient::new(&rec.relay_url, c.me.current.signing.clone())?;
             let (index, id) = send(&c.archive, &relay, &rec.id, &c.me, &d)?;
+            crate::cmd_case::tell_if_undated(&c.archive, &rec.id, index);
             out!("Requested disclosure {} (log entry {index})", id.to_hex());
             out!(
                 "Next: the other parties run `hotline disclose consent {}`; then `hotline disclose export {} --out FILE`",
@@ -106,6 +107,7 @@ pub fn run(cli: &Cli, cmd: &DiscloseCommand) -> anyhow::Result<Outcome> {
             let d = draft_answer(&c.archive, &rec.id, &me, &req, reason)?;
             let relay = RelayClient::new(&rec.relay_url, c.me.current.signing.clone())?;
             let (index, _) = send(&c.archive, &relay, &rec.id, &c.me, &d)?;
+            crate::cmd_case::tell_if_undated(&c.archive, &rec.id, index);
             out!(
                 "{} disclosure request {} (log entry {index})",
                 if reason.is_some() {

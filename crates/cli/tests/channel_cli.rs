@@ -206,7 +206,9 @@ fn two_parties_set_up_a_channel_by_file_exchange_and_sync() {
     // And it says plainly whose clock the deadlines run on.
     let human = ok(hotline(&north, &["report"]));
     assert!(
-        human.contains("sequencing times are the relay's timestamps") && human.contains("trusted"),
+        human.contains("the first time attestation logged after it")
+            && human.contains("the relay's own timestamp")
+            && human.contains("trusted"),
         "{human}"
     );
     let v: serde_json::Value =

@@ -57,7 +57,10 @@ fn sync_verifies_opens_stores_cosigns_and_raises_alarms() {
             &mut rand_core::OsRng,
         )
         .unwrap();
-        as_n1.post_envelopes(&ch, &[env]).unwrap()[0].index
+        let i = as_n1.post_envelopes(&ch, &[env]).unwrap()[0].index;
+        // The head, then the relay's time attestation dating it.
+        wait_checkpoint(&as_s1, &ch, i + 2, &relay.vkey);
+        i
     };
     let inquiry = message(
         ch,
@@ -85,15 +88,15 @@ fn sync_verifies_opens_stores_cosigns_and_raises_alarms() {
         &mut rand_core::OsRng,
     )
     .unwrap();
-    assert_eq!(as_n1.post_envelopes(&ch, &[other]).unwrap()[0].index, 4);
-    wait_checkpoint(&as_s1, &ch, 5, &relay.vkey);
+    assert_eq!(as_n1.post_envelopes(&ch, &[other]).unwrap()[0].index, 5);
+    wait_checkpoint(&as_s1, &ch, 7, &relay.vkey);
 
     // Each checkpoint carries the relay's timestamp cosignature (the relay
     // key as a tlog-cosignature/v1 cosigner), which dates its entries.
     let tv =
         CosignatureVerifier::from_vkey(&hotline_relay::key::timestamp_vkey(&relay.vkey).unwrap())
             .unwrap();
-    let served = Note::parse(&as_s1.checkpoint_at(&ch, 5).unwrap()).unwrap();
+    let served = Note::parse(&as_s1.checkpoint_at(&ch, 7).unwrap()).unwrap();
     let stamped: Vec<u64> = served
         .signatures
         .iter()
@@ -121,7 +124,7 @@ fn sync_verifies_opens_stores_cosigns_and_raises_alarms() {
     let out = sync_channel(&archive, &as_s1, &ch, &s1, &|_, _| {}).unwrap();
     assert_eq!(
         (out.size, out.new_entries, out.opened, out.cosigned),
-        (5, 5, 1, true)
+        (7, 7, 1, true)
     );
     let msgs = archive.messages(&ch).unwrap();
     assert_eq!(msgs.len(), 1);
@@ -141,14 +144,15 @@ fn sync_verifies_opens_stores_cosigns_and_raises_alarms() {
         cases[0].opened_at.map(|t| t + 86_400),
         "the test charter gives inquiries a day to acknowledge"
     );
-    // When it was sequenced, at the latest: the same on every machine.
+    // When it was sequenced, at the latest: the same on every machine (the
+    // time attestation at 4 dates it).
     let t3 = archive
         .sequenced_at(&ch, 3)
         .unwrap()
-        .expect("a timestamped checkpoint covers entry 3");
+        .expect("a time attestation dates entry 3");
     assert!(t3 <= stamped[0] && t3 + 60 >= unix_now(), "{t3}");
     // The receipt: s1's cosignature is attached to the relay's checkpoint.
-    let served = Note::parse(&as_s1.checkpoint_at(&ch, 5).unwrap()).unwrap();
+    let served = Note::parse(&as_s1.checkpoint_at(&ch, 7).unwrap()).unwrap();
     let v = CosignatureVerifier::from_vkey(&relay_member_vkey(&s1)).unwrap();
     assert!(
         served
@@ -173,9 +177,8 @@ fn sync_verifies_opens_stores_cosigns_and_raises_alarms() {
         "still looking",
         Some(inquiry.header.id),
     ));
-    wait_checkpoint(&as_s1, &ch, 6, &relay.vkey);
     let out = sync_channel(&archive, &as_s1, &ch, &s1, &|_, _| {}).unwrap();
-    assert_eq!((out.size, out.new_entries, out.opened), (6, 1, 1));
+    assert_eq!((out.size, out.new_entries, out.opened), (9, 2, 1));
     assert!(archive.alarms().unwrap().is_empty());
 
     // The relay key signs what the test says: a larger checkpoint whose root
@@ -208,7 +211,7 @@ fn sync_verifies_opens_stores_cosigns_and_raises_alarms() {
     let p2 = tempfile::tempdir().unwrap();
     let a2 = Archive::open(p2.path()).unwrap();
     a2.add_channel(&record).unwrap();
-    a2.record_checkpoint(&ch, &forged(6, [7; 32])).unwrap();
+    a2.record_checkpoint(&ch, &forged(9, [7; 32])).unwrap();
     // (the mirror is empty; the check against the seen checkpoint comes first)
     match sync_channel(&a2, &as_s1, &ch, &s1, &|_, _| {}) {
         Err(SyncError::Alarm(a)) => {
@@ -219,8 +222,10 @@ fn sync_verifies_opens_stores_cosigns_and_raises_alarms() {
     }
     assert_eq!(a2.alarms().unwrap().len(), 1, "the alarm is persistent");
 
-    // The archive saw size 7 before; the relay now shows 6: a replay.
-    archive.record_checkpoint(&ch, &forged(7, [9; 32])).unwrap();
+    // The archive saw size 10 before; the relay now shows 9: a replay.
+    archive
+        .record_checkpoint(&ch, &forged(10, [9; 32]))
+        .unwrap();
     match sync_channel(&archive, &as_s1, &ch, &s1, &|_, _| {}) {
         Err(SyncError::Alarm(a)) => assert_eq!(a.kind, "stale-checkpoint", "{a:?}"),
         other => panic!("expected a stale-checkpoint alarm, got {other:?}"),

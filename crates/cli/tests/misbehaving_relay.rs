@@ -173,7 +173,9 @@ impl World {
     }
 
     /// Posts an envelope from n1 to s1 directly to the relay at `url` and
-    /// waits until a checkpoint covers it.
+    /// waits until a checkpoint covers it and the time attestation the relay
+    /// logs after it (so each post adds two entries: the head, then the
+    /// attestation dating it).
     fn post(&self, url: &str, body: &str) -> u64 {
         let c = RelayClient::new(url, self.n1.signing.clone()).unwrap();
         let i = c
@@ -190,8 +192,45 @@ impl World {
             )
             .unwrap()[0]
             .index;
-        wait_checkpoint(&c, &self.ch, i + 1, &self.relay.vkey);
+        wait_checkpoint(&c, &self.ch, i + 2, &self.relay.vkey);
         i
+    }
+
+    /// Waits until a signed checkpoint covers a log in which a time
+    /// attestation dates every head, and which holds at least `heads` heads;
+    /// returns its size and the heads' indexes.
+    fn settle(&self, n: usize) -> (u64, Vec<u64>) {
+        use hotline_core::entry::Entry;
+        let c = RelayClient::new(&self.relay.url, self.s1.signing.clone()).unwrap();
+        let t = std::time::Instant::now();
+        loop {
+            let (_, cp) = wait_checkpoint(&c, &self.ch, 1, &self.relay.vkey);
+            let (mut heads, mut dated, mut at) = (Vec::new(), 0, 0);
+            while at < cp.size {
+                let page = c.entries(&self.ch, at, (cp.size - at).min(1024)).unwrap();
+                for e in &page.entries {
+                    match Entry::from_bytes(&base64_dec(&e.entry)).unwrap() {
+                        Entry::Head(_) => heads.push(e.index),
+                        Entry::Time(n) => {
+                            let note = hotline_log::note::Note::parse(n.as_bytes()).unwrap();
+                            dated = hotline_log::checkpoint::Checkpoint::parse(&note.text)
+                                .unwrap()
+                                .size;
+                        }
+                        _ => {}
+                    }
+                }
+                at = page.entries.last().map_or(cp.size, |e| e.index + 1);
+            }
+            if heads.len() >= n && heads.last().is_none_or(|&h| h < dated) {
+                return (cp.size, heads);
+            }
+            assert!(
+                t.elapsed() < Duration::from_secs(10),
+                "the relay dated not every head within 10 s"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 
     /// A fresh archive for s1 following the channel, and s1's client of the
@@ -260,10 +299,11 @@ fn a_fork_between_two_relays_with_the_same_key_is_caught() {
         w.proxy.set(|l| l.upstream = url)
     };
 
-    // South verified relay A's log of 4 entries; relay B's log of 5 is not
-    // an extension of it.
+    // South verified relay A's log of 5 entries (charter, two rosters, a
+    // head and its time attestation); relay B's log of 7 is not an
+    // extension of it.
     let (_p1, a1, c) = w.client();
-    assert_eq!(w.sync(&a1, &c).unwrap(), 4);
+    assert_eq!(w.sync(&a1, &c).unwrap(), 5);
     upstream(&relay_b.url);
     match w.sync(&a1, &c) {
         Err(SyncError::Alarm(al)) => {
@@ -275,17 +315,17 @@ fn a_fork_between_two_relays_with_the_same_key_is_caught() {
     // Nothing of B's log was written to the mirror.
     assert_eq!(
         hotline_log::storage::LogStore::size(&a1.log, &w.origin).unwrap(),
-        4
+        5
     );
 
-    // Same size, different roots: B's checkpoint of size 4 (from its
+    // Same size, different roots: B's checkpoint of size 5 (from its
     // history) against A's.
     let (_p2, a2, c) = w.client();
     upstream(&w.relay.url);
-    assert_eq!(w.sync(&a2, &c).unwrap(), 4);
+    assert_eq!(w.sync(&a2, &c).unwrap(), 5);
     let b4 = RelayClient::new(&relay_b.url, w.s1.signing.clone())
         .unwrap()
-        .checkpoint_at(&w.ch, 4)
+        .checkpoint_at(&w.ch, 5)
         .unwrap();
     upstream(&relay_b.url);
     w.proxy.set(|l| l.checkpoint = Some(b4));
@@ -305,10 +345,10 @@ fn a_fork_between_two_relays_with_the_same_key_is_caught() {
 fn a_replayed_old_checkpoint_is_caught() {
     let w = World::new(1);
     let (_d, a, c) = w.client();
-    assert_eq!(w.sync(&a, &c).unwrap(), 4);
+    assert_eq!(w.sync(&a, &c).unwrap(), 5);
     let old = c.checkpoint(&w.ch).unwrap();
     w.post(&w.relay.url, "later");
-    assert_eq!(w.sync(&a, &c).unwrap(), 5);
+    assert_eq!(w.sync(&a, &c).unwrap(), 7);
     w.proxy.set(|l| l.checkpoint = Some(old));
     expect_alarm(&w, &a, &c, "stale-checkpoint");
     stop(w.relay);
@@ -327,7 +367,7 @@ fn a_withheld_entry_is_caught() {
     );
     // The relay tells the truth again: the sync completes.
     w.proxy.set(|l| l.withhold = None);
-    assert_eq!(w.sync(&a, &c).unwrap(), 6);
+    assert_eq!(w.sync(&a, &c).unwrap(), 9);
     stop(w.relay);
 }
 
@@ -335,19 +375,19 @@ fn a_withheld_entry_is_caught() {
 fn a_dropped_entry_is_caught() {
     let w = World::new(3);
     let (_d, a, c) = w.client();
-    assert_eq!(w.sync(&a, &c).unwrap(), 6);
+    assert_eq!(w.sync(&a, &c).unwrap(), 9);
     w.post(&w.relay.url, "one");
     w.post(&w.relay.url, "two");
-    // The relay shows a log without entry 6, the rest moved up: one entry
-    // short of the checkpoint it signed, and the entry it serves at 6 is
+    // The relay shows a log without entry 9, the rest moved up: one entry
+    // short of the checkpoint it signed, and the entry it serves at 9 is
     // not the one there.
-    w.proxy.set(|l| l.drop = Some(6));
+    w.proxy.set(|l| l.drop = Some(9));
     expect_alarm(&w, &a, &c, "withheld-entry");
     let al = a.alarms().unwrap();
-    assert!(al[0].detail.contains("entry 7"), "{}", al[0].detail);
+    assert!(al[0].detail.contains("entry 12"), "{}", al[0].detail);
     assert_eq!(
         hotline_log::storage::LogStore::size(&a.log, &w.origin).unwrap(),
-        6
+        9
     );
     stop(w.relay);
 }
@@ -368,15 +408,15 @@ fn an_envelope_that_is_not_the_logged_one_is_caught() {
     w.proxy.set(|l| l.corrupt_envelope = Some(3));
     expect_alarm(&w, &a, &c, "bad-envelope");
     assert!(
-        !receipt_of(&w.relay.url, &w.ch, &w.s1.signing, 4),
+        !receipt_of(&w.relay.url, &w.ch, &w.s1.signing, 5),
         "a substituted body is not received: no receipt"
     );
     // It was not received: when the relay serves the logged envelope, it is
     // opened, and only then receipted.
     w.proxy.set(|l| l.corrupt_envelope = None);
-    assert_eq!(w.sync(&a, &c).unwrap(), 4);
+    assert_eq!(w.sync(&a, &c).unwrap(), 5);
     assert_eq!(a.messages(&w.ch).unwrap().len(), 1);
-    assert!(receipt_of(&w.relay.url, &w.ch, &w.s1.signing, 4));
+    assert!(receipt_of(&w.relay.url, &w.ch, &w.s1.signing, 5));
     stop(w.relay);
 }
 
@@ -391,14 +431,18 @@ fn the_first_forged_head_signature_in_log_order_is_the_alarm() {
     for chunk in envs.chunks(50) {
         c.post_envelopes(&w.ch, chunk).unwrap();
     }
-    wait_checkpoint(&c, &w.ch, 153, &w.relay.vkey);
+    // Time attestations fall between the heads where the relay's ticks
+    // came: the heads' indexes are read from the log.
+    let (size, heads) = w.settle(150);
     let (_d, a, sc) = w.client();
-    w.proxy.set(|l| l.forge_entries = vec![140, 77]);
+    w.proxy
+        .set(|l| l.forge_entries = vec![heads[137], heads[74]]);
     match w.sync(&a, &sc) {
         Err(SyncError::Alarm(al)) => {
             assert_eq!(al.kind, "bad-entry");
             assert!(
-                al.detail.starts_with("entry 77: its signature"),
+                al.detail
+                    .starts_with(&format!("entry {}: its signature", heads[74])),
                 "{}",
                 al.detail
             );
@@ -411,7 +455,7 @@ fn the_first_forged_head_signature_in_log_order_is_the_alarm() {
         "nothing of a bad batch is mirrored"
     );
     w.proxy.set(|l| l.forge_entries.clear());
-    assert_eq!(w.sync(&a, &sc).unwrap(), 153);
+    assert_eq!(w.sync(&a, &sc).unwrap(), size);
     assert_eq!(a.messages(&w.ch).unwrap().len(), 150);
     stop(w.relay);
 }
@@ -420,7 +464,7 @@ fn the_first_forged_head_signature_in_log_order_is_the_alarm() {
 fn rosters_are_indexed_as_they_are_mirrored_and_old_archives_scanned_once() {
     let w = World::new(1);
     let (_d, a, c) = w.client();
-    assert_eq!(w.sync(&a, &c).unwrap(), 4);
+    assert_eq!(w.sync(&a, &c).unwrap(), 5);
     assert_eq!(a.roster_indexes(&w.origin, u64::MAX).unwrap(), vec![1, 2]);
     // North adds a member, who writes: the directory of the next sync,
     // rebuilt from the indexed rosters, knows them.
@@ -430,7 +474,7 @@ fn rosters_are_indexed_as_they_are_mirrored_and_old_archives_scanned_once() {
     direct
         .post_roster(&w.ch, &roster(w.ch, &w.north, 2, Some(&v1), &[&w.n1, &n2]))
         .unwrap();
-    wait_checkpoint(&direct, &w.ch, 5, &w.relay.vkey);
+    wait_checkpoint(&direct, &w.ch, 6, &w.relay.vkey);
     let as_n2 = RelayClient::new(&w.relay.url, n2.signing.clone()).unwrap();
     as_n2
         .post_envelopes(
@@ -438,19 +482,19 @@ fn rosters_are_indexed_as_they_are_mirrored_and_old_archives_scanned_once() {
             &[sealed(w.ch, &n2, &w.north, &w.s1, &w.south, "from n2")],
         )
         .unwrap();
-    wait_checkpoint(&direct, &w.ch, 6, &w.relay.vkey);
-    assert_eq!(w.sync(&a, &c).unwrap(), 6);
+    wait_checkpoint(&direct, &w.ch, 8, &w.relay.vkey);
+    assert_eq!(w.sync(&a, &c).unwrap(), 8);
     assert_eq!(
         a.roster_indexes(&w.origin, u64::MAX).unwrap(),
-        vec![1, 2, 4]
+        vec![1, 2, 5]
     );
-    assert_eq!(a.roster_indexes(&w.origin, 4).unwrap(), vec![1, 2]);
+    assert_eq!(a.roster_indexes(&w.origin, 5).unwrap(), vec![1, 2]);
     assert_eq!(a.messages(&w.ch).unwrap().len(), 2);
     // An archive whose mirror an earlier version wrote, with no roster list:
     // scanned once, then synced as any other.
     let (_d2, old, c2) = w.client();
     let entries: Vec<Vec<u8>> = c2
-        .entries(&w.ch, 0, 6)
+        .entries(&w.ch, 0, 8)
         .unwrap()
         .entries
         .iter()
@@ -461,20 +505,21 @@ fn rosters_are_indexed_as_they_are_mirrored_and_old_archives_scanned_once() {
         .unwrap();
     assert_eq!(
         old.roster_indexes(&w.origin, u64::MAX).unwrap(),
-        vec![1, 2, 4]
+        vec![1, 2, 5]
     );
     w.post(&w.relay.url, "after");
-    assert_eq!(w.sync(&old, &c2).unwrap(), 7);
+    assert_eq!(w.sync(&old, &c2).unwrap(), 10);
     assert_eq!(
         old.roster_indexes(&w.origin, u64::MAX).unwrap(),
-        vec![1, 2, 4]
+        vec![1, 2, 5]
     );
     stop(w.relay);
 }
 
 #[test]
 fn a_long_log_is_mirrored_in_steps_each_checked_against_a_signed_checkpoint() {
-    // Each post is in its own checkpoint: sizes 3 (charter, rosters), 4 … 8.
+    // Each post (a head, then its time attestation) is in its own
+    // checkpoints: sizes 3 (charter, rosters), 4 … 13.
     let w = World::new(5);
     let (_d, a, c) = w.client();
     let mut opts = hotline_client::sync::SyncOptions::default();
@@ -495,12 +540,12 @@ fn a_long_log_is_mirrored_in_steps_each_checked_against_a_signed_checkpoint() {
     );
     w.proxy.set(|l| l.swap = None);
     let o = sync(&a).unwrap();
-    assert_eq!((o.size, w.mirror_size_of(&a)), (8, 8));
+    assert_eq!((o.size, w.mirror_size_of(&a)), (13, 13));
     assert_eq!(a.messages(&w.ch).unwrap().len(), 5);
-    assert_eq!(o.receipt, Some(8));
+    assert_eq!(o.receipt, Some(13));
     // A fresh archive, in steps, with no lie: the same log.
     let (_d2, b, _) = w.client();
-    assert_eq!(sync(&b).unwrap().size, 8);
+    assert_eq!(sync(&b).unwrap().size, 13);
     assert_eq!(b.messages(&w.ch).unwrap().len(), 5);
     stop(w.relay);
 }
@@ -509,7 +554,7 @@ fn a_long_log_is_mirrored_in_steps_each_checked_against_a_signed_checkpoint() {
 fn envelopes_are_fetched_a_page_at_a_time() {
     let w = World::new(5);
     let (_d, a, c) = w.client();
-    assert_eq!(w.sync(&a, &c).unwrap(), 8);
+    assert_eq!(w.sync(&a, &c).unwrap(), 13);
     assert_eq!(a.messages(&w.ch).unwrap().len(), 5);
     let l = w.proxy.lies.lock().unwrap().clone();
     assert_eq!(
@@ -525,7 +570,7 @@ fn envelopes_of_a_page_the_relay_refuses_are_fetched_one_by_one() {
     let w = World::new(3);
     let (_d, a, c) = w.client();
     w.proxy.set(|l| l.refuse_envelope_pages = true);
-    assert_eq!(w.sync(&a, &c).unwrap(), 6);
+    assert_eq!(w.sync(&a, &c).unwrap(), 9);
     assert_eq!(a.messages(&w.ch).unwrap().len(), 3);
     assert_eq!(w.proxy.lies.lock().unwrap().single_envelope_gets, 3);
     assert!(a.alarms().unwrap().is_empty(), "a refused page is no lie");
@@ -536,17 +581,17 @@ fn envelopes_of_a_page_the_relay_refuses_are_fetched_one_by_one() {
 fn a_page_serving_envelopes_under_each_others_index_is_caught() {
     let w = World::new(2);
     let (_d, a, c) = w.client();
-    w.proxy.set(|l| l.swap_in_pages = Some((3, 4)));
+    w.proxy.set(|l| l.swap_in_pages = Some((3, 5)));
     expect_alarm(&w, &a, &c, "bad-envelope");
     assert!(
         a.messages(&w.ch).unwrap().is_empty(),
         "a body served under another's index is not received"
     );
-    assert!(!receipt_of(&w.relay.url, &w.ch, &w.s1.signing, 5));
+    assert!(!receipt_of(&w.relay.url, &w.ch, &w.s1.signing, 7));
     w.proxy.set(|l| l.swap_in_pages = None);
-    assert_eq!(w.sync(&a, &c).unwrap(), 5);
+    assert_eq!(w.sync(&a, &c).unwrap(), 7);
     assert_eq!(a.messages(&w.ch).unwrap().len(), 2);
-    assert!(receipt_of(&w.relay.url, &w.ch, &w.s1.signing, 5));
+    assert!(receipt_of(&w.relay.url, &w.ch, &w.s1.signing, 7));
     stop(w.relay);
 }
 
@@ -567,17 +612,17 @@ fn an_acknowledged_post_that_is_never_logged_is_caught() {
     .unwrap();
     let c = RelayClient::new(&w.proxy.url, w.n1.signing.clone()).unwrap();
     sync_channel(&a, &c, &w.ch, &w.n1, &|_, _| {}).unwrap();
-    w.proxy.set(|l| l.swallow_posts_at = Some(4));
+    w.proxy.set(|l| l.swallow_posts_at = Some(5));
     let env = sealed(w.ch, &w.n1, &w.north, &w.s1, &w.south, "never logged");
     let leaf = hotline_log::merkle::leaf_hash(&env.signed_head().to_bytes());
     let acc = c.post_envelopes(&w.ch, &[env]).unwrap();
-    assert_eq!(acc[0].index, 4);
+    assert_eq!(acc[0].index, 5);
     let r = hotline_client::compose::confirm_within(
         &a,
         &c,
         &w.ch,
         &w.n1,
-        4,
+        5,
         &leaf,
         Duration::from_secs(2),
     );
@@ -587,7 +632,7 @@ fn an_acknowledged_post_that_is_never_logged_is_caught() {
     assert_eq!(alarms[0].kind, "missing-entry");
 
     // Acknowledged at an index the relay then fills with another entry.
-    w.proxy.set(|l| l.swallow_posts_at = Some(4));
+    w.proxy.set(|l| l.swallow_posts_at = Some(5));
     let env = sealed(w.ch, &w.n1, &w.north, &w.s1, &w.south, "also never logged");
     let leaf = hotline_log::merkle::leaf_hash(&env.signed_head().to_bytes());
     c.post_envelopes(&w.ch, &[env]).unwrap();
@@ -597,7 +642,7 @@ fn an_acknowledged_post_that_is_never_logged_is_caught() {
         &c,
         &w.ch,
         &w.n1,
-        4,
+        5,
         &leaf,
         Duration::from_secs(2),
     );
@@ -704,7 +749,8 @@ impl CliWorld {
 fn a_warning_whose_envelope_the_relay_refuses_once_is_not_lost() {
     let w = CliWorld::new();
     let (case, index) = w.warn();
-    let size = index + 1;
+    // The warning's head, then its time attestation.
+    let size = index + 2;
     w.proxy.set(|l| l.refuse_envelope = Some((index, 1)));
     let o = common::cli::hotline(&w.south, &["sync"]);
     let out = String::from_utf8_lossy(&o.stdout).into_owned();
@@ -747,7 +793,8 @@ fn a_warning_whose_envelope_the_relay_refuses_once_is_not_lost() {
 fn a_sync_killed_between_the_append_and_the_opening_loses_nothing() {
     let w = CliWorld::new();
     let (case, index) = w.warn();
-    let size = index + 1;
+    // The warning's head, then its time attestation.
+    let size = index + 2;
     w.proxy.set(|l| l.hold_envelope = Some(index));
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_hotline"))
         .arg("--profile")
@@ -828,6 +875,7 @@ fn a_malformed_envelope_does_not_stop_the_others_from_being_opened() {
         .unwrap()[0]
         .index;
     assert_eq!(i, 3);
+    wait_checkpoint(&as_n1, &w.ch, i + 2, &w.relay.vkey);
     w.post(&w.relay.url, "the one after it");
     let (_d, a, c) = w.client();
     match w.sync(&a, &c) {
@@ -841,13 +889,13 @@ fn a_malformed_envelope_does_not_stop_the_others_from_being_opened() {
     let msgs = a.messages(&w.ch).unwrap();
     assert_eq!(
         msgs.iter().map(|m| m.index).collect::<Vec<_>>(),
-        [4],
+        [5],
         "the envelope after the malformed one is opened"
     );
     // The malformed one was received (it is what its sender signed): the
     // receipt is given, and the next sync is clean.
-    assert!(receipt_of(&w.relay.url, &w.ch, &w.s1.signing, 5));
-    assert_eq!(w.sync(&a, &c).unwrap(), 5);
+    assert!(receipt_of(&w.relay.url, &w.ch, &w.s1.signing, 7));
+    assert_eq!(w.sync(&a, &c).unwrap(), 7);
     stop(w.relay);
 }
 
@@ -867,7 +915,7 @@ impl World {
         )
         .unwrap();
         let i = c.post_envelopes(&self.ch, &[env]).unwrap()[0].index;
-        wait_checkpoint(&c, &self.ch, i + 1, &self.relay.vkey);
+        wait_checkpoint(&c, &self.ch, i + 2, &self.relay.vkey);
         i
     }
 
@@ -909,7 +957,7 @@ impl World {
         let url = self.relay.url.clone();
         self.proxy.set(|l| l.upstream = url);
         let c = RelayClient::new(&self.relay.url, self.n1.signing.clone()).unwrap();
-        wait_checkpoint(&c, &self.ch, at + 1, &self.relay.vkey);
+        wait_checkpoint(&c, &self.ch, at + 2, &self.relay.vkey);
         at
     }
 
@@ -936,7 +984,7 @@ fn an_old_close_relogged_after_a_reopen_is_caught_and_changes_no_case() {
     let close_at = w.post_message(&close);
     w.post_message(&m(Kind::Reopen, "It is back.", Some(inquiry.header.id)));
     let (_d, a, c) = w.client();
-    assert_eq!(w.sync(&a, &c).unwrap(), 6);
+    assert_eq!(w.sync(&a, &c).unwrap(), 9);
     assert_eq!(w.case_state(&a), [State::Open], "reopened");
 
     // The relay re-logs the old close: the same head, a second time.
@@ -956,8 +1004,8 @@ fn an_old_close_relogged_after_a_reopen_is_caught_and_changes_no_case() {
     }
     assert_eq!(
         hotline_log::storage::LogStore::size(&a.log, &w.origin).unwrap(),
-        again + 1,
-        "the replay is mirrored: the signed log holds it"
+        again + 2,
+        "the replay is mirrored (the signed log holds it), and its time attestation"
     );
     assert_eq!(
         w.case_state(&a),
@@ -992,15 +1040,15 @@ fn a_checkpoint_smaller_than_the_mirror_is_stale_not_a_panic() {
         .checkpoints_after(&w.ch, 0, 256)
         .unwrap()
         .into_iter()
-        .find(|(s, _)| (1..6).contains(s))
+        .find(|(s, _)| (1..9).contains(s))
         .expect("an older checkpoint");
-    // An archive whose mirror holds all six entries but which recorded no
+    // An archive whose mirror holds all nine entries but which recorded no
     // checkpoint as large (as a crash between the append and the record
     // left archives of earlier versions): the entries are appended with the
-    // log code, verified against the relay's checkpoint of size 6.
+    // log code, verified against the relay's checkpoint of size 9.
     let (_d, a, c) = w.client();
     let entries: Vec<Vec<u8>> = direct
-        .entries(&w.ch, 0, 6)
+        .entries(&w.ch, 0, 9)
         .unwrap()
         .entries
         .iter()
@@ -1008,15 +1056,15 @@ fn a_checkpoint_smaller_than_the_mirror_is_stale_not_a_panic() {
         .collect();
     let mirror = hotline_log::log::Log::new(&a.log, &w.origin);
     mirror.append(&entries).unwrap();
-    let (_, cp6) = wait_checkpoint(&direct, &w.ch, 6, &w.relay.vkey);
-    assert_eq!(mirror.root(6).unwrap(), cp6.root);
+    let (_, cp9) = wait_checkpoint(&direct, &w.ch, 9, &w.relay.vkey);
+    assert_eq!(mirror.root(9).unwrap(), cp9.root);
     // The relay now answers the older checkpoint.
     w.proxy.set(|l| l.checkpoint = Some(old));
     match w.sync(&a, &c) {
         Err(SyncError::Alarm(al)) => {
             assert_eq!(al.kind, "stale-checkpoint", "{al:?}");
             assert!(
-                al.detail.contains(&format!("size {old_size}")) && al.detail.contains("6 entries"),
+                al.detail.contains(&format!("size {old_size}")) && al.detail.contains("9 entries"),
                 "{}",
                 al.detail
             );
@@ -1030,9 +1078,9 @@ fn a_checkpoint_smaller_than_the_mirror_is_stale_not_a_panic() {
     let o = sync_channel(&a, &c, &w.ch, &w.s1, &|_, _| {}).unwrap();
     assert_eq!(
         (o.size, o.new_entries, o.opened, o.cosigned),
-        (6, 0, 3, true)
+        (9, 0, 3, true)
     );
-    assert!(receipt_of(&w.relay.url, &w.ch, &w.s1.signing, 6));
+    assert!(receipt_of(&w.relay.url, &w.ch, &w.s1.signing, 9));
     stop(w.relay);
 }
 
@@ -1159,7 +1207,7 @@ fn an_envelope_the_relay_keeps_refusing_raises_withheld_envelope_once() {
             assert_eq!((pending, first), (1, 3));
             assert_eq!(
                 (outcome.size, outcome.opened),
-                (5, 1),
+                (7, 1),
                 "the other one is opened"
             );
         }
@@ -1170,7 +1218,7 @@ fn an_envelope_the_relay_keeps_refusing_raises_withheld_envelope_once() {
         Err(SyncError::Alarm(al)) => {
             assert_eq!(al.kind, "withheld-envelope", "{al:?}");
             assert!(al.detail.contains("envelope 3"), "{}", al.detail);
-            let (_, cp) = wait_checkpoint(&c, &w.ch, 5, &w.relay.vkey);
+            let (_, cp) = wait_checkpoint(&c, &w.ch, 7, &w.relay.vkey);
             let note = hotline_log::note::Note::parse(&base64_dec(&al.evidence[1])).unwrap();
             assert_eq!(
                 hotline_log::checkpoint::Checkpoint::parse(&note.text)
@@ -1187,12 +1235,12 @@ fn an_envelope_the_relay_keeps_refusing_raises_withheld_envelope_once() {
         "raised once"
     );
     assert_eq!(a.alarms().unwrap().len(), 1);
-    assert!(!receipt_of(&w.relay.url, &w.ch, &w.s1.signing, 5));
+    assert!(!receipt_of(&w.relay.url, &w.ch, &w.s1.signing, 7));
     // Still fetched on every sync: once served, it is opened and receipted.
     w.proxy.set(|l| l.refuse_envelope = None);
     let o = sync().unwrap();
     assert_eq!((o.opened, o.pending, o.cosigned), (1, 0, true));
-    assert!(receipt_of(&w.relay.url, &w.ch, &w.s1.signing, 5));
+    assert!(receipt_of(&w.relay.url, &w.ch, &w.s1.signing, 7));
     stop(w.relay);
 }
 
@@ -1268,7 +1316,7 @@ fn an_envelope_whose_connection_the_relay_drops_does_not_stop_the_others() {
             .iter()
             .map(|m| m.index)
             .collect::<Vec<_>>(),
-        [4, 5]
+        [5, 7]
     );
     w.proxy.set(|l| l.hang_up_envelope = None);
     let o = sync_channel(&a, &c, &w.ch, &w.s1, &|_, _| {}).unwrap();
@@ -1338,12 +1386,12 @@ fn relay_timestamps_on_the_latest_checkpoint_are_checked_as_the_history_is() {
     let w = World::new(1);
     let (signer, timestamper) = relay_keys(&w.dir.path().join("relay"));
     let (_d0, a0, c0) = w.client();
-    assert_eq!(w.sync(&a0, &c0).unwrap(), 4);
+    assert_eq!(w.sync(&a0, &c0).unwrap(), 5);
     let t4 = a0.latest_checkpoint(&w.ch).unwrap().unwrap().time.unwrap();
     w.post(&w.relay.url, "later");
     let real = Note::parse(&c0.checkpoint(&w.ch).unwrap()).unwrap();
     let now = time::OffsetDateTime::now_utc().unix_timestamp() as u64;
-    // The checkpoint of size 5, signed by the relay key, with a timestamp
+    // The checkpoint of size 7, signed by the relay key, with a timestamp
     // of the relay's choosing.
     let stamped = |t: u64| {
         let mut n = Note::new(&real.text).unwrap();
@@ -1372,5 +1420,133 @@ fn relay_timestamps_on_the_latest_checkpoint_are_checked_as_the_history_is() {
         l.no_history = false;
     });
     expect_alarm(&w, &a, &c, "bad-checkpoint");
+    stop(w.relay);
+}
+
+#[test]
+fn a_relay_dating_the_history_otherwise_for_one_party_moves_no_deadline() {
+    use hotline_log::note::Note;
+    let w = World::new(1);
+    let (signer, timestamper) = relay_keys(&w.dir.path().join("relay"));
+    // North's view: the log as it is; the inquiry at 3 is dated by the
+    // time attestation at 4.
+    let (_da, a, c) = w.client();
+    assert_eq!(w.sync(&a, &c).unwrap(), 5);
+    let dated = a.sequenced_at(&w.ch, 3).unwrap().expect("dated");
+    // For south, the operator signs every checkpoint of the history again
+    // with the relay key, each an hour earlier: the same log, other times.
+    let restamp = |note: &[u8]| {
+        let real = Note::parse(note).unwrap();
+        let t = real
+            .signatures
+            .iter()
+            .find_map(|s| {
+                hotline_log::cosignature::CosignatureVerifier::from_vkey(&timestamper.vkey())
+                    .unwrap()
+                    .verify(&real.text, s)
+                    .ok()
+                    .flatten()
+            })
+            .expect("the relay dates every checkpoint");
+        let mut n = Note::new(&real.text).unwrap();
+        n.add_signature(signer.sign(&real.text));
+        n.add_signature(timestamper.cosign(&real.text, t - 3_600).unwrap());
+        n.to_bytes()
+    };
+    let direct = RelayClient::new(&w.relay.url, w.s1.signing.clone()).unwrap();
+    let history: Vec<(u64, Vec<u8>)> = direct
+        .checkpoints_after(&w.ch, 0, 256)
+        .unwrap()
+        .into_iter()
+        .map(|(size, note)| (size, restamp(&note)))
+        .collect();
+    let latest = history.last().unwrap().1.clone();
+    w.proxy.set(|l| {
+        l.history = Some(history);
+        l.checkpoint = Some(latest);
+    });
+    let (_db, b, c) = w.client();
+    // South's archive does not date the inquiry an hour earlier than
+    // north's: the logged attestation is the one time, and a history that
+    // says otherwise is an alarm.
+    match w.sync(&b, &c) {
+        Err(SyncError::Alarm(al)) => {
+            assert_eq!(al.kind, "bad-time", "{al:?}");
+            assert!(
+                al.detail.contains("dated the checkpoint of size 4 twice"),
+                "{}",
+                al.detail
+            );
+        }
+        other => panic!("expected a bad-time alarm, got {other:?}"),
+    }
+    assert_ne!(
+        b.sequenced_at(&w.ch, 3).unwrap(),
+        Some(dated - 3_600),
+        "no other time for the inquiry"
+    );
+    // Told the truth again, south dates it as north does.
+    w.proxy.set(|l| {
+        l.history = None;
+        l.checkpoint = None;
+    });
+    assert_eq!(w.sync(&b, &c).unwrap(), 5);
+    assert_eq!(b.sequenced_at(&w.ch, 3).unwrap(), Some(dated));
+    stop(w.relay);
+}
+
+#[test]
+fn with_a_witness_quorum_the_witness_dates_an_entry_and_its_absence_is_an_alarm() {
+    use hotline_core::entry::Entry;
+    let (w, mut witness, wvkey) = World::with_witness(1);
+    let (_d, a, c) = w.client();
+    assert_eq!(w.sync(&a, &c).unwrap(), 5);
+    // The attestation at 4 carries the witness's cosignature, and its time
+    // is the one the inquiry at 3 is dated by.
+    let entry = hotline_log::storage::LogStore::read_entries(&a.log, &w.origin, 4, 5)
+        .unwrap()
+        .remove(0);
+    let Entry::Time(text) = Entry::from_bytes(&entry).unwrap() else {
+        panic!("entry 4 is the time attestation")
+    };
+    let note = hotline_log::note::Note::parse(text.as_bytes()).unwrap();
+    let v = hotline_log::cosignature::CosignatureVerifier::from_vkey(&wvkey).unwrap();
+    let witnessed: Vec<u64> = note
+        .signatures
+        .iter()
+        .filter_map(|s| v.verify(&note.text, s).ok().flatten())
+        .collect();
+    assert_eq!(witnessed.len(), 1, "the witness's cosignature is logged");
+    assert_eq!(a.sequenced_at(&w.ch, 3).unwrap(), Some(witnessed[0]));
+
+    // The witness goes away: the relay cannot date what comes next, and a
+    // sync past the bound says so, once.
+    let _ = witness.kill();
+    let _ = witness.wait();
+    let as_n1 = RelayClient::new(&w.relay.url, w.n1.signing.clone()).unwrap();
+    let i = as_n1
+        .post_envelopes(
+            &w.ch,
+            &[sealed(w.ch, &w.n1, &w.north, &w.s1, &w.south, "undated")],
+        )
+        .unwrap()[0]
+        .index;
+    assert_eq!(i, 5);
+    wait_checkpoint(&as_n1, &w.ch, 6, &w.relay.vkey);
+    let mut opts = hotline_client::sync::SyncOptions::default();
+    opts.undated_after_secs = 0;
+    let sync = || sync_channel_with(&a, &c, &w.ch, &w.s1, &|_, _| {}, &opts);
+    match sync() {
+        Err(SyncError::Alarm(al)) => {
+            assert_eq!(al.kind, "undated-entry", "{al:?}");
+            assert!(al.detail.contains("index 5"), "{}", al.detail);
+            assert_eq!(al.evidence.len(), 1, "the checkpoint covering it");
+        }
+        other => panic!("expected an undated-entry alarm, got {other:?}"),
+    }
+    assert_eq!(a.sequenced_at(&w.ch, 5).unwrap(), None, "not dated");
+    assert_eq!(a.messages(&w.ch).unwrap().len(), 2, "but received");
+    sync().expect("raised once");
+    assert_eq!(a.alarms().unwrap().len(), 1);
     stop(w.relay);
 }

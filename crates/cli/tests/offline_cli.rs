@@ -60,7 +60,7 @@ fn channel_with_a_case(d: &Path, relay: &Relay) -> (PathBuf, PathBuf, String, St
     assert!(
         err.contains(&format!("channel {id}: synced"))
             && err.contains("the checkpoint verified")
-            && err.contains("(size 4, "),
+            && err.contains("(size 5, "),
         "{err}"
     );
     (north, south, id, case)
@@ -76,7 +76,7 @@ fn assert_offline_line(err: &str, id: &str) {
     );
     assert!(
         err.contains("showing the archive as of the checkpoint verified")
-            && err.contains(" ago (size 4, 20"),
+            && err.contains(" ago (size 5, 20"),
         "{err}"
     );
 }
@@ -100,7 +100,7 @@ fn read_offline(south: &Path, id: &str, case: &str, min_age: u64) {
             .contains("cannot reach the relay"),
         "{v}"
     );
-    assert_eq!(v["archive"][0]["checkpoint"]["size"], 4, "{v}");
+    assert_eq!(v["archive"][0]["checkpoint"]["size"], 5, "{v}");
     assert!(
         v["archive"][0]["checkpoint"]["age_secs"].as_u64().unwrap() >= min_age,
         "the archive is at least {min_age} s old: {v}"
@@ -136,21 +136,21 @@ fn read_offline(south: &Path, id: &str, case: &str, min_age: u64) {
         .unwrap();
     assert_eq!(southland["figures"]["received"], 1, "{v}");
     assert_eq!(v["archive"][0]["relay_reached"], false, "{v}");
-    assert_eq!(v["archive"][0]["checkpoint"]["size"], 4, "{v}");
+    assert_eq!(v["archive"][0]["checkpoint"]["size"], 5, "{v}");
 
     // `alarms` never asks the relay, and says how old the archive is.
     let (alarms, err) = ok2(hotline(south, &["alarms"]));
     assert!(alarms.contains("No alarms."), "{alarms}");
     assert!(
         err.contains(&format!("channel {id}: not synced by this command; showing the archive as of the checkpoint verified"))
-            && err.contains("(size 4, 20"),
+            && err.contains("(size 5, 20"),
         "{err}"
     );
     let v: serde_json::Value =
         serde_json::from_str(&ok(hotline(south, &["alarms", "--json"]))).unwrap();
     assert_eq!(v["alarms"], serde_json::json!([]), "{v}");
     assert_eq!(v["archive"][0]["relay_reached"], serde_json::Value::Null);
-    assert_eq!(v["archive"][0]["checkpoint"]["size"], 4, "{v}");
+    assert_eq!(v["archive"][0]["checkpoint"]["size"], 5, "{v}");
 
     // Acting still needs the relay: nothing is pretended to be sent.
     let o = hotline(south, &["case", "ack", case]);

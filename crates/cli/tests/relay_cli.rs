@@ -123,6 +123,10 @@ fn scenario(database: Option<&str>) {
     assert!(a[0].sequenced_at.is_some());
     let again = m_n1.post_envelopes(&ch, std::slice::from_ref(&e1)).unwrap();
     assert_eq!((again[0].index, again[0].duplicate), (3, true));
+    // The relay dates each sequenced head with a time attestation it logs
+    // after it (`docs/relay.md`): entry 4, once a checkpoint covers 3.
+    let settle = |size: u64| wait_checkpoint(&m_n1, &ch, size, &relay.vkey);
+    settle(5);
     assert_eq!(again[0].leaf_hash, a[0].leaf_hash);
     assert_eq!(
         a[0].leaf_hash,
@@ -137,8 +141,9 @@ fn scenario(database: Option<&str>) {
         .unwrap();
     assert_eq!(
         r.iter().map(|a| (a.index, a.duplicate)).collect::<Vec<_>>(),
-        vec![(4, false), (5, false), (4, true)]
+        vec![(5, false), (6, false), (5, true)]
     );
+    settle(8);
 
     // Ciphertext uploaded as a blob first, then the head and stanzas.
     let e4 = envelope(ch, &n1, &[&s1], &"large evidence ".repeat(20_000));
@@ -150,20 +155,22 @@ fn scenario(database: Option<&str>) {
     let body = serde_json::json!({"envelopes": [{
         "head": base64_std(&bytes[..241]), "stanzas": base64_std(&bytes[241..241 + nst])
     }]});
-    assert_eq!(m_n1.post_raw_envelopes(&ch, &body).unwrap()[0].index, 6);
-    assert_eq!(m_s1.envelope(&ch, 6).unwrap(), bytes);
+    assert_eq!(m_n1.post_raw_envelopes(&ch, &body).unwrap()[0].index, 8);
+    assert_eq!(m_s1.envelope(&ch, 8).unwrap(), bytes);
+    settle(10);
     assert_eq!(m_s2.envelope(&ch, 3).unwrap(), e1.to_bytes());
 
     // Envelopes in pages: the heads among the entries asked for, whole
     // (the blob-backed one too), charter and rosters skipped.
     let page = m_s2.envelopes(&ch, 0, 100).unwrap();
-    assert_eq!((page.size, page.next), (7, 7));
+    assert_eq!((page.size, page.next), (10, 10));
     let got: Vec<(u64, Vec<u8>)> = page
         .envelopes
         .iter()
         .map(|e| (e.index, base64_dec(&e.envelope)))
         .collect();
-    let want: Vec<(u64, Vec<u8>)> = (3..7)
+    let want: Vec<(u64, Vec<u8>)> = [3, 5, 6, 8]
+        .into_iter()
         .map(|i| (i, m_s2.envelope(&ch, i).unwrap()))
         .collect();
     assert_eq!(got, want);
@@ -171,19 +178,21 @@ fn scenario(database: Option<&str>) {
     assert_eq!(page.next, 6);
     assert_eq!(
         page.envelopes.iter().map(|e| e.index).collect::<Vec<_>>(),
-        [4, 5]
+        [5],
+        "the time attestation at 4 is no envelope"
     );
     let page = m_s2.envelopes(&ch, 99, 10).unwrap();
-    assert_eq!((page.next, page.envelopes.len()), (7, 0));
+    assert_eq!((page.next, page.envelopes.len()), (10, 0));
 
     // Reads: every entry, in order, of the right kind.
     let page = m_s2.entries(&ch, 0, 100).unwrap();
-    assert_eq!(page.size, 7);
+    assert_eq!(page.size, 10);
     let kinds: Vec<&str> = page.entries.iter().map(|e| e.kind.as_str()).collect();
     assert_eq!(
         kinds,
         [
-            "charter", "roster", "roster", "envelope", "envelope", "envelope", "envelope"
+            "charter", "roster", "roster", "envelope", "time", "envelope", "envelope", "time",
+            "envelope", "time"
         ]
     );
     let raw: Vec<Vec<u8>> = page.entries.iter().map(|e| base64_dec(&e.entry)).collect();
@@ -194,7 +203,7 @@ fn scenario(database: Option<&str>) {
 
     // The checkpoint covers them within the interval, signed by the relay key,
     // and its root is the RFC 6962 root of exactly these entries.
-    let (note, cp) = wait_checkpoint(&m_n1, &ch, 7, &relay.vkey);
+    let (note, cp) = wait_checkpoint(&m_n1, &ch, 10, &relay.vkey);
     assert_eq!(cp.origin, format!("{name}/{}", ch.to_hex()));
     let mut tree = MemoryTree::new();
     for e in &raw {
@@ -202,10 +211,10 @@ fn scenario(database: Option<&str>) {
     }
     assert_eq!(cp.root, tree.root());
     // Tiles at their tlog-tiles paths give the same entries and hashes.
-    let bundle = m_n1.tile(&ch, "tile/entries/000.p/7").unwrap();
-    assert_eq!(tiles::parse_bundle(&bundle, 7).unwrap(), raw);
-    let level0 = m_n1.tile(&ch, "tile/0/000.p/7").unwrap();
-    assert_eq!(level0.len(), 7 * 32);
+    let bundle = m_n1.tile(&ch, "tile/entries/000.p/10").unwrap();
+    assert_eq!(tiles::parse_bundle(&bundle, 10).unwrap(), raw);
+    let level0 = m_n1.tile(&ch, "tile/0/000.p/10").unwrap();
+    assert_eq!(level0.len(), 10 * 32);
     assert_eq!(&level0[..32], &merkle::leaf_hash(&raw[0]));
     assert_eq!(status(m_n1.tile(&ch, "tile/0/001").unwrap_err()).0, 404);
     assert_eq!(
@@ -240,16 +249,20 @@ fn scenario(database: Option<&str>) {
     }
     assert_eq!(seen, [5, 6]);
     let e5 = envelope(ch, &s2, &[&n1], "live");
-    assert_eq!(m_s2.post_envelopes(&ch, &[e5]).unwrap()[0].index, 7);
+    assert_eq!(m_s2.post_envelopes(&ch, &[e5]).unwrap()[0].index, 10);
     loop {
         let mut l = String::new();
         sse.read_line(&mut l).unwrap();
         if let Some(id) = l.trim().strip_prefix("id: ") {
-            assert_eq!(id, "7");
-            break;
+            seen.push(id.parse::<u64>().unwrap());
+            if seen.last() == Some(&10) {
+                break;
+            }
         }
     }
+    assert_eq!(seen, [5, 6, 7, 8, 9, 10], "every entry, in order");
     drop(sse);
+    settle(12);
 
     // A key may hold 8 event streams at once; the 9th is refused (429).
     let held: Vec<_> = (0..8)
@@ -328,11 +341,11 @@ fn scenario(database: Option<&str>) {
     );
     assert_eq!(s, 400);
     // Nothing of that reached the log.
-    assert_eq!(m_n1.entries(&ch, 0, 1).unwrap().size, 8);
+    assert_eq!(m_n1.entries(&ch, 0, 1).unwrap().size, 12);
 
     // Revocation: south's roster v2 drops s2; s2 is refused from then on.
     let rs2 = roster(ch, &south, 2, Some(&rs), &[&s1]);
-    assert_eq!(m_s1.post_roster(&ch, &rs2).unwrap().index, 8);
+    assert_eq!(m_s1.post_roster(&ch, &rs2).unwrap().index, 12);
     let late = envelope(ch, &s2, &[&n1], "after revocation");
     assert_eq!(
         status(
@@ -356,19 +369,19 @@ fn scenario(database: Option<&str>) {
     assert!(m.contains("hotline_relay_appends_total"), "{m}");
 
     // Restart: SIGTERM, then the same data folder; nothing lost.
-    let before = wait_checkpoint(&m_n1, &ch, 9, &relay.vkey).1;
+    let before = wait_checkpoint(&m_n1, &ch, 13, &relay.vkey).1;
     stop(relay);
     let relay = start(d.path(), &name, database);
     let m_n1 = RelayClient::new(&relay.url, n1.signing.clone()).unwrap();
-    let after = wait_checkpoint(&m_n1, &ch, 9, &relay.vkey).1;
+    let after = wait_checkpoint(&m_n1, &ch, 13, &relay.vkey).1;
     assert_eq!((after.size, after.root), (before.size, before.root));
     let e7 = envelope(ch, &n1, &[&s1], "after restart");
-    assert_eq!(m_n1.post_envelopes(&ch, &[e7]).unwrap()[0].index, 9);
+    assert_eq!(m_n1.post_envelopes(&ch, &[e7]).unwrap()[0].index, 13);
     assert_eq!(
         m_n1.post_envelopes(&ch, std::slice::from_ref(&e1)).unwrap()[0].index,
         3
     );
-    wait_checkpoint(&m_n1, &ch, 10, &relay.vkey);
+    wait_checkpoint(&m_n1, &ch, 15, &relay.vkey);
 
     // The channel list.
     let out = Command::new(env!("CARGO_BIN_EXE_hotline"))
@@ -417,7 +430,7 @@ fn backup_and_restore(
     n1: &MemberKeys,
 ) {
     let m_n1 = RelayClient::new(&relay.url, n1.signing.clone()).unwrap();
-    let (_, cp) = wait_checkpoint(&m_n1, ch, 10, &relay.vkey);
+    let (_, cp) = wait_checkpoint(&m_n1, ch, 15, &relay.vkey);
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("backup.jsonl");
     let f = file.to_str().unwrap();
@@ -429,7 +442,7 @@ fn backup_and_restore(
     );
     let said = String::from_utf8(out.stdout).unwrap();
     assert!(
-        said.starts_with("exported 1 channels, 10 entries"),
+        said.starts_with("exported 1 channels, 15 entries"),
         "{said}"
     );
 
@@ -448,7 +461,7 @@ fn backup_and_restore(
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(
         (v["verified"].as_bool(), v["entries"].as_u64()),
-        (Some(true), Some(10))
+        (Some(true), Some(15))
     );
     assert!(!empty.exists());
 
@@ -544,7 +557,7 @@ fn backup_and_restore(
         );
         assert!(
             String::from_utf8_lossy(&out.stdout)
-                .contains("verified and imported 1 channels, 10 entries")
+                .contains("verified and imported 1 channels, 15 entries")
         );
         let restored = start(target.path(), "ignored.example", db.as_deref());
         assert_eq!(
@@ -552,7 +565,7 @@ fn backup_and_restore(
             "the relay key came with the backup"
         );
         let c = RelayClient::new(&restored.url, n1.signing.clone()).unwrap();
-        let (_, again) = wait_checkpoint(&c, ch, 10, &restored.vkey);
+        let (_, again) = wait_checkpoint(&c, ch, 15, &restored.vkey);
         assert_eq!((again.size, again.root), (cp.size, cp.root));
         assert_eq!(c.envelope(ch, 3).unwrap(), e1.to_bytes());
         let r = c.post_envelopes(ch, std::slice::from_ref(e1)).unwrap();

@@ -161,16 +161,59 @@ fn two_relays_one_database_survive_a_kill() {
         "the first relay was killed during the load"
     );
 
-    // The survivor serves the whole log: 3 + every envelope, once each.
+    // The survivor serves the whole log: 3 + every envelope, once each, and
+    // the time attestations dating them (`docs/relay.md`), each dating heads
+    // no earlier one dates, whichever process logged it.
     let reader = RelayClient::new(&b.url, members[0].signing.clone()).unwrap();
-    let total = (3 + THREADS * PER_THREAD) as u64;
-    let (_, cp) = wait_checkpoint(&reader, &ch, total, &b.vkey);
-    assert_eq!(cp.size, total, "no duplicate and no lost entry");
-    let mut raw = Vec::new();
-    while (raw.len() as u64) < total {
-        let page = reader.entries(&ch, raw.len() as u64, 1024).unwrap();
-        raw.extend(page.entries.iter().map(|e| base64_dec(&e.entry)));
-    }
+    let heads = THREADS * PER_THREAD;
+    let t = Instant::now();
+    let (cp, raw) = loop {
+        let (_, cp) = wait_checkpoint(&reader, &ch, (3 + heads) as u64, &b.vkey);
+        let mut raw = Vec::new();
+        while (raw.len() as u64) < cp.size {
+            let page = reader.entries(&ch, raw.len() as u64, 1024).unwrap();
+            raw.extend(
+                page.entries
+                    .iter()
+                    .filter(|e| e.index < cp.size)
+                    .map(|e| base64_dec(&e.entry)),
+            );
+        }
+        let (mut last_head, mut dated) = (0, Vec::new());
+        for (i, e) in raw.iter().enumerate() {
+            match hotline_core::entry::Entry::from_bytes(e).unwrap() {
+                hotline_core::entry::Entry::Head(_) => last_head = i as u64,
+                hotline_core::entry::Entry::Time(n) => {
+                    let note = hotline_log::note::Note::parse(n.as_bytes()).unwrap();
+                    dated.push(
+                        hotline_log::checkpoint::Checkpoint::parse(&note.text)
+                            .unwrap()
+                            .size,
+                    );
+                }
+                _ => {}
+            }
+        }
+        assert!(
+            dated.windows(2).all(|w| w[0] < w[1]),
+            "each time attestation dates heads no earlier one dates: {dated:?}"
+        );
+        if dated.last().is_some_and(|&d| d > last_head) {
+            assert_eq!(
+                raw.len() as u64,
+                (3 + heads + dated.len()) as u64,
+                "no duplicate and no lost entry"
+            );
+            break (cp, raw);
+        }
+        assert!(
+            t.elapsed() < Duration::from_secs(30),
+            "the survivor dated not every head within 30 s"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    // Every head dated: the relay appends nothing more unasked.
+    let total = raw.len() as u64;
     let mut tree = MemoryTree::new();
     let mut leaves = BTreeMap::new();
     for (i, e) in raw.iter().enumerate() {

@@ -108,6 +108,17 @@ CREATE TABLE IF NOT EXISTS client_roster_scan (
     origin TEXT PRIMARY KEY,
     upto INTEGER NOT NULL
 );
+-- Every time attestation of a mirrored log (docs/client.md, section Sequencing
+-- times): the size of the checkpoint it attests, its own index, and the
+-- time it gives the envelope heads below that size not dated before.
+-- Written in the same transaction as the mirror append.
+CREATE TABLE IF NOT EXISTS client_times (
+    channel TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    idx INTEGER NOT NULL,
+    time INTEGER NOT NULL,
+    PRIMARY KEY (channel, size)
+) WITHOUT ROWID;
 -- Our cosignatures (receipts) the relay accepted.
 CREATE TABLE IF NOT EXISTS client_receipts (
     channel TEXT NOT NULL,
@@ -259,6 +270,8 @@ pub(crate) struct AppendRows<'a> {
     /// The roster entries of the batch: the log's origin, the mirror size
     /// before and after it, and their indexes.
     pub rosters: Option<(&'a str, u64, u64, Vec<u64>)>,
+    /// The time attestations of the batch: index, attested size, time.
+    pub times: Vec<(u64, u64, u64)>,
 }
 
 fn write_rows(
@@ -288,6 +301,17 @@ fn write_rows(
     }
     for cp in rows.checkpoints {
         insert_checkpoint(tx, channel, at, cp)?;
+    }
+    for (idx, size, time) in &rows.times {
+        tx.prepare_cached(
+            "INSERT OR IGNORE INTO client_times (channel, size, idx, time) VALUES (?1, ?2, ?3, ?4)",
+        )?
+        .execute(params![
+            channel,
+            *size as i64,
+            *idx as i64,
+            (*time).min(i64::MAX as u64) as i64
+        ])?;
     }
     if let Some((origin, from, to, rosters)) = &rows.rosters {
         record_rosters(tx, origin, *from, *to, rosters)?;
@@ -540,20 +564,57 @@ impl Archive {
         insert_checkpoint(&self.db(), &id.to_hex(), &now(), cp).map_err(|e| self.err(e))
     }
 
-    /// When entry `index` was sequenced, at the latest: the time of the
-    /// relay's timestamp on the first verified checkpoint that covers it.
-    /// The same on every party's machine (signed by the relay, in the log's
-    /// checkpoint history).
+    /// When entry `index` was sequenced, at the latest: the time the first
+    /// time attestation of the log that covers it gives (`docs/client.md`,
+    /// "Sequencing times"), or `None` while none does. The same on every
+    /// party's machine, since the attestation is an entry of the log they
+    /// all verified.
     pub fn sequenced_at(&self, id: &ChannelId, index: u64) -> Result<Option<u64>, ArchiveError> {
         self.db()
             .query_row(
-                "SELECT time FROM client_checkpoints WHERE channel = ?1 AND size > ?2 AND time IS NOT NULL
+                "SELECT time FROM client_times WHERE channel = ?1 AND size > ?2
                  ORDER BY size LIMIT 1",
                 params![id.to_hex(), index as i64],
                 |r| r.get::<_, i64>(0),
             )
             .optional()
             .map(|t| t.map(|t| t as u64))
+            .map_err(|e| self.err(e))
+    }
+
+    /// When this archive first verified a checkpoint covering entry `index`
+    /// (POSIX seconds), and that checkpoint's note.
+    pub fn first_covering(
+        &self,
+        id: &ChannelId,
+        index: u64,
+    ) -> Result<Option<(u64, Vec<u8>)>, ArchiveError> {
+        let row: Option<(String, Vec<u8>)> = self
+            .db()
+            .query_row(
+                "SELECT seen_at, note FROM client_checkpoints WHERE channel = ?1 AND size > ?2
+                 ORDER BY size LIMIT 1",
+                params![id.to_hex(), index.min(i64::MAX as u64) as i64],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .map_err(|e| self.err(e))?;
+        Ok(row.and_then(|(t, note)| {
+            time::OffsetDateTime::parse(&t, &time::format_description::well_known::Rfc3339)
+                .ok()
+                .map(|t| (t.unix_timestamp().max(0) as u64, note))
+        }))
+    }
+
+    /// The last time attestation mirrored: the size it attests and its time.
+    pub fn last_time(&self, id: &ChannelId) -> Result<Option<(u64, u64)>, ArchiveError> {
+        self.db()
+            .query_row(
+                "SELECT size, time FROM client_times WHERE channel = ?1 ORDER BY size DESC LIMIT 1",
+                params![id.to_hex()],
+                |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)? as u64)),
+            )
+            .optional()
             .map_err(|e| self.err(e))
     }
 

@@ -89,8 +89,11 @@ impl Draft {
     }
 }
 
-/// Seals and posts a message; returns its log index and id. The archive
-/// must be synced (its rosters are the recipients).
+/// Seals and posts a message; returns its log index and id once a signed
+/// checkpoint covers it and, within [`DATED_WITHIN`], a time attestation
+/// dates it (`docs/client.md`, "Sequencing times"; when none does yet,
+/// `archive.sequenced_at` says `None` and its deadlines wait for it). The
+/// archive must be synced (its rosters are the recipients).
 pub fn send(
     archive: &Archive,
     relay: &RelayClient,
@@ -191,7 +194,46 @@ pub fn send(
         .first()
         .ok_or_else(|| ComposeError::Invalid("the relay answered no outcome".into()))?;
     confirm(archive, relay, channel, me, a.index, &leaf)?;
+    await_dated(archive, relay, channel, me, a.index, DATED_WITHIN)?;
     Ok((a.index, id))
+}
+
+/// How long [`send`] waits for the relay to log a time attestation dating
+/// the message (with the charter's witnesses' cosignatures, when it names a
+/// quorum) before it returns without one.
+pub const DATED_WITHIN: std::time::Duration = std::time::Duration::from_secs(15);
+
+/// Syncs until a time attestation dates the entry at `index`, for at most
+/// `within`; returns its sequencing time, or `None` if none dates it yet.
+pub fn await_dated(
+    archive: &Archive,
+    relay: &RelayClient,
+    channel: &ChannelId,
+    me: &dyn Keys,
+    index: u64,
+    within: std::time::Duration,
+) -> Result<Option<u64>, ComposeError> {
+    let start = std::time::Instant::now();
+    loop {
+        if let Some(t) = archive.sequenced_at(channel, index)? {
+            return Ok(Some(t));
+        }
+        if start.elapsed() > within {
+            return Ok(None);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        match crate::sync::sync_channel(archive, relay, channel, me, &|_, _| {}) {
+            Ok(_) | Err(crate::sync::SyncError::Incomplete { .. }) => {}
+            Err(crate::sync::SyncError::Alarm(a)) => {
+                return Err(ComposeError::Invalid(format!(
+                    "ALARM ({}): {}",
+                    a.kind, a.detail
+                )));
+            }
+            Err(crate::sync::SyncError::Relay(e)) => return Err(e.into()),
+            Err(crate::sync::SyncError::Archive(e)) => return Err(e.into()),
+        }
+    }
 }
 
 /// How long the relay may take to put an acknowledged entry in a signed

@@ -78,6 +78,11 @@ pub const WITHHELD_AFTER_ATTEMPTS: u32 = 3;
 /// whatever happens: it was not received.
 pub const WITHHELD_AFTER_SECS: u64 = 900;
 
+/// An envelope head the relay logged that no time attestation dates this
+/// many seconds after we first verified a checkpoint covering it raises
+/// `undated-entry` (once): its deadlines cannot start until one does.
+pub const UNDATED_AFTER_SECS: u64 = 900;
+
 /// After this many envelope requests in a row get no answer at all (no
 /// connection, a timeout), a sync leaves the rest for the next one.
 pub const UNANSWERED_IN_A_ROW: u32 = 3;
@@ -93,6 +98,8 @@ pub struct SyncOptions {
     pub withheld_after_secs: u64,
     /// [`WITNESS_GRACE`].
     pub witness_grace: u64,
+    /// [`UNDATED_AFTER_SECS`].
+    pub undated_after_secs: u64,
     /// The most new entries mirrored in one append ([`MAX_BATCH`], the log
     /// store's bound); more are mirrored in steps, each ending at a
     /// checkpoint of the relay's history. Tests lower it.
@@ -105,6 +112,7 @@ impl Default for SyncOptions {
             withheld_after_attempts: WITHHELD_AFTER_ATTEMPTS,
             withheld_after_secs: WITHHELD_AFTER_SECS,
             witness_grace: WITNESS_GRACE,
+            undated_after_secs: UNDATED_AFTER_SECS,
             max_append: MAX_BATCH,
         }
     }
@@ -238,6 +246,169 @@ pub fn check_witness_quorum(
         ),
         &[&served],
     )
+}
+
+/// Raises `undated-entry` (once) for the first envelope head no time
+/// attestation dates, if we verified a checkpoint covering it at least
+/// `opts.undated_after_secs` ago.
+fn check_undated(
+    archive: &Archive,
+    channel: &ChannelId,
+    origin: &str,
+    size: u64,
+    now: u64,
+    opts: &SyncOptions,
+) -> Result<Option<Alarm>, ArchiveError> {
+    let dated = archive.last_time(channel)?.map_or(1, |(s, _)| s.max(1));
+    let mut at = dated;
+    let mut first = None;
+    while at < size && first.is_none() {
+        let end = size.min(at + 256);
+        let held = archive.log.read_entries(origin, at, end)?;
+        first = held
+            .iter()
+            .position(|e| e.starts_with(&hotline_core::entry::HEAD_MAGIC))
+            .map(|k| at + k as u64);
+        at = end;
+    }
+    let Some(head) = first else {
+        return Ok(None);
+    };
+    let Some((seen_at, note)) = archive.first_covering(channel, head)? else {
+        return Ok(None);
+    };
+    if now < seen_at.saturating_add(opts.undated_after_secs) {
+        return Ok(None);
+    }
+    let detail = format!(
+        "no time attestation dates the envelope head at index {head}, {} s or more after we \
+         verified a checkpoint covering it: the relay has not logged one (or the charter's \
+         witnesses have not cosigned), so its deadlines cannot start",
+        opts.undated_after_secs
+    );
+    let hex = channel.to_hex();
+    if archive
+        .alarms()?
+        .iter()
+        .any(|a| a.channel == hex && a.kind == "undated-entry" && a.detail == detail)
+    {
+        return Ok(None);
+    }
+    archive
+        .raise(channel, "undated-entry", &detail, &[&note])
+        .map(Some)
+}
+
+/// What a time attestation is checked against (`docs/client.md`,
+/// "Sequencing times").
+struct Attestation<'a> {
+    origin: &'a str,
+    /// The charter's witnesses, and how many of them must cosign.
+    witnesses: &'a [hotline_core::charter::WitnessInfo],
+    quorum: usize,
+    verifier: &'a Ed25519Verifier,
+    time_verifier: &'a CosignatureVerifier,
+    now: u64,
+}
+
+/// The root and relay timestamp of a checkpoint the relay's history lists.
+type ListedCheckpoint = ([u8; 32], Option<u64>);
+
+/// The checkpoint of a size the relay's signed history lists, if any.
+type Listed<'a> = dyn Fn(u64) -> Result<Option<ListedCheckpoint>, ArchiveError> + 'a;
+
+impl Attestation<'_> {
+    /// Checks the time attestation logged at `index`, after `dated` (the
+    /// size and time of the one before it, if any), against the checkpoints
+    /// the relay's history lists. Returns the size it attests and the time
+    /// it gives every head below that size not dated before, or why it is
+    /// false.
+    fn check(
+        &self,
+        text: &str,
+        index: u64,
+        listed: &Listed<'_>,
+        dated: Option<(u64, u64)>,
+    ) -> Result<Result<(u64, u64), String>, ArchiveError> {
+        let bad = |why: String| Ok(Err(format!("a time attestation: {why}")));
+        let note = match Note::parse(text.as_bytes()) {
+            Ok(n) if n.to_bytes() == text.as_bytes() => n,
+            Ok(_) => return bad("its note is not in canonical form".into()),
+            Err(e) => return bad(format!("its note does not parse: {e}")),
+        };
+        if note.verify(&[self.verifier as &dyn Verifier]).is_err() {
+            return bad("its checkpoint is not signed by the relay key".into());
+        }
+        let cp = match Checkpoint::parse(&note.text) {
+            Ok(c) => c,
+            Err(e) => return bad(format!("its checkpoint: {e}")),
+        };
+        if cp.origin != self.origin {
+            return bad(format!("its checkpoint is of {}", cp.origin));
+        }
+        let (prev_size, prev_time) = dated.unwrap_or((0, 0));
+        if cp.size == 0 || cp.size > index || cp.size <= prev_size {
+            return bad(format!(
+                "it attests the checkpoint of size {}, which must be past the last attested \
+                 ({prev_size}) and at most its own index ({index})",
+                cp.size
+            ));
+        }
+        let Some(relay_time) = relay_time(self.time_verifier, &note) else {
+            return bad("it carries no valid relay timestamp".into());
+        };
+        match listed(cp.size)? {
+            None => {
+                return bad(format!(
+                    "the relay's checkpoint history lists no checkpoint of size {}",
+                    cp.size
+                ));
+            }
+            Some((root, _)) if root != cp.root => {
+                return bad(format!(
+                    "it attests a checkpoint of size {} whose root is not the log's: \
+                     the relay signed two logs",
+                    cp.size
+                ));
+            }
+            Some((_, time)) if time != Some(relay_time) => {
+                return bad(two_times(cp.size, time, Some(relay_time)));
+            }
+            Some(_) => {}
+        }
+        let quorum = self.quorum;
+        let time = if quorum == 0 {
+            relay_time
+        } else {
+            // Each witness's cosignature counts once; the quorum-th earliest
+            // time is one that a quorum of witnesses vouch for.
+            let mut times: Vec<u64> = self
+                .witnesses
+                .iter()
+                .filter_map(|w| {
+                    let v = CosignatureVerifier::from_vkey(&w.key).ok()?;
+                    note.signatures
+                        .iter()
+                        .find_map(|s| v.verify(&note.text, s).ok().flatten())
+                })
+                .collect();
+            if times.len() < quorum {
+                return bad(format!(
+                    "only {} of the {quorum} witness cosignatures the charter requires",
+                    times.len()
+                ));
+            }
+            times.sort_unstable();
+            times[quorum - 1]
+        };
+        if time < prev_time || time > self.now.saturating_add(MAX_CLOCK_SKEW) {
+            return bad(format!(
+                "its time {time} is before the last attested ({prev_time}) or more than \
+                 {MAX_CLOCK_SKEW} s in the future"
+            ));
+        }
+        Ok(Ok((cp.size, time)))
+    }
 }
 
 /// The time of the relay's timestamp cosignature on a checkpoint, if it
@@ -615,6 +786,9 @@ pub fn sync_channel_with(
         &mut raised,
     )?;
     outcome.pending = still.len() as u64;
+    if let Some(a) = check_undated(archive, channel, &rec.origin, cp.size, now, opts)? {
+        raised.push(a);
+    }
 
     // 6. The receipt: the largest verified checkpoint below which nothing
     // is left to fetch, if we have not cosigned it yet.
@@ -839,13 +1013,18 @@ fn append_new(
     // log order is the one reported, as if each entry were checked in turn.
     let mut heads: Vec<(u64, SignedHead, VerifyingKey)> = Vec::new();
     let mut rosters: Vec<u64> = Vec::new();
-    let mut failed: Option<(u64, String)> = None;
+    // Time attestations: each checked against the checkpoint history, which
+    // lists the checkpoint it attests (this sync's, or an earlier one's).
+    let listed: std::collections::HashMap<u64, &SeenCheckpoint> =
+        history.iter().map(|h| (h.size, h)).collect();
+    let mut dated = archive.last_time(channel)?;
+    let mut failed: Option<(u64, &str, String)> = None;
     for (i, bytes) in entries.iter().enumerate() {
         let index = have + i as u64;
         let entry = match Entry::from_bytes(bytes) {
             Ok(e) => e,
             Err(e) => {
-                failed = Some((index, e.to_string()));
+                failed = Some((index, "bad-entry", e.to_string()));
                 break;
             }
         };
@@ -854,6 +1033,7 @@ fn append_new(
                 if doc.to_json() != rec.charter {
                     failed = Some((
                         index,
+                        "bad-entry",
                         "the log's charter is not the channel's charter".into(),
                     ));
                     break;
@@ -861,18 +1041,26 @@ fn append_new(
             }
             Entry::Roster(doc) if index > 0 => {
                 if let Err(e) = dir.apply(index, &doc) {
-                    failed = Some((index, format!("the roster does not apply: {e}")));
+                    failed = Some((
+                        index,
+                        "bad-entry",
+                        format!("the roster does not apply: {e}"),
+                    ));
                     break;
                 }
                 rosters.push(index);
             }
             Entry::Head(h) if index > 0 => {
                 if h.head.header.channel != *channel {
-                    failed = Some((index, "an envelope of another channel".into()));
+                    failed = Some((index, "bad-entry", "an envelope of another channel".into()));
                     break;
                 }
                 let Some(signer) = dir.signer_at(&h.head.header.sender, index) else {
-                    failed = Some((index, "its sender was not a member at that index".into()));
+                    failed = Some((
+                        index,
+                        "bad-entry",
+                        "its sender was not a member at that index".into(),
+                    ));
                     break;
                 };
                 heads.push((index, h, signer.member.signing_key));
@@ -892,9 +1080,39 @@ fn append_new(
                         .push((index, signer.member.signing_key, signer.party));
                 }
             }
+            Entry::Time(text) if index > 0 => {
+                let listed_at = |size: u64| -> Result<Option<ListedCheckpoint>, ArchiveError> {
+                    if let Some(h) = listed.get(&size) {
+                        return Ok(Some((h.root, h.time)));
+                    }
+                    Ok(archive
+                        .checkpoint_at_most(channel, size)?
+                        .filter(|c| c.size == size)
+                        .map(|c| (c.root, c.time)))
+                };
+                let t = Attestation {
+                    origin,
+                    witnesses: &charter.charter().witnesses,
+                    quorum: charter.charter().witness_quorum as usize,
+                    verifier,
+                    time_verifier,
+                    now,
+                };
+                match t.check(&text, index, &listed_at, dated)? {
+                    Ok((size, time)) => {
+                        rows.times.push((index, size, time));
+                        dated = Some((size, time));
+                    }
+                    Err(why) => {
+                        failed = Some((index, "bad-time", why));
+                        break;
+                    }
+                }
+            }
             _ => {
                 failed = Some((
                     index,
+                    "bad-entry",
                     "out of place (the charter is entry 0, and only it)".into(),
                 ));
                 break;
@@ -910,15 +1128,15 @@ fn append_new(
             }
             Err(e) => {
                 // Heads were gathered only below a failed check, if any.
-                failed = Some((*index, format!("its signature: {e}")));
+                failed = Some((*index, "bad-entry", format!("its signature: {e}")));
                 break;
             }
         }
     }
-    if let Some((index, why)) = failed {
+    if let Some((index, kind, why)) = failed {
         let bytes = &entries[(index - have) as usize];
         return Err(alarm(
-            "bad-entry",
+            kind,
             format!("entry {index}: {why}"),
             &[bytes, note_bytes],
         ));
@@ -980,6 +1198,7 @@ fn append_new(
                     .cloned()
                     .collect(),
                 heads: rows.heads.iter().filter(|h| within(h.0)).cloned().collect(),
+                times: rows.times.iter().filter(|t| within(t.0)).cloned().collect(),
                 checkpoints: &history[lo..hi],
                 rosters: Some((
                     origin,
@@ -1355,4 +1574,147 @@ fn par_map<T: Sync, R: Send>(items: &[T], f: &(dyn Fn(&T) -> R + Sync)) -> Vec<R
             .flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
             .collect()
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hotline_core::charter::WitnessInfo;
+    use hotline_log::note::Ed25519Signer;
+
+    const ORIGIN: &str = "relay.test/0123";
+
+    struct Keys {
+        relay: Ed25519Signer,
+        clock: Cosigner,
+        witnesses: Vec<Cosigner>,
+    }
+
+    fn keys() -> Keys {
+        Keys {
+            relay: Ed25519Signer::new("relay.test", &[1; 32]).unwrap(),
+            clock: Cosigner::new("relay.test", &[1; 32]).unwrap(),
+            witnesses: (0..3u8)
+                .map(|i| Cosigner::new(&format!("witness.test/w{i}"), &[10 + i; 32]).unwrap())
+                .collect(),
+        }
+    }
+
+    /// The attestation of the checkpoint of `size`, the relay dating it
+    /// `relay_time`, witness `i` cosigning at `times[i]` (when `Some`).
+    fn note(k: &Keys, size: u64, relay_time: u64, times: &[Option<u64>]) -> (String, [u8; 32]) {
+        let root = [size as u8; 32];
+        let text = Checkpoint {
+            origin: ORIGIN.into(),
+            size,
+            root,
+            extensions: vec![],
+        }
+        .to_text();
+        let mut n = Note::new(&text).unwrap();
+        n.add_signature(k.relay.sign(&text));
+        n.add_signature(k.clock.cosign(&text, relay_time).unwrap());
+        for (w, t) in k.witnesses.iter().zip(times) {
+            if let Some(t) = t {
+                n.add_signature(w.cosign(&text, *t).unwrap());
+            }
+        }
+        (String::from_utf8(n.to_bytes()).unwrap(), root)
+    }
+
+    fn check(
+        k: &Keys,
+        quorum: usize,
+        (text, root): &(String, [u8; 32]),
+        listed_time: u64,
+        dated: Option<(u64, u64)>,
+    ) -> Result<(u64, u64), String> {
+        let witnesses: Vec<WitnessInfo> = k
+            .witnesses
+            .iter()
+            .map(|w| WitnessInfo {
+                key: w.vkey(),
+                url: "http://127.0.0.1:1".into(),
+            })
+            .collect();
+        let verifier = Ed25519Verifier::from_vkey(&k.relay.vkey()).unwrap();
+        let time_verifier =
+            CosignatureVerifier::from_vkey(&timestamp_vkey(verifier.key())).unwrap();
+        let a = Attestation {
+            origin: ORIGIN,
+            witnesses: &witnesses,
+            quorum,
+            verifier: &verifier,
+            time_verifier: &time_verifier,
+            now: 1_000_000,
+        };
+        let root = *root;
+        a.check(text, 10, &|_| Ok(Some((root, Some(listed_time)))), dated)
+            .unwrap()
+    }
+
+    #[test]
+    fn without_a_quorum_the_time_is_the_relays() {
+        let k = keys();
+        let n = note(&k, 5, 900_000, &[]);
+        assert_eq!(check(&k, 0, &n, 900_000, None), Ok((5, 900_000)));
+    }
+
+    #[test]
+    fn with_a_quorum_the_time_is_the_quorum_th_earliest_witness_time() {
+        let k = keys();
+        // The relay backdates by a day; the witnesses say when they saw it.
+        let n = note(
+            &k,
+            5,
+            900_000,
+            &[Some(986_400), Some(986_390), Some(986_410)],
+        );
+        assert_eq!(check(&k, 1, &n, 900_000, None), Ok((5, 986_390)));
+        assert_eq!(check(&k, 2, &n, 900_000, None), Ok((5, 986_400)));
+        assert_eq!(check(&k, 3, &n, 900_000, None), Ok((5, 986_410)));
+        // One witness alone cannot set it early when two are required.
+        let early = note(&k, 5, 900_000, &[Some(1), Some(986_390), None]);
+        assert_eq!(check(&k, 2, &early, 900_000, None), Ok((5, 986_390)));
+    }
+
+    #[test]
+    fn too_few_witnesses_or_times_that_go_back_or_ahead_are_refused() {
+        let k = keys();
+        let one = note(&k, 5, 900_000, &[Some(986_400), None, None]);
+        let e = check(&k, 2, &one, 900_000, None).unwrap_err();
+        assert!(e.contains("only 1 of the 2 witness cosignatures"), "{e}");
+        // Before the last attested time.
+        let e = check(&k, 1, &one, 900_000, Some((3, 986_401))).unwrap_err();
+        assert!(e.contains("before the last attested"), "{e}");
+        // Not past the last attested size.
+        let e = check(&k, 1, &one, 900_000, Some((5, 1))).unwrap_err();
+        assert!(e.contains("past the last attested"), "{e}");
+        // Beyond the clock skew ahead of this machine.
+        let ahead = note(&k, 5, 900_000, &[Some(1_000_000 + MAX_CLOCK_SKEW + 1)]);
+        let e = check(&k, 1, &ahead, 900_000, None).unwrap_err();
+        assert!(e.contains("in the future"), "{e}");
+        // A checkpoint past its own index.
+        let late = note(&k, 11, 900_000, &[Some(986_400)]);
+        let e = check(&k, 1, &late, 900_000, None).unwrap_err();
+        assert!(e.contains("at most its own index"), "{e}");
+    }
+
+    #[test]
+    fn an_attestation_must_agree_with_the_history() {
+        let k = keys();
+        let n = note(&k, 5, 900_000, &[Some(986_400)]);
+        // The history dates the same checkpoint otherwise.
+        let e = check(&k, 1, &n, 899_000, None).unwrap_err();
+        assert!(e.contains("twice"), "{e}");
+        // A note the relay did not sign, or not canonical.
+        let forged = n.0.replace("\u{2014} relay.test", "\u{2014} relay.tesx");
+        assert!(check(&k, 1, &(forged, n.1), 900_000, None).is_err());
+        let spaced = format!("{}\n", n.0);
+        assert!(check(&k, 1, &(spaced, n.1), 900_000, None).is_err());
+        // The history lists another root at that size: two logs.
+        let other = (n.0.clone(), [9; 32]);
+        let e = check(&k, 1, &other, 900_000, None).unwrap_err();
+        assert!(e.contains("two logs"), "{e}");
+    }
 }

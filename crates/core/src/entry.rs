@@ -5,7 +5,13 @@
 //!
 //! * `HLC\x01` + DSSE JSON: the charter (entry 0, and only entry 0);
 //! * `HLR\x01` + DSSE JSON: a roster version;
-//! * `HLE\x01…`: an envelope's signed head (the magic is the head's own).
+//! * `HLE\x01…`: an envelope's signed head (the magic is the head's own);
+//! * `HLT\x01` + a signed note: a time attestation, logged by the relay — a
+//!   checkpoint it signed, with its own timestamp cosignature and the
+//!   charter's witnesses' cosignatures (C2SP tlog-cosignature), which dates
+//!   every entry below that checkpoint's size not dated by an earlier one.
+//!   The note's signatures are checked by whoever reads the log (the client's
+//!   sync), not here.
 
 use crate::codec::DecodeError;
 use crate::dsse::SignedDocument;
@@ -15,6 +21,8 @@ use crate::envelope::{SIGNED_HEAD_LEN, SignedHead};
 pub const CHARTER_MAGIC: [u8; 4] = *b"HLC\x01";
 /// The magic of a roster entry.
 pub const ROSTER_MAGIC: [u8; 4] = *b"HLR\x01";
+/// The magic of a time attestation entry.
+pub const TIME_MAGIC: [u8; 4] = *b"HLT\x01";
 /// The magic of an envelope head entry (the head's own first bytes).
 pub const HEAD_MAGIC: [u8; 4] = crate::envelope::MAGIC;
 /// The largest entry a log accepts (a C2SP entry bundle's limit).
@@ -29,6 +37,9 @@ pub enum Entry {
     Roster(SignedDocument),
     /// An envelope's signed head.
     Head(SignedHead),
+    /// A time attestation: a signed checkpoint note with its timestamp
+    /// cosignatures (UTF-8 text, checked by the reader of the log).
+    Time(String),
 }
 
 impl Entry {
@@ -38,6 +49,7 @@ impl Entry {
             Entry::Charter(d) => [&CHARTER_MAGIC[..], &d.to_json()].concat(),
             Entry::Roster(d) => [&ROSTER_MAGIC[..], &d.to_json()].concat(),
             Entry::Head(h) => h.to_bytes().to_vec(),
+            Entry::Time(note) => [&TIME_MAGIC[..], note.as_bytes()].concat(),
         };
         if out.len() > MAX_ENTRY_LEN {
             return Err(DecodeError::TooLarge {
@@ -82,9 +94,21 @@ impl Entry {
                 }
                 Ok(Entry::Head(SignedHead::from_bytes(bytes)?))
             }
+            TIME_MAGIC => {
+                let note = std::str::from_utf8(&bytes[4..]).map_err(|_| {
+                    DecodeError::invalid("log entry", "a time attestation is not UTF-8 text")
+                })?;
+                if note.is_empty() || !note.ends_with('\n') {
+                    return Err(DecodeError::invalid(
+                        "log entry",
+                        "a time attestation is a signed note, which ends with a newline",
+                    ));
+                }
+                Ok(Entry::Time(note.to_owned()))
+            }
             _ => Err(DecodeError::invalid(
                 "log entry",
-                "unknown magic (expected HLC, HLR or HLE version 1)",
+                "unknown magic (expected HLC, HLR, HLE or HLT version 1)",
             )),
         }
     }
@@ -95,6 +119,7 @@ impl Entry {
             Entry::Charter(_) => "charter",
             Entry::Roster(_) => "roster",
             Entry::Head(_) => "envelope",
+            Entry::Time(_) => "time",
         }
     }
 }
@@ -131,6 +156,19 @@ mod tests {
             .is_err()
         );
         assert!(Entry::from_bytes(&vec![b'H'; MAX_ENTRY_LEN + 1]).is_err());
+        // A time attestation is UTF-8 text ending with a newline.
+        assert!(Entry::from_bytes(b"HLT\x01").is_err());
+        assert!(Entry::from_bytes(b"HLT\x01no newline").is_err());
+        assert!(Entry::from_bytes(b"HLT\x01\xff\xfe\n").is_err());
+    }
+
+    #[test]
+    fn time_attestations_round_trip() {
+        let e = Entry::Time("origin\n1\nroot\n\n\u{2014} relay sig\n".into());
+        let b = e.to_bytes().unwrap();
+        assert_eq!(&b[..4], b"HLT\x01");
+        assert_eq!(Entry::from_bytes(&b).unwrap(), e);
+        assert_eq!(e.kind(), "time");
     }
 
     #[test]

@@ -389,6 +389,9 @@ pub fn verify(bytes: &[u8]) -> Report {
                 }
             }
             Ok(Entry::Charter(_)) => bad.push(format!("entry {index}: a second charter")),
+            Ok(Entry::Time(_)) => bad.push(format!(
+                "entry {index}: a time attestation, which a bundle does not disclose"
+            )),
             Err(err) => bad.push(format!("entry {index}: {err}")),
         }
     }

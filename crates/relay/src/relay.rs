@@ -26,10 +26,10 @@ use hotline_core::envelope::{STANZA_LEN, SignedHead};
 use hotline_core::ids::ChannelId;
 use hotline_core::keys::VerifyingKey;
 use hotline_core::roster::Directory;
-use hotline_log::cosignature::Cosigner;
+use hotline_log::cosignature::{CosignatureVerifier, Cosigner};
 use hotline_log::log::{Log, LogError};
 use hotline_log::merkle::{self, Hash};
-use hotline_log::note::Ed25519Signer;
+use hotline_log::note::{Ed25519Signer, Note};
 use hotline_store::StoreError;
 use hotline_store::relaydata::{Body, RelayData};
 use sha2::{Digest, Sha256};
@@ -63,13 +63,18 @@ pub struct PostedEnvelope {
     pub verified_with: Option<VerifyingKey>,
 }
 
-/// What to append: an envelope or a roster version.
+/// What to append: an envelope, a roster version, or (the relay's own) a
+/// time attestation.
 #[derive(Debug, Clone)]
 pub enum Submission {
     /// An envelope.
     Envelope(PostedEnvelope),
     /// A roster version (DSSE JSON, as posted).
     Roster(SignedDocument),
+    /// A time attestation (`docs/format.md` §7): a checkpoint this relay
+    /// signed, with its timestamp and the witnesses' cosignatures. Never
+    /// taken from a request; the sequencer makes them.
+    Time(String),
 }
 
 /// An accepted entry.
@@ -97,6 +102,70 @@ struct DirState {
     scanned: u64,
     /// Every entry's leaf hash, to answer a re-post with its index.
     leaves: LeafIndex,
+    /// Which envelope heads a time attestation has dated.
+    timing: Timing,
+}
+
+/// Which envelope heads a logged time attestation dates (`docs/relay.md`,
+/// "Time attestations").
+#[derive(Default, Clone)]
+struct Timing {
+    /// The checkpoint size of the last time attestation: every entry below
+    /// it is dated.
+    dated: u64,
+    /// The indexes of envelope heads at or past `dated`, ascending.
+    undated: std::collections::VecDeque<u64>,
+}
+
+impl Timing {
+    /// Takes note of the entry at `index`: a head (`Head`), a time
+    /// attestation of the checkpoint of that size (`Time`), or another entry.
+    fn observe(&mut self, index: u64, what: Dated) {
+        match what {
+            Dated::Head => self.undated.push_back(index),
+            Dated::Time(size) => {
+                self.dated = self.dated.max(size);
+                while self.undated.front().is_some_and(|&i| i < self.dated) {
+                    self.undated.pop_front();
+                }
+            }
+            Dated::Other => {}
+        }
+    }
+
+    /// Whether an attestation of the checkpoint of `size` would date a head
+    /// no earlier attestation dates.
+    fn would_date(&self, size: u64) -> bool {
+        size > self.dated && self.undated.front().is_some_and(|&i| i < size)
+    }
+}
+
+/// What an entry is to [`Timing`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Dated {
+    Head,
+    Time(u64),
+    Other,
+}
+
+impl Dated {
+    fn of(entry: &Entry) -> Dated {
+        match entry {
+            Entry::Head(_) => Dated::Head,
+            Entry::Time(note) => attested_size(note).map_or(Dated::Other, Dated::Time),
+            Entry::Charter(_) | Entry::Roster(_) => Dated::Other,
+        }
+    }
+}
+
+/// The size of the checkpoint a time attestation's note holds.
+fn attested_size(note: &str) -> Option<u64> {
+    let n = hotline_log::note::Note::parse(note.as_bytes()).ok()?;
+    Some(
+        hotline_log::checkpoint::Checkpoint::parse(&n.text)
+            .ok()?
+            .size,
+    )
 }
 
 /// The log's leaf hashes by their first 8 bytes (16 bytes per entry), for
@@ -343,6 +412,7 @@ impl Relay {
                 dir: Directory::new(charter),
                 scanned: 1,
                 leaves: LeafIndex::default(),
+                timing: Timing::default(),
             };
             st.leaves.insert(&merkle::leaf_hash(&first[0]), 0);
             refresh(&*store, &o, &mut st)?;
@@ -536,11 +606,13 @@ impl Relay {
     }
 
     /// Sends a new checkpoint to the charter's witnesses in the background
-    /// and attaches their cosignatures (`witnesses.rs`).
+    /// and attaches their cosignatures (`witnesses.rs`); once a checkpoint
+    /// has the charter's quorum, queues its time attestation.
     fn forward_to_witnesses(self: &Arc<Self>, chan: &Arc<Channel>, size: u64, note: Vec<u8>) {
         let ws = chan.with_dir(|d, _| d.charter().charter().witnesses.clone());
         for w in ws {
             let relay = self.clone();
+            let chan = chan.clone();
             let origin = chan.origin.clone();
             let note = note.clone();
             tokio::task::spawn_blocking(move || {
@@ -548,11 +620,26 @@ impl Relay {
                     .witnesses
                     .forward(&*relay.store, &origin, &w, size, &note)
                 {
-                    Ok(crate::witnesses::Outcome::Cosigned) => {
+                    Ok(crate::witnesses::Outcome::Cosigned(s)) => {
                         relay
                             .metrics
                             .witness_cosignatures
                             .fetch_add(1, Ordering::Relaxed);
+                        match relay.time_note(&chan, Some(s)) {
+                            Ok(Some(note)) => {
+                                // The sequencer re-checks it; a full queue
+                                // leaves it to a later cosignature or tick.
+                                let (reply, _) = oneshot::channel();
+                                let _ = chan.tx.try_send(Job {
+                                    items: vec![Submission::Time(note)],
+                                    reply,
+                                });
+                            }
+                            Ok(None) => {}
+                            Err(p) => {
+                                tracing::warn!(origin = %origin, size = s, detail = %p.detail, "time attestation failed");
+                            }
+                        }
                     }
                     Ok(crate::witnesses::Outcome::Busy) => {}
                     Err(e) => {
@@ -565,6 +652,125 @@ impl Relay {
                 }
             });
         }
+    }
+
+    /// The time attestation of the checkpoint of `size` (the latest when
+    /// `None`), if it would date a head no earlier one dates and carries
+    /// what the charter asks: the relay's timestamp, and, when the charter
+    /// sets a witness quorum, that many of its witnesses' cosignatures
+    /// (`docs/relay.md`, "Time attestations"). Blocking.
+    fn time_note(&self, chan: &Channel, size: Option<u64>) -> Result<Option<String>, Problem> {
+        if chan
+            .dir
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .timing
+            .undated
+            .is_empty()
+        {
+            return Ok(None);
+        }
+        let store = &*self.store;
+        let origin = &chan.origin;
+        let (witnesses, quorum) = chan.with_dir(|d, _| {
+            let c = d.charter().charter();
+            (c.witnesses.clone(), c.witness_quorum as usize)
+        });
+        let found = match size {
+            Some(s) => store.checkpoint_at(origin, s)?.map(|b| (s, b)),
+            None => store.checkpoint(origin)?,
+        };
+        let Some((size, bytes)) = found else {
+            return Ok(None);
+        };
+        let would = chan
+            .dir
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .timing
+            .would_date(size);
+        if !would {
+            return Ok(None);
+        }
+        let mut note = Note::parse(&bytes).map_err(|e| Problem::internal(e.to_string()))?;
+        let time_verifier = CosignatureVerifier::from_vkey(&self.timestamper.vkey())
+            .map_err(|e| Problem::internal(e.to_string()))?;
+        let verifiers: Vec<CosignatureVerifier> = witnesses
+            .iter()
+            .filter_map(|w| CosignatureVerifier::from_vkey(&w.key).ok())
+            .collect();
+        let mut timed = false;
+        let mut cosigned = vec![false; verifiers.len()];
+        for line in store.cosignatures(origin, size)? {
+            let Ok(sig) = hotline_log::note::parse_signature_line(line.trim_end_matches('\n'))
+            else {
+                continue;
+            };
+            let keep = if !timed && matches!(time_verifier.verify(&note.text, &sig), Ok(Some(_))) {
+                timed = true;
+                true
+            } else if let Some(i) = verifiers.iter().enumerate().position(|(i, v)| {
+                !cosigned[i] && matches!(v.verify(&note.text, &sig), Ok(Some(_)))
+            }) {
+                cosigned[i] = true;
+                true
+            } else {
+                false
+            };
+            if keep {
+                note.add_signature(sig);
+            }
+        }
+        let witnessed = cosigned.iter().filter(|c| **c).count();
+        if !timed || witnessed < quorum {
+            return Ok(None);
+        }
+        String::from_utf8(note.to_bytes())
+            .map(Some)
+            .map_err(|e| Problem::internal(e.to_string()))
+    }
+
+    /// Logs the time attestation of the latest checkpoint if it is due
+    /// ([`Relay::time_note`]); from the channel's own sequencer only.
+    /// Returns whether it appended one.
+    async fn attest_time(self: &Arc<Self>, chan: &Arc<Channel>) -> Result<bool, Problem> {
+        let relay = self.clone();
+        let c = chan.clone();
+        let appended = blocking(move || {
+            let Some(note) = relay.time_note(&c, None)? else {
+                return Ok(false);
+            };
+            let out = run_batch(&*relay.store, &c, &[vec![Submission::Time(note)]])?;
+            Ok(matches!(out.first().and_then(|o| o.first()), Some(Ok(a)) if !a.duplicate))
+        })
+        .await?;
+        if appended {
+            let size = chan.dir.lock().unwrap_or_else(|p| p.into_inner()).scanned;
+            chan.size.send_replace(size);
+        }
+        Ok(appended)
+    }
+
+    /// At a sequencer's start: a latest checkpoint with heads still to date
+    /// (a relay stopped before its witnesses answered) is sent to them again.
+    async fn reforward_undated(self: &Arc<Self>, chan: &Arc<Channel>) -> Result<(), Problem> {
+        if chan.with_dir(|d, _| d.charter().charter().witnesses.is_empty()) {
+            return Ok(());
+        }
+        let store = self.store.clone();
+        let c = chan.clone();
+        let due = blocking(move || {
+            let Some((size, note)) = store.checkpoint(&c.origin)? else {
+                return Ok(None);
+            };
+            let st = c.dir.lock().unwrap_or_else(|p| p.into_inner());
+            Ok(st.timing.would_date(size).then_some((size, note)))
+        })
+        .await?;
+        if let Some((size, note)) = due {
+            self.forward_to_witnesses(chan, size, note);
+        }
+        Ok(())
     }
 
     /// Begins shutdown: refuses new submissions, lets every sequencer finish
@@ -667,10 +873,14 @@ fn refresh(store: &dyn RelayData, origin: &str, st: &mut DirState) -> Result<(),
         for (i, e) in entries.iter().enumerate() {
             let index = st.scanned + i as u64;
             st.leaves.insert(&merkle::leaf_hash(e), index);
-            if let Ok(Entry::Roster(doc)) = Entry::from_bytes(e) {
-                st.dir.apply(index, &doc).map_err(|e| {
+            let entry = Entry::from_bytes(e);
+            if let Ok(Entry::Roster(doc)) = &entry {
+                st.dir.apply(index, doc).map_err(|e| {
                     Problem::internal(format!("the logged roster at {index} does not apply: {e}"))
                 })?;
+            }
+            if let Ok(entry) = &entry {
+                st.timing.observe(index, Dated::of(entry));
             }
         }
         st.scanned = end;
@@ -683,14 +893,17 @@ struct Ready {
     entry: Vec<u8>,
     /// An envelope's stanzas and, unless uploaded as a blob, ciphertext.
     body: Option<(Vec<u8>, Option<Vec<u8>>)>,
+    /// What the entry is to the channel's [`Timing`].
+    dated: Dated,
 }
 
-/// Checks one submission as the entry at `index`, against (and updating) `dir`.
+/// Checks one submission as the entry at `index`, against (and updating)
+/// `dir`, and against `timing`.
 fn check(
     store: &dyn RelayData,
     origin: &str,
     channel: &ChannelId,
-    dir: &mut Directory,
+    (dir, timing): (&mut Directory, &Timing),
     index: u64,
     item: &Submission,
 ) -> Result<Ready, Problem> {
@@ -701,7 +914,30 @@ fn check(
                 .map_err(|e| Problem::rejected(e.to_string()))?;
             dir.apply(index, doc)
                 .map_err(|e| Problem::rejected(format!("the roster was refused: {e}")))?;
-            Ok(Ready { entry, body: None })
+            Ok(Ready {
+                entry,
+                body: None,
+                dated: Dated::Other,
+            })
+        }
+        Submission::Time(note) => {
+            // Re-checked here, against the log as it now is: another relay
+            // process (or an earlier tick) may have dated these heads.
+            let size = attested_size(note)
+                .ok_or_else(|| Problem::internal("a time attestation that does not parse"))?;
+            if size > index || !timing.would_date(size) {
+                return Err(Problem::conflict(
+                    "that checkpoint dates no head not already dated",
+                ));
+            }
+            let entry = Entry::Time(note.clone())
+                .to_bytes()
+                .map_err(|e| Problem::internal(e.to_string()))?;
+            Ok(Ready {
+                entry,
+                body: None,
+                dated: Dated::Time(size),
+            })
         }
         Submission::Envelope(p) => {
             let head = SignedHead::from_bytes(&p.head)
@@ -748,6 +984,7 @@ fn check(
             Ok(Ready {
                 entry: p.head.clone(),
                 body: Some((p.stanzas.clone(), p.ciphertext.clone())),
+                dated: Dated::Head,
             })
         }
     }
@@ -767,6 +1004,7 @@ fn run_batch(
         refresh(store, &chan.origin, &mut st)?;
         let size = st.scanned;
         let mut dir = st.dir.clone();
+        let mut timing = st.timing.clone();
         let mut seen: HashMap<Hash, u64> = HashMap::new();
         let mut ready: Vec<Ready> = Vec::new();
         let mut outcomes: Vec<Vec<Result<Accepted, Problem>>> = Vec::with_capacity(jobs.len());
@@ -775,7 +1013,14 @@ fn run_batch(
             let mut out = Vec::with_capacity(job.len());
             for item in job {
                 let index = size + ready.len() as u64;
-                let r = check(store, &chan.origin, &chan.id, &mut dir, index, item);
+                let r = check(
+                    store,
+                    &chan.origin,
+                    &chan.id,
+                    (&mut dir, &timing),
+                    index,
+                    item,
+                );
                 let r = match r {
                     Err(p) => {
                         // A refused re-post of something already logged (e.g. a
@@ -794,6 +1039,7 @@ fn run_batch(
                             Ok(accepted(i, &leaf, None))
                         } else {
                             seen.insert(leaf, index);
+                            timing.observe(index, rd.dated);
                             ready.push(rd);
                             Ok(accepted(index, &leaf, Some(at.clone())))
                         }
@@ -826,6 +1072,7 @@ fn run_batch(
         match appended {
             Ok(_) => {
                 st.dir = dir;
+                st.timing = timing;
                 st.scanned = size + entries.len() as u64;
                 for (leaf, i) in &seen {
                     st.leaves.insert(leaf, *i);
@@ -855,6 +1102,7 @@ fn entry_bytes(item: &Submission) -> Option<Vec<u8>> {
     match item {
         Submission::Envelope(p) => Some(p.head.clone()),
         Submission::Roster(d) => Entry::Roster(d.clone()).to_bytes().ok(),
+        Submission::Time(n) => Entry::Time(n.clone()).to_bytes().ok(),
     }
 }
 
@@ -889,6 +1137,9 @@ async fn sequencer(relay: Arc<Relay>, chan: Arc<Channel>, mut rx: mpsc::Receiver
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut dirty = true;
     let mut stop = relay.stop.subscribe();
+    if let Err(p) = relay.reforward_undated(&chan).await {
+        tracing::warn!(channel = %chan.id.to_hex(), detail = %p.detail, "re-sending to the witnesses failed");
+    }
     loop {
         tokio::select! {
             _ = async { let _ = stop.wait_for(|s| *s).await.map(|_| ()); } => {
@@ -942,6 +1193,12 @@ async fn sequencer(relay: Arc<Relay>, chan: Arc<Channel>, mut rx: mpsc::Receiver
                         Ok(()) => dirty = false,
                         Err(p) => tracing::error!(channel = %chan.id.to_hex(), detail = %p.detail, "checkpoint failed"),
                     }
+                }
+                // Heads the latest checkpoint covers, not dated yet: their
+                // time attestation, once it has what the charter asks.
+                match relay.attest_time(&chan).await {
+                    Ok(appended) => dirty |= appended,
+                    Err(p) => tracing::error!(channel = %chan.id.to_hex(), detail = %p.detail, "time attestation failed"),
                 }
             }
         }

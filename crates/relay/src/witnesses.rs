@@ -48,8 +48,9 @@ impl Default for Witnesses {
 /// What one witness did with a checkpoint.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Outcome {
-    /// It cosigned; the cosignature is attached.
-    Cosigned,
+    /// It cosigned the checkpoint of this size (the one sent, or a later
+    /// one that superseded it); the cosignature is attached.
+    Cosigned(u64),
     /// Another request to it is in flight; this checkpoint was skipped.
     Busy,
 }
@@ -125,7 +126,7 @@ impl Witnesses {
         for _ in 0..2 {
             if old > size {
                 // The witness has seen a larger checkpoint; nothing to do.
-                return Ok(Outcome::Cosigned);
+                return Ok(Outcome::Cosigned(old));
             }
             let proof = if old == 0 {
                 Vec::new()
@@ -170,7 +171,7 @@ impl Witnesses {
                         .lock()
                         .unwrap_or_else(|p| p.into_inner())
                         .insert(k.clone(), size);
-                    return Ok(Outcome::Cosigned);
+                    return Ok(Outcome::Cosigned(size));
                 }
                 409 => {
                     // The witness's latest cosigned size, per tlog-witness.

@@ -22,6 +22,9 @@ pub struct Lies {
     pub checkpoint: Option<Vec<u8>>,
     /// The checkpoint history (`GET …/checkpoints?after=`) is answered empty.
     pub no_history: bool,
+    /// The checkpoint history is answered with these `(size, note)` pairs
+    /// (those past `after`): notes an operator signed with the relay key.
+    pub history: Option<Vec<(u64, Vec<u8>)>>,
     /// An entry index left out of entry pages (later entries keep their
     /// indices: the relay withholds it).
     pub withhold: Option<u64>,
@@ -285,6 +288,25 @@ fn serve(conn: TcpStream, lies: &Mutex<Lies>) -> std::io::Result<()> {
         && let Some(cp) = &l.checkpoint
     {
         (200, "text/plain; charset=utf-8".to_owned(), cp.clone())
+    } else if method == "GET"
+        && path.ends_with("/checkpoints")
+        && let Some(h) = &l.history
+    {
+        let after = query_u64(&target, "after").unwrap_or(0);
+        let list: Vec<_> = h
+            .iter()
+            .filter(|(size, _)| *size > after)
+            .map(|(size, note)| {
+                use base64::Engine as _;
+                let note = base64::engine::general_purpose::STANDARD.encode(note);
+                serde_json::json!({"size": size, "note": note})
+            })
+            .collect();
+        (
+            200,
+            "application/json".to_owned(),
+            serde_json::to_vec(&serde_json::json!({ "checkpoints": list })).unwrap(),
+        )
     } else if method == "GET" && path.ends_with("/checkpoints") && l.no_history {
         (
             200,
