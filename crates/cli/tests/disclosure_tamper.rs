@@ -1061,6 +1061,20 @@ fn tampered_bundles_are_caught() {
         invalid,
         "repeats the message",
     );
+    // A time attestation (the relay's own log entry, `docs/format.md` §7)
+    // presented as a disclosed entry: no bundle discloses one.
+    let attestation = serde_json::json!({
+        "index": 0,
+        "entry": B64.encode(
+            [&b"HLT\x01"[..], valid["checkpoint"].as_str().unwrap().as_bytes()].concat()
+        ),
+    });
+    expect(
+        "time-attestation-disclosed",
+        bytes(&relog(&valid, &[attestation], &honest)),
+        invalid,
+        "a time attestation",
+    );
     expect(
         "relay-mixed-order-r",
         bytes(&relog(&valid, &[], &|t| {

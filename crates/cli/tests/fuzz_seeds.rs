@@ -357,6 +357,20 @@ fn from_the_binary(s: &mut Seeds) {
             _ => s.put("signed_head", &format!("entry-{i}"), &bytes),
         }
     }
+    // Every entry of the log as north's archive mirrors it, time
+    // attestations among them.
+    let a = hotline_client::archive::Archive::open(north).unwrap();
+    let origin = a.channels().unwrap()[0].origin.clone();
+    let size = a.log.size(&origin).unwrap();
+    for (i, bytes) in a
+        .log
+        .read_entries(&origin, 0, size)
+        .unwrap()
+        .iter()
+        .enumerate()
+    {
+        s.put("entry", &format!("entry-{i}"), bytes);
+    }
     stop(relay);
     let export = d.path().join("export.jsonl");
     let o = std::process::Command::new(env!("CARGO_BIN_EXE_hotline"))

@@ -203,7 +203,7 @@ pub struct Alarm {
     pub channel: String,
     /// `fork`, `stale-checkpoint`, `bad-checkpoint`, `bad-entry`, `bad-envelope`,
     /// `withheld-entry`, `withheld-envelope`, `replayed-entry`, `split-view`,
-    /// `witness-quorum`, `missing-entry` (see `docs/client.md`).
+    /// `witness-quorum`, `missing-entry`, `bad-time`, `undated-entry` (see `docs/client.md`).
     pub kind: String,
     /// What happened, for a person.
     pub detail: String,

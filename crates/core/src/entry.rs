@@ -162,6 +162,29 @@ mod tests {
         assert!(Entry::from_bytes(b"HLT\x01\xff\xfe\n").is_err());
     }
 
+    proptest::proptest! {
+        /// Nothing panics, and what parses is exactly its own encoding.
+        #[test]
+        fn any_bytes_parse_to_their_own_encoding_or_not_at_all(
+            magic in proptest::sample::select(vec![*b"HLC\x01", *b"HLR\x01", *b"HLE\x01", *b"HLT\x01", *b"XXXX"]),
+            rest in proptest::collection::vec(proptest::num::u8::ANY, 0..300),
+        ) {
+            let bytes = [&magic[..], &rest].concat();
+            if let Ok(e) = Entry::from_bytes(&bytes) {
+                proptest::prop_assert_eq!(e.to_bytes().unwrap(), bytes);
+            }
+        }
+
+        /// Any text ending with a newline is a time attestation entry (its
+        /// signatures are the reader's to check), and round-trips.
+        #[test]
+        fn time_attestation_text_round_trips(text in "[^\r]{0,200}") {
+            let e = Entry::Time(format!("{text}\n"));
+            let b = e.to_bytes().unwrap();
+            proptest::prop_assert_eq!(Entry::from_bytes(&b).unwrap(), e);
+        }
+    }
+
     #[test]
     fn time_attestations_round_trip() {
         let e = Entry::Time("origin\n1\nroot\n\n\u{2014} relay sig\n".into());

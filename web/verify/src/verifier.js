@@ -16,7 +16,7 @@ export const BUNDLE_TYPE = 'hotline.disclosure-bundle';
 const CHARTER_TYPE = 'application/vnd.hotline.charter+json';
 const ROSTER_TYPE = 'application/vnd.hotline.roster+json';
 const HEAD_TYPE = 'application/vnd.hotline.envelope-head.v1';
-const MAGIC = { charter: [0x48, 0x4c, 0x43, 0x01], roster: [0x48, 0x4c, 0x52, 0x01], head: [0x48, 0x4c, 0x45, 0x01] };
+const MAGIC = { charter: [0x48, 0x4c, 0x43, 0x01], roster: [0x48, 0x4c, 0x52, 0x01], head: [0x48, 0x4c, 0x45, 0x01], time: [0x48, 0x4c, 0x54, 0x01] };
 const SIGNED_HEAD_LEN = 241;
 const KINDS_OPENING = ['inquiry', 'assistance', 'warning', 'deconfliction', 'consultation'];
 const DISCLOSURE_KINDS = ['disclosure-request', 'disclosure-consent', 'disclosure-refusal'];
@@ -257,6 +257,13 @@ function parseEntry(bytes) {
       commitment: bytes.slice(69, 101),
       sig: bytes.slice(177, 241),
     };
+  }
+  if (eq(m, MAGIC.time)) {
+    // The relay's time attestation: UTF-8 text ending with a newline.
+    let text;
+    try { text = new TextDecoder('utf-8', { fatal: true }).decode(bytes.slice(4)); } catch { fail('a time attestation is not UTF-8 text'); }
+    if (!text.endsWith('\n')) fail('a time attestation is a signed note, which ends with a newline');
+    return { kind: 'time' };
   }
   fail('not a log entry (unknown magic)');
 }
@@ -737,6 +744,7 @@ export function verifyBundle(bytes) {
         const en = parseEntry(eb);
         if (en.kind === 'roster') { rosters.push(index); dir.apply(index, en.doc); }
         else if (en.kind === 'head') msgs.set(index, checkMessage(dir, channel, index, en, e.parts));
+        else if (en.kind === 'time') fail('a time attestation, which a bundle does not disclose');
         else fail('a second charter');
       } catch (err) { bad.push(`entry ${index}: ${err.message}`); }
     }
