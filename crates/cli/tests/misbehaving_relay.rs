@@ -1550,3 +1550,89 @@ fn with_a_witness_quorum_the_witness_dates_an_entry_and_its_absence_is_an_alarm(
     assert_eq!(a.alarms().unwrap().len(), 1);
     stop(w.relay);
 }
+
+#[test]
+fn a_relay_that_backdates_our_own_message_is_caught_by_its_sender() {
+    use hotline_core::entry::Entry;
+    use hotline_log::checkpoint::Checkpoint;
+    use hotline_log::merkle::{MemoryTree, leaf_hash};
+    use hotline_log::note::Note;
+    let w = World::new(0);
+    let (signer, timestamper) = relay_keys(&w.dir.path().join("relay"));
+    // North posts; the relay sequences the head at 3.
+    let direct = RelayClient::new(&w.relay.url, w.n1.signing.clone()).unwrap();
+    let posted_at = time::OffsetDateTime::now_utc().unix_timestamp() as u64;
+    let i = direct
+        .post_envelopes(
+            &w.ch,
+            &[sealed(w.ch, &w.n1, &w.north, &w.s1, &w.south, "dated late")],
+        )
+        .unwrap()[0]
+        .index;
+    assert_eq!(i, 3);
+    wait_checkpoint(&direct, &w.ch, 4, &w.relay.vkey);
+    let mut entries: Vec<(String, Vec<u8>)> = direct
+        .entries(&w.ch, 0, 4)
+        .unwrap()
+        .entries
+        .into_iter()
+        .map(|e| (e.kind, base64_dec(&e.entry)))
+        .collect();
+    // The operator, with the relay key and a clock an hour slow from the
+    // channel's start, signs every checkpoint and the attestation at 4.
+    let signed = |entries: &[(String, Vec<u8>)], t: u64| {
+        let mut tree = MemoryTree::new();
+        for (_, e) in entries {
+            tree.append(leaf_hash(e));
+        }
+        let text = Checkpoint {
+            origin: w.origin.clone(),
+            size: entries.len() as u64,
+            root: tree.root(),
+            extensions: vec![],
+        }
+        .to_text();
+        let mut n = Note::new(&text).unwrap();
+        n.add_signature(signer.sign(&text));
+        n.add_signature(timestamper.cosign(&text, t).unwrap());
+        n.to_bytes()
+    };
+    let slow = posted_at - 3_600;
+    let mut history: Vec<(u64, Vec<u8>)> = (1..=4)
+        .map(|k| (k as u64, signed(&entries[..k], slow - 10 + k as u64)))
+        .collect();
+    let attested = String::from_utf8(history[3].1.clone()).unwrap();
+    entries.push(("time".into(), Entry::Time(attested).to_bytes().unwrap()));
+    let note = signed(&entries, slow - 5);
+    history.push((5, note.clone()));
+    w.proxy.set(|l| {
+        l.forged = Some(std::sync::Arc::new(common::proxy::Forged {
+            entries,
+            note,
+            history,
+        }))
+    });
+    // To everyone else the forged log is consistent: the times never go
+    // back and are not in the future. North, who posted at `posted_at`,
+    // sees its message dated an hour before.
+    let (_d, a, _) = w.client();
+    let as_n1 = RelayClient::new(&w.proxy.url, w.n1.signing.clone()).unwrap();
+    let r = hotline_client::compose::await_dated(
+        &a,
+        &as_n1,
+        &w.ch,
+        &w.n1,
+        (3, posted_at),
+        Duration::from_secs(5),
+    );
+    let e = r.expect_err("a backdated entry is refused");
+    assert!(
+        e.to_string().contains("bad-time") && e.to_string().contains("backdated"),
+        "{e}"
+    );
+    let al = a.alarms().unwrap();
+    assert_eq!(al.len(), 1, "{al:?}");
+    assert_eq!(al[0].kind, "bad-time");
+    assert_eq!(al[0].evidence.len(), 1, "the attestation is the evidence");
+    stop(w.relay);
+}

@@ -365,6 +365,7 @@ fn sync_raises_an_alarm_for_a_bad_roster_the_relay_logged_anyway() {
             l.forged = Some(Arc::new(Forged {
                 entries,
                 note: note.to_bytes(),
+                history: vec![],
             }))
         });
         let p = tempfile::tempdir().unwrap();

@@ -606,6 +606,30 @@ impl Archive {
         }))
     }
 
+    /// The entry of the time attestation that dates entry `index`, if one
+    /// does (empty otherwise).
+    pub fn attestation_of(&self, id: &ChannelId, index: u64) -> Result<Vec<Vec<u8>>, ArchiveError> {
+        let at: Option<i64> = self
+            .db()
+            .query_row(
+                "SELECT idx FROM client_times WHERE channel = ?1 AND size > ?2 ORDER BY size LIMIT 1",
+                params![id.to_hex(), index.min(i64::MAX as u64) as i64],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| self.err(e))?;
+        let Some(at) = at else {
+            return Ok(Vec::new());
+        };
+        let origin = self.channel(id)?.origin;
+        Ok(hotline_log::storage::LogStore::read_entries(
+            &self.log,
+            &origin,
+            at as u64,
+            at as u64 + 1,
+        )?)
+    }
+
     /// The last time attestation mirrored: the size it attests and its time.
     pub fn last_time(&self, id: &ChannelId) -> Result<Option<(u64, u64)>, ArchiveError> {
         self.db()

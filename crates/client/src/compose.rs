@@ -189,12 +189,20 @@ pub fn send(
     let (env, _) = Envelope::seal_message(&msg, &me.current().signing, &recipients, &mut rng)
         .map_err(|e| ComposeError::Invalid(e.to_string()))?;
     let leaf = hotline_log::merkle::leaf_hash(&env.signed_head().to_bytes());
+    let posted_at = time::OffsetDateTime::now_utc().unix_timestamp().max(0) as u64;
     let acc = relay.post_envelopes(channel, &[env])?;
     let a = acc
         .first()
         .ok_or_else(|| ComposeError::Invalid("the relay answered no outcome".into()))?;
     confirm(archive, relay, channel, me, a.index, &leaf)?;
-    await_dated(archive, relay, channel, me, a.index, DATED_WITHIN)?;
+    await_dated(
+        archive,
+        relay,
+        channel,
+        me,
+        (a.index, posted_at),
+        DATED_WITHIN,
+    )?;
     Ok((a.index, id))
 }
 
@@ -203,19 +211,39 @@ pub fn send(
 /// quorum) before it returns without one.
 pub const DATED_WITHIN: std::time::Duration = std::time::Duration::from_secs(15);
 
-/// Syncs until a time attestation dates the entry at `index`, for at most
+/// Syncs until a time attestation dates our entry at `index`, which we
+/// posted at `posted_at` (POSIX seconds, this machine's clock), for at most
 /// `within`; returns its sequencing time, or `None` if none dates it yet.
+/// A time more than [`crate::sync::MAX_CLOCK_SKEW`] before we posted it is
+/// a backdated entry: a `bad-time` alarm, the attestation as evidence.
 pub fn await_dated(
     archive: &Archive,
     relay: &RelayClient,
     channel: &ChannelId,
     me: &dyn Keys,
-    index: u64,
+    (index, posted_at): (u64, u64),
     within: std::time::Duration,
 ) -> Result<Option<u64>, ComposeError> {
     let start = std::time::Instant::now();
     loop {
         if let Some(t) = archive.sequenced_at(channel, index)? {
+            if t.saturating_add(crate::sync::MAX_CLOCK_SKEW) < posted_at {
+                let evidence = archive.attestation_of(channel, index)?;
+                let a = archive.raise(
+                    channel,
+                    "bad-time",
+                    &format!(
+                        "the relay's time attestation dates our entry at index {index} at {t}, \
+                         {} s before we posted it ({posted_at}): it was backdated",
+                        posted_at - t
+                    ),
+                    &evidence.iter().map(Vec::as_slice).collect::<Vec<_>>(),
+                )?;
+                return Err(ComposeError::Invalid(format!(
+                    "ALARM ({}): {}",
+                    a.kind, a.detail
+                )));
+            }
             return Ok(Some(t));
         }
         if start.elapsed() > within {

@@ -78,6 +78,9 @@ pub struct Forged {
     pub entries: Vec<(String, Vec<u8>)>,
     /// The signed checkpoint of the whole log.
     pub note: Vec<u8>,
+    /// The checkpoint history served, `(size, note)`; when empty, `note`
+    /// alone.
+    pub history: Vec<(u64, Vec<u8>)>,
 }
 
 fn query_u64(target: &str, key: &str) -> Option<u64> {
@@ -104,10 +107,18 @@ fn forged_answer(f: &Forged, target: &str, path: &str) -> Option<(u16, String, V
     }
     if path.ends_with("/checkpoints") {
         let after = query_u64(target, "after").unwrap_or(0);
-        let list: Vec<_> = (after < size)
-            .then(|| serde_json::json!({"size": size, "note": b64(&f.note)}))
-            .into_iter()
-            .collect();
+        let list: Vec<_> = if f.history.is_empty() {
+            (after < size)
+                .then(|| serde_json::json!({"size": size, "note": b64(&f.note)}))
+                .into_iter()
+                .collect()
+        } else {
+            f.history
+                .iter()
+                .filter(|(s, _)| *s > after)
+                .map(|(s, n)| serde_json::json!({"size": s, "note": b64(n)}))
+                .collect()
+        };
         return json(serde_json::json!({ "checkpoints": list }));
     }
     if path.ends_with("/entries") {
