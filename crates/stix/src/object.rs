@@ -137,16 +137,14 @@ pub fn tlp_of(marking_ref: &str) -> Option<Tlp> {
         })
 }
 
-/// §2.7: a type name is 3–250 characters of `a-z`, `0-9` and `-`, with no
-/// `--`, starting with a letter (the specification's own rule; OASIS's schema
-/// also admits a leading digit, which we refuse).
+/// §3.1 `type`: 3–250 characters of `a-z`, `0-9` and `-`, with no `--`
+/// (the specification says no more: a leading digit or a trailing hyphen is
+/// allowed, as in OASIS's schema).
 pub(crate) fn is_type_name(s: &str) -> bool {
     (3..=250).contains(&s.len())
         && s.bytes()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-')
         && !s.contains("--")
-        && !s.starts_with('-')
-        && !s.ends_with('-')
 }
 
 /// §3.1 / §11.1: property names are 3–250 characters of `a-z`, `0-9`, `_`
@@ -734,7 +732,7 @@ pub(crate) fn validate_object(v: &Value, report: &mut Report) {
         }
     }
     if kind == Kind::Marking && o.contains_key("modified") {
-        cx.err(
+        cx.warn(
             "modified",
             "a marking definition has no modified (it cannot be versioned)",
         );
@@ -1218,7 +1216,8 @@ fn check_indicator(cx: &mut Ctx<'_>, o: &Map<String, Value>) {
     match o.get("pattern") {
         Some(Value::String(p)) => {
             if pattern_type == Some("stix")
-                && let Err(e) = crate::pattern::parse(p)
+                && let Err(e) =
+                    crate::pattern::parse(p).and_then(|p| crate::pattern::check_names(&p))
             {
                 cx.err("pattern", e.to_string());
             }
@@ -1291,6 +1290,31 @@ fn check_marking(cx: &mut Ctx<'_>, o: &Map<String, Value>) {
                     "id",
                     "a TLP 1.0 marking must use its fixed marking-definition id (STIX 2.1 §7.2.1.4)",
                 ),
+            }
+            // §7.2.1.4: the TLP 1.0 marking definitions MUST be used as given.
+            if let Some((_, want)) = TLP1.iter().find(|(i, _)| *i == id) {
+                let name = format!("TLP:{}", want.to_uppercase());
+                if o.get("name").and_then(Value::as_str) != Some(name.as_str()) {
+                    cx.err(
+                        "name",
+                        format!("the TLP 1.0 marking definition is named {name}"),
+                    );
+                }
+                const FIXED: &[&str] = &[
+                    "type",
+                    "spec_version",
+                    "id",
+                    "created",
+                    "definition_type",
+                    "name",
+                    "definition",
+                ];
+                for k in o.keys().filter(|k| !FIXED.contains(&k.as_str())) {
+                    cx.err(
+                        k,
+                        "the TLP 1.0 marking definitions have no other properties",
+                    );
+                }
             }
             if o.get("created").and_then(Value::as_str) != Some("2017-01-20T00:00:00.000Z") {
                 cx.err(
@@ -1586,6 +1610,7 @@ mod tests {
     fn names() {
         assert!(is_type_name("x-acme-widget"));
         assert!(!is_type_name("x--a"));
+        assert!(is_type_name("x-a-"));
         assert!(!is_type_name("ab"));
         assert!(!is_type_name("X-abc"));
         assert!(is_property_name("x_acme_prop"));

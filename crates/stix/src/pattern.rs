@@ -23,10 +23,11 @@
 //! `=`/`!=` take any literal, `<`/`>`/`<=`/`>=` any but a boolean, `IN` a
 //! parenthesised list, `LIKE`/`MATCHES`/`ISSUBSET`/`ISSUPERSET` a string.
 //! Keywords are upper case; whitespace and `/* */`/`//` comments separate
-//! tokens. Beyond the grammar, the parser applies the semantic checks OASIS's
+//! tokens. Beyond the grammar, [`parse`] applies the semantic checks OASIS's
 //! `stix2-patterns` applies: no qualifier type twice directly on one bracketed
-//! observation, hash values of the right form for well-known hash names, and
-//! valid object type and property names.
+//! observation, and hash values of the right form for well-known hash names.
+//! [`check_names`] adds the checks of object type and property names that
+//! `stix2-validator` makes on an indicator's pattern.
 
 use std::fmt;
 
@@ -827,12 +828,37 @@ fn check_comparison(c: &Comparison) -> Result<(), PatternError> {
             check_comparison(b)
         }
         Comparison::Group(a) => check_comparison(a),
-        Comparison::Exists(p) => check_path(p),
-        Comparison::Test { path, value, .. } => {
-            check_path(path)?;
-            check_hash(path, value)
+        Comparison::Exists(_) => Ok(()),
+        Comparison::Test { path, value, .. } => check_hash(path, value),
+    }
+}
+
+/// Checks that every object path names a valid object type (§3.1 `type`
+/// rules) and its first property a valid property name (3–250 characters of
+/// `a-z`, `0-9`, `_`), as `stix2-validator` does for an indicator's pattern.
+/// [`parse`] does not: the grammar alone admits `file:ab`.
+pub fn check_names(p: &Pattern) -> Result<(), PatternError> {
+    fn obs(o: &Observation) -> Result<(), PatternError> {
+        match o {
+            Observation::Simple(c) => cmp(c),
+            Observation::Group(a) | Observation::Qualified(a, _) => obs(a),
+            Observation::And(a, b) | Observation::Or(a, b) | Observation::FollowedBy(a, b) => {
+                obs(a)?;
+                obs(b)
+            }
         }
     }
+    fn cmp(c: &Comparison) -> Result<(), PatternError> {
+        match c {
+            Comparison::And(a, b) | Comparison::Or(a, b) => {
+                cmp(a)?;
+                cmp(b)
+            }
+            Comparison::Group(a) => cmp(a),
+            Comparison::Exists(p) | Comparison::Test { path: p, .. } => check_path(p),
+        }
+    }
+    obs(&p.expr)
 }
 
 fn check_path(p: &ObjectPath) -> Result<(), PatternError> {
@@ -985,13 +1011,33 @@ mod tests {
             "[file:name = 'a'] WITHIN 5 SECONDS WITHIN 6 SECONDS",
             "[file:hashes.MD5 = 'nothex']",
             "[file:hashes.'SHA-256' = 'aa']",
-            "[File:name = 'a']",
-            "[file:ab = 'a']",
             "[file:na-me = 'a']",
             "[file:name = 'a'] /* open",
             "[file:name ~ 'a']",
         ] {
             bad(s);
+        }
+    }
+
+    #[test]
+    fn names_are_checked_apart() {
+        for s in [
+            "[File:name = 'a']",
+            "[file:ab = 'a']",
+            "[fi:name = 'a']",
+            "[x--foo:abc = 1]",
+        ] {
+            let p = parse(s).unwrap();
+            assert!(check_names(&p).is_err(), "{s}");
+        }
+        for s in [
+            "[file:name = 'a']",
+            "[x-foo-:abc = 1]",
+            "[file:id = 'a']",
+            "[x-a:_ab = 1]",
+        ] {
+            let p = parse(s).unwrap();
+            assert!(check_names(&p).is_ok(), "{s}");
         }
     }
 
