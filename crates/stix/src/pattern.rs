@@ -179,6 +179,130 @@ pub enum Value {
     List(Vec<Value>),
 }
 
+impl fmt::Display for Pattern {
+    /// The pattern in a canonical form (single spaces, `=` and `!=`, strings
+    /// re-escaped, parentheses only where the tree has them): parsing it
+    /// gives a pattern that displays the same.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.expr.fmt(f)
+    }
+}
+
+impl fmt::Display for Observation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Observation::Simple(c) => write!(f, "[{c}]"),
+            Observation::Group(a) => write!(f, "({a})"),
+            Observation::And(a, b) => write!(f, "{a} AND {b}"),
+            Observation::Or(a, b) => write!(f, "{a} OR {b}"),
+            Observation::FollowedBy(a, b) => write!(f, "{a} FOLLOWEDBY {b}"),
+            Observation::Qualified(a, Qualifier::Within(n)) => write!(f, "{a} WITHIN {n} SECONDS"),
+            Observation::Qualified(a, Qualifier::Repeats(n)) => write!(f, "{a} REPEATS {n} TIMES"),
+            Observation::Qualified(a, Qualifier::StartStop(t1, t2)) => {
+                write!(f, "{a} START t'{t1}' STOP t'{t2}'")
+            }
+        }
+    }
+}
+
+impl fmt::Display for Comparison {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Comparison::And(a, b) => write!(f, "{a} AND {b}"),
+            Comparison::Or(a, b) => write!(f, "{a} OR {b}"),
+            Comparison::Group(a) => write!(f, "({a})"),
+            Comparison::Exists(p) => write!(f, "EXISTS {p}"),
+            Comparison::Test {
+                path,
+                negated,
+                op,
+                value,
+            } => {
+                let op = match op {
+                    Op::Eq => "=",
+                    Op::Ne => "!=",
+                    Op::Lt => "<",
+                    Op::Le => "<=",
+                    Op::Gt => ">",
+                    Op::Ge => ">=",
+                    Op::In => "IN",
+                    Op::Like => "LIKE",
+                    Op::Matches => "MATCHES",
+                    Op::IsSubset => "ISSUBSET",
+                    Op::IsSuperset => "ISSUPERSET",
+                };
+                let not = if *negated { " NOT" } else { "" };
+                write!(f, "{path}{not} {op} {value}")
+            }
+        }
+    }
+}
+
+fn write_str_literal(f: &mut fmt::Formatter<'_>, s: &str) -> fmt::Result {
+    f.write_str("'")?;
+    for c in s.chars() {
+        match c {
+            '\\' => f.write_str("\\\\")?,
+            '\'' => f.write_str("\\'")?,
+            c => write!(f, "{c}")?,
+        }
+    }
+    f.write_str("'")
+}
+
+impl fmt::Display for ObjectPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:", self.object_type)?;
+        for (i, step) in self.steps.iter().enumerate() {
+            match step {
+                Step::Key(k) => {
+                    if i > 0 {
+                        f.write_str(".")?;
+                    }
+                    // Lower-case names stay bare (keywords are upper case);
+                    // anything else is quoted.
+                    let ident = k.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
+                        && k.bytes()
+                            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'_')
+                        && k != "true"
+                        && k != "false";
+                    if ident {
+                        f.write_str(k)?;
+                    } else {
+                        write_str_literal(f, k)?;
+                    }
+                }
+                Step::Index(n) => write!(f, "[{n}]")?,
+                Step::Any => f.write_str("[*]")?,
+            }
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Int(s) | Value::Float(s) => f.write_str(s),
+            Value::Str(s) => write_str_literal(f, s),
+            Value::Bool(b) => write!(f, "{b}"),
+            Value::Binary(s) => write!(f, "b'{s}'"),
+            Value::Hex(s) => write!(f, "h'{s}'"),
+            Value::Timestamp(s) => write!(f, "t'{s}'"),
+            Value::List(l) => {
+                f.write_str("(")?;
+                for (i, v) in l.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{v}")?;
+                }
+                f.write_str(")")
+            }
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 enum Tok {
     Ident(String),

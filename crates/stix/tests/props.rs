@@ -235,7 +235,9 @@ proptest! {
         prop_assert!(parsed.is_ok(), "{text}: {:?}", parsed.err());
         let parsed = parsed.unwrap();
         // Positions aside, the tree renders to the same text.
-        prop_assert_eq!(render(&parsed.expr), text);
+        prop_assert_eq!(render(&parsed.expr), text.clone());
+        // The library's canonical form is the same text.
+        prop_assert_eq!(parsed.to_string(), text);
     }
 
     #[test]
@@ -247,8 +249,10 @@ proptest! {
 
     #[test]
     fn parse_never_panics_on_pattern_like_text(s in "[\\[\\]()':.=<>!a-zA-Z0-9_*, -]{0,60}") {
-        if let Err(e) = parse(&s) {
-            prop_assert!(e.pos <= s.len());
+        match parse(&s) {
+            Err(e) => prop_assert!(e.pos <= s.len()),
+            // Whatever parses displays as a pattern that parses to the same display.
+            Ok(p) => prop_assert_eq!(parse(&p.to_string()).map(|q| q.to_string()), Ok(p.to_string())),
         }
     }
 
