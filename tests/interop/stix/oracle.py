@@ -252,6 +252,39 @@ def pattern_variants():
                 if q not in seen:
                     seen.add(q)
                     out.append(("ins-%02d-%03d-%d" % (k, i, ord(c)), q))
+    out += token_soup(PATTERNS_VALID, 25, 14)
+    return out
+
+
+TOKENS = ["[", "]", "(", ")", ":", ".", ",", "*", "=", "==", "!=", "<>", "<", "<=", ">", ">=",
+          " AND ", " OR ", " NOT ", " FOLLOWEDBY ", " IN ", " LIKE ", " MATCHES ", " ISSUBSET ",
+          " ISSUPERSET ", " EXISTS ", " WITHIN 5 SECONDS", " REPEATS 2 TIMES", " START ", " STOP ",
+          "t'2016-01-01T00:00:00Z'", "t'2016-01-01T00:00:00.5Z'", "b'AAAA'", "h'0a'", "'s'", "'\\''",
+          "true", "false", "0", "-1", "+2", "1.5", "-.5", "01", "x", "file", "name", "x-foo",
+          "file:name", "hashes.MD5", " ", "/* c */", "t", "h", "b", "and", "SECONDS", "TIMES"]
+
+
+def token_soup(patterns, per_pattern, seed):
+    """Deterministic random edits of patterns: a token inserted, replaced or
+    two spans swapped, so the lexer's and parser's corners meet the oracle."""
+    import random
+    rnd = random.Random(seed)
+    out = []
+    for k, p in enumerate(patterns):
+        for j in range(per_pattern):
+            q = p
+            for _ in range(rnd.randint(1, 3)):
+                i = rnd.randrange(len(q) + 1)
+                op = rnd.randrange(3)
+                t = rnd.choice(TOKENS)
+                if op == 0:
+                    q = q[:i] + t + q[i:]
+                elif op == 1:
+                    q = q[:i] + t + q[i + rnd.randint(1, 6):]
+                else:
+                    a, b = sorted((i, rnd.randrange(len(q) + 1)))
+                    q = q[a:b] + q[:a] + q[b:]
+            out.append(("soup-%02d-%02d" % (k, j), q))
     return out
 
 
