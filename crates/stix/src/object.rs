@@ -773,6 +773,7 @@ pub(crate) fn validate_object(v: &Value, report: &mut Report) {
     }
 
     check_property_names(&mut cx, o, ty, kind);
+    check_json_types(&mut cx, o, kind);
     check_lists(&mut cx, v, "");
     check_common(&mut cx, o);
     check_refs(&mut cx, o, ty);
@@ -862,6 +863,144 @@ pub(crate) fn validate_object(v: &Value, report: &mut Report) {
         cx.warn("id", "SDO and SRO identifiers should use a version 4 UUID");
     }
     check_vocabularies(&mut cx, o, ty);
+}
+
+/// The JSON type the specification gives a property (the same for every
+/// object type that defines it).
+#[derive(Clone, Copy)]
+enum JsonType {
+    Str,
+    Int,
+    Num,
+    Bool,
+    StrList,
+}
+
+fn json_type(prop: &str) -> Option<JsonType> {
+    use JsonType::*;
+    if prop.ends_with("_types") {
+        return Some(StrList);
+    }
+    Some(match prop {
+        "name"
+        | "description"
+        | "value"
+        | "version"
+        | "pattern"
+        | "pattern_type"
+        | "pattern_version"
+        | "vendor"
+        | "user_id"
+        | "subject"
+        | "serial_number"
+        | "schema"
+        | "result"
+        | "result_name"
+        | "region"
+        | "country"
+        | "city"
+        | "administrative_area"
+        | "street_address"
+        | "postal_code"
+        | "product"
+        | "payload_bin"
+        | "path"
+        | "mime_type"
+        | "key"
+        | "issuer"
+        | "identity_class"
+        | "display_name"
+        | "cpe"
+        | "swid"
+        | "context"
+        | "content"
+        | "abstract"
+        | "explanation"
+        | "opinion"
+        | "command_line"
+        | "cwd"
+        | "body"
+        | "account_type"
+        | "account_login"
+        | "relationship_type"
+        | "objective"
+        | "resource_level"
+        | "primary_motivation"
+        | "sophistication"
+        | "tool_version"
+        | "contact_information"
+        | "configuration_version"
+        | "analysis_engine_version"
+        | "analysis_definition_version"
+        | "definition_type"
+        | "url"
+        | "name_enc"
+        | "magic_number_hex"
+        | "rir"
+        | "message_id"
+        | "content_type"
+        | "signature_algorithm"
+        | "subject_public_key_algorithm"
+        | "subject_public_key_modulus"
+        | "credential"
+        | "encryption_algorithm"
+        | "decryption_key"
+        | "hash" => Str,
+        "number"
+        | "src_port"
+        | "dst_port"
+        | "pid"
+        | "size"
+        | "src_byte_count"
+        | "dst_byte_count"
+        | "src_packets"
+        | "dst_packets"
+        | "subject_public_key_exponent"
+        | "number_of_subkeys" => Int,
+        "precision" | "latitude" | "longitude" => Num,
+        "is_multipart" | "is_family" | "revoked" | "defanged" | "is_active" | "is_privileged"
+        | "is_service_account" | "can_escalate_privs" | "is_disabled" | "is_self_signed"
+        | "is_hidden" | "summary" => Bool,
+        "labels"
+        | "aliases"
+        | "roles"
+        | "sectors"
+        | "goals"
+        | "secondary_motivations"
+        | "personal_motivations"
+        | "protocols"
+        | "architecture_execution_envs"
+        | "implementation_languages"
+        | "capabilities"
+        | "modules"
+        | "authors"
+        | "languages"
+        | "received_lines" => StrList,
+        _ => return None,
+    })
+}
+
+/// Properties the specification defines must have its JSON type.
+fn check_json_types(cx: &mut Ctx<'_>, o: &Map<String, Value>, kind: Kind) {
+    if kind == Kind::Custom {
+        return;
+    }
+    for (k, v) in o {
+        let Some(t) = json_type(k) else { continue };
+        let (ok, what) = match t {
+            JsonType::Str => (v.is_string(), "a string"),
+            JsonType::Int => (v.is_i64() || v.is_u64(), "an integer"),
+            JsonType::Num => (v.is_number(), "a number"),
+            JsonType::Bool => (v.is_boolean(), "a boolean"),
+            JsonType::StrList => (
+                v.as_array().is_some_and(|a| a.iter().all(Value::is_string)),
+                "a list of strings",
+            ),
+        };
+        if !ok {
+            cx.err(k, format!("must be {what}"));
+        }
+    }
 }
 
 fn check_property_names(cx: &mut Ctx<'_>, o: &Map<String, Value>, ty: &str, kind: Kind) {

@@ -373,3 +373,17 @@ fn bundle_envelope() {
     );
     assert_eq!(r.errors.len(), 2, "{:?}", r.errors);
 }
+
+#[test]
+fn defined_properties_have_their_json_types() {
+    one_on(&with("name", json!(5)), "name");
+    one_on(
+        &with("indicator_types", json!("malicious-activity")),
+        "indicator_types",
+    );
+    one_on(&with("revoked", json!("false")), "revoked");
+    assert!(with("revoked", json!(false)).is_empty());
+    let nt = json!({"type": "network-traffic", "id": "network-traffic--2568d22a-8998-58eb-99ec-3c8ca74f527d",
+        "protocols": ["tcp"], "dst_ref": "ipv4-addr--ff26c055-6336-5bc5-b98d-13d6226742dd", "dst_port": "443"});
+    one_on(&errors_of(nt), "dst_port");
+}

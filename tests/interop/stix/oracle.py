@@ -373,6 +373,20 @@ def mutations(name, obj):
         put("granular-both", "granular_markings", [{"marking_ref": STATEMENT, "lang": "en", "selectors": ["id"]}])
         put("granular-lang", "granular_markings", [{"lang": "en", "selectors": ["id"]}])
         put("granular-no-selectors", "granular_markings", [{"marking_ref": STATEMENT}])
+    # Every property with a value of the wrong JSON type.
+    for k, v in sorted(obj.items()):
+        if k in ("type", "id"):
+            continue
+        if isinstance(v, str):
+            put("jtype-%s-number" % k, k, 5)
+        elif isinstance(v, bool):
+            put("jtype-%s-string" % k, k, "true")
+        elif isinstance(v, (int, float)):
+            put("jtype-%s-string" % k, k, str(v))
+        elif isinstance(v, list):
+            put("jtype-%s-scalar" % k, k, "x")
+        elif isinstance(v, dict):
+            put("jtype-%s-list" % k, k, ["x"])
     put("custom-prop-bad-name", "X", "y")
     put("custom-prop-short", "ab", "y")
     put("custom-prop-x", "x_northland_case", "y")
