@@ -1001,6 +1001,59 @@ fn check_json_types(cx: &mut Ctx<'_>, o: &Map<String, Value>, kind: Kind) {
             cx.err(k, format!("must be {what}"));
         }
     }
+    // Ranges the specification gives (§6.7 size, §6.12 ports and counts).
+    for (k, max) in [
+        ("size", u64::MAX),
+        ("src_port", 65535),
+        ("dst_port", 65535),
+        ("src_byte_count", u64::MAX),
+        ("dst_byte_count", u64::MAX),
+        ("src_packets", u64::MAX),
+        ("dst_packets", u64::MAX),
+    ] {
+        if let Some(v) = o.get(k)
+            && (v.is_i64() || v.is_u64())
+            && v.as_u64().is_none_or(|n| n > max)
+        {
+            cx.err(k, format!("must be an integer from 0 to {max}"));
+        }
+    }
+    if let Some(k) = o.get("kill_chain_phases") {
+        check_kill_chain_phases(cx, k);
+    }
+}
+
+/// §3.3 kill-chain-phase: `kill_chain_name` and `phase_name`, strings, which
+/// SHOULD be lower case with hyphens.
+fn check_kill_chain_phases(cx: &mut Ctx<'_>, v: &Value) {
+    let Some(list) = v.as_array() else {
+        cx.err("kill_chain_phases", "must be a list of kill chain phases");
+        return;
+    };
+    for (i, p) in list.iter().enumerate() {
+        let path = format!("kill_chain_phases[{i}]");
+        let Some(m) = p.as_object() else {
+            cx.err(&path, "a kill chain phase must be an object");
+            continue;
+        };
+        for k in ["kill_chain_name", "phase_name"] {
+            match m.get(k) {
+                None => cx.err(&format!("{path}.{k}"), "required"),
+                Some(Value::String(s)) => {
+                    if !s
+                        .bytes()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-')
+                    {
+                        cx.warn(
+                            &format!("{path}.{k}"),
+                            "should be lower case with hyphens between words",
+                        );
+                    }
+                }
+                Some(_) => cx.err(&format!("{path}.{k}"), "must be a string"),
+            }
+        }
+    }
 }
 
 fn check_property_names(cx: &mut Ctx<'_>, o: &Map<String, Value>, ty: &str, kind: Kind) {
@@ -1346,6 +1399,16 @@ fn check_hashes(cx: &mut Ctx<'_>, path: &str, h: &Value) {
             && !(s.len() == n && s.bytes().all(|c| c.is_ascii_hexdigit()))
         {
             cx.err(&p, format!("'{s}' is not a {k} hash ({n} hex digits)"));
+        }
+        // TLSH: 70 hex digits, or 72 with the version prefix T1.
+        if k == "TLSH" {
+            let body = s.strip_prefix("T1").filter(|b| b.len() == 70).unwrap_or(s);
+            if !(body.len() == 70 && body.bytes().all(|c| c.is_ascii_hexdigit())) {
+                cx.err(
+                    &p,
+                    format!("'{s}' is not a TLSH hash (70 hex digits, or T1 and 70)"),
+                );
+            }
         }
     }
 }

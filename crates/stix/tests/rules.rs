@@ -387,3 +387,35 @@ fn defined_properties_have_their_json_types() {
         "protocols": ["tcp"], "dst_ref": "ipv4-addr--ff26c055-6336-5bc5-b98d-13d6226742dd", "dst_port": "443"});
     one_on(&errors_of(nt), "dst_port");
 }
+
+#[test]
+fn kill_chain_phases() {
+    let kc = |v: Value| with("kill_chain_phases", v);
+    assert!(kc(json!([{"kill_chain_name": "mitre-attack", "phase_name": "execution"}])).is_empty());
+    one_on(
+        &kc(json!([{"kill_chain_name": "mitre-attack"}])),
+        "kill_chain_phases[0].phase_name",
+    );
+    one_on(
+        &kc(json!({"kill_chain_name": "x", "phase_name": "y"})),
+        "kill_chain_phases",
+    );
+    let mut o = indicator();
+    o["kill_chain_phases"] =
+        json!([{"kill_chain_name": "Mitre ATT&CK", "phase_name": "execution"}]);
+    let r = validate_bundle(&bundle(vec![o]));
+    assert!(r.is_valid());
+    assert_eq!(r.warnings[0].path, "kill_chain_phases[0].kill_chain_name");
+}
+
+#[test]
+fn ports_and_sizes_in_range() {
+    let nt = |port: Value| {
+        errors_of(json!({"type": "network-traffic",
+            "id": "network-traffic--2568d22a-8998-58eb-99ec-3c8ca74f527d", "protocols": ["tcp"],
+            "dst_ref": "ipv4-addr--ff26c055-6336-5bc5-b98d-13d6226742dd", "dst_port": port}))
+    };
+    assert!(nt(json!(65535)).is_empty());
+    one_on(&nt(json!(65536)), "dst_port");
+    one_on(&nt(json!(-1)), "dst_port");
+}

@@ -387,6 +387,21 @@ def mutations(name, obj):
             put("jtype-%s-scalar" % k, k, "x")
         elif isinstance(v, dict):
             put("jtype-%s-list" % k, k, ["x"])
+    if ty in ("attack-pattern", "indicator", "infrastructure", "malware", "tool"):
+        kc = "lockheed-martin-cyber-kill-chain"
+        put("kcp-ok", "kill_chain_phases", [{"kill_chain_name": kc, "phase_name": "reconnaissance"}])
+        put("kcp-no-phase", "kill_chain_phases", [{"kill_chain_name": kc}])
+        put("kcp-no-chain", "kill_chain_phases", [{"phase_name": "reconnaissance"}])
+        put("kcp-not-list", "kill_chain_phases", {"kill_chain_name": kc, "phase_name": "x"})
+        put("kcp-phase-number", "kill_chain_phases", [{"kill_chain_name": kc, "phase_name": 3}])
+        put("kcp-upper", "kill_chain_phases", [{"kill_chain_name": "Lockheed Martin", "phase_name": "Recon"}])
+    if "created" in obj:
+        put("extensions-not-dict", "extensions", ["x"])
+        put("extensions-bad-ext-id", "extensions", {"extension-definition--1234": {"extension_type": "property-extension"}})
+        put("extensions-ext-not-object", "extensions",
+            {uid("extension-definition", 0): "x"})
+        put("extensions-ok", "extensions",
+            {uid("extension-definition", 0): {"extension_type": "property-extension", "x_case": "7"}})
     put("custom-prop-bad-name", "X", "y")
     put("custom-prop-short", "ab", "y")
     put("custom-prop-x", "x_northland_case", "y")
@@ -443,6 +458,17 @@ def mutations(name, obj):
         put("hash-md5-bad", "hashes", {"MD5": "xyz"})
         put("hash-sha256-upper", "hashes", {"SHA-256": obj["hashes"]["SHA-256"].upper()})
         put("hashes-empty", "hashes", {})
+        put("hash-sha1-ok", "hashes", {"SHA-1": "da39a3ee5e6b4b0d3255bfef95601890afd80709"})
+        put("hash-sha1-short", "hashes", {"SHA-1": "da39a3ee"})
+        put("hash-custom-name", "hashes", {"x_northland": "abc"})
+        put("hash-lower-name", "hashes", {"sha256": "aec070645fe53ee3b3763059376134f058cc337247c978add178b6ccdfb0019f"})
+        put("hash-tlsh", "hashes", {"TLSH": "T1A2B3"})
+        put("hash-sha512-bad", "hashes", {"SHA-512": "00"})
+        put("hash-sha3-256-ok", "hashes", {"SHA3-256": "a7ffc6f8bf1ed76651c14756a061d662f580ff4de43b49fa82d80a4b80f8434a"})
+        put("hash-ssdeep", "hashes", {"SSDEEP": "3:AXGBicFlgVNhBGcL6wCrFQEv:AXGHsNhxLsr2C"})
+        put("hash-value-number", "hashes", {"MD5": 5})
+        put("size-negative", "size", -1)
+        put("size-ok", "size", 10)
     if ty == "artifact":
         put("artifact-both", "url", "https://example.invalid/a")
     if ty == "language-content":
