@@ -303,13 +303,12 @@ pub fn run_case(cli: &Cli, cmd: &CaseCommand) -> anyhow::Result<Outcome> {
             let stix = match stix {
                 Some(f) => {
                     let b = std::fs::read(f).with_context(|| format!("reading {}", f.display()))?;
-                    let v: serde_json::Value = serde_json::from_slice(&b)
-                        .with_context(|| format!("{} is not JSON", f.display()))?;
-                    if v["type"] != "bundle" {
-                        bail!(
-                            "{} is not a STIX 2.1 bundle (its type is not \"bundle\")",
-                            f.display()
-                        );
+                    // Validated here to show the warnings; `send` refuses
+                    // what breaks a MUST rule (`docs/stix.md`).
+                    let warnings = hotline_client::compose::check_stix(&b)
+                        .with_context(|| format!("{} was not attached", f.display()))?;
+                    for w in warnings {
+                        eprintln!("warning: {}: {w}", f.display());
                     }
                     Some(b)
                 }
@@ -380,6 +379,9 @@ pub fn run_case(cli: &Cli, cmd: &CaseCommand) -> anyhow::Result<Outcome> {
                     short(charter, &e.party),
                     e.title
                 );
+                if let Some(line) = stix_line(&c.archive, &rec.id, e.index)? {
+                    out!("         {line}");
+                }
                 if let Some(b) = bodies.get(&e.index).filter(|b| !b.is_empty()) {
                     for line in b.lines() {
                         // Another party's text: no terminal control sequences.
@@ -701,4 +703,35 @@ pub(crate) fn tell_if_undated(
              if none comes, `hotline alarms` shows undated-entry."
         );
     }
+}
+
+/// What `case show` says of a message's STIX evidence, validated again as
+/// received (`docs/stix.md`): the same on every machine, since it is a pure
+/// function of the bytes the sender signed.
+fn stix_line(
+    archive: &hotline_client::archive::Archive,
+    channel: &hotline_core::ids::ChannelId,
+    index: u64,
+) -> anyhow::Result<Option<String>> {
+    let Some(bundle) = archive.message_stix(channel, index)? else {
+        return Ok(None);
+    };
+    let r = hotline_stix::validate_bundle(&bundle);
+    Ok(Some(if r.is_valid() {
+        format!(
+            "STIX evidence: valid STIX 2.1, {} bytes{}",
+            bundle.len(),
+            if r.warnings.is_empty() {
+                String::new()
+            } else {
+                format!(" ({} warning(s): {})", r.warnings.len(), r.warnings[0])
+            }
+        )
+    } else {
+        format!(
+            "STIX evidence: NOT valid STIX 2.1 ({} error(s), first: {})",
+            r.errors.len(),
+            r.errors[0]
+        )
+    }))
 }

@@ -122,11 +122,46 @@ fn two_parties_set_up_a_channel_by_file_exchange_and_sync() {
     let stix = d.path().join("indicators.json");
     std::fs::write(
         &stix,
-        r#"{"type":"bundle","id":"bundle--5d0092c5-5f74-4287-9642-33f4c354e56d","objects":[]}"#,
+        r#"{"type":"bundle","id":"bundle--5d0092c5-5f74-4287-9642-33f4c354e56d","objects":[{"type":"indicator","spec_version":"2.1","id":"indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f","created":"2026-11-20T08:00:00.000Z","modified":"2026-11-20T08:00:00.000Z","pattern":"[ipv4-addr:value = '198.51.100.23']","pattern_type":"stix","valid_from":"2026-11-20T08:00:00Z"}]}"#,
     )
     .unwrap();
     let logs = d.path().join("proxy.log");
     std::fs::write(&logs, "2026-11-20 03:12:09 GET /wp-login.php 10.0.0.5").unwrap();
+    // Evidence that is not valid STIX 2.1 is refused, object and property
+    // named, and nothing is sent.
+    let broken = d.path().join("broken.json");
+    std::fs::write(
+        &broken,
+        std::fs::read_to_string(&stix)
+            .unwrap()
+            .replace("198.51.100.23']", "198.51.100.23'"),
+    )
+    .unwrap();
+    let o = hotline(
+        &north,
+        &[
+            "case",
+            "open",
+            "--kind",
+            "inquiry",
+            "--to",
+            "southland",
+            "--title",
+            "Broken evidence",
+            "--body",
+            "x",
+            "--stix",
+            broken.to_str().unwrap(),
+        ],
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success(), "{err}");
+    assert!(
+        err.contains("not valid STIX 2.1")
+            && err
+                .contains("indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f: pattern: expected ']'"),
+        "{err}"
+    );
     let opened = ok(hotline(
         &north,
         &[
@@ -185,6 +220,9 @@ fn two_parties_set_up_a_channel_by_file_exchange_and_sync() {
     for k in ["inquiry", "ack", "clarification", "answer", "Answered"] {
         assert!(show.contains(k), "{k} missing from:\n{show}");
     }
+    // The evidence, validated again as received.
+    let shown = ok(hotline(&south, &["case", "show", &case]));
+    assert!(shown.contains("STIX evidence: valid STIX 2.1"), "{shown}");
 
     // A communication check.
     let pinged = ok(hotline(&south, &["ping", "--to", "northland"]));

@@ -1017,6 +1017,28 @@ impl Archive {
         }
     }
 
+    /// The STIX bundle a stored message carries, exactly as its sender
+    /// sealed it, if it has one.
+    pub fn message_stix(
+        &self,
+        id: &ChannelId,
+        index: u64,
+    ) -> Result<Option<Vec<u8>>, ArchiveError> {
+        let Some(parts) = self.message_parts(id, index)? else {
+            return Ok(None);
+        };
+        let parts = hotline_core::commitment::decode_parts(&parts).map_err(|e| {
+            ArchiveError::Db(
+                self.path.clone(),
+                format!("the stored parts of message {index}: {e}"),
+            )
+        })?;
+        Ok(parts
+            .into_iter()
+            .find(|p| p.kind == hotline_core::commitment::PartKind::Stix)
+            .map(|p| p.bytes))
+    }
+
     /// The opened messages of a channel with their sequencing times, for
     /// [`crate::cases::derive`]. A stored header that no longer parses is an
     /// error (the archive was altered).

@@ -89,6 +89,27 @@ impl Draft {
     }
 }
 
+/// The STIX 2.1 evidence `bundle` checked as [`send`] checks it: its
+/// warnings (SHOULD rules) when valid, or every broken MUST rule, one per
+/// line, naming the object and the property (`docs/stix.md`).
+pub fn check_stix(bundle: &[u8]) -> Result<Vec<String>, ComposeError> {
+    let r = hotline_stix::validate_bundle(bundle);
+    if r.is_valid() {
+        return Ok(r.warnings.iter().map(ToString::to_string).collect());
+    }
+    let shown: Vec<String> = r.errors.iter().take(20).map(|e| format!("  {e}")).collect();
+    Err(ComposeError::Invalid(format!(
+        "the STIX evidence is not valid STIX 2.1 ({} error(s)):\n{}{}",
+        r.errors.len(),
+        shown.join("\n"),
+        if r.errors.len() > shown.len() {
+            format!("\n  … and {} more", r.errors.len() - shown.len())
+        } else {
+            String::new()
+        }
+    )))
+}
+
 /// Seals and posts a message; returns its log index and id once a signed
 /// checkpoint covers it and, within [`DATED_WITHIN`], a time attestation
 /// dates it (`docs/client.md`, "Sequencing times"; when none does yet,
@@ -101,6 +122,9 @@ pub fn send(
     me: &dyn Keys,
     d: &Draft,
 ) -> Result<(u64, MessageId), ComposeError> {
+    if let Some(bundle) = &d.stix {
+        check_stix(bundle)?;
+    }
     let rec = archive.channel(channel)?;
     let doc = SignedDocument::from_json(&rec.charter)
         .map_err(|e| ComposeError::Invalid(e.to_string()))?;
