@@ -419,3 +419,31 @@ fn ports_and_sizes_in_range() {
     one_on(&nt(json!(65536)), "dst_port");
     one_on(&nt(json!(-1)), "dst_port");
 }
+
+#[test]
+fn sighting_of_ref_is_an_sdo() {
+    let s = |r: &str| {
+        errors_of(json!({"type": "sighting", "spec_version": "2.1",
+            "id": "sighting--ee20065d-2555-424f-ad9e-0f8428623c75",
+            "created": "2016-04-06T20:03:48.000Z", "modified": "2016-04-06T20:03:48.000Z",
+            "sighting_of_ref": r}))
+    };
+    assert!(s(MALWARE).is_empty());
+    one_on(
+        &s("file--b2e1c4f3-7a55-5c4e-9b7a-2d8f0a3e6c11"),
+        "sighting_of_ref",
+    );
+    one_on(&s(STATEMENT), "sighting_of_ref");
+}
+
+#[test]
+fn active_traffic_has_no_end() {
+    let nt = |active: bool| {
+        errors_of(json!({"type": "network-traffic",
+            "id": "network-traffic--2568d22a-8998-58eb-99ec-3c8ca74f527d", "protocols": ["tcp"],
+            "dst_ref": "ipv4-addr--ff26c055-6336-5bc5-b98d-13d6226742dd",
+            "start": "2016-04-06T20:03:48Z", "end": "2016-04-06T20:04:48Z", "is_active": active}))
+    };
+    assert!(nt(false).is_empty());
+    one_on(&nt(true), "end");
+}
