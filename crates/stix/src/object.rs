@@ -710,15 +710,20 @@ pub(crate) fn validate_object(v: &Value, report: &mut Report) {
 
     // spec_version: required except on SCOs.
     match o.get("spec_version") {
-        None if kind != Kind::Sco => cx.err("spec_version", "required"),
+        // Custom objects (§11) may be SCO-like: only type and id are required.
+        None if !matches!(kind, Kind::Sco | Kind::Custom) => cx.err("spec_version", "required"),
         None => {}
         Some(Value::String(s)) if s == "2.1" => {}
         Some(s) => cx.err("spec_version", format!("must be \"2.1\", not {s}")),
     }
 
     // created / modified.
-    let needs_created = kind != Kind::Sco;
-    let needs_modified = !matches!(kind, Kind::Sco | Kind::Marking);
+    // A custom object with either timestamp is SDO-like and needs both.
+    let sdo_like_custom =
+        kind == Kind::Custom && (o.contains_key("created") || o.contains_key("modified"));
+    let needs_created = !matches!(kind, Kind::Sco | Kind::Custom) || sdo_like_custom;
+    let needs_modified =
+        !matches!(kind, Kind::Sco | Kind::Marking | Kind::Custom) || sdo_like_custom;
     for (p, need) in [("created", needs_created), ("modified", needs_modified)] {
         match o.get(p) {
             None if need => cx.err(p, "required"),

@@ -447,3 +447,16 @@ fn active_traffic_has_no_end() {
     assert!(nt(false).is_empty());
     one_on(&nt(true), "end");
 }
+
+#[test]
+fn custom_objects() {
+    let sco_like = json!({"type": "x-northland-sensor",
+        "id": "x-northland-sensor--7bc30cad-ebc2-4579-881e-b9e6e6e8a45d", "value": "s7"});
+    assert!(errors_of(sco_like).is_empty());
+    let half = json!({"type": "x-northland-case", "spec_version": "2.1",
+        "id": "x-northland-case--7bc30cad-ebc2-4579-881e-b9e6e6e8a45d",
+        "modified": "2016-04-06T20:03:48.000Z"});
+    one_on(&errors_of(half), "created");
+    let wrong_id = json!({"type": "x-northland-sensor", "id": MALWARE});
+    one_on(&errors_of(wrong_id), "id");
+}

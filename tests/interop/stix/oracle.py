@@ -173,6 +173,12 @@ def valid_objects():
             "name": "TLP:" + level.upper(),
             "extensions": {TLP2_EXT: {"extension_type": "property-extension", "tlp_2_0": level}},
         }))
+    # Custom objects (§11): one SDO-like, one SCO-like.
+    out.append(("custom-sdo", {"type": "x-northland-case", "spec_version": "2.1",
+                               "id": uid("x-northland-case", 0), "created": T0, "modified": T0,
+                               "name": "Case 7", "x_priority": 2}))
+    out.append(("custom-sco", {"type": "x-northland-sensor", "id": uid("x-northland-sensor", 0),
+                               "value": "sensor-7"}))
     # Markings in use: object and granular.
     ind = copy.deepcopy(dict(out)["indicator-0"])
     ind["object_marking_refs"] = ["marking-definition--" + "94868c89-83c2-464b-929b-a1a8aa3c8487"]
