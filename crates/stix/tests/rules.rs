@@ -460,3 +460,34 @@ fn custom_objects() {
     let wrong_id = json!({"type": "x-northland-sensor", "id": MALWARE});
     one_on(&errors_of(wrong_id), "id");
 }
+
+/// The indicators `hotline demo` attaches (crates/cli/src/cmd_demo.rs), so
+/// that wiring validation in does not break the demo.
+#[test]
+fn the_demo_bundle_is_valid() {
+    let demo = br#"{
+  "type": "bundle",
+  "id": "bundle--6f0e8a3c-2b9e-4f43-9c55-1f7d7f3b2c11",
+  "objects": [
+    {
+      "type": "indicator", "spec_version": "2.1",
+      "id": "indicator--a932fcc6-e032-476c-826f-cb970a5a1ade",
+      "created": "2026-11-20T08:00:00.000Z", "modified": "2026-11-20T08:00:00.000Z",
+      "name": "C2 server contacted from university research networks",
+      "pattern": "[ipv4-addr:value = '198.51.100.23']", "pattern_type": "stix",
+      "valid_from": "2026-11-20T08:00:00Z", "indicator_types": ["malicious-activity"]
+    },
+    {
+      "type": "indicator", "spec_version": "2.1",
+      "id": "indicator--1e9a7b3e-55a4-4f2a-8d8e-7b6b1c0f9d21",
+      "created": "2026-11-20T08:00:00.000Z", "modified": "2026-11-20T08:00:00.000Z",
+      "name": "Phishing domain used against research staff",
+      "pattern": "[domain-name:value = 'grants-portal.example']", "pattern_type": "stix",
+      "valid_from": "2026-11-20T08:00:00Z", "indicator_types": ["malicious-activity"]
+    }
+  ]
+}"#;
+    let r = validate_bundle(demo);
+    assert!(r.is_valid(), "{:?}", r.errors);
+    assert!(r.warnings.is_empty(), "{:?}", r.warnings);
+}
