@@ -567,7 +567,7 @@ fn ref_rules(ty: &str) -> &'static [(&'static str, Option<&'static [&'static str
     match ty {
         "relationship" => &[("source_ref", ANY), ("target_ref", ANY)],
         "sighting" => &[
-            ("sighting_of_ref", ANY),
+            ("sighting_of_ref", Some(&["<sdo>"])),
             ("observed_data_refs", Some(&["observed-data"])),
             ("where_sighted_refs", Some(&["identity", "location"])),
         ],
@@ -710,15 +710,20 @@ pub(crate) fn validate_object(v: &Value, report: &mut Report) {
 
     // spec_version: required except on SCOs.
     match o.get("spec_version") {
-        None if kind != Kind::Sco => cx.err("spec_version", "required"),
+        // Custom objects (§11) may be SCO-like: only type and id are required.
+        None if !matches!(kind, Kind::Sco | Kind::Custom) => cx.err("spec_version", "required"),
         None => {}
         Some(Value::String(s)) if s == "2.1" => {}
         Some(s) => cx.err("spec_version", format!("must be \"2.1\", not {s}")),
     }
 
     // created / modified.
-    let needs_created = kind != Kind::Sco;
-    let needs_modified = !matches!(kind, Kind::Sco | Kind::Marking);
+    // A custom object with either timestamp is SDO-like and needs both.
+    let sdo_like_custom =
+        kind == Kind::Custom && (o.contains_key("created") || o.contains_key("modified"));
+    let needs_created = !matches!(kind, Kind::Sco | Kind::Custom) || sdo_like_custom;
+    let needs_modified =
+        !matches!(kind, Kind::Sco | Kind::Marking | Kind::Custom) || sdo_like_custom;
     for (p, need) in [("created", needs_created), ("modified", needs_modified)] {
         match o.get(p) {
             None if need => cx.err(p, "required"),
@@ -874,6 +879,7 @@ enum JsonType {
     Num,
     Bool,
     StrList,
+    ObjList,
 }
 
 fn json_type(prop: &str) -> Option<JsonType> {
@@ -976,6 +982,7 @@ fn json_type(prop: &str) -> Option<JsonType> {
         | "authors"
         | "languages"
         | "received_lines" => StrList,
+        "values" | "body_multipart" => ObjList,
         _ => return None,
     })
 }
@@ -995,6 +1002,10 @@ fn check_json_types(cx: &mut Ctx<'_>, o: &Map<String, Value>, kind: Kind) {
             JsonType::StrList => (
                 v.as_array().is_some_and(|a| a.iter().all(Value::is_string)),
                 "a list of strings",
+            ),
+            JsonType::ObjList => (
+                v.as_array().is_some_and(|a| a.iter().all(Value::is_object)),
+                "a list of objects",
             ),
         };
         if !ok {
@@ -1136,11 +1147,14 @@ fn check_ref_value(cx: &mut Ctx<'_>, prop: &str, v: &Value, allowed: Option<&[&s
         }
         let t = ref_type(id).unwrap_or_default();
         let ok = match allowed {
+            // §5.2 sighting_of_ref: an SDO (or a custom object).
+            Some(["<sdo>"]) => matches!(kind_of(t), Kind::Sdo | Kind::Custom) && t != "bundle",
             Some(list) => list.contains(&t),
             None => is_sdo_or_sco_type(t),
         };
         if !ok {
             let want = match allowed {
+                Some(["<sdo>"]) => "an SDO".into(),
                 Some(list) => list.join(" or "),
                 None => "an SDO or SCO".into(),
             };
@@ -1626,8 +1640,14 @@ fn check_sco(cx: &mut Ctx<'_>, o: &Map<String, Value>, ty: &str) {
         "file" if !has("hashes") && !has("name") => {
             cx.err("", "one of hashes or name is required");
         }
-        "network-traffic" if !has("src_ref") && !has("dst_ref") => {
-            cx.err("", "one of src_ref or dst_ref is required");
+        "network-traffic" => {
+            if !has("src_ref") && !has("dst_ref") {
+                cx.err("", "one of src_ref or dst_ref is required");
+            }
+            // §6.12: end is only for traffic that is no longer active.
+            if o.get("is_active") == Some(&Value::Bool(true)) && has("end") {
+                cx.err("end", "must not be present while is_active is true");
+            }
         }
         "process" | "user-account" | "windows-registry-key" | "x509-certificate" => {
             let own = o

@@ -54,6 +54,11 @@ const DIFFERENCES: &[(&str, bool, &str)] = &[
         false,
         "same as ref-: lists of references of a type the property does not allow",
     ),
+    (
+        "mut-custom-s*--id-other-type",
+        false,
+        "we refuse: the id's type must be the object's own (§2.9), custom objects included; the validator does not check it on custom objects",
+    ),
     // --- spec_version.
     (
         "*--spec-version-2.0",

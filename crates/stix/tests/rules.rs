@@ -419,3 +419,75 @@ fn ports_and_sizes_in_range() {
     one_on(&nt(json!(65536)), "dst_port");
     one_on(&nt(json!(-1)), "dst_port");
 }
+
+#[test]
+fn sighting_of_ref_is_an_sdo() {
+    let s = |r: &str| {
+        errors_of(json!({"type": "sighting", "spec_version": "2.1",
+            "id": "sighting--ee20065d-2555-424f-ad9e-0f8428623c75",
+            "created": "2016-04-06T20:03:48.000Z", "modified": "2016-04-06T20:03:48.000Z",
+            "sighting_of_ref": r}))
+    };
+    assert!(s(MALWARE).is_empty());
+    one_on(
+        &s("file--b2e1c4f3-7a55-5c4e-9b7a-2d8f0a3e6c11"),
+        "sighting_of_ref",
+    );
+    one_on(&s(STATEMENT), "sighting_of_ref");
+}
+
+#[test]
+fn active_traffic_has_no_end() {
+    let nt = |active: bool| {
+        errors_of(json!({"type": "network-traffic",
+            "id": "network-traffic--2568d22a-8998-58eb-99ec-3c8ca74f527d", "protocols": ["tcp"],
+            "dst_ref": "ipv4-addr--ff26c055-6336-5bc5-b98d-13d6226742dd",
+            "start": "2016-04-06T20:03:48Z", "end": "2016-04-06T20:04:48Z", "is_active": active}))
+    };
+    assert!(nt(false).is_empty());
+    one_on(&nt(true), "end");
+}
+
+#[test]
+fn custom_objects() {
+    let sco_like = json!({"type": "x-northland-sensor",
+        "id": "x-northland-sensor--7bc30cad-ebc2-4579-881e-b9e6e6e8a45d", "value": "s7"});
+    assert!(errors_of(sco_like).is_empty());
+    let half = json!({"type": "x-northland-case", "spec_version": "2.1",
+        "id": "x-northland-case--7bc30cad-ebc2-4579-881e-b9e6e6e8a45d",
+        "modified": "2016-04-06T20:03:48.000Z"});
+    one_on(&errors_of(half), "created");
+    let wrong_id = json!({"type": "x-northland-sensor", "id": MALWARE});
+    one_on(&errors_of(wrong_id), "id");
+}
+
+/// The indicators `hotline demo` attaches (crates/cli/src/cmd_demo.rs), so
+/// that wiring validation in does not break the demo.
+#[test]
+fn the_demo_bundle_is_valid() {
+    let demo = br#"{
+  "type": "bundle",
+  "id": "bundle--6f0e8a3c-2b9e-4f43-9c55-1f7d7f3b2c11",
+  "objects": [
+    {
+      "type": "indicator", "spec_version": "2.1",
+      "id": "indicator--a932fcc6-e032-476c-826f-cb970a5a1ade",
+      "created": "2026-11-20T08:00:00.000Z", "modified": "2026-11-20T08:00:00.000Z",
+      "name": "C2 server contacted from university research networks",
+      "pattern": "[ipv4-addr:value = '198.51.100.23']", "pattern_type": "stix",
+      "valid_from": "2026-11-20T08:00:00Z", "indicator_types": ["malicious-activity"]
+    },
+    {
+      "type": "indicator", "spec_version": "2.1",
+      "id": "indicator--1e9a7b3e-55a4-4f2a-8d8e-7b6b1c0f9d21",
+      "created": "2026-11-20T08:00:00.000Z", "modified": "2026-11-20T08:00:00.000Z",
+      "name": "Phishing domain used against research staff",
+      "pattern": "[domain-name:value = 'grants-portal.example']", "pattern_type": "stix",
+      "valid_from": "2026-11-20T08:00:00Z", "indicator_types": ["malicious-activity"]
+    }
+  ]
+}"#;
+    let r = validate_bundle(demo);
+    assert!(r.is_valid(), "{:?}", r.errors);
+    assert!(r.warnings.is_empty(), "{:?}", r.warnings);
+}

@@ -125,6 +125,31 @@ def valid_objects():
         s.ExtensionDefinition(id=uid("extension-definition", 0), created_by_ref=IDENTITY, created=T0, modified=T0,
                               name="Hotline case", schema="https://example.invalid/schema.json",
                               version="1.0", extension_types=["property-extension"]),
+        # SCOs with their references, as the stix2 library builds them.
+        s.EmailMessage(is_multipart=False, subject="Re: invoice", from_ref=uid("email-addr", 1),
+                       to_refs=[uid("email-addr", 2)], sender_ref=uid("email-addr", 1),
+                       date="2021-03-04T05:06:07Z"),
+        s.EmailAddress(value="jdoe@example.org", belongs_to_ref=uid("user-account", 1)),
+        s.File(name="dropper.dll", parent_directory_ref=uid("directory", 1), contains_refs=[IPV4_ID],
+               content_ref=uid("artifact", 1), size=1024, mtime=T1),
+        s.Directory(path="C:\\Users", contains_refs=[FILE_ID, uid("directory", 2)]),
+        s.IPv4Address(value="198.51.100.7", resolves_to_refs=[uid("mac-addr", 1)],
+                      belongs_to_refs=[uid("autonomous-system", 1)]),
+        s.Process(id=uid("process", 1), pid=4, image_ref=FILE_ID, parent_ref=uid("process", 0),
+                  child_refs=[uid("process", 2)], creator_user_ref=uid("user-account", 1),
+                  opened_connection_refs=[uid("network-traffic", 1)], created_time=T0),
+        s.NetworkTraffic(protocols=["tcp"], dst_ref=uid("domain-name", 1), start=T0, end=T1, is_active=False,
+                         src_payload_ref=uid("artifact", 1)),
+        s.WindowsRegistryKey(key="HKEY_LOCAL_MACHINE\\Run", values=[{"name": "x", "data": "y"}],
+                             creator_user_ref=uid("user-account", 1)),
+        s.Artifact(id=uid("artifact", 2), url="https://example.invalid/a.bin",
+                   hashes={"SHA-256": "aec070645fe53ee3b3763059376134f058cc337247c978add178b6ccdfb0019f"}),
+        s.MalwareAnalysis(id=uid("malware-analysis", 1), product="av", analysis_sco_refs=[FILE_ID],
+                          host_vm_ref=SOFTWARE_ID, operating_system_ref=SOFTWARE_ID,
+                          installed_software_refs=[SOFTWARE_ID], submitted=T0, analysis_started=T0,
+                          analysis_ended=T1, **SDO),
+        s.Relationship(id=uid("relationship", 1), relationship_type="related-to",
+                       source_ref=IPV4_ID, target_ref=FILE_ID, **SDO),
     ]
     out = []
     seen = {}
@@ -148,6 +173,12 @@ def valid_objects():
             "name": "TLP:" + level.upper(),
             "extensions": {TLP2_EXT: {"extension_type": "property-extension", "tlp_2_0": level}},
         }))
+    # Custom objects (§11): one SDO-like, one SCO-like.
+    out.append(("custom-sdo", {"type": "x-northland-case", "spec_version": "2.1",
+                               "id": uid("x-northland-case", 0), "created": T0, "modified": T0,
+                               "name": "Case 7", "x_priority": 2}))
+    out.append(("custom-sco", {"type": "x-northland-sensor", "id": uid("x-northland-sensor", 0),
+                               "value": "sensor-7"}))
     # Markings in use: object and granular.
     ind = copy.deepcopy(dict(out)["indicator-0"])
     ind["object_marking_refs"] = ["marking-definition--" + "94868c89-83c2-464b-929b-a1a8aa3c8487"]
@@ -335,6 +366,7 @@ def mutations(name, obj):
             put("ref-%s-marking" % k, k, STATEMENT)
             put("ref-%s-relationship" % k, k, uid("relationship", 0))
             put("ref-%s-not-an-id" % k, k, "not-an-id")
+            put("ref-%s-sco" % k, k, FILE_ID)
             put("ref-%s-list" % k, k, [v])
         if k.endswith("_refs") and isinstance(v, list):
             put("refs-%s-identity" % k, k, [IDENTITY])
@@ -418,7 +450,7 @@ def mutations(name, obj):
             put("pattern-%03d" % i, "pattern", p)
     if ty in ("campaign", "intrusion-set", "sighting"):
         put("last-seen-before-first", "last_seen", "2020-01-01T00:00:00Z")
-    if ty == "relationship":
+    if ty == "relationship" and "start_time" in obj:
         put("stop-before-start", "stop_time", "2020-01-01T00:00:00Z")
         put("stop-equals-start", "stop_time", obj["start_time"])
         put("relationship-type-bad", "relationship_type", "Indicates!")
@@ -454,7 +486,7 @@ def mutations(name, obj):
         if obj.get("definition_type") == "statement":
             put("statement-missing", "definition", {"text": "x"})
         put("marking-modified", "modified", T1)
-    if ty == "file":
+    if ty == "file" and "hashes" in obj:
         put("hash-md5-bad", "hashes", {"MD5": "xyz"})
         put("hash-sha256-upper", "hashes", {"SHA-256": obj["hashes"]["SHA-256"].upper()})
         put("hashes-empty", "hashes", {})
@@ -469,6 +501,10 @@ def mutations(name, obj):
         put("hash-value-number", "hashes", {"MD5": 5})
         put("size-negative", "size", -1)
         put("size-ok", "size", 10)
+    if ty == "network-traffic" and "end" in obj:
+        put("active-with-end", "is_active", True)
+    if ty == "network-traffic" and "end" in obj:
+        put("active-with-end", "is_active", True)
     if ty == "artifact":
         put("artifact-both", "url", "https://example.invalid/a")
     if ty == "language-content":
