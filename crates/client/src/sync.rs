@@ -35,7 +35,8 @@ use hotline_core::commitment::encode_parts;
 use hotline_core::dsse::SignedDocument;
 use hotline_core::entry::Entry;
 use hotline_core::envelope::{
-    Envelope, Opened, Recipient, SIGNED_HEAD_LEN, STANZA_LEN, SignedHead, VerifiedHead,
+    Envelope, EnvelopeError, Opened, Recipient, SIGNED_HEAD_LEN, STANZA_LEN, SignedHead,
+    VerifiedHead,
 };
 use hotline_core::ids::ChannelId;
 use hotline_core::keys::VerifyingKey;
@@ -363,11 +364,21 @@ enum RootCheck {
     History(usize),
 }
 
-/// Whether a served envelope body is the one the log holds: the logged
-/// signed head, then exactly the stanzas and ciphertext its hashes and sizes
-/// name. Anything else is the relay's doing; past this, a fault is the
-/// sender's (who signed the head).
-fn body_matches_head(bytes: &[u8], logged: &[u8]) -> Result<(), String> {
+/// Checks a served envelope body against its logged head, then opens it
+/// if it is addressed to one of our keys (current or retired). `Err` is
+/// the relay's doing, why: the body is not the one the log holds (another
+/// head, another size, or recipients or a ciphertext whose hashes are not
+/// the logged head's). Past that, a fault is the sender's (who signed the
+/// head): [`Opening::Unopenable`]. The body is hashed once, by
+/// [`Envelope::from_bytes`]; the head's signature is verified unless this
+/// sync verified it already (`g.proof`, for the same head and key).
+fn check_and_open(
+    bytes: &[u8],
+    g: &Got<'_>,
+    channel: &ChannelId,
+    mine: &[Recipient],
+) -> Result<Opening, String> {
+    let logged: &[u8] = g.logged;
     if bytes.get(..SIGNED_HEAD_LEN) != Some(logged) {
         return Err("the relay served another head than the one logged".into());
     }
@@ -380,17 +391,19 @@ fn body_matches_head(bytes: &[u8], logged: &[u8]) -> Result<(), String> {
             bytes.len()
         ));
     }
-    use sha2::Digest as _;
-    let body = &bytes[SIGNED_HEAD_LEN..];
-    let (st, ct) = body.split_at(stanzas);
-    if sha2::Sha256::digest(st)[..] != sh.head.stanzas_sha256
-        || sha2::Sha256::digest(ct)[..] != sh.head.ciphertext_sha256
-    {
-        return Err(
-            "the relay served recipients or a ciphertext that do not match the logged head".into(),
-        );
-    }
-    Ok(())
+    let env = match Envelope::from_bytes(bytes) {
+        Ok(e) => e,
+        // Its head is the logged one and its sizes are the head's: what
+        // differs is the recipients' or the ciphertext's hash.
+        Err(EnvelopeError::BodyMismatch) => {
+            return Err(
+                "the relay served recipients or a ciphertext that do not match the logged head"
+                    .into(),
+            );
+        }
+        Err(e) => return Ok(Opening::Unopenable(e.to_string())),
+    };
+    Ok(open_body(&env, g, channel, mine))
 }
 
 /// What a body that matches its logged head gives us.
@@ -401,15 +414,10 @@ enum Opening {
     Unopenable(String),
 }
 
-/// Opens a body that matches its logged head, if it is addressed to one of
-/// our keys (current or retired). The head's signature is verified unless
-/// this sync verified it already (`g.proof`, for the same head and key).
-fn open_body(bytes: &[u8], g: &Got<'_>, channel: &ChannelId, mine: &[Recipient]) -> Opening {
+/// Opens an envelope that matches its logged head, if it is addressed to
+/// one of our keys.
+fn open_body(env: &Envelope, g: &Got<'_>, channel: &ChannelId, mine: &[Recipient]) -> Opening {
     let p = g.p;
-    let env = match Envelope::from_bytes(bytes) {
-        Ok(e) => e,
-        Err(e) => return Opening::Unopenable(e.to_string()),
-    };
     let Some(keys) = env
         .stanzas()
         .iter()
@@ -1196,10 +1204,7 @@ fn fetch_pending(
         k = end;
         // Checked against their heads and opened on every core.
         let opened = par_map(&got, &|g| match &g.body {
-            Ok(bytes) => match body_matches_head(bytes, g.logged) {
-                Ok(()) => Ok(open_body(bytes, g, channel, &mine)),
-                Err(why) => Err(why),
-            },
+            Ok(bytes) => check_and_open(bytes, g, channel, &mine),
             Err(_) => Ok(Opening::NotOurs),
         });
         // Then dealt with in log order, as if one at a time.
