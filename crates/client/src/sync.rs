@@ -1102,8 +1102,9 @@ struct Fetch<'a> {
 /// each envelope in it is checked against its logged head exactly as one
 /// fetched alone, and a pending envelope the page covers but does not hold
 /// (or every one of a page the relay did not serve) is asked for alone.
-/// What a page yields is stored in one transaction. Returns the envelopes
-/// still to fetch, with why.
+/// What a page yields is stored in one transaction (shared with the pages
+/// waiting behind it, up to [`GROUP_PAGES`]). Returns the envelopes still
+/// to fetch, with why.
 ///
 /// Three stages overlap, each page handed on in log order through a
 /// bounded queue ([`PAGES_AHEAD`]): one thread fetches the pages, the
@@ -1136,7 +1137,7 @@ fn fetch_pending(
     let pending = f.archive.pending(f.channel)?;
     let (stage, pending) = (&stage, pending.as_slice());
     let (to_open, fetched) = std::sync::mpsc::sync_channel::<Fetched<'_>>(PAGES_AHEAD);
-    let (to_store, checked) = std::sync::mpsc::sync_channel::<Checked<'_>>(PAGES_AHEAD);
+    let (to_store, checked) = std::sync::mpsc::sync_channel::<Checked<'_>>(GROUP_PAGES);
     std::thread::scope(|s| {
         let fetcher = s.spawn(move || fetch_pages(stage, pending, proofs, &to_open));
         let storer = s.spawn(move || store_pages(stage, pending, checked, outcome, raised));
@@ -1164,9 +1165,15 @@ fn fetch_pending(
     })
 }
 
-/// Pages fetched ahead of the one being opened, and opened ahead of the
-/// one being stored, at most.
+/// Pages fetched ahead of the one being opened, at most.
 const PAGES_AHEAD: usize = 2;
+
+/// Pages stored in one transaction at most: those opened while the
+/// storing stage stored the previous ones. Each page is stored and struck
+/// off the pending list whole, in one transaction; fewer transactions
+/// write the message-id index's pages (one per message, at random) fewer
+/// times over.
+const GROUP_PAGES: usize = 4;
 
 /// What the stages of step 5 share.
 struct Stage<'a> {
@@ -1300,8 +1307,10 @@ fn fetch_pages<'p>(
 }
 
 /// The storing stage: each page's envelopes dealt with in log order, as if
-/// one at a time, and what the page yields stored in one transaction.
-/// Returns the envelopes still to fetch, with why.
+/// one at a time, and what the page yields stored in one transaction, with
+/// the pages already waiting (up to [`GROUP_PAGES`]; a replay within them
+/// is found by the ids of those not stored yet). Returns the envelopes still
+/// to fetch, with why.
 fn store_pages(
     f: &Stage<'_>,
     pending: &[PendingEnvelope],
@@ -1311,27 +1320,37 @@ fn store_pages(
 ) -> Result<Vec<(u64, String)>, SyncError> {
     let (archive, channel) = (f.archive, f.channel);
     let mut still: Vec<(u64, String)> = Vec::new();
-    for (page, opened) in pages {
-        let got = match page {
-            Fetched::Page(got) => got,
-            Fetched::Rest(k, why) => {
-                still.extend(pending[k..].iter().map(|p| (p.index, why.clone())));
-                break;
-            }
-            Fetched::Failed(e) => return Err(e),
-        };
+    // What ends the pages: the relay unreachable, or the archive failing.
+    let mut stop: Option<Fetched<'_>> = None;
+    while stop.is_none() {
+        let Ok(first) = pages.recv() else { break };
+        // The pages already waiting are stored with it (up to GROUP_PAGES).
+        let mut group = vec![first];
+        while group.len() < GROUP_PAGES
+            && let Ok(next) = pages.try_recv()
+        {
+            group.push(next);
+        }
         // Dealt with in log order, as if one at a time.
         let mut done = Done::default();
-        for (g, opening) in got.iter().zip(opened) {
-            let (p, logged) = (g.p, g.logged.as_slice());
-            let refused = |why: String, raised: &mut Vec<Alarm>| -> Result<String, SyncError> {
-                let p = archive.pending_failed(channel, p, f.now, &why)?;
-                if !p.alarmed
-                    && p.attempts >= f.opts.withheld_after_attempts
-                    && p.first_failure
-                        .is_some_and(|t| f.now >= t.saturating_add(f.opts.withheld_after_secs))
-                {
-                    raised.push(archive.raise(
+        for (page, opened) in group {
+            let got = match page {
+                Fetched::Page(got) => got,
+                other => {
+                    stop = Some(other);
+                    break;
+                }
+            };
+            for (g, opening) in got.iter().zip(opened) {
+                let (p, logged) = (g.p, g.logged.as_slice());
+                let refused = |why: String, raised: &mut Vec<Alarm>| -> Result<String, SyncError> {
+                    let p = archive.pending_failed(channel, p, f.now, &why)?;
+                    if !p.alarmed
+                        && p.attempts >= f.opts.withheld_after_attempts
+                        && p.first_failure
+                            .is_some_and(|t| f.now >= t.saturating_add(f.opts.withheld_after_secs))
+                    {
+                        raised.push(archive.raise(
                         channel,
                         "withheld-envelope",
                         &format!(
@@ -1344,42 +1363,42 @@ fn store_pages(
                         ),
                         &[logged, f.note_bytes],
                     )?);
-                    archive.pending_alarmed(channel, p.index)?;
-                }
-                Ok(why)
-            };
-            let bytes = match &g.body {
-                Ok(b) => b,
-                // Not asked for: the relay is unreachable now.
-                Err((why, false)) => {
-                    still.push((p.index, why.clone()));
-                    continue;
-                }
-                Err((why, true)) => {
-                    still.push((p.index, refused(why.clone(), raised)?));
-                    continue;
-                }
-            };
-            let opening = match opening {
-                Ok(o) => o,
-                Err(why) => {
-                    // The relay's doing: not received. Said once per envelope and lie.
-                    let detail = format!("envelope {}: {why}", p.index);
-                    let kind = "bad-envelope";
-                    if !archive.alarms()?.iter().any(|a| {
-                        a.channel == channel.to_hex() && a.kind == kind && a.detail == detail
-                    }) {
-                        raised.push(archive.raise(channel, kind, &detail, &[logged, bytes])?);
+                        archive.pending_alarmed(channel, p.index)?;
                     }
-                    still.push((p.index, refused(why, raised)?));
-                    continue;
-                }
-            };
-            match opening {
-                Opening::NotOurs => done.struck.push(p.index),
-                Opening::Unopenable(why) => {
-                    // The sender signed this body: received, and unopenable.
-                    raised.push(archive.raise(
+                    Ok(why)
+                };
+                let bytes = match &g.body {
+                    Ok(b) => b,
+                    // Not asked for: the relay is unreachable now.
+                    Err((why, false)) => {
+                        still.push((p.index, why.clone()));
+                        continue;
+                    }
+                    Err((why, true)) => {
+                        still.push((p.index, refused(why.clone(), raised)?));
+                        continue;
+                    }
+                };
+                let opening = match opening {
+                    Ok(o) => o,
+                    Err(why) => {
+                        // The relay's doing: not received. Said once per envelope and lie.
+                        let detail = format!("envelope {}: {why}", p.index);
+                        let kind = "bad-envelope";
+                        if !archive.alarms()?.iter().any(|a| {
+                            a.channel == channel.to_hex() && a.kind == kind && a.detail == detail
+                        }) {
+                            raised.push(archive.raise(channel, kind, &detail, &[logged, bytes])?);
+                        }
+                        still.push((p.index, refused(why, raised)?));
+                        continue;
+                    }
+                };
+                match opening {
+                    Opening::NotOurs => done.struck.push(p.index),
+                    Opening::Unopenable(why) => {
+                        // The sender signed this body: received, and unopenable.
+                        raised.push(archive.raise(
                         channel,
                         "bad-envelope",
                         &format!(
@@ -1389,16 +1408,16 @@ fn store_pages(
                         ),
                         &[logged, bytes],
                     )?);
-                    done.struck.push(p.index);
-                }
-                Opening::Opened(o) => {
-                    let id = o.message.header.id.to_hex();
-                    let earlier = match done.ids.get(&id) {
-                        Some(j) => Some(*j),
-                        None => archive.message_index(channel, &id)?,
-                    };
-                    if let Some(earlier) = earlier {
-                        raised.push(archive.raise(
+                        done.struck.push(p.index);
+                    }
+                    Opening::Opened(o) => {
+                        let id = o.message.header.id.to_hex();
+                        let earlier = match done.ids.get(&id) {
+                            Some(j) => Some(*j),
+                            None => archive.message_index(channel, &id)?,
+                        };
+                        if let Some(earlier) = earlier {
+                            raised.push(archive.raise(
                             channel,
                             "replayed-entry",
                             &format!(
@@ -1408,16 +1427,17 @@ fn store_pages(
                             ),
                             &[logged, f.note_bytes],
                         )?);
-                        done.struck.push(p.index);
-                    } else {
-                        done.ids.insert(id, p.index);
-                        done.opened.push((p.index, o));
+                            done.struck.push(p.index);
+                        } else {
+                            done.ids.insert(id, p.index);
+                            done.opened.push((p.index, o));
+                        }
                     }
                 }
             }
         }
-        // What this page yields, in one transaction: the messages stored and
-        // their envelopes struck off, or neither.
+        // What these pages yield, in one transaction: the messages stored
+        // and their envelopes struck off, or neither.
         let opened: Vec<_> = done
             .opened
             .iter()
@@ -1432,6 +1452,13 @@ fn store_pages(
             .collect();
         archive.put_opened(channel, &opened, &done.struck)?;
         outcome.opened += opened.len() as u64;
+    }
+    match stop {
+        Some(Fetched::Rest(k, why)) => {
+            still.extend(pending[k..].iter().map(|p| (p.index, why.clone())));
+        }
+        Some(Fetched::Failed(e)) => return Err(e),
+        Some(Fetched::Page(_)) | None => {}
     }
     Ok(still)
 }
@@ -1451,7 +1478,8 @@ struct Got<'a> {
 struct Done {
     /// Opened and new: stored, and struck off.
     opened: Vec<(u64, Box<Opened>)>,
-    /// Their message ids (hex), to find a replay within the page.
+    /// Their message ids (hex), to find a replay within the pages stored
+    /// together.
     ids: std::collections::HashMap<String, u64>,
     /// Struck off without a message: not ours, unopenable, replayed.
     struck: Vec<u64>,
