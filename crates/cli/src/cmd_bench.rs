@@ -129,6 +129,13 @@ pub(crate) struct RelayProcess {
     child: Child,
 }
 
+impl RelayProcess {
+    /// The relay's process id.
+    pub(crate) fn id(&self) -> u32 {
+        self.child.id()
+    }
+}
+
 impl Drop for RelayProcess {
     fn drop(&mut self) {
         let _ = Command::new("kill")

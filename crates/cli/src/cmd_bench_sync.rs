@@ -130,6 +130,19 @@ fn wait_checkpoint(c: &RelayClient, ch: &ChannelId, want: u64) -> anyhow::Result
     }
 }
 
+/// The CPU time (user and system, in seconds, all threads) process `pid`
+/// has used so far, from `/proc/PID/stat` (Linux, in ticks of USER_HZ,
+/// 100 a second), if it can be read.
+fn cpu_seconds(pid: &str) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The fields after the command name (in parentheses) start at the 3rd;
+    // utime and stime are the 14th and 15th.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let utime: u64 = fields.get(11)?.parse().ok()?;
+    let stime: u64 = fields.get(12)?.parse().ok()?;
+    Some((utime + stime) as f64 / 100.0)
+}
+
 fn load_average() -> String {
     std::fs::read_to_string("/proc/loadavg")
         .ok()
@@ -278,10 +291,17 @@ pub fn sync_bench(a: &SyncArgs) -> anyhow::Result<Outcome> {
             pb.set_position(done);
         }
     };
+    let relay_pid = relay_proc.id().to_string();
+    let cpu_before = (cpu_seconds("self"), cpu_seconds(&relay_pid));
     let t = Instant::now();
     let cold = hotline_client::sync::sync_channel(&archive, &client, &ch, &recipient, &progress)
         .context("the cold sync")?;
     let cold_secs = t.elapsed().as_secs_f64();
+    // Core-seconds the cold sync took, in this process and in the relay's.
+    let cold_cpu = match (cpu_before, (cpu_seconds("self"), cpu_seconds(&relay_pid))) {
+        ((Some(c0), Some(r0)), (Some(c1), Some(r1))) => Some((c1 - c0, r1 - r0)),
+        _ => None,
+    };
     pb.finish_and_clear();
     let load_cold = load_average();
     anyhow::ensure!(
@@ -313,6 +333,7 @@ pub fn sync_bench(a: &SyncArgs) -> anyhow::Result<Outcome> {
     let report = serde_json::json!({
         "envelopes": a.envelopes,
         "cold_sync": { "seconds": cold_secs, "envelopes_per_second": cold_rate, "receipt": cold.receipt },
+        "cold_sync_cpu_seconds": cold_cpu.map(|(c, r)| serde_json::json!({ "client": c, "relay": r })),
         "incremental_sync_ms": inc_ms,
         "baseline_read_without_checks": { "seconds": read_secs, "envelopes_per_second": read_rate },
         "baseline_ed25519_verify_per_second_one_core": ed_per_sec,
@@ -330,6 +351,14 @@ pub fn sync_bench(a: &SyncArgs) -> anyhow::Result<Outcome> {
             "cold sync: {} envelopes in {cold_secs:.2} s = {cold_rate:.0} envelopes/s (verified, opened, archived)",
             a.envelopes
         );
+        if let Some((c, r)) = cold_cpu {
+            out!(
+                "cold sync CPU time: {c:.2} s in the client + {r:.2} s in the relay = {:.2} core-seconds \
+                 ({cores} cores for {cold_secs:.2} s: {:.2})",
+                c + r,
+                cores * cold_secs
+            );
+        }
         out!("incremental sync of 1 entry: {inc_ms:.1} ms");
         out!(
             "baseline, reading the same entries and envelopes with no checks: {read_secs:.2} s = {read_rate:.0} envelopes/s; \

@@ -1636,3 +1636,58 @@ fn a_relay_that_backdates_our_own_message_is_caught_by_its_sender() {
     assert_eq!(al[0].evidence.len(), 1, "the attestation is the evidence");
     stop(w.relay);
 }
+
+#[test]
+fn a_copy_pages_after_its_message_is_a_replay_and_every_other_envelope_is_opened() {
+    use hotline_client::sync::ENVELOPE_PAGE;
+    use hotline_core::message::Kind;
+    let w = World::new(0);
+    let m =
+        |kind, body: &str, case| common::message(w.ch, &w.n1, &w.north, &w.south, kind, body, case);
+    let inquiry = m(Kind::Inquiry, "We observe intrusions.", None);
+    let first = w.post_message(&inquiry);
+    // More than a page of other envelopes, then a re-sealed copy of the
+    // inquiry (a new envelope, the same message id): the sync fetches,
+    // opens and stores them in several pages, overlapped.
+    let fillers = ENVELOPE_PAGE as usize + 100;
+    let poster = RelayClient::new(&w.relay.url, w.n1.signing.clone()).unwrap();
+    let envs: Vec<_> = (0..fillers)
+        .map(|i| {
+            hotline_core::envelope::Envelope::seal_message(
+                &m(Kind::Inquiry, &format!("filler {i}"), None),
+                &w.n1.signing,
+                &[w.s1.encryption.public_key()],
+                &mut rand_core::OsRng,
+            )
+            .unwrap()
+            .0
+        })
+        .collect();
+    for chunk in envs.chunks(64) {
+        poster.post_envelopes(&w.ch, chunk).unwrap();
+    }
+    let copy = w.post_message(&inquiry);
+    assert!(copy - first > ENVELOPE_PAGE, "the copy is pages after");
+
+    let (_d, a, c) = w.client();
+    match w.sync(&a, &c) {
+        Err(SyncError::Alarm(al)) => {
+            assert_eq!(al.kind, "replayed-entry", "{al:?}");
+            assert!(
+                al.detail.contains(&format!("envelope {copy}"))
+                    && al.detail.contains(&format!("entry {first}")),
+                "{}",
+                al.detail
+            );
+        }
+        other => panic!("expected a replayed-entry alarm, got {other:?}"),
+    }
+    let stored = a.messages(&w.ch).unwrap();
+    assert_eq!(stored.len(), fillers + 1, "every other envelope is opened");
+    assert!(stored.iter().all(|s| s.index != copy));
+    assert!(
+        a.pending(&w.ch).unwrap().is_empty(),
+        "the copy is struck off"
+    );
+    stop(w.relay);
+}

@@ -808,6 +808,9 @@ impl Archive {
             })
             .map_err(|e| self.err(e))?;
         let mut out = Vec::new();
+        // A sender's key parsed once (its point decompressed once), not
+        // once per envelope.
+        let mut keys: std::collections::HashMap<String, VerifyingKey> = Default::default();
         for row in rows {
             let (index, signer, party, attempts, first, last, alarmed) =
                 row.map_err(|e| self.err(e))?;
@@ -819,7 +822,14 @@ impl Archive {
             };
             out.push(PendingEnvelope {
                 index,
-                signer: VerifyingKey::from_base64(&signer).map_err(|_| bad("signer"))?,
+                signer: match keys.get(&signer) {
+                    Some(k) => *k,
+                    None => {
+                        let k = VerifyingKey::from_base64(&signer).map_err(|_| bad("signer"))?;
+                        keys.insert(signer, k);
+                        k
+                    }
+                },
                 party: KeyId::from_hex(&party).map_err(|_| bad("party"))?,
                 attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
                 first_failure: first.map(|t| t.max(0) as u64),

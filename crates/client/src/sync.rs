@@ -35,7 +35,8 @@ use hotline_core::commitment::encode_parts;
 use hotline_core::dsse::SignedDocument;
 use hotline_core::entry::Entry;
 use hotline_core::envelope::{
-    Envelope, Opened, Recipient, SIGNED_HEAD_LEN, STANZA_LEN, SignedHead, VerifiedHead,
+    Envelope, EnvelopeError, Opened, Recipient, SIGNED_HEAD_LEN, STANZA_LEN, SignedHead,
+    VerifiedHead,
 };
 use hotline_core::ids::ChannelId;
 use hotline_core::keys::VerifyingKey;
@@ -534,11 +535,21 @@ enum RootCheck {
     History(usize),
 }
 
-/// Whether a served envelope body is the one the log holds: the logged
-/// signed head, then exactly the stanzas and ciphertext its hashes and sizes
-/// name. Anything else is the relay's doing; past this, a fault is the
-/// sender's (who signed the head).
-fn body_matches_head(bytes: &[u8], logged: &[u8]) -> Result<(), String> {
+/// Checks a served envelope body against its logged head, then opens it
+/// if it is addressed to one of our keys (current or retired). `Err` is
+/// the relay's doing, why: the body is not the one the log holds (another
+/// head, another size, or recipients or a ciphertext whose hashes are not
+/// the logged head's). Past that, a fault is the sender's (who signed the
+/// head): [`Opening::Unopenable`]. The body is hashed once, by
+/// [`Envelope::from_bytes`]; the head's signature is verified unless this
+/// sync verified it already (`g.proof`, for the same head and key).
+fn check_and_open(
+    bytes: &[u8],
+    g: &Got<'_>,
+    channel: &ChannelId,
+    mine: &[Recipient],
+) -> Result<Opening, String> {
+    let logged: &[u8] = &g.logged;
     if bytes.get(..SIGNED_HEAD_LEN) != Some(logged) {
         return Err("the relay served another head than the one logged".into());
     }
@@ -551,17 +562,19 @@ fn body_matches_head(bytes: &[u8], logged: &[u8]) -> Result<(), String> {
             bytes.len()
         ));
     }
-    use sha2::Digest as _;
-    let body = &bytes[SIGNED_HEAD_LEN..];
-    let (st, ct) = body.split_at(stanzas);
-    if sha2::Sha256::digest(st)[..] != sh.head.stanzas_sha256
-        || sha2::Sha256::digest(ct)[..] != sh.head.ciphertext_sha256
-    {
-        return Err(
-            "the relay served recipients or a ciphertext that do not match the logged head".into(),
-        );
-    }
-    Ok(())
+    let env = match Envelope::from_bytes(bytes) {
+        Ok(e) => e,
+        // Its head is the logged one and its sizes are the head's: what
+        // differs is the recipients' or the ciphertext's hash.
+        Err(EnvelopeError::BodyMismatch) => {
+            return Err(
+                "the relay served recipients or a ciphertext that do not match the logged head"
+                    .into(),
+            );
+        }
+        Err(e) => return Ok(Opening::Unopenable(e.to_string())),
+    };
+    Ok(open_body(&env, g, channel, mine))
 }
 
 /// What a body that matches its logged head gives us.
@@ -572,15 +585,10 @@ enum Opening {
     Unopenable(String),
 }
 
-/// Opens a body that matches its logged head, if it is addressed to one of
-/// our keys (current or retired). The head's signature is verified unless
-/// this sync verified it already (`g.proof`, for the same head and key).
-fn open_body(bytes: &[u8], g: &Got<'_>, channel: &ChannelId, mine: &[Recipient]) -> Opening {
+/// Opens an envelope that matches its logged head, if it is addressed to
+/// one of our keys.
+fn open_body(env: &Envelope, g: &Got<'_>, channel: &ChannelId, mine: &[Recipient]) -> Opening {
     let p = g.p;
-    let env = match Envelope::from_bytes(bytes) {
-        Ok(e) => e,
-        Err(e) => return Opening::Unopenable(e.to_string()),
-    };
     let Some(keys) = env
         .stanzas()
         .iter()
@@ -1313,46 +1321,144 @@ struct Fetch<'a> {
 /// each envelope in it is checked against its logged head exactly as one
 /// fetched alone, and a pending envelope the page covers but does not hold
 /// (or every one of a page the relay did not serve) is asked for alone.
-/// What a page yields is stored in one transaction. Returns the envelopes
-/// still to fetch, with why.
+/// What a page yields is stored in one transaction (shared with the pages
+/// waiting behind it, up to [`GROUP_PAGES`]). Returns the envelopes still
+/// to fetch, with why.
+///
+/// Three stages overlap, each page handed on in log order through a
+/// bounded queue ([`PAGES_AHEAD`]): one thread fetches the pages, the
+/// envelopes of each are checked and opened on every core, and one thread
+/// deals with them in log order and stores them, exactly as if the pages
+/// were dealt with one at a time (an error of the archive while fetching
+/// page k+1 is reported after page k is stored; a failure of the storing
+/// stage stops the others).
 fn fetch_pending(
     f: &Fetch<'_>,
-    mut proofs: std::collections::HashMap<u64, VerifiedHead>,
+    proofs: std::collections::HashMap<u64, VerifiedHead>,
     outcome: &mut SyncOutcome,
     raised: &mut Vec<Alarm>,
 ) -> Result<Vec<(u64, String)>, SyncError> {
-    let (archive, channel) = (f.archive, f.channel);
+    let stage = Stage {
+        archive: f.archive,
+        relay: f.relay,
+        channel: f.channel,
+        origin: f.origin,
+        note_bytes: f.note_bytes,
+        size: f.size,
+        now: f.now,
+        opts: f.opts,
+    };
     // Ours if it names one of our keys, current or retired.
     let mine: Vec<Recipient> = std::iter::once(f.me.current())
         .chain(f.me.retired())
         .map(|k| Recipient::new(&k.encryption))
         .collect();
-    let pending = archive.pending(channel)?;
-    let mut still: Vec<(u64, String)> = Vec::new();
+    let pending = f.archive.pending(f.channel)?;
+    let (stage, pending) = (&stage, pending.as_slice());
+    let (to_open, fetched) = std::sync::mpsc::sync_channel::<Fetched<'_>>(PAGES_AHEAD);
+    let (to_store, checked) = std::sync::mpsc::sync_channel::<Checked<'_>>(GROUP_PAGES);
+    std::thread::scope(|s| {
+        let fetcher = s.spawn(move || fetch_pages(stage, pending, proofs, &to_open));
+        let storer = s.spawn(move || store_pages(stage, pending, checked, outcome, raised));
+        // Checked against their heads and opened on every core.
+        for page in fetched {
+            let opened = match &page {
+                Fetched::Page(got) => par_map(got, &|g| match &g.body {
+                    Ok(bytes) => check_and_open(bytes, g, stage.channel, &mine),
+                    Err(_) => Ok(Opening::NotOurs),
+                }),
+                Fetched::Rest(..) | Fetched::Failed(_) => Vec::new(),
+            };
+            if to_store.send((page, opened)).is_err() {
+                // The storing stage stopped (on an error it returns).
+                break;
+            }
+        }
+        drop(to_store);
+        fetcher
+            .join()
+            .unwrap_or_else(|p| std::panic::resume_unwind(p));
+        storer
+            .join()
+            .unwrap_or_else(|p| std::panic::resume_unwind(p))
+    })
+}
+
+/// Pages fetched ahead of the one being opened, at most.
+const PAGES_AHEAD: usize = 2;
+
+/// Pages stored in one transaction at most: those opened while the
+/// storing stage stored the previous ones. Each page is stored and struck
+/// off the pending list whole, in one transaction; fewer transactions
+/// write the message-id index's pages (one per message, at random) fewer
+/// times over.
+const GROUP_PAGES: usize = 4;
+
+/// What the stages of step 5 share.
+struct Stage<'a> {
+    archive: &'a Archive,
+    relay: &'a RelayClient,
+    channel: &'a ChannelId,
+    origin: &'a str,
+    note_bytes: &'a [u8],
+    size: u64,
+    now: u64,
+    opts: &'a SyncOptions,
+}
+
+/// What the fetching stage hands on, in log order.
+enum Fetched<'a> {
+    /// A page's pending envelopes, each fetched or why not.
+    Page(Vec<Got<'a>>),
+    /// The relay is unreachable: the pending envelopes from this position
+    /// of the pending list on are not asked for now, with why.
+    Rest(usize, String),
+    /// The archive failed: the sync stops there.
+    Failed(SyncError),
+}
+
+/// A fetched page and, for each of its envelopes, what checking and
+/// opening it gave (empty if not a page).
+type Checked<'a> = (Fetched<'a>, Vec<Result<Opening, String>>);
+
+/// The fetching stage: each page's logged heads read from the mirror and
+/// its envelopes asked of the relay, handed on in log order until the last
+/// page, an unreachable relay or an error, or until the next stage stops.
+fn fetch_pages<'p>(
+    f: &Stage<'_>,
+    pending: &'p [PendingEnvelope],
+    mut proofs: std::collections::HashMap<u64, VerifiedHead>,
+    out: &std::sync::mpsc::SyncSender<Fetched<'p>>,
+) {
+    let channel = f.channel;
     let mut unreachable: Option<String> = None;
     let mut unanswered = 0u32;
     let mut k = 0;
     while k < pending.len() {
         if let Some(why) = &unreachable {
-            still.extend(pending[k..].iter().map(|p| (p.index, why.clone())));
-            break;
+            let _ = out.send(Fetched::Rest(k, why.clone()));
+            return;
         }
         let start = pending[k].index;
         let group =
             k + pending[k..].partition_point(|p| p.index < start.saturating_add(ENVELOPE_PAGE));
         let limit = pending[group - 1].index - start + 1;
-        let logged = archive
-            .log
-            .read_entries(f.origin, start, start + limit)
-            .map_err(ArchiveError::from)?;
-        if logged.len() as u64 != limit {
-            return Err(ArchiveError::Store(StoreError::Missing(format!(
-                "mirrored entries {start}..{} of {}",
-                start + limit,
-                f.origin
-            )))
-            .into());
-        }
+        let mut logged = match f.archive.log.read_entries(f.origin, start, start + limit) {
+            Ok(l) if l.len() as u64 == limit => l,
+            Ok(_) => {
+                let e = ArchiveError::Store(StoreError::Missing(format!(
+                    "mirrored entries {start}..{} of {}",
+                    start + limit,
+                    f.origin
+                )));
+                let _ = out.send(Fetched::Failed(e.into()));
+                return;
+            }
+            Err(e) => {
+                let _ = out.send(Fetched::Failed(ArchiveError::from(e).into()));
+                return;
+            }
+        };
         let (mut served, covered) = match f.relay.envelopes(channel, start, limit) {
             Ok(page) => {
                 let covered = page.next.clamp(start + 1, start + limit);
@@ -1375,9 +1481,9 @@ fn fetch_pending(
         };
         // The page's envelopes, and those it lacks asked for alone.
         let end = k + pending[k..group].partition_point(|p| p.index < covered);
-        let mut got: Vec<Got<'_>> = Vec::with_capacity(end - k);
+        let mut got: Vec<Got<'p>> = Vec::with_capacity(end - k);
         for p in &pending[k..end] {
-            let logged = &logged[(p.index - start) as usize];
+            let logged = std::mem::take(&mut logged[(p.index - start) as usize]);
             let body = match served.remove(&p.index) {
                 Some(b) => Ok(b),
                 None => match &unreachable {
@@ -1413,26 +1519,57 @@ fn fetch_pending(
             });
         }
         k = end;
-        // Checked against their heads and opened on every core.
-        let opened = par_map(&got, &|g| match &g.body {
-            Ok(bytes) => match body_matches_head(bytes, g.logged) {
-                Ok(()) => Ok(open_body(bytes, g, channel, &mine)),
-                Err(why) => Err(why),
-            },
-            Err(_) => Ok(Opening::NotOurs),
-        });
-        // Then dealt with in log order, as if one at a time.
+        if out.send(Fetched::Page(got)).is_err() {
+            return;
+        }
+    }
+}
+
+/// The storing stage: each page's envelopes dealt with in log order, as if
+/// one at a time, and what the page yields stored in one transaction, with
+/// the pages already waiting (up to [`GROUP_PAGES`]; a replay within them
+/// is found by the ids of those not stored yet). Returns the envelopes still
+/// to fetch, with why.
+fn store_pages(
+    f: &Stage<'_>,
+    pending: &[PendingEnvelope],
+    pages: std::sync::mpsc::Receiver<Checked<'_>>,
+    outcome: &mut SyncOutcome,
+    raised: &mut Vec<Alarm>,
+) -> Result<Vec<(u64, String)>, SyncError> {
+    let (archive, channel) = (f.archive, f.channel);
+    let mut still: Vec<(u64, String)> = Vec::new();
+    // What ends the pages: the relay unreachable, or the archive failing.
+    let mut stop: Option<Fetched<'_>> = None;
+    while stop.is_none() {
+        let Ok(first) = pages.recv() else { break };
+        // The pages already waiting are stored with it (up to GROUP_PAGES).
+        let mut group = vec![first];
+        while group.len() < GROUP_PAGES
+            && let Ok(next) = pages.try_recv()
+        {
+            group.push(next);
+        }
+        // Dealt with in log order, as if one at a time.
         let mut done = Done::default();
-        for (g, opening) in got.iter().zip(opened) {
-            let (p, logged) = (g.p, g.logged);
-            let refused = |why: String, raised: &mut Vec<Alarm>| -> Result<String, SyncError> {
-                let p = archive.pending_failed(channel, p, f.now, &why)?;
-                if !p.alarmed
-                    && p.attempts >= f.opts.withheld_after_attempts
-                    && p.first_failure
-                        .is_some_and(|t| f.now >= t.saturating_add(f.opts.withheld_after_secs))
-                {
-                    raised.push(archive.raise(
+        for (page, opened) in group {
+            let got = match page {
+                Fetched::Page(got) => got,
+                other => {
+                    stop = Some(other);
+                    break;
+                }
+            };
+            for (g, opening) in got.iter().zip(opened) {
+                let (p, logged) = (g.p, g.logged.as_slice());
+                let refused = |why: String, raised: &mut Vec<Alarm>| -> Result<String, SyncError> {
+                    let p = archive.pending_failed(channel, p, f.now, &why)?;
+                    if !p.alarmed
+                        && p.attempts >= f.opts.withheld_after_attempts
+                        && p.first_failure
+                            .is_some_and(|t| f.now >= t.saturating_add(f.opts.withheld_after_secs))
+                    {
+                        raised.push(archive.raise(
                         channel,
                         "withheld-envelope",
                         &format!(
@@ -1445,42 +1582,42 @@ fn fetch_pending(
                         ),
                         &[logged, f.note_bytes],
                     )?);
-                    archive.pending_alarmed(channel, p.index)?;
-                }
-                Ok(why)
-            };
-            let bytes = match &g.body {
-                Ok(b) => b,
-                // Not asked for: the relay is unreachable now.
-                Err((why, false)) => {
-                    still.push((p.index, why.clone()));
-                    continue;
-                }
-                Err((why, true)) => {
-                    still.push((p.index, refused(why.clone(), raised)?));
-                    continue;
-                }
-            };
-            let opening = match opening {
-                Ok(o) => o,
-                Err(why) => {
-                    // The relay's doing: not received. Said once per envelope and lie.
-                    let detail = format!("envelope {}: {why}", p.index);
-                    let kind = "bad-envelope";
-                    if !archive.alarms()?.iter().any(|a| {
-                        a.channel == channel.to_hex() && a.kind == kind && a.detail == detail
-                    }) {
-                        raised.push(archive.raise(channel, kind, &detail, &[logged, bytes])?);
+                        archive.pending_alarmed(channel, p.index)?;
                     }
-                    still.push((p.index, refused(why, raised)?));
-                    continue;
-                }
-            };
-            match opening {
-                Opening::NotOurs => done.struck.push(p.index),
-                Opening::Unopenable(why) => {
-                    // The sender signed this body: received, and unopenable.
-                    raised.push(archive.raise(
+                    Ok(why)
+                };
+                let bytes = match &g.body {
+                    Ok(b) => b,
+                    // Not asked for: the relay is unreachable now.
+                    Err((why, false)) => {
+                        still.push((p.index, why.clone()));
+                        continue;
+                    }
+                    Err((why, true)) => {
+                        still.push((p.index, refused(why.clone(), raised)?));
+                        continue;
+                    }
+                };
+                let opening = match opening {
+                    Ok(o) => o,
+                    Err(why) => {
+                        // The relay's doing: not received. Said once per envelope and lie.
+                        let detail = format!("envelope {}: {why}", p.index);
+                        let kind = "bad-envelope";
+                        if !archive.alarms()?.iter().any(|a| {
+                            a.channel == channel.to_hex() && a.kind == kind && a.detail == detail
+                        }) {
+                            raised.push(archive.raise(channel, kind, &detail, &[logged, bytes])?);
+                        }
+                        still.push((p.index, refused(why, raised)?));
+                        continue;
+                    }
+                };
+                match opening {
+                    Opening::NotOurs => done.struck.push(p.index),
+                    Opening::Unopenable(why) => {
+                        // The sender signed this body: received, and unopenable.
+                        raised.push(archive.raise(
                         channel,
                         "bad-envelope",
                         &format!(
@@ -1490,16 +1627,16 @@ fn fetch_pending(
                         ),
                         &[logged, bytes],
                     )?);
-                    done.struck.push(p.index);
-                }
-                Opening::Opened(o) => {
-                    let id = o.message.header.id.to_hex();
-                    let earlier = match done.ids.get(&id) {
-                        Some(j) => Some(*j),
-                        None => archive.message_index(channel, &id)?,
-                    };
-                    if let Some(earlier) = earlier {
-                        raised.push(archive.raise(
+                        done.struck.push(p.index);
+                    }
+                    Opening::Opened(o) => {
+                        let id = o.message.header.id.to_hex();
+                        let earlier = match done.ids.get(&id) {
+                            Some(j) => Some(*j),
+                            None => archive.message_index(channel, &id)?,
+                        };
+                        if let Some(earlier) = earlier {
+                            raised.push(archive.raise(
                             channel,
                             "replayed-entry",
                             &format!(
@@ -1509,16 +1646,17 @@ fn fetch_pending(
                             ),
                             &[logged, f.note_bytes],
                         )?);
-                        done.struck.push(p.index);
-                    } else {
-                        done.ids.insert(id, p.index);
-                        done.opened.push((p.index, o));
+                            done.struck.push(p.index);
+                        } else {
+                            done.ids.insert(id, p.index);
+                            done.opened.push((p.index, o));
+                        }
                     }
                 }
             }
         }
-        // What this page yields, in one transaction: the messages stored and
-        // their envelopes struck off, or neither.
+        // What these pages yield, in one transaction: the messages stored
+        // and their envelopes struck off, or neither.
         let opened: Vec<_> = done
             .opened
             .iter()
@@ -1534,6 +1672,13 @@ fn fetch_pending(
         archive.put_opened(channel, &opened, &done.struck)?;
         outcome.opened += opened.len() as u64;
     }
+    match stop {
+        Some(Fetched::Rest(k, why)) => {
+            still.extend(pending[k..].iter().map(|p| (p.index, why.clone())));
+        }
+        Some(Fetched::Failed(e)) => return Err(e),
+        Some(Fetched::Page(_)) | None => {}
+    }
     Ok(still)
 }
 
@@ -1542,7 +1687,7 @@ fn fetch_pending(
 /// head if this sync verified it.
 struct Got<'a> {
     p: &'a PendingEnvelope,
-    logged: &'a [u8],
+    logged: Vec<u8>,
     body: Result<Vec<u8>, (String, bool)>,
     proof: Option<VerifiedHead>,
 }
@@ -1552,29 +1697,46 @@ struct Got<'a> {
 struct Done {
     /// Opened and new: stored, and struck off.
     opened: Vec<(u64, Box<Opened>)>,
-    /// Their message ids (hex), to find a replay within the page.
+    /// Their message ids (hex), to find a replay within the pages stored
+    /// together.
     ids: std::collections::HashMap<String, u64>,
     /// Struck off without a message: not ours, unopenable, replayed.
     struck: Vec<u64>,
 }
 
-/// `f` over `items` on every core, in order; inline for a few items.
+/// `f` over `items` on every core, in order; inline for a few items. The
+/// cores take chunks of [`PAR_CHUNK`] items in turn, so that one slowed
+/// by another thread (the fetching or storing stage) holds up none.
 fn par_map<T: Sync, R: Send>(items: &[T], f: &(dyn Fn(&T) -> R + Sync)) -> Vec<R> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     if threads < 2 || items.len() < 64 {
         return items.iter().map(f).collect();
     }
-    let chunk = items.len().div_ceil(threads);
-    std::thread::scope(|s| {
-        let hs: Vec<_> = items
-            .chunks(chunk)
-            .map(|c| s.spawn(move || c.iter().map(f).collect::<Vec<R>>()))
-            .collect();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let chunks = items.len().div_ceil(PAR_CHUNK);
+    let work = || {
+        let mut out: Vec<(usize, Vec<R>)> = Vec::new();
+        loop {
+            let c = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            if c >= chunks {
+                return out;
+            }
+            let part = &items[c * PAR_CHUNK..((c + 1) * PAR_CHUNK).min(items.len())];
+            out.push((c, part.iter().map(f).collect()));
+        }
+    };
+    let mut done: Vec<(usize, Vec<R>)> = std::thread::scope(|s| {
+        let hs: Vec<_> = (0..threads).map(|_| s.spawn(work)).collect();
         hs.into_iter()
             .flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
             .collect()
-    })
+    });
+    done.sort_unstable_by_key(|(c, _)| *c);
+    done.into_iter().flat_map(|(_, r)| r).collect()
 }
+
+/// Items one core takes at a time in [`par_map`].
+const PAR_CHUNK: usize = 32;
 
 #[cfg(test)]
 mod tests {
