@@ -744,6 +744,49 @@ mod tests {
     }
 
     #[test]
+    fn objects_added_while_paging_come_after_those_seen() {
+        let d = tempfile::tempdir().unwrap();
+        let a = Archive::open(d.path()).unwrap();
+        let (ch, ours) = ids();
+        let t = "2026-01-01T00:00:00Z";
+        store(&a, 1, THEIRS, &bundle(&[obj(A, t, None), obj(B, t, None)]));
+        a.index_stix(&ch, &ours).unwrap();
+        let mut query = q(StixCollection::Received);
+        query.limit = 1;
+        let p = a.stix_page(&ch, &query).unwrap();
+        assert!(p.more);
+        let mut seen = page_ids(&p);
+        query.after = p.objects[0].seq;
+        // A new message, and a new version of the object already seen.
+        store(
+            &a,
+            2,
+            THEIRS,
+            &bundle(&[obj(C, t, None), obj(A, "2026-02-01T00:00:00Z", None)]),
+        );
+        a.index_stix(&ch, &ours).unwrap();
+        loop {
+            let p = a.stix_page(&ch, &query).unwrap();
+            seen.extend(page_ids(&p));
+            let Some(last) = p.objects.last() else { break };
+            query.after = last.seq;
+            if !p.more {
+                break;
+            }
+        }
+        // Nothing skipped or repeated; the new version of A comes last.
+        assert_eq!(
+            seen,
+            [
+                format!("indicator--{A}"),
+                format!("indicator--{B}"),
+                format!("indicator--{C}"),
+                format!("indicator--{A}"),
+            ]
+        );
+    }
+
+    #[test]
     fn versions_last_first_all_and_by_timestamp() {
         let d = tempfile::tempdir().unwrap();
         let a = Archive::open(d.path()).unwrap();
