@@ -54,6 +54,11 @@ impl TaxiiError {
         Self::new(StatusCode::NOT_FOUND, "Not found", d)
     }
 
+    /// 405: a method other than GET.
+    pub fn method_not_allowed(d: impl Into<String>) -> Self {
+        Self::new(StatusCode::METHOD_NOT_ALLOWED, "Method not allowed", d)
+    }
+
     /// 406: the Accept header admits no media type the server sends.
     pub fn not_acceptable() -> Self {
         Self::new(

@@ -47,6 +47,11 @@ pub fn router(archive: Arc<hotline_client::archive::Archive>, cfg: Config) -> Ro
                 "no such TAXII resource; start at /taxii2/ (every TAXII URL ends with '/')",
             )
         })
+        .method_not_allowed_fallback(|| async {
+            TaxiiError::method_not_allowed(
+                "this server is read-only: only GET is served (no outbox yet; docs/taxii.md)",
+            )
+        })
         .layer(middleware::from_fn(accept))
         .layer(middleware::from_fn_with_state(s.clone(), authenticate))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
@@ -653,6 +658,22 @@ mod router_tests {
         let r = get(&app, "/taxii2/", ok, "application/json").await;
         assert_eq!(r.status(), StatusCode::NOT_ACCEPTABLE);
         assert_eq!(json(r).await["http_status"], "406");
+        let r = app
+            .clone()
+            .oneshot(
+                axum::http::Request::post("/taxii2/")
+                    .header(
+                        header::AUTHORIZATION,
+                        format!("Basic {}", B64.encode("taxii:s3cret pass")),
+                    )
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::METHOD_NOT_ALLOWED);
+        assert_eq!(r.headers()[header::CONTENT_TYPE], TAXII_MEDIA_TYPE);
+        assert_eq!(json(r).await["http_status"], "405");
         for path in [
             "/nothing",
             "/zz/",
