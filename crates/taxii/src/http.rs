@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
@@ -353,6 +354,15 @@ fn parse_query(
     Ok(q)
 }
 
+/// The URL parameters, or 400 as a TAXII error if they do not decode.
+fn query(
+    params: Result<Query<Vec<(String, String)>>, QueryRejection>,
+) -> Result<Vec<(String, String)>, TaxiiError> {
+    params
+        .map(|Query(p)| p)
+        .map_err(|e| TaxiiError::bad_request(format!("the URL parameters: {e}")))
+}
+
 /// Indexes what is new, then answers one page.
 async fn page(
     s: &S,
@@ -436,9 +446,9 @@ fn envelope(page: &StixPage) -> Response {
 async fn objects(
     State(s): State<S>,
     Path((root, coll)): Path<(String, String)>,
-    Query(params): Query<Vec<(String, String)>>,
+    params: Result<Query<Vec<(String, String)>>, QueryRejection>,
 ) -> Result<Response, TaxiiError> {
-    let p = page(&s, &root, &coll, None, params, Endpoint::Objects).await?;
+    let p = page(&s, &root, &coll, None, query(params)?, Endpoint::Objects).await?;
     Ok(envelope(&p))
 }
 
@@ -446,9 +456,9 @@ async fn objects(
 async fn object(
     State(s): State<S>,
     Path((root, coll, id)): Path<(String, String, String)>,
-    Query(params): Query<Vec<(String, String)>>,
+    params: Result<Query<Vec<(String, String)>>, QueryRejection>,
 ) -> Result<Response, TaxiiError> {
-    let p = page(&s, &root, &coll, Some(id), params, Endpoint::Object).await?;
+    let p = page(&s, &root, &coll, Some(id), query(params)?, Endpoint::Object).await?;
     Ok(envelope(&p))
 }
 
@@ -465,9 +475,17 @@ struct Versions<'a> {
 async fn versions(
     State(s): State<S>,
     Path((root, coll, id)): Path<(String, String, String)>,
-    Query(params): Query<Vec<(String, String)>>,
+    params: Result<Query<Vec<(String, String)>>, QueryRejection>,
 ) -> Result<Response, TaxiiError> {
-    let p = page(&s, &root, &coll, Some(id), params, Endpoint::Versions).await?;
+    let p = page(
+        &s,
+        &root,
+        &coll,
+        Some(id),
+        query(params)?,
+        Endpoint::Versions,
+    )
+    .await?;
     Ok(paged(
         &p,
         &Versions {
@@ -499,9 +517,9 @@ struct Manifest<'a> {
 async fn manifest(
     State(s): State<S>,
     Path((root, coll)): Path<(String, String)>,
-    Query(params): Query<Vec<(String, String)>>,
+    params: Result<Query<Vec<(String, String)>>, QueryRejection>,
 ) -> Result<Response, TaxiiError> {
-    let p = page(&s, &root, &coll, None, params, Endpoint::Objects).await?;
+    let p = page(&s, &root, &coll, None, query(params)?, Endpoint::Objects).await?;
     Ok(paged(
         &p,
         &Manifest {
