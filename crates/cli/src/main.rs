@@ -12,6 +12,7 @@ mod cmd_disclose;
 mod cmd_init;
 mod cmd_key;
 mod cmd_relay;
+mod cmd_taxii;
 mod cmd_watch;
 mod cmd_witness;
 mod offline;
@@ -146,6 +147,9 @@ enum Command {
     /// Run the relay that carries channels (stores ciphertext, sequences logs, signs checkpoints).
     #[command(subcommand)]
     Relay(cmd_relay::RelayCommand),
+    /// Serve this profile's STIX evidence to the CERT's own tools over TAXII 2.1 (read-only).
+    #[command(subcommand)]
+    Taxii(cmd_taxii::TaxiiCommand),
     /// Run an independent witness that cosigns checkpoints (C2SP tlog-witness).
     #[command(subcommand)]
     Witness(cmd_witness::WitnessCommand),
@@ -193,6 +197,7 @@ fn main() -> ExitCode {
         Command::Key(k) => cmd_key::run(&cli, k),
         Command::Relay(r) => cmd_relay::run(r),
         Command::Witness(w) => cmd_witness::run(w),
+        Command::Taxii(t) => cmd_taxii::run(&cli, t),
         Command::Bench(b) => cmd_bench::run(b),
         Command::Channel(c) => cmd_channel::run_channel(&cli, c),
         Command::Roster(r) => cmd_channel::run_roster(&cli, r),

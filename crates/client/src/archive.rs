@@ -22,6 +22,11 @@ use hotline_store::sqlite::SqliteStore;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
+mod stix_index;
+pub use stix_index::{
+    StixCollection, StixObject, StixPage, StixQuery, VersionMatch, date_added_text,
+};
+
 /// The archive's file name in a profile folder.
 pub const FILE: &str = "archive.sqlite";
 
@@ -118,6 +123,40 @@ CREATE TABLE IF NOT EXISTS client_times (
     idx INTEGER NOT NULL,
     time INTEGER NOT NULL,
     PRIMARY KEY (channel, size)
+) WITHOUT ROWID;
+-- The STIX objects of the stored messages, for the TAXII server
+-- (docs/taxii.md): one row per object of a message's bundle, its JSON exactly
+-- as the sender sent it. `seq` only grows (the keyset of a page); `vkey` is
+-- the object's version as a fixed-width UTC timestamp, so that versions
+-- compare as text; `added_ms` is when it was indexed (POSIX milliseconds,
+-- never less than an earlier row's). An object version already indexed in a
+-- collection is not indexed again.
+CREATE TABLE IF NOT EXISTS client_stix (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    channel TEXT NOT NULL,
+    collection TEXT NOT NULL,
+    added_ms INTEGER NOT NULL,
+    id TEXT NOT NULL,
+    type TEXT NOT NULL,
+    spec_version TEXT NOT NULL,
+    version TEXT NOT NULL,
+    vkey TEXT NOT NULL,
+    tlp TEXT,
+    idx INTEGER NOT NULL,
+    object TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS client_stix_page ON client_stix (channel, collection, seq);
+CREATE UNIQUE INDEX IF NOT EXISTS client_stix_by_id ON client_stix (channel, collection, id, vkey);
+-- Which messages are indexed: every message below `upto` (no envelope
+-- below it is still pending), and those above it in client_stix_msgs.
+CREATE TABLE IF NOT EXISTS client_stix_upto (
+    channel TEXT PRIMARY KEY,
+    upto INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS client_stix_msgs (
+    channel TEXT NOT NULL,
+    idx INTEGER NOT NULL,
+    PRIMARY KEY (channel, idx)
 ) WITHOUT ROWID;
 -- Our cosignatures (receipts) the relay accepted.
 CREATE TABLE IF NOT EXISTS client_receipts (
