@@ -966,3 +966,20 @@ fn sse_status(base: &str, c: &RelayClient, ch: &ChannelId) -> u16 {
     }
     req.call().unwrap().status().as_u16()
 }
+
+#[test]
+fn a_test_that_panics_leaves_no_relay_running() {
+    let d = tempfile::tempdir().unwrap();
+    let relay = start(d.path(), &unique("relay"), None);
+    let pid = relay.child.id();
+    assert!(Path::new(&format!("/proc/{pid}")).exists());
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
+        let _relay = relay;
+        panic!("a failing assertion, on purpose");
+    }));
+    assert!(r.is_err());
+    assert!(
+        !Path::new(&format!("/proc/{pid}")).exists(),
+        "the relay of a test that panicked is stopped"
+    );
+}

@@ -28,6 +28,17 @@ pub struct Relay {
     pub vkey: String,
 }
 
+/// A test that panics before it stops its relay kills it: no relay process
+/// outlives its test. (A stopped relay has exited; nothing is done then.)
+impl Drop for Relay {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
 pub fn start(data: &Path, name: &str, database: Option<&str>) -> Relay {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_hotline"));
     cmd.args(["relay", "serve", "--listen", "127.0.0.1:0", "--name", name])
