@@ -349,7 +349,7 @@ pub fn taxii_bench(a: &TaxiiArgs) -> anyhow::Result<Outcome> {
             .and_then(|m| m["medallion_objects_per_s"].as_f64());
         if a.json {
             report.push(serde_json::json!({
-                "objects": r.n,
+                "objects": w.objects,
                 "fill_seconds": r.fill_secs,
                 "index_seconds": r.index_secs,
                 "walk_seconds": w.secs,
