@@ -6,7 +6,8 @@ process on 127.0.0.1; then pages through its collection and through
 Hotline's `received` collection of CHANNEL at URL (the same objects) with
 OASIS's taxii2-client (`as_pages`, 1000 objects a request), timing each walk.
 Checks that both served every object. Prints a line per server, then the
-figures as one line of JSON (read by `hotline bench taxii --medallion`).
+figures as one line of JSON on stdout (read by `hotline bench taxii --medallion`);
+the two lines go to stderr.
 
 Needs `pip install medallion==3.0.0 taxii2-client==2.3.0`.
 
@@ -149,8 +150,16 @@ def main():
     if m_n != n or h_n != n:
         sys.exit(f"FAIL: {n} objects, medallion served {m_n}, hotline {h_n}")
     m_rate, h_rate = m_n / m_s, h_n / h_s
-    print(f"medallion 3.0.0 (memory backend), taxii2-client: {n} objects in {m_s:.3f} s = {m_rate:.0f} objects/s", file=sys.stderr)
-    print(f"hotline, taxii2-client: {n} objects in {h_s:.3f} s = {h_rate:.0f} objects/s ({h_rate / m_rate:.0f}x)", file=sys.stderr)
+    print(
+        f"medallion 3.0.0 (memory backend), taxii2-client: {n} objects in {m_s:.3f} s"
+        f" = {m_rate:.0f} objects/s",
+        file=sys.stderr,
+    )
+    print(
+        f"hotline, taxii2-client: {n} objects in {h_s:.3f} s = {h_rate:.0f} objects/s"
+        f" ({h_rate / m_rate:.0f}x)",
+        file=sys.stderr,
+    )
     print(
         json.dumps(
             {
