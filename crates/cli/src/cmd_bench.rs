@@ -36,6 +36,9 @@ pub enum BenchCommand {
     Relay(RelayArgs),
     /// Time a member's cold sync of a large log, then an incremental sync of one entry.
     Sync(crate::cmd_bench_sync::SyncArgs),
+    /// Time paging through a large collection of the TAXII 2.1 server (an archive filled
+    /// directly, no relay: the server, not sync), optionally against OASIS's medallion.
+    Taxii(crate::cmd_bench_taxii::TaxiiArgs),
     /// Time the offline verification of a disclosure bundle, against raw Ed25519
     /// verifications measured in the same run.
     Verify {
@@ -79,6 +82,7 @@ pub fn run(cmd: &BenchCommand) -> anyhow::Result<Outcome> {
     match cmd {
         BenchCommand::Relay(a) => relay(a),
         BenchCommand::Sync(a) => crate::cmd_bench_sync::sync_bench(a),
+        BenchCommand::Taxii(a) => crate::cmd_bench_taxii::taxii_bench(a),
         BenchCommand::Verify { file, iterations } => verify_bench(file, *iterations),
     }
 }
