@@ -271,6 +271,13 @@ pub struct Archive {
     db: Mutex<Connection>,
 }
 
+/// An RFC 3339 time this archive wrote (`now`), in POSIX seconds.
+fn posix_secs(t: &str) -> Option<u64> {
+    time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339)
+        .ok()
+        .map(|t| t.unix_timestamp().max(0) as u64)
+}
+
 fn now() -> String {
     time::OffsetDateTime::now_utc()
         .format(&time::format_description::well_known::Rfc3339)
@@ -609,15 +616,20 @@ impl Archive {
     /// party's machine, since the attestation is an entry of the log they
     /// all verified.
     pub fn sequenced_at(&self, id: &ChannelId, index: u64) -> Result<Option<u64>, ArchiveError> {
+        Ok(self.dating(id, index)?.map(|(_, time)| time))
+    }
+
+    /// The first time attestation that dates entry `index`: its own index
+    /// and the time it gives.
+    fn dating(&self, id: &ChannelId, index: u64) -> Result<Option<(u64, u64)>, ArchiveError> {
         self.db()
             .query_row(
-                "SELECT time FROM client_times WHERE channel = ?1 AND size > ?2
+                "SELECT idx, time FROM client_times WHERE channel = ?1 AND size > ?2
                  ORDER BY size LIMIT 1",
-                params![id.to_hex(), index as i64],
-                |r| r.get::<_, i64>(0),
+                params![id.to_hex(), index.min(i64::MAX as u64) as i64],
+                |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)? as u64)),
             )
             .optional()
-            .map(|t| t.map(|t| t as u64))
             .map_err(|e| self.err(e))
     }
 
@@ -638,34 +650,21 @@ impl Archive {
             )
             .optional()
             .map_err(|e| self.err(e))?;
-        Ok(row.and_then(|(t, note)| {
-            time::OffsetDateTime::parse(&t, &time::format_description::well_known::Rfc3339)
-                .ok()
-                .map(|t| (t.unix_timestamp().max(0) as u64, note))
-        }))
+        Ok(row.and_then(|(t, note)| Some((posix_secs(&t)?, note))))
     }
 
     /// The entry of the time attestation that dates entry `index`, if one
     /// does (empty otherwise).
     pub fn attestation_of(&self, id: &ChannelId, index: u64) -> Result<Vec<Vec<u8>>, ArchiveError> {
-        let at: Option<i64> = self
-            .db()
-            .query_row(
-                "SELECT idx FROM client_times WHERE channel = ?1 AND size > ?2 ORDER BY size LIMIT 1",
-                params![id.to_hex(), index.min(i64::MAX as u64) as i64],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(|e| self.err(e))?;
-        let Some(at) = at else {
+        let Some((at, _)) = self.dating(id, index)? else {
             return Ok(Vec::new());
         };
         let origin = self.channel(id)?.origin;
         Ok(hotline_log::storage::LogStore::read_entries(
             &self.log,
             &origin,
-            at as u64,
-            at as u64 + 1,
+            at,
+            at + 1,
         )?)
     }
 
@@ -1004,11 +1003,7 @@ impl Archive {
             )
             .optional()
             .map_err(|e| self.err(e))?;
-        Ok(at.and_then(|t| {
-            time::OffsetDateTime::parse(&t, &time::format_description::well_known::Rfc3339)
-                .ok()
-                .map(|t| t.unix_timestamp().max(0) as u64)
-        }))
+        Ok(at.and_then(|t| posix_secs(&t)))
     }
 
     /// The messages opened in a channel, in log order.

@@ -274,17 +274,27 @@ pub fn await_dated(
             return Ok(None);
         }
         std::thread::sleep(std::time::Duration::from_millis(50));
-        match crate::sync::sync_channel(archive, relay, channel, me, &|_, _| {}) {
-            Ok(_) | Err(crate::sync::SyncError::Incomplete { .. }) => {}
-            Err(crate::sync::SyncError::Alarm(a)) => {
-                return Err(ComposeError::Invalid(format!(
-                    "ALARM ({}): {}",
-                    a.kind, a.detail
-                )));
-            }
-            Err(crate::sync::SyncError::Relay(e)) => return Err(e.into()),
-            Err(crate::sync::SyncError::Archive(e)) => return Err(e.into()),
-        }
+        sync_for_our_entry(archive, relay, channel, me)?;
+    }
+}
+
+/// A sync after we posted: an alarm or a relay or archive error fails the
+/// command; envelopes still to fetch do not (the log is mirrored, and they
+/// do not hide our entry).
+fn sync_for_our_entry(
+    archive: &Archive,
+    relay: &RelayClient,
+    channel: &ChannelId,
+    me: &dyn Keys,
+) -> Result<(), ComposeError> {
+    match crate::sync::sync_channel(archive, relay, channel, me, &|_, _| {}) {
+        Ok(_) | Err(crate::sync::SyncError::Incomplete { .. }) => Ok(()),
+        Err(crate::sync::SyncError::Alarm(a)) => Err(ComposeError::Invalid(format!(
+            "ALARM ({}): {}",
+            a.kind, a.detail
+        ))),
+        Err(crate::sync::SyncError::Relay(e)) => Err(e.into()),
+        Err(crate::sync::SyncError::Archive(e)) => Err(e.into()),
     }
 }
 
@@ -317,19 +327,7 @@ pub fn confirm_within(
     within: std::time::Duration,
 ) -> Result<(), ComposeError> {
     await_covering(archive, relay, channel, index, within)?;
-    match crate::sync::sync_channel(archive, relay, channel, me, &|_, _| {}) {
-        Ok(_) => {}
-        Err(crate::sync::SyncError::Alarm(a)) => {
-            return Err(ComposeError::Invalid(format!(
-                "ALARM ({}): {}",
-                a.kind, a.detail
-            )));
-        }
-        Err(crate::sync::SyncError::Relay(e)) => return Err(e.into()),
-        Err(crate::sync::SyncError::Archive(e)) => return Err(e.into()),
-        // The log is mirrored; envelopes still to fetch do not hide our entry.
-        Err(crate::sync::SyncError::Incomplete { .. }) => {}
-    }
+    sync_for_our_entry(archive, relay, channel, me)?;
     let rec = archive.channel(channel)?;
     let logged = hotline_log::storage::LogStore::read_hashes(
         &archive.log,

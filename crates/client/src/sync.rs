@@ -121,17 +121,21 @@ impl Default for SyncOptions {
 
 /// How many of the charter's witnesses validly cosigned the checkpoint `note`.
 pub fn witness_cosignatures(charter: &hotline_core::charter::Charter, note: &Note) -> usize {
-    charter
-        .witnesses
+    witness_times(&charter.witnesses, note).len()
+}
+
+/// The time of each of `witnesses` that validly cosigned `note` (one per
+/// witness, in the order they are listed).
+fn witness_times(witnesses: &[hotline_core::charter::WitnessInfo], note: &Note) -> Vec<u64> {
+    witnesses
         .iter()
-        .filter(|w| {
-            CosignatureVerifier::from_vkey(&w.key).is_ok_and(|v| {
-                note.signatures
-                    .iter()
-                    .any(|s| matches!(v.verify(&note.text, s), Ok(Some(_))))
-            })
+        .filter_map(|w| {
+            let v = CosignatureVerifier::from_vkey(&w.key).ok()?;
+            note.signatures
+                .iter()
+                .find_map(|s| v.verify(&note.text, s).ok().flatten())
         })
-        .count()
+        .collect()
 }
 
 /// Checks the witnesses' cosignatures on the checkpoint `cp` we verified,
@@ -383,16 +387,7 @@ impl Attestation<'_> {
         } else {
             // Each witness's cosignature counts once; the quorum-th earliest
             // time is one that a quorum of witnesses vouch for.
-            let mut times: Vec<u64> = self
-                .witnesses
-                .iter()
-                .filter_map(|w| {
-                    let v = CosignatureVerifier::from_vkey(&w.key).ok()?;
-                    note.signatures
-                        .iter()
-                        .find_map(|s| v.verify(&note.text, s).ok().flatten())
-                })
-                .collect();
+            let mut times = witness_times(self.witnesses, &note);
             if times.len() < quorum {
                 return bad(format!(
                     "only {} of the {quorum} witness cosignatures the charter requires",
