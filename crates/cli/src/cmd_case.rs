@@ -48,6 +48,10 @@ pub enum CaseCommand {
         /// A STIX 2.1 bundle (JSON) of indicators.
         #[arg(long, value_name = "FILE")]
         stix: Option<PathBuf>,
+        /// Send the STIX objects of this draft as the case's bundle (`hotline evidence list`);
+        /// once the case is confirmed they leave the draft.
+        #[arg(long, value_name = "NAME", conflicts_with = "stix")]
+        draft: Option<String>,
         /// TLP 2.0 label [default: the charter's].
         #[arg(long)]
         tlp: Option<String>,
@@ -286,11 +290,27 @@ pub fn run_case(cli: &Cli, cmd: &CaseCommand) -> anyhow::Result<Outcome> {
             body,
             evidence,
             stix,
+            draft,
             tlp,
             norm,
             channel,
         } => {
             let (rec, charter) = c.pick(channel.as_deref())?;
+            let from_draft = match draft {
+                Some(name) => {
+                    let b = c
+                        .archive
+                        .draft_bundle(&rec.id, name)
+                        .with_context(|| format!("the draft {name:?} cannot be sent"))?;
+                    let warnings = hotline_client::compose::check_stix(&b.bytes)
+                        .with_context(|| format!("the draft {name:?} was not sent"))?;
+                    for w in warnings {
+                        eprintln!("warning: draft {name}: {w}");
+                    }
+                    Some((name, b))
+                }
+                None => None,
+            };
             let to = to
                 .iter()
                 .map(|s| {
@@ -312,7 +332,7 @@ pub fn run_case(cli: &Cli, cmd: &CaseCommand) -> anyhow::Result<Outcome> {
                     }
                     Some(b)
                 }
-                None => None,
+                None => from_draft.as_ref().map(|(_, b)| b.bytes.clone()),
             };
             let d = Draft {
                 kind: kind.parse()?,
@@ -335,6 +355,20 @@ pub fn run_case(cli: &Cli, cmd: &CaseCommand) -> anyhow::Result<Outcome> {
             let (index, id) = send(&c.archive, &relay, &rec.id, &c.me, &d)?;
             tell_if_undated(&c.archive, &rec.id, index);
             out!("Opened {kind} case {} (log entry {index})", id.to_hex());
+            if let Some((name, b)) = &from_draft {
+                // The case is confirmed: its objects leave the draft (those
+                // that arrived meanwhile stay).
+                let left = c.archive.remove_sent(&rec.id, name, b)?;
+                out!(
+                    "Sent the {} object(s) of draft {name}{}",
+                    b.objects,
+                    if left > 0 {
+                        format!("; {left} added meanwhile are still in it")
+                    } else {
+                        String::new()
+                    }
+                );
+            }
             Ok(Outcome::Ok)
         }
         CaseCommand::Show { case, json } => {

@@ -10,6 +10,7 @@ mod cmd_case;
 mod cmd_channel;
 mod cmd_demo;
 mod cmd_disclose;
+mod cmd_evidence;
 mod cmd_init;
 mod cmd_key;
 mod cmd_relay;
@@ -104,6 +105,10 @@ enum Command {
     /// Open and act on cases (inquiries, assistance, warnings, de-confliction, consultations).
     #[command(subcommand)]
     Case(cmd_case::CaseCommand),
+    /// Drafts: STIX 2.1 evidence gathered for a case not opened yet (from the TAXII outbox or
+    /// an import); `hotline case open --draft NAME` sends it.
+    #[command(subcommand)]
+    Evidence(cmd_evidence::EvidenceCommand),
     /// What needs me, by deadline. Syncs first; if the relay cannot be reached, shows the
     /// archive and says how old its last verified checkpoint is.
     Inbox {
@@ -212,6 +217,7 @@ fn main() -> ExitCode {
         Command::Verify { file, json } => cmd_disclose::run_verify(file, *json),
         Command::Alarms { json } => offline::run_alarms(&cli, *json),
         Command::Case(c) => cmd_case::run_case(&cli, c),
+        Command::Evidence(e) => cmd_evidence::run(&cli, e),
         Command::Inbox { json, at } => cmd_case::run_inbox(&cli, *json, at.as_deref()),
         Command::Ping { to, channel } => cmd_case::run_ping(&cli, to, channel.as_deref()),
         Command::Pong { ping } => cmd_case::run_pong(&cli, ping),

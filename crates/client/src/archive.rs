@@ -22,7 +22,12 @@ use hotline_store::sqlite::SqliteStore;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
+mod drafts;
 mod stix_index;
+pub use drafts::{
+    Added, Checked, DEFAULT_DRAFT, DraftBundle, DraftError, DraftObject, DraftSummary,
+    MAX_DRAFT_BYTES, Refused, bundle_of, check_name, check_object, check_objects,
+};
 pub use stix_index::{
     StixCollection, StixObject, StixPage, StixQuery, VersionMatch, date_added_text,
 };
@@ -158,6 +163,27 @@ CREATE TABLE IF NOT EXISTS client_stix_msgs (
     idx INTEGER NOT NULL,
     PRIMARY KEY (channel, idx)
 ) WITHOUT ROWID;
+-- Drafts (`archive/drafts.rs`): STIX objects gathered for a case not
+-- opened yet, each its JSON text as it arrived; one version of an object
+-- once per draft (`version` is '' for objects without one).
+CREATE TABLE IF NOT EXISTS client_drafts (
+    channel TEXT NOT NULL,
+    name TEXT NOT NULL,
+    created TEXT NOT NULL,
+    PRIMARY KEY (channel, name)
+);
+CREATE TABLE IF NOT EXISTS client_draft_objects (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    channel TEXT NOT NULL,
+    draft TEXT NOT NULL,
+    id TEXT NOT NULL,
+    type TEXT NOT NULL,
+    version TEXT NOT NULL,
+    object TEXT NOT NULL,
+    source TEXT NOT NULL,
+    added TEXT NOT NULL,
+    UNIQUE (channel, draft, id, version)
+);
 -- Our cosignatures (receipts) the relay accepted.
 CREATE TABLE IF NOT EXISTS client_receipts (
     channel TEXT NOT NULL,
