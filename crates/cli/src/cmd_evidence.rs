@@ -29,6 +29,15 @@ pub enum EvidenceCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Check a STIX 2.1 bundle (JSON) as `case open --stix` will: every broken MUST rule, then
+    /// the SHOULD rules as warnings. Exit status 1 if it is not valid. Reads the file only.
+    Check {
+        /// The bundle.
+        file: std::path::PathBuf,
+        /// Print JSON: {valid, errors, warnings}.
+        #[arg(long)]
+        json: bool,
+    },
     /// Discard a draft and its objects (nothing is sent).
     Discard {
         /// The draft.
@@ -41,17 +50,20 @@ pub enum EvidenceCommand {
 
 /// Runs an `evidence` command.
 pub fn run(cli: &Cli, c: &EvidenceCommand) -> anyhow::Result<Outcome> {
-    let dir = cli.profile_dir()?;
-    if !dir.join(hotline_client::archive::FILE).exists() {
-        bail!(
-            "{} holds no archive yet: join a channel and run `hotline sync` first",
-            dir.display()
-        );
-    }
-    let archive = Archive::open(&dir)?;
+    let archive = || -> anyhow::Result<Archive> {
+        let dir = cli.profile_dir()?;
+        if !dir.join(hotline_client::archive::FILE).exists() {
+            bail!(
+                "{} holds no archive yet: join a channel and run `hotline sync` first",
+                dir.display()
+            );
+        }
+        Ok(Archive::open(&dir)?)
+    };
     match c {
+        EvidenceCommand::Check { file, json } => return check(file, *json),
         EvidenceCommand::List { json } => {
-            let drafts = archive.drafts()?;
+            let drafts = archive()?.drafts()?;
             if *json {
                 out!("{}", serde_json::to_string_pretty(&drafts)?);
             } else if drafts.is_empty() {
@@ -74,6 +86,7 @@ pub fn run(cli: &Cli, c: &EvidenceCommand) -> anyhow::Result<Outcome> {
             channel,
             json,
         } => {
+            let archive = archive()?;
             let rec = pick(&archive, channel.as_deref())?;
             let objects = archive.draft_objects(&rec.id, draft)?;
             if *json {
@@ -97,12 +110,52 @@ pub fn run(cli: &Cli, c: &EvidenceCommand) -> anyhow::Result<Outcome> {
             }
         }
         EvidenceCommand::Discard { draft, channel } => {
+            let archive = archive()?;
             let rec = pick(&archive, channel.as_deref())?;
             let n = archive.discard_draft(&rec.id, draft)?;
             out!("Discarded draft {draft} and its {n} object(s)");
         }
     }
     Ok(Outcome::Ok)
+}
+
+fn check(file: &std::path::Path, json: bool) -> anyhow::Result<Outcome> {
+    let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    let r = hotline_stix::validate_bundle(&bytes);
+    let lines = |v: &[hotline_stix::Issue]| v.iter().map(ToString::to_string).collect::<Vec<_>>();
+    if json {
+        out!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({
+                "valid": r.is_valid(),
+                "errors": lines(&r.errors),
+                "warnings": lines(&r.warnings),
+            }))?
+        );
+    } else {
+        for e in lines(&r.errors) {
+            out!("error: {e}");
+        }
+        for w in lines(&r.warnings) {
+            out!("warning: {w}");
+        }
+        out!(
+            "{}: {} ({} error(s), {} warning(s))",
+            file.display(),
+            if r.is_valid() {
+                "valid STIX 2.1"
+            } else {
+                "NOT valid STIX 2.1"
+            },
+            r.errors.len(),
+            r.warnings.len()
+        );
+    }
+    Ok(if r.is_valid() {
+        Outcome::Ok
+    } else {
+        Outcome::CheckFailed
+    })
 }
 
 /// The channel `--channel` names, or the only one the archive follows.

@@ -1,7 +1,10 @@
 //! `hotline demo --no-ui` runs to completion and leaves its folder behind,
-//! with the scenario visible in its output.
+//! with the scenario visible in its output; Southland's CERT tools read the
+//! demo's evidence from `hotline taxii serve` with OASIS's taxii2-client
+//! (python3 with tests/interop/requirements.txt: without them this fails).
 
-use std::process::Command;
+use std::io::{BufRead as _, BufReader};
+use std::process::{Command, Stdio};
 
 #[test]
 fn demo_runs_and_leaves_everything_in_its_folder() {
@@ -71,4 +74,102 @@ fn demo_runs_and_leaves_everything_in_its_folder() {
         .unwrap();
     assert_eq!(again.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&again.stderr).contains("not empty"));
+
+    demo_evidence_is_read_over_taxii(&dir);
+}
+
+/// The two indicators Northland attached to the demo's inquiry
+/// (crates/cli/src/cmd_demo.rs, `INDICATORS`), as JSON.
+fn demo_indicators() -> serde_json::Value {
+    serde_json::json!([
+        {
+          "type": "indicator", "spec_version": "2.1",
+          "id": "indicator--a932fcc6-e032-476c-826f-cb970a5a1ade",
+          "created": "2026-11-20T08:00:00.000Z", "modified": "2026-11-20T08:00:00.000Z",
+          "name": "C2 server contacted from university research networks",
+          "pattern": "[ipv4-addr:value = '198.51.100.23']", "pattern_type": "stix",
+          "valid_from": "2026-11-20T08:00:00Z", "indicator_types": ["malicious-activity"]
+        },
+        {
+          "type": "indicator", "spec_version": "2.1",
+          "id": "indicator--1e9a7b3e-55a4-4f2a-8d8e-7b6b1c0f9d21",
+          "created": "2026-11-20T08:00:00.000Z", "modified": "2026-11-20T08:00:00.000Z",
+          "name": "Phishing domain used against research staff",
+          "pattern": "[domain-name:value = 'grants-portal.example']", "pattern_type": "stix",
+          "valid_from": "2026-11-20T08:00:00Z", "indicator_types": ["malicious-activity"]
+        }
+    ])
+}
+
+struct Server(std::process::Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// `hotline taxii serve` on Southland's demo profile, with `extra` options:
+/// the server and its base URL.
+fn southland_taxii(dir: &std::path::Path, extra: &[&str]) -> (Server, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hotline"))
+        .arg("--profile")
+        .arg(dir.join("southland"))
+        .args([
+            "taxii",
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--user",
+            "cert",
+        ])
+        .args(extra)
+        .env("HOTLINE_TAXII_PASSWORD", "demo taxii password")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .trim()
+        .strip_prefix("taxii listening on ")
+        .unwrap_or_else(|| panic!("{line:?}"))
+        .to_owned();
+    (Server(child), url)
+}
+
+/// What OASIS's taxii2-client reads in `received` (read_collection.py also
+/// has stix2-validator and stix2 check every object).
+fn read_received(url: &str) -> serde_json::Value {
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../tests/interop/taxii/read_collection.py"
+    );
+    let o = Command::new("python3")
+        .args([script, url, "cert", "demo taxii password", "-", "received"])
+        .output()
+        .expect("python3 is needed (with tests/interop/requirements.txt installed)");
+    assert!(
+        o.status.success(),
+        "read_collection.py failed (pip install -r tests/interop/requirements.txt if a module is missing)\nstdout: {}\nstderr: {}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    serde_json::from_slice(&o.stdout).unwrap()
+}
+
+/// After the demo, with the relay gone: the inquiry's indicators, sent
+/// TLP:AMBER+STRICT, are withheld from Southland's tools by default, and
+/// read unchanged once the member serves restricted objects of `received`.
+fn demo_evidence_is_read_over_taxii(dir: &std::path::Path) {
+    let (server, url) = southland_taxii(dir, &[]);
+    assert_eq!(read_received(&url), serde_json::json!([]));
+    drop(server);
+    let (server, url) = southland_taxii(dir, &["--serve-restricted", "received"]);
+    assert_eq!(read_received(&url), demo_indicators());
+    drop(server);
 }
