@@ -36,6 +36,11 @@ pub enum DraftError {
     /// Objects that break a MUST rule of STIX 2.1: nothing was added.
     #[error("{}", refused_text(.0))]
     Invalid(Vec<Refused>),
+    /// Objects whose `id` and version the draft holds already, as another
+    /// object (or given twice, differing): nothing was added. A STIX object
+    /// version is immutable; a changed object needs a new `modified`.
+    #[error("{}", conflict_text(.0))]
+    Conflict(Vec<Refused>),
     /// The draft would outgrow [`MAX_DRAFT_BYTES`]: nothing was added.
     #[error(
         "the draft would hold {0} bytes of STIX, more than a case's bundle may ({MAX_DRAFT_BYTES}); \
@@ -55,6 +60,16 @@ fn refused_text(r: &[Refused]) -> String {
         } else {
             String::new()
         }
+    )
+}
+
+fn conflict_text(r: &[Refused]) -> String {
+    let shown: Vec<String> = r.iter().take(20).map(|x| format!("  {x}")).collect();
+    format!(
+        "{} object(s) differ from the object of the same id and version the draft holds, so none was added \
+         (a changed object needs a newer `modified`):\n{}",
+        r.len(),
+        shown.join("\n")
     )
 }
 
@@ -82,6 +97,9 @@ impl std::fmt::Display for Refused {
 /// A valid object, ready to be added: its JSON text and what identifies it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Checked {
+    /// Its place among the objects given to [`check_objects`] (0 from
+    /// [`check_object`]).
+    pub position: usize,
     /// `id`.
     pub id: String,
     /// `type`.
@@ -112,6 +130,7 @@ pub fn check_object(json: &str) -> Result<Checked, Vec<String>> {
     }
     match (id, type_) {
         (Some(id), Some(type_)) if errors.is_empty() => Ok(Checked {
+            position: 0,
             version: get("modified").or_else(|| get("created")),
             warnings: r.warnings.iter().map(ToString::to_string).collect(),
             id,
@@ -132,7 +151,7 @@ pub fn check_objects<S: AsRef<str>>(objects: &[S]) -> (Vec<Checked>, Vec<Refused
     let (mut ok, mut bad) = (vec![], vec![]);
     for (position, o) in objects.iter().enumerate() {
         match check_object(o.as_ref()) {
-            Ok(c) => ok.push(c),
+            Ok(c) => ok.push(Checked { position, ..c }),
             Err(errors) => bad.push(Refused {
                 position,
                 id: serde_json::from_str::<serde_json::Value>(o.as_ref())
@@ -275,7 +294,15 @@ impl Archive {
         }
         let ch = channel.to_hex();
         let mut db = self.db();
-        let mut run = || -> Result<Result<Added, usize>, rusqlite::Error> {
+        enum Fail {
+            TooLarge(usize),
+            Conflict(Vec<Refused>),
+        }
+        let same = |a: &str, b: &str| {
+            serde_json::from_str::<serde_json::Value>(a).ok()
+                == serde_json::from_str::<serde_json::Value>(b).ok()
+        };
+        let mut run = || -> Result<Result<Added, Fail>, rusqlite::Error> {
             let tx = db.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             let now = now_text();
             tx.execute(
@@ -290,7 +317,12 @@ impl Archive {
             )?;
             let mut total = held as usize;
             let mut added = Added::default();
+            let mut conflicts = vec![];
             {
+                let mut held = tx.prepare_cached(
+                    "SELECT object FROM client_draft_objects
+                     WHERE channel = ?1 AND draft = ?2 AND id = ?3 AND version = ?4",
+                )?;
                 let mut ins = tx.prepare_cached(
                     "INSERT OR IGNORE INTO client_draft_objects
                      (channel, draft, id, type, version, object, source, added)
@@ -311,20 +343,38 @@ impl Archive {
                     if n == 1 {
                         total += c.json.len() + 1;
                         added.added.push(key);
-                    } else {
+                        continue;
+                    }
+                    let v = c.version.as_deref().unwrap_or("");
+                    let there: String = held.query_row(params![ch, name, c.id, v], |r| r.get(0))?;
+                    if same(&there, &c.json) {
                         added.already.push(key);
+                    } else {
+                        conflicts.push(Refused {
+                            position: c.position,
+                            id: Some(c.id.clone()),
+                            errors: vec![format!(
+                                "the draft holds another object with this id and version {}",
+                                c.version.as_deref().unwrap_or("(none)")
+                            )],
+                        });
                     }
                 }
             }
+            // Returning before the commit rolls the transaction back.
+            if !conflicts.is_empty() {
+                return Ok(Err(Fail::Conflict(conflicts)));
+            }
             if total > MAX_DRAFT_BYTES {
-                return Ok(Err(total)); // the transaction rolls back
+                return Ok(Err(Fail::TooLarge(total)));
             }
             tx.commit()?;
             Ok(Ok(added))
         };
         match run() {
             Ok(Ok(a)) => Ok(a),
-            Ok(Err(total)) => Err(DraftError::TooLarge(total)),
+            Ok(Err(Fail::TooLarge(total))) => Err(DraftError::TooLarge(total)),
+            Ok(Err(Fail::Conflict(r))) => Err(DraftError::Conflict(r)),
             Err(e) => Err(DraftError::Archive(self.err(e))),
         }
     }
@@ -523,6 +573,30 @@ mod tests {
             )]
         );
         assert_eq!(r.added.len(), 1);
+        // The same version respaced is the same object; changed, it is refused
+        // (an object version is immutable), and nothing of the call is added.
+        let respaced = one.replace(",", ", ");
+        let r = a
+            .add_to_draft(&ch, DEFAULT_DRAFT, &[respaced.as_str()], "t")
+            .unwrap();
+        assert_eq!(r.already.len(), 1);
+        let changed = one.replace("198.51.100.1'", "198.51.100.99'");
+        let other = indicator(5, "2026-11-20T08:00:00.000Z");
+        let e = a
+            .add_to_draft(&ch, DEFAULT_DRAFT, &[other.as_str(), &changed], "t")
+            .unwrap_err();
+        let DraftError::Conflict(r) = &e else {
+            panic!("{e}")
+        };
+        assert_eq!(r.iter().map(|x| x.position).collect::<Vec<_>>(), vec![1]);
+        assert!(e.to_string().contains("none was added"), "{e}");
+        // Given twice in one call, differing: refused too.
+        let twice = indicator(6, "2026-11-20T08:00:00.000Z");
+        let twice_changed = twice.replace("198.51.100.6'", "198.51.100.66'");
+        assert!(matches!(
+            a.add_to_draft(&ch, DEFAULT_DRAFT, &[twice.as_str(), &twice_changed], "t"),
+            Err(DraftError::Conflict(_))
+        ));
         let objs = a.draft_objects(&ch, DEFAULT_DRAFT).unwrap();
         let texts: Vec<&str> = objs.iter().map(|o| o.json.as_str()).collect();
         assert_eq!(texts, vec![one.as_str(), odd, newer.as_str()]);
