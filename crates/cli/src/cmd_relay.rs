@@ -416,13 +416,7 @@ fn serve(a: &ServeArgs) -> anyhow::Result<Outcome> {
         "sqlite"
     };
     let listen = cfg.listen;
-    let tls = match (&cfg.tls_cert, &cfg.tls_key) {
-        (Some(cert), Some(key)) => Some(hotline_relay::api::Tls {
-            cert: cert.clone(),
-            key: key.clone(),
-        }),
-        _ => None,
-    };
+    let tls = crate::serve::Tls::from_args(cfg.tls_cert.as_ref(), cfg.tls_key.as_ref());
     // The synchronous PostgreSQL client must also be dropped outside the
     // runtime: this handle outlives it.
     let keep = store.clone();
@@ -430,7 +424,7 @@ fn serve(a: &ServeArgs) -> anyhow::Result<Outcome> {
     let rt = tokio::runtime::Runtime::new()?;
     rt.block_on(async move {
         let tls = match &tls {
-            Some(t) => Some(hotline_relay::api::tls_config(t).await?),
+            Some(t) => Some(t.load().await?),
             None => None,
         };
         let listener = std::net::TcpListener::bind(listen)
@@ -446,7 +440,20 @@ fn serve(a: &ServeArgs) -> anyhow::Result<Outcome> {
         ));
         let shutdown = crate::serve::shutdown_signal();
         match tls {
-            Some(t) => hotline_relay::api::serve_tls(relay, listener, t, shutdown).await?,
+            Some(t) => {
+                // The relay's own shutdown, as `hotline_relay::api::serve`
+                // does it over plain HTTP: event streams end on the signal,
+                // and the last checkpoints are signed after the drain.
+                let closing = relay.clone();
+                let signal = async move {
+                    shutdown.await;
+                    closing.begin_close();
+                };
+                let app = hotline_relay::api::router(relay.clone());
+                let grace = hotline_relay::api::SHUTDOWN_GRACE;
+                crate::serve::serve_tls(app, listener, t, signal, grace).await?;
+                relay.shutdown().await;
+            }
             None => {
                 let listener = tokio::net::TcpListener::from_std(listener)?;
                 hotline_relay::api::serve(relay, listener, shutdown).await?

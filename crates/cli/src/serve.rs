@@ -1,6 +1,73 @@
-//! Shared pieces of the long-running servers: logging, shutdown, address policy.
+//! Shared pieces of the long-running servers: logging, shutdown, address
+//! policy, and HTTPS (rustls through axum-server) for the relay and the TAXII
+//! server.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use axum_server::tls_rustls::RustlsConfig;
+
+/// TLS settings of a server: a PEM certificate chain and its private key.
+#[derive(Debug, Clone)]
+pub struct Tls {
+    /// The certificate chain (PEM).
+    pub cert: PathBuf,
+    /// The private key (PEM: PKCS#8, PKCS#1 or SEC1).
+    pub key: PathBuf,
+}
+
+impl Tls {
+    /// Both files, or neither (clap makes sure one is not given alone).
+    pub fn from_args(cert: Option<&PathBuf>, key: Option<&PathBuf>) -> Option<Tls> {
+        match (cert, key) {
+            (Some(cert), Some(key)) => Some(Tls {
+                cert: cert.clone(),
+                key: key.clone(),
+            }),
+            _ => None,
+        }
+    }
+
+    /// Loads the certificate and key, so that an unreadable file, or a key
+    /// that is not the certificate's, is reported (naming the files) before
+    /// the server says it is listening.
+    pub async fn load(&self) -> anyhow::Result<RustlsConfig> {
+        // One process-wide provider (ring); an error means one is installed already.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        RustlsConfig::from_pem_file(&self.cert, &self.key)
+            .await
+            .map_err(|e| {
+                anyhow::anyhow!(
+                    "loading the TLS certificate {} and key {}: {e}. Give a PEM certificate chain \
+                     and its PEM private key",
+                    self.cert.display(),
+                    self.key.display()
+                )
+            })
+    }
+}
+
+/// Serves `app` over TLS (rustls) on `listener` until `shutdown` resolves,
+/// then lets requests in flight finish for at most `grace`.
+pub async fn serve_tls(
+    app: axum::Router,
+    listener: std::net::TcpListener,
+    config: RustlsConfig,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    grace: Duration,
+) -> std::io::Result<()> {
+    let handle = axum_server::Handle::new();
+    let h = handle.clone();
+    tokio::spawn(async move {
+        shutdown.await;
+        h.graceful_shutdown(Some(grace));
+    });
+    axum_server::from_tcp_rustls(listener, config)?
+        .handle(handle)
+        .serve(app.into_make_service())
+        .await
+}
 
 /// Refuses plain HTTP on a non-loopback address unless explicitly allowed.
 pub fn refuse_plain_non_loopback(

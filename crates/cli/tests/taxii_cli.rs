@@ -42,17 +42,15 @@ impl Drop for Server {
 }
 
 fn taxii_serve(profile: &std::path::Path) -> Server {
+    taxii_serve_with(profile, &["--listen", "127.0.0.1:0"])
+}
+
+fn taxii_serve_with(profile: &std::path::Path, args: &[&str]) -> Server {
     let mut child = Command::new(env!("CARGO_BIN_EXE_hotline"))
         .arg("--profile")
         .arg(profile)
-        .args([
-            "taxii",
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--user",
-            "cert",
-        ])
+        .args(["taxii", "serve", "--user", "cert"])
+        .args(args)
         .env("HOTLINE_TAXII_PASSWORD", PASSWORD)
         .env_remove("HOTLINE_PASSPHRASE")
         .stdout(Stdio::piped())
@@ -132,7 +130,8 @@ fn taxii2_client_reads_the_evidence_southland_received() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(
-        err.contains("TLS is required off loopback; not yet supported"),
+        err.contains("the password would travel in clear")
+            && err.contains("--tls-cert FILE --tls-key FILE"),
         "{err}"
     );
 
@@ -214,6 +213,197 @@ fn taxii2_client_reads_the_evidence_southland_received() {
         "walk.py failed (pip install -r tests/interop/requirements.txt if a module is missing)\nstdout: {out}\nstderr: {err}"
     );
     assert!(out.contains("ok: 4 objects in 4 pages"), "{out}");
+    drop(server);
+    stop(relay);
+}
+
+/// `hotline taxii serve` refusing to start, with its exit code and stderr.
+fn taxii_refused(profile: &std::path::Path, args: &[&str]) -> (Option<i32>, String) {
+    let o = Command::new(env!("CARGO_BIN_EXE_hotline"))
+        .arg("--profile")
+        .arg(profile)
+        .args(["taxii", "serve"])
+        .args(args)
+        .env("HOTLINE_TAXII_PASSWORD", PASSWORD)
+        .output()
+        .unwrap();
+    (
+        o.status.code(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+/// OASIS's client reads the server over HTTPS (tests/interop/taxii/tls.py),
+/// trusting `ca`, and must find `expected` in `received`.
+fn read_over_https(url: &str, channel: &str, ca: &std::path::Path, expected: &[&str]) {
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../tests/interop/taxii/tls.py"
+    );
+    let o = Command::new("python3")
+        .args([script, url, "cert", PASSWORD, channel])
+        .arg(ca)
+        .args(expected)
+        // requests lets these override a session's `verify` (its issue
+        // 3829): without them the CA given to taxii2-client is the one used.
+        .env_remove("REQUESTS_CA_BUNDLE")
+        .env_remove("CURL_CA_BUNDLE")
+        .output()
+        .expect("python3 is needed (with tests/interop/requirements.txt installed)");
+    let out = String::from_utf8_lossy(&o.stdout);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        o.status.success(),
+        "tls.py failed (pip install -r tests/interop/requirements.txt if a module is missing)\nstdout: {out}\nstderr: {err}"
+    );
+    assert!(
+        out.contains(&format!("ok: {} objects over https", expected.len())),
+        "{out}"
+    );
+}
+
+#[test]
+fn https_off_loopback_and_restricted_collections() {
+    let d = tempfile::tempdir().unwrap();
+    let relay = start(&d.path().join("relay"), &unique("relay"), None);
+    let (dirs, channel, _) = set_up(
+        d.path(),
+        &relay,
+        &[
+            ("northland", "Northland CERT"),
+            ("southland", "Southland CERT"),
+        ],
+    );
+    let (north, south) = (&dirs[0], &dirs[1]);
+    let TestCerts { ca, cert, key } = test_certs(d.path());
+    let (cert_s, key_s) = (cert.to_str().unwrap(), key.to_str().unwrap());
+
+    // Refused before listening: a missing key, a key that is not the
+    // certificate's (the CA's), one of the two files alone, an unknown
+    // collection; each with a message that says why.
+    let missing = d.path().join("missing.pem");
+    let missing_s = missing.to_str().unwrap();
+    let (code, err) = taxii_refused(south, &["--tls-cert", cert_s, "--tls-key", missing_s]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("missing.pem"), "{err}");
+    let ca_key = d.path().join("ca.key");
+    let (code, err) = taxii_refused(
+        south,
+        &["--tls-cert", cert_s, "--tls-key", ca_key.to_str().unwrap()],
+    );
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("cert.pem") && err.contains("ca.key"), "{err}");
+    let (code, err) = taxii_refused(south, &["--listen", "0.0.0.0:0", "--tls-cert", cert_s]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("--tls-key"), "{err}");
+    let (code, err) = taxii_refused(south, &["--serve-restricted", "outbox"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("invalid value 'outbox'"), "{err}");
+
+    // Evidence under a message labelled TLP:AMBER+STRICT: unmarked, and
+    // marked TLP:GREEN; the label covers both.
+    let (unmarked, green) = (
+        "indicator--0c8e7a52-3c7e-4e0f-9d7c-1f2a3b4c5d6e",
+        "indicator--1c8e7a52-3c7e-4e0f-9d7c-1f2a3b4c5d6e",
+    );
+    let indicator = |id: &str, marking: &str| {
+        format!(
+            r#"{{"type":"indicator","spec_version":"2.1","id":"{id}","created":"2026-11-20T08:00:00.000Z","modified":"2026-11-20T08:00:00.000Z","pattern":"[ipv4-addr:value = '198.51.100.7']","pattern_type":"stix","valid_from":"2026-11-20T08:00:00Z"{marking}}}"#
+        )
+    };
+    let bundle = format!(
+        r#"{{"type":"bundle","id":"bundle--6d0092c5-5f74-4287-9642-33f4c354e56d","objects":[{},{}]}}"#,
+        indicator(unmarked, ""),
+        indicator(
+            green,
+            r#","object_marking_refs":["marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"]"#
+        )
+    );
+    let file = d.path().join("strict.json");
+    std::fs::write(&file, &bundle).unwrap();
+    ok(hotline(
+        north,
+        &[
+            "case",
+            "open",
+            "--kind",
+            "inquiry",
+            "--to",
+            "southland",
+            "--title",
+            "For Southland's CERT only",
+            "--body",
+            "Do not pass on.",
+            "--tlp",
+            "TLP:AMBER+STRICT",
+            "--stix",
+            file.to_str().unwrap(),
+        ],
+    ));
+    ok(hotline(south, &["sync"]));
+
+    // HTTPS on loopback, by default: both withheld.
+    let server = taxii_serve_with(
+        south,
+        &[
+            "--listen",
+            "127.0.0.1:0",
+            "--tls-cert",
+            cert_s,
+            "--tls-key",
+            key_s,
+        ],
+    );
+    assert!(
+        server.url.starts_with("https://127.0.0.1:"),
+        "{}",
+        server.url
+    );
+    read_over_https(&server.url, &channel, &ca, &[]);
+    drop(server);
+
+    // HTTPS on every address, serving `received` in full: accepted, and
+    // read at 127.0.0.1 (the discovery URLs follow the address reached).
+    let server = taxii_serve_with(
+        south,
+        &[
+            "--listen",
+            "0.0.0.0:0",
+            "--tls-cert",
+            cert_s,
+            "--tls-key",
+            key_s,
+            "--serve-restricted",
+            "received",
+        ],
+    );
+    let port = server
+        .url
+        .strip_prefix("https://0.0.0.0:")
+        .unwrap_or_else(|| panic!("{}", server.url));
+    read_over_https(
+        &format!("https://127.0.0.1:{port}"),
+        &channel,
+        &ca,
+        &[unmarked, green],
+    );
+    drop(server);
+
+    // `--serve-restricted sent` does not open `received`.
+    let server = taxii_serve_with(
+        south,
+        &[
+            "--listen",
+            "127.0.0.1:0",
+            "--tls-cert",
+            cert_s,
+            "--tls-key",
+            key_s,
+            "--serve-restricted",
+            "sent",
+        ],
+    );
+    read_over_https(&server.url, &channel, &ca, &[]);
     drop(server);
     stop(relay);
 }

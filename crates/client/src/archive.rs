@@ -163,6 +163,13 @@ CREATE TABLE IF NOT EXISTS client_stix_msgs (
     idx INTEGER NOT NULL,
     PRIMARY KEY (channel, idx)
 ) WITHOUT ROWID;
+-- The format of the STIX index (one row): 2 since each row's TLP level
+-- counts the label of the message that carried it. An index of an earlier
+-- format (no row here) is emptied on open and indexed again.
+CREATE TABLE IF NOT EXISTS client_stix_format (
+    one INTEGER PRIMARY KEY CHECK (one = 1),
+    version INTEGER NOT NULL
+);
 -- Drafts (`archive/drafts.rs`): STIX objects gathered for a case not
 -- opened yet, each its JSON text as it arrived; one version of an object
 -- once per draft (`version` is '' for objects without one).
@@ -481,15 +488,16 @@ impl Archive {
     pub fn open(profile_dir: &Path) -> Result<Archive, ArchiveError> {
         let path = profile_dir.join(FILE);
         let log = SqliteStore::open(&path)?;
-        let db =
+        let mut db =
             Connection::open(&path).map_err(|e| ArchiveError::Db(path.clone(), e.to_string()))?;
-        let init = || -> rusqlite::Result<()> {
+        let init = |db: &mut Connection| -> rusqlite::Result<()> {
             db.busy_timeout(std::time::Duration::from_secs(10))?;
             db.pragma_update(None, "journal_mode", "WAL")?;
             db.pragma_update(None, "synchronous", "FULL")?;
-            db.execute_batch(SCHEMA)
+            db.execute_batch(SCHEMA)?;
+            stix_index::upgrade(db)
         };
-        init().map_err(|e| ArchiveError::Db(path.clone(), e.to_string()))?;
+        init(&mut db).map_err(|e| ArchiveError::Db(path.clone(), e.to_string()))?;
         Ok(Archive {
             path,
             log,

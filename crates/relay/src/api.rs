@@ -39,8 +39,11 @@ use crate::relay::{Channel, PostedEnvelope, Relay, Submission};
 
 type R = Arc<Relay>;
 
-/// How long open connections may take to drain after the shutdown signal.
-const SHUTDOWN_GRACE: Duration = Duration::from_secs(20);
+/// How long open connections may take to drain after the shutdown signal
+/// (also over HTTPS: `hotline relay serve` serves [`router`] with the CLI's
+/// TLS server, calling [`Relay::begin_close`] on the signal and
+/// [`Relay::shutdown`] after).
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(20);
 
 /// The OpenAPI document.
 pub const OPENAPI: &str = include_str!("openapi.json");
@@ -882,59 +885,6 @@ pub async fn serve(
             SHUTDOWN_GRACE.as_secs()
         ),
     }
-    relay.shutdown().await;
-    Ok(())
-}
-
-/// TLS settings: a PEM certificate chain and its private key.
-pub struct Tls {
-    /// The certificate chain (PEM).
-    pub cert: std::path::PathBuf,
-    /// The private key (PEM: PKCS#8, PKCS#1 or SEC1).
-    pub key: std::path::PathBuf,
-}
-
-/// Loads the certificate and key, so that a bad file is reported before
-/// the relay says it is listening.
-pub async fn tls_config(tls: &Tls) -> std::io::Result<axum_server::tls_rustls::RustlsConfig> {
-    // One process-wide provider (ring); an error means one is installed already.
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    axum_server::tls_rustls::RustlsConfig::from_pem_file(&tls.cert, &tls.key)
-        .await
-        .map_err(|e| {
-            std::io::Error::new(
-                e.kind(),
-                format!(
-                    "loading the TLS certificate {} and key {}: {e}",
-                    tls.cert.display(),
-                    tls.key.display()
-                ),
-            )
-        })
-}
-
-/// Serves `router` over TLS (rustls) on `listener` until `shutdown`
-/// resolves, then drains connections and lets the relay sign its last
-/// checkpoints.
-pub async fn serve_tls(
-    relay: R,
-    listener: std::net::TcpListener,
-    config: axum_server::tls_rustls::RustlsConfig,
-    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    let app = router(relay.clone());
-    let handle = axum_server::Handle::new();
-    let h = handle.clone();
-    let closing = relay.clone();
-    tokio::spawn(async move {
-        shutdown.await;
-        closing.begin_close();
-        h.graceful_shutdown(Some(SHUTDOWN_GRACE));
-    });
-    axum_server::from_tcp_rustls(listener, config)?
-        .handle(handle)
-        .serve(app.into_make_service())
-        .await?;
     relay.shutdown().await;
     Ok(())
 }

@@ -20,7 +20,7 @@ use hotline_core::ids::ChannelId;
 use serde::Serialize;
 use serde_json::value::RawValue;
 
-use crate::{Config, MAX_PAGE, STIX_MEDIA_TYPE, Server, TAXII_MEDIA_TYPE, TaxiiError, WITHHELD};
+use crate::{Config, MAX_PAGE, STIX_MEDIA_TYPE, Server, TAXII_MEDIA_TYPE, TaxiiError};
 
 type S = Arc<Server>;
 
@@ -172,13 +172,33 @@ struct Discovery {
     api_roots: Vec<String>,
 }
 
+/// The base URL of the API roots in a discovery answer: the configured
+/// scheme with the request's `Host` (the authority the client reached, which
+/// the configured address is not when the server listens on `0.0.0.0`), or
+/// the configured base URL if `Host` is absent or not a host and port.
+fn base_url(cfg: &Config, h: &HeaderMap) -> String {
+    let host = h
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| {
+            (1..=255).contains(&v.len())
+                && v.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b))
+        });
+    match (host, cfg.base_url.split_once("://")) {
+        (Some(host), Some((scheme, _))) => format!("{scheme}://{host}"),
+        _ => cfg.base_url.clone(),
+    }
+}
+
 /// `GET /taxii2/` (§4.1): one API root per channel the archive follows.
-async fn discovery(State(s): State<S>) -> Result<Response, TaxiiError> {
+async fn discovery(State(s): State<S>, h: HeaderMap) -> Result<Response, TaxiiError> {
     let s2 = s.clone();
     let channels = blocking(move || s2.archive.channels().map_err(archive_err)).await?;
+    let base = base_url(&s.cfg, &h);
     let api_roots: Vec<String> = channels
         .iter()
-        .map(|c| format!("{}/{}/", s.cfg.base_url, c.id.to_hex()))
+        .map(|c| format!("{base}/{}/", c.id.to_hex()))
         .collect();
     Ok(taxii(&Discovery {
         title: s.cfg.title.clone(),
@@ -229,15 +249,24 @@ struct CollectionResource {
     media_types: [&'static str; 1],
 }
 
-fn collection_resource(c: StixCollection) -> CollectionResource {
-    let (title, description) = match c {
-        StixCollection::Received => (
+fn collection_resource(cfg: &Config, c: StixCollection) -> CollectionResource {
+    let restricted = cfg.withheld(c).is_empty();
+    let (title, description) = match (c, restricted) {
+        (StixCollection::Received, false) => (
             "Received",
-            "STIX objects in the other parties' messages, as they sent them (TLP:RED and TLP:AMBER+STRICT objects withheld)",
+            "STIX objects in the other parties' messages, as they sent them (objects at TLP:RED or TLP:AMBER+STRICT, by marking or by their message's label, withheld)",
         ),
-        StixCollection::Sent => (
+        (StixCollection::Received, true) => (
+            "Received",
+            "STIX objects in the other parties' messages, as they sent them, TLP:RED and TLP:AMBER+STRICT included",
+        ),
+        (StixCollection::Sent, false) => (
             "Sent",
-            "STIX objects in our party's messages, as sent (TLP:RED and TLP:AMBER+STRICT objects withheld)",
+            "STIX objects in our party's messages, as sent (objects at TLP:RED or TLP:AMBER+STRICT, by marking or by their message's label, withheld)",
+        ),
+        (StixCollection::Sent, true) => (
+            "Sent",
+            "STIX objects in our party's messages, as sent, TLP:RED and TLP:AMBER+STRICT included",
         ),
     };
     CollectionResource {
@@ -260,8 +289,8 @@ async fn collections(State(s): State<S>, Path(root): Path<String>) -> Result<Res
     channel(&s, &root).await?;
     Ok(taxii(&Collections {
         collections: [
-            collection_resource(StixCollection::Received),
-            collection_resource(StixCollection::Sent),
+            collection_resource(&s.cfg, StixCollection::Received),
+            collection_resource(&s.cfg, StixCollection::Sent),
         ],
     }))
 }
@@ -280,7 +309,7 @@ async fn collection(
     Path((root, coll)): Path<(String, String)>,
 ) -> Result<Response, TaxiiError> {
     channel(&s, &root).await?;
-    Ok(taxii(&collection_resource(collection_id(&coll)?)))
+    Ok(taxii(&collection_resource(&s.cfg, collection_id(&coll)?)))
 }
 
 /// Which filters an endpoint takes (§3.4.1, and each endpoint's table).
@@ -293,6 +322,7 @@ enum Endpoint {
 
 /// Parses the URL parameters into a query (unknown ones are ignored).
 fn parse_query(
+    cfg: &Config,
     coll: StixCollection,
     params: &[(String, String)],
     endpoint: Endpoint,
@@ -311,7 +341,7 @@ fn parse_query(
         } else {
             VersionMatch::last()
         },
-        withhold: WITHHELD.iter().map(|s| (*s).to_owned()).collect(),
+        withhold: cfg.withheld(coll).iter().map(|s| (*s).to_owned()).collect(),
     };
     for (k, v) in params {
         match k.as_str() {
@@ -373,7 +403,7 @@ async fn page(
     endpoint: Endpoint,
 ) -> Result<StixPage, TaxiiError> {
     let id = channel(s, root).await?;
-    let mut q = parse_query(collection_id(coll)?, &params, endpoint)?;
+    let mut q = parse_query(&s.cfg, collection_id(coll)?, &params, endpoint)?;
     if let Some(o) = &object {
         q.ids = vec![o.clone()];
     }
@@ -575,8 +605,11 @@ mod tests {
 
     #[test]
     fn parameters_are_parsed_or_refused() {
+        let party = hotline_core::keys::KeyId::from_hex(&"01".repeat(32)).unwrap();
+        let mut cfg = Config::new("taxii", "pw", party, "http://127.0.0.1:1".into());
         let p = |kv: &[(&str, &str)]| {
             parse_query(
+                &cfg,
                 StixCollection::Received,
                 &kv.iter()
                     .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
@@ -611,6 +644,22 @@ mod tests {
                 "{bad:?}"
             );
         }
+        let mut h = HeaderMap::new();
+        assert_eq!(base_url(&cfg, &h), "http://127.0.0.1:1");
+        h.insert(
+            header::HOST,
+            HeaderValue::from_static("taxii.cert.example:9100"),
+        );
+        assert_eq!(base_url(&cfg, &h), "http://taxii.cert.example:9100");
+        h.insert(header::HOST, HeaderValue::from_static("[::1]:9100"));
+        assert_eq!(base_url(&cfg, &h), "http://[::1]:9100");
+        h.insert(header::HOST, HeaderValue::from_static("evil/x?"));
+        assert_eq!(base_url(&cfg, &h), "http://127.0.0.1:1");
+        cfg.serve_restricted = vec![StixCollection::Received];
+        let q = parse_query(&cfg, StixCollection::Received, &[], Endpoint::Objects).unwrap();
+        assert!(q.withhold.is_empty());
+        let q = parse_query(&cfg, StixCollection::Sent, &[], Endpoint::Objects).unwrap();
+        assert_eq!(q.withhold, ["red", "amber+strict"]);
     }
 }
 
@@ -643,6 +692,182 @@ mod router_tests {
 
     async fn json(r: Response) -> serde_json::Value {
         serde_json::from_slice(&r.into_body().collect().await.unwrap().to_bytes()).unwrap()
+    }
+
+    const OURS: &str = "0101010101010101010101010101010101010101010101010101010101010101";
+    const THEIRS: &str = "0202020202020202020202020202020202020202020202020202020202020202";
+    const RED: &str = "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1";
+    const GREEN: &str = "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb";
+
+    fn indicator(n: u8, marking: Option<&str>) -> String {
+        let m = marking
+            .map(|m| format!(r#","object_marking_refs":["{m}"]"#))
+            .unwrap_or_default();
+        format!(
+            r#"{{"type":"indicator","spec_version":"2.1","id":"indicator--{n:02x}2e2d2b-17d4-4cbf-938f-98ee46b3cd3f","created":"2026-01-01T00:00:00Z","modified":"2026-01-01T00:00:00Z","pattern":"[ipv4-addr:value = '198.51.100.1']","pattern_type":"stix","valid_from":"2026-01-01T00:00:00Z"{m}}}"#
+        )
+    }
+
+    /// An archive of one channel with three messages: Theirs' labelled
+    /// TLP:GREEN with a TLP:GREEN indicator (1) and a TLP:RED one (2);
+    /// Theirs' labelled TLP:AMBER+STRICT with an unmarked one (3); ours
+    /// labelled TLP:RED with an unmarked one (4).
+    fn archive_with_evidence(d: &std::path::Path) -> hotline_core::ids::ChannelId {
+        use hotline_core::commitment::{Part, PartKind, encode_parts};
+        use hotline_core::ids::{ChannelId, MessageId};
+        use hotline_core::keys::KeyId;
+        use hotline_core::message::{InnerHeader, Kind, Tlp};
+        let a = hotline_client::archive::Archive::open(d).unwrap();
+        let ch = ChannelId::from_hex(&"ab".repeat(16)).unwrap();
+        a.add_channel(&hotline_client::archive::ChannelRecord {
+            id: ch,
+            origin: format!("test/{}", ch.to_hex()),
+            relay_url: "http://127.0.0.1:1".into(),
+            relay_vkey: String::new(),
+            charter: Vec::new(),
+        })
+        .unwrap();
+        let (ours, theirs) = (
+            KeyId::from_hex(OURS).unwrap(),
+            KeyId::from_hex(THEIRS).unwrap(),
+        );
+        let messages = [
+            (
+                theirs,
+                Tlp::Green,
+                vec![indicator(1, Some(GREEN)), indicator(2, Some(RED))],
+            ),
+            (theirs, Tlp::AmberStrict, vec![indicator(3, None)]),
+            (ours, Tlp::Red, vec![indicator(4, None)]),
+        ];
+        for (i, (party, tlp, objs)) in messages.into_iter().enumerate() {
+            let id = MessageId::from_hex(&format!("{:032x}", i + 1)).unwrap();
+            let h = InnerHeader {
+                v: 1,
+                channel: ch,
+                id,
+                case: id,
+                kind: Kind::Inquiry,
+                author: party,
+                party,
+                created: "2026-01-01T00:00:00Z".into(),
+                to: vec![],
+                refs: vec![],
+                title: "evidence".into(),
+                tlp,
+                norm: None,
+                lang: "en".into(),
+                attachments: vec![],
+                stix: true,
+                nonce: format!("{i:032x}"),
+            };
+            let bundle = format!(
+                r#"{{"type":"bundle","id":"bundle--5d0092c5-5f74-4287-9642-33f4c354e56d","objects":[{}]}}"#,
+                objs.join(",")
+            );
+            let parts = encode_parts(&[Part {
+                kind: PartKind::Stix,
+                salt: [7; 32],
+                bytes: bundle.into_bytes(),
+            }]);
+            a.put_message(&ch, i as u64 + 1, &h, "evidence", &parts)
+                .unwrap();
+        }
+        ch
+    }
+
+    fn app_serving(d: &std::path::Path, restricted: &[StixCollection]) -> Router {
+        let archive = Arc::new(hotline_client::archive::Archive::open(d).unwrap());
+        let party = hotline_core::keys::KeyId::from_hex(OURS).unwrap();
+        let mut cfg = Config::new("taxii", "s3cret pass", party, "https://127.0.0.1:1".into());
+        cfg.serve_restricted = restricted.to_vec();
+        router(archive, cfg)
+    }
+
+    /// The numbers of the indicators a collection serves.
+    async fn served(app: &Router, ch: &str, coll: &str) -> Vec<u8> {
+        let r = get(
+            app,
+            &format!("/{ch}/collections/{coll}/objects/"),
+            Some("taxii:s3cret pass"),
+            TAXII_MEDIA_TYPE,
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::OK);
+        let v = json(r).await;
+        v["objects"]
+            .as_array()
+            .map(|o| {
+                o.iter()
+                    .map(|o| {
+                        u8::from_str_radix(
+                            &o["id"].as_str().unwrap()["indicator--".len()..][..2],
+                            16,
+                        )
+                        .unwrap()
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    #[tokio::test]
+    async fn restricted_objects_are_served_only_where_asked() {
+        let d = tempfile::tempdir().unwrap();
+        let ch = archive_with_evidence(d.path()).to_hex();
+        let ok = Some("taxii:s3cret pass");
+        let red = "indicator--022e2d2b-17d4-4cbf-938f-98ee46b3cd3f";
+
+        // By default: neither the TLP:RED object, nor the unmarked ones in
+        // messages labelled TLP:AMBER+STRICT or TLP:RED.
+        let app = app_serving(d.path(), &[]);
+        let r = get(&app, "/taxii2/", ok, "*/*").await;
+        assert_eq!(
+            json(r).await["api_roots"],
+            serde_json::json!([format!("https://127.0.0.1:1/{ch}/")])
+        );
+        assert_eq!(served(&app, &ch, "received").await, [1]);
+        assert_eq!(served(&app, &ch, "sent").await, Vec::<u8>::new());
+        let r = get(
+            &app,
+            &format!("/{ch}/collections/received/objects/{red}/"),
+            ok,
+            "*/*",
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::NOT_FOUND);
+        let r = get(&app, &format!("/{ch}/collections/received/"), ok, "*/*").await;
+        assert!(
+            json(r).await["description"]
+                .as_str()
+                .unwrap()
+                .contains("withheld")
+        );
+
+        // Served in `received` only.
+        let app = app_serving(d.path(), &[StixCollection::Received]);
+        assert_eq!(served(&app, &ch, "received").await, [1, 2, 3]);
+        assert_eq!(served(&app, &ch, "sent").await, Vec::<u8>::new());
+        let r = get(
+            &app,
+            &format!("/{ch}/collections/received/objects/{red}/"),
+            ok,
+            "*/*",
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::OK);
+        let r = get(&app, &format!("/{ch}/collections/received/"), ok, "*/*").await;
+        assert!(
+            json(r).await["description"]
+                .as_str()
+                .unwrap()
+                .contains("included")
+        );
+
+        // In `sent` only.
+        let app = app_serving(d.path(), &[StixCollection::Sent]);
+        assert_eq!(served(&app, &ch, "received").await, [1]);
+        assert_eq!(served(&app, &ch, "sent").await, [4]);
     }
 
     #[tokio::test]

@@ -10,9 +10,10 @@
 //! restart; a page is one indexed keyset query.
 //!
 //! Every request needs HTTP Basic authentication with the one user name and
-//! password of the [`Config`]. Objects marked TLP:RED or TLP:AMBER+STRICT are
-//! withheld ([`WITHHELD`]). The objects are served exactly as their sender
-//! sent them: never re-serialised.
+//! password of the [`Config`]. Objects at TLP:RED or TLP:AMBER+STRICT (by
+//! their markings or their message's label) are withheld ([`WITHHELD`]),
+//! except in the collections of [`Config::serve_restricted`]. The objects are
+//! served exactly as their sender sent them: never re-serialised.
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
@@ -44,7 +45,7 @@ mod http;
 
 use std::sync::Arc;
 
-use hotline_client::archive::Archive;
+use hotline_client::archive::{Archive, StixCollection};
 use hotline_core::keys::KeyId;
 use sha2::{Digest, Sha256};
 
@@ -57,9 +58,10 @@ pub const TAXII_MEDIA_TYPE: &str = "application/taxii+json;version=2.1";
 pub const STIX_MEDIA_TYPE: &str = "application/stix+json;version=2.1";
 /// The most objects one page holds, and the default `limit`.
 pub const MAX_PAGE: u32 = 1000;
-/// TLP levels never served (`docs/taxii.md`, "TLP"): information for the
-/// named recipients only may not flow on into the member's tools. A switch
-/// per collection is to come.
+/// TLP levels not served unless a collection is in
+/// [`Config::serve_restricted`] (`docs/taxii.md`, "TLP"): information for the
+/// named recipients, or for the recipients' organisations only, does not
+/// flow on by default into tools that share further.
 pub const WITHHELD: &[&str] = &["red", "amber+strict"];
 
 /// What a server is configured with.
@@ -73,9 +75,12 @@ pub struct Config {
     /// Our party: its messages' objects are in `sent`, the others' in
     /// `received`.
     pub our_party: KeyId,
-    /// The server's base URL (`http://127.0.0.1:9100`), for the API root
-    /// URLs in the discovery resource.
+    /// The server's base URL (`http://127.0.0.1:9100`, or `https://…`), for
+    /// the API root URLs in the discovery resource.
     pub base_url: String,
+    /// The collections that also serve the objects at a [`WITHHELD`] level
+    /// (none by default).
+    pub serve_restricted: Vec<StixCollection>,
 }
 
 impl Config {
@@ -87,6 +92,17 @@ impl Config {
             password: Sha256::digest(password.as_bytes()).into(),
             our_party,
             base_url: base_url.trim_end_matches('/').to_owned(),
+            serve_restricted: Vec::new(),
+        }
+    }
+
+    /// The TLP levels withheld from `collection`: [`WITHHELD`], or none if it
+    /// is in [`Config::serve_restricted`].
+    pub fn withheld(&self, collection: StixCollection) -> &'static [&'static str] {
+        if self.serve_restricted.contains(&collection) {
+            &[]
+        } else {
+            WITHHELD
         }
     }
 

@@ -340,3 +340,96 @@ pub fn sse_lines(base: &str, c: &RelayClient, ch: &ChannelId, start: u64) -> Buf
     assert_eq!(resp.status().as_u16(), 200);
     BufReader::new(resp.into_body().into_reader())
 }
+
+/// A private CA's certificate, and a server certificate it issued for
+/// 127.0.0.1 with its key (PEM files), as [`test_certs`] makes them.
+pub struct TestCerts {
+    /// The CA certificate: what a client trusts.
+    pub ca: std::path::PathBuf,
+    /// The server's certificate (`--tls-cert`).
+    pub cert: std::path::PathBuf,
+    /// Its private key (`--tls-key`).
+    pub key: std::path::PathBuf,
+}
+
+/// Makes a private CA (a state's own) and a server certificate issued by it
+/// for `IP:127.0.0.1` in `dir`, with `openssl` (P-256 keys, two days).
+pub fn test_certs(dir: &Path) -> TestCerts {
+    std::fs::write(
+        dir.join("ext.cnf"),
+        "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n",
+    )
+    .unwrap();
+    let openssl = |args: &[&str]| {
+        let ok = Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .stderr(Stdio::null())
+            .status()
+            .expect("openssl (Debian's openssl package) makes the test certificates");
+        assert!(ok.success(), "openssl {args:?}");
+    };
+    let ec = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+    ];
+    openssl(
+        &[
+            &["req", "-x509"][..],
+            &ec,
+            &[
+                "-days",
+                "2",
+                "-subj",
+                "/CN=Test State CA",
+                "-keyout",
+                "ca.key",
+                "-out",
+                "ca.pem",
+            ],
+        ]
+        .concat(),
+    );
+    openssl(
+        &[
+            &["req"][..],
+            &ec,
+            &[
+                "-subj",
+                "/CN=127.0.0.1",
+                "-keyout",
+                "key.pem",
+                "-out",
+                "server.csr",
+            ],
+        ]
+        .concat(),
+    );
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-days",
+        "2",
+        "-extfile",
+        "ext.cnf",
+        "-out",
+        "cert.pem",
+    ]);
+    let c = TestCerts {
+        ca: dir.join("ca.pem"),
+        cert: dir.join("cert.pem"),
+        key: dir.join("key.pem"),
+    };
+    assert!(c.ca.exists() && c.cert.exists() && c.key.exists());
+    c
+}

@@ -162,8 +162,10 @@ pub struct StixObject {
     pub spec_version: String,
     /// Its version: `modified`, else `created`, else its `date_added`.
     pub version: String,
-    /// The strictest TLP level among its `object_marking_refs`: `clear`,
-    /// `green`, `amber`, `amber+strict` or `red`; `None` if unmarked.
+    /// The strictest TLP level among its `object_marking_refs` and the TLP
+    /// label of the message that carried it: `clear`, `green`, `amber`,
+    /// `amber+strict` or `red` (always set: every message has a label; an
+    /// index of the earlier format, without it, is rebuilt on open).
     pub tlp: Option<String>,
     /// The log index of the message that carried it.
     pub index: u64,
@@ -212,10 +214,42 @@ fn tlp_name(t: hotline_stix::Tlp) -> &'static str {
     }
 }
 
+/// The STIX TLP level of a message's label.
+fn label_level(t: hotline_core::message::Tlp) -> hotline_stix::Tlp {
+    use hotline_core::message::Tlp as L;
+    match t {
+        L::Clear => hotline_stix::Tlp::Clear,
+        L::Green => hotline_stix::Tlp::Green,
+        L::Amber => hotline_stix::Tlp::Amber,
+        L::AmberStrict => hotline_stix::Tlp::AmberStrict,
+        L::Red => hotline_stix::Tlp::Red,
+    }
+}
+
+/// The TLP label of a stored message, from its stored inner header. A header
+/// that no longer parses (the archive was altered; `case show` reports it)
+/// counts as TLP:RED, so that nothing of it is served.
+fn message_level(header: &str) -> hotline_stix::Tlp {
+    #[derive(Deserialize)]
+    struct Label {
+        tlp: hotline_core::message::Tlp,
+    }
+    serde_json::from_str::<Label>(header)
+        .map(|l| label_level(l.tlp))
+        .unwrap_or(hotline_stix::Tlp::Red)
+}
+
 /// The rows of one bundle: (id, type, spec_version, version, tlp, raw).
-/// Objects without a string `id` and `type` are left out (the validator
-/// reports them); a bundle that is not JSON gives nothing.
-fn bundle_rows(bytes: &[u8], added: &str) -> Vec<(Head, String, Option<String>, String)> {
+/// An object's TLP level is the strictest of its `object_marking_refs` and
+/// `label`, the TLP label of the message that carried it: a sender's label
+/// on a message covers its evidence. Objects without a string `id` and
+/// `type` are left out (the validator reports them); a bundle that is not
+/// JSON gives nothing.
+fn bundle_rows(
+    bytes: &[u8],
+    added: &str,
+    label: hotline_stix::Tlp,
+) -> Vec<(Head, String, Option<String>, String)> {
     let Ok(text) = std::str::from_utf8(bytes) else {
         return Vec::new();
     };
@@ -235,11 +269,44 @@ fn bundle_rows(bytes: &[u8], added: &str) -> Vec<(Head, String, Option<String>, 
                 .object_marking_refs
                 .iter()
                 .filter_map(|r| hotline_stix::tlp_of(r))
+                .chain([label])
                 .max()
                 .map(|t| tlp_name(t).to_owned());
             Some((h, version, tlp, raw.get().to_owned()))
         })
         .collect()
+}
+
+/// The format of the index this code writes (`client_stix_format`): 2 since
+/// a row's TLP level counts its message's label. Format 1 did not, so its
+/// rows could serve evidence the sender labelled TLP:RED.
+const FORMAT: i64 = 2;
+
+/// Empties an index of an earlier format, so that the next
+/// [`Archive::index_stix`] indexes every stored message again (their objects
+/// get new sequence numbers and `date_added`: a client sees them once more).
+/// An index of this format is left as it is, with one read.
+pub(super) fn upgrade(db: &mut rusqlite::Connection) -> rusqlite::Result<()> {
+    let format = |c: &rusqlite::Connection| -> rusqlite::Result<Option<i64>> {
+        c.query_row("SELECT version FROM client_stix_format", [], |r| r.get(0))
+            .optional()
+    };
+    if format(db)?.is_some_and(|v| v >= FORMAT) {
+        return Ok(());
+    }
+    let tx = db.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    if format(&tx)?.is_some_and(|v| v >= FORMAT) {
+        return Ok(());
+    }
+    tx.execute_batch(
+        "DELETE FROM client_stix; DELETE FROM client_stix_upto; DELETE FROM client_stix_msgs;",
+    )?;
+    tx.execute(
+        "INSERT INTO client_stix_format (one, version) VALUES (1, ?1)
+         ON CONFLICT (one) DO UPDATE SET version = excluded.version",
+        [FORMAT],
+    )?;
+    tx.commit()
 }
 
 fn now_ms() -> i64 {
@@ -368,10 +435,10 @@ impl Archive {
             let mut max_idx = upto - 1;
             for (idx, party) in new_rows(&tx)? {
                 max_idx = max_idx.max(idx);
-                let parts: Vec<u8> = tx.query_row(
-                    "SELECT parts FROM client_messages WHERE channel = ?1 AND idx = ?2",
+                let (header, parts): (String, Vec<u8>) = tx.query_row(
+                    "SELECT header, parts FROM client_messages WHERE channel = ?1 AND idx = ?2",
                     params![ch, idx],
-                    |r| r.get(0),
+                    |r| Ok((r.get(0)?, r.get(1)?)),
                 )?;
                 // The parts were checked against the signed commitment when
                 // the message was stored; if they no longer decode the
@@ -394,7 +461,9 @@ impl Archive {
                          (channel, collection, added_ms, id, type, spec_version, version, vkey, tlp, idx, object)
                          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
                     )?;
-                    for (h, version, tlp, raw) in bundle_rows(&p.bytes, &added_text) {
+                    for (h, version, tlp, raw) in
+                        bundle_rows(&p.bytes, &added_text, message_level(&header))
+                    {
                         let vkey = version_key(&version).unwrap_or_else(|| version.clone());
                         added += ins.execute(params![
                             ch,
@@ -556,9 +625,14 @@ mod tests {
         )
     }
 
-    /// Stores a message carrying `bundle` from `party` at `idx`, as sync
-    /// would (only the columns the index reads matter).
+    /// Stores a message labelled TLP:GREEN carrying `bundle` from `party` at
+    /// `idx`, as sync would (only the columns the index reads matter).
     fn store(a: &Archive, idx: i64, party: &str, bundle: &str) {
+        store_labelled(a, idx, party, "TLP:GREEN", bundle);
+    }
+
+    /// The same with the message's TLP label.
+    fn store_labelled(a: &Archive, idx: i64, party: &str, label: &str, bundle: &str) {
         let parts = encode_parts(&[Part {
             kind: PartKind::Stix,
             salt: [7; 32],
@@ -567,8 +641,14 @@ mod tests {
         a.db()
             .execute(
                 "INSERT INTO client_messages (channel, idx, id, case_id, kind, sender, party, header, body, parts)
-                 VALUES (?1, ?2, 'm', 'c', 'inquiry', 's', ?3, '{}', '', ?4)",
-                params!["ab".repeat(16), idx, party, parts],
+                 VALUES (?1, ?2, 'm', 'c', 'inquiry', 's', ?3, ?4, '', ?5)",
+                params![
+                    "ab".repeat(16),
+                    idx,
+                    party,
+                    format!(r#"{{"v":1,"title":"t","tlp":"{label}"}}"#),
+                    parts
+                ],
             )
             .unwrap();
     }
@@ -610,6 +690,8 @@ mod tests {
     const A: &str = "8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f";
     const B: &str = "9e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f";
     const C: &str = "ae2e2d2b-17d4-4cbf-938f-98ee46b3cd3f";
+    const D: &str = "be2e2d2b-17d4-4cbf-938f-98ee46b3cd3f";
+    const E: &str = "ce2e2d2b-17d4-4cbf-938f-98ee46b3cd3f";
 
     #[test]
     fn objects_are_indexed_once_into_their_collection_byte_for_byte() {
@@ -741,6 +823,110 @@ mod tests {
             )
             .unwrap()
         );
+    }
+
+    #[test]
+    fn the_messages_label_covers_its_evidence() {
+        let d = tempfile::tempdir().unwrap();
+        let a = Archive::open(d.path()).unwrap();
+        let (ch, ours) = ids();
+        let t = "2026-01-01T00:00:00Z";
+        // Unmarked objects in messages labelled TLP:RED and TLP:AMBER+STRICT,
+        // and in one labelled TLP:GREEN beside a TLP:RED object; a header
+        // that does not parse counts as TLP:RED.
+        store_labelled(&a, 1, THEIRS, "TLP:RED", &bundle(&[obj(A, t, None)]));
+        store_labelled(
+            &a,
+            2,
+            THEIRS,
+            "TLP:AMBER+STRICT",
+            &bundle(&[obj(B, t, None)]),
+        );
+        store_labelled(
+            &a,
+            3,
+            THEIRS,
+            "TLP:GREEN",
+            &bundle(&[obj(C, t, None), obj(D, t, Some(RED))]),
+        );
+        store_labelled(&a, 4, THEIRS, "TLP:BLUE", &bundle(&[obj(E, t, None)]));
+        assert_eq!(a.index_stix(&ch, &ours).unwrap(), 5);
+        let r = a.stix_page(&ch, &q(StixCollection::Received)).unwrap();
+        assert_eq!(page_ids(&r), [format!("indicator--{C}")]);
+        assert_eq!(r.objects[0].tlp.as_deref(), Some("green"));
+        let level = |id: &str| {
+            let mut all = q(StixCollection::Received);
+            all.withhold.clear();
+            all.ids = vec![format!("indicator--{id}")];
+            a.stix_page(&ch, &all).unwrap().objects[0].tlp.clone()
+        };
+        assert_eq!(level(A).as_deref(), Some("red"));
+        assert_eq!(level(B).as_deref(), Some("amber+strict"));
+        assert_eq!(level(D).as_deref(), Some("red"));
+        assert_eq!(level(E).as_deref(), Some("red"));
+        // A marking less strict than the label does not lower it.
+        store_labelled(
+            &a,
+            5,
+            THEIRS,
+            "TLP:RED",
+            &bundle(&[obj(A, "2026-02-01T00:00:00Z", Some(GREEN))]),
+        );
+        a.index_stix(&ch, &ours).unwrap();
+        assert_eq!(
+            page_ids(&a.stix_page(&ch, &q(StixCollection::Received)).unwrap()),
+            [format!("indicator--{C}")]
+        );
+    }
+
+    #[test]
+    fn an_index_of_the_earlier_format_is_rebuilt_on_open() {
+        let d = tempfile::tempdir().unwrap();
+        let (ch, ours) = ids();
+        {
+            let a = Archive::open(d.path()).unwrap();
+            store_labelled(
+                &a,
+                1,
+                THEIRS,
+                "TLP:RED",
+                &bundle(&[obj(A, "2026-01-01T00:00:00Z", None)]),
+            );
+            a.index_stix(&ch, &ours).unwrap();
+            // As format 1 left it: the label not counted, no format row.
+            a.db()
+                .execute_batch("UPDATE client_stix SET tlp = NULL; DELETE FROM client_stix_format;")
+                .unwrap();
+            assert_eq!(
+                a.stix_page(&ch, &q(StixCollection::Received))
+                    .unwrap()
+                    .objects
+                    .len(),
+                1
+            );
+        }
+        let a = Archive::open(d.path()).unwrap();
+        assert!(
+            a.stix_tlps(&ch, StixCollection::Received)
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(a.index_stix(&ch, &ours).unwrap(), 1);
+        assert!(
+            a.stix_page(&ch, &q(StixCollection::Received))
+                .unwrap()
+                .objects
+                .is_empty()
+        );
+        assert_eq!(
+            a.stix_tlps(&ch, StixCollection::Received).unwrap(),
+            BTreeSet::from([Some("red".to_owned())])
+        );
+        // Opened again, the index of this format is kept.
+        drop(a);
+        let a = Archive::open(d.path()).unwrap();
+        assert_eq!(a.index_stix(&ch, &ours).unwrap(), 0);
+        assert_eq!(a.stix_tlps(&ch, StixCollection::Received).unwrap().len(), 1);
     }
 
     #[test]
