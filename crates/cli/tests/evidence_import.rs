@@ -30,6 +30,11 @@ impl Drop for Medallion {
 }
 
 fn medallion(dir: &Path) -> Medallion {
+    medallion_with(dir, &[])
+}
+
+/// [`medallion`] with more arguments (`--tls CERT KEY`).
+fn medallion_with(dir: &Path, more: &[&Path]) -> Medallion {
     let script = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../../tests/interop/taxii/medallion_import.py"
@@ -38,6 +43,7 @@ fn medallion(dir: &Path) -> Medallion {
         .arg(script)
         .arg(dir)
         .args([USER, PASSWORD])
+        .args(more)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -322,7 +328,7 @@ fn medallion_collections_become_draft_evidence() {
     assert_eq!(mixed.len(), 4);
     assert!(!mixed.iter().any(|i| i == bad_id));
 
-    // A wrong password, no password, an unknown collection.
+    // A wrong password, no user, no password, an unknown collection.
     let err = failed(&import(
         south,
         "not the password",
@@ -330,6 +336,31 @@ fn medallion_collections_become_draft_evidence() {
     ));
     assert!(err.contains("refused the credentials (401"), "{err}");
     assert!(!err.contains("not the password"), "{err}");
+    let err = failed(&import(
+        south,
+        PASSWORD,
+        &["--taxii", &m.url, "--collection", good_id],
+    ));
+    assert!(err.contains("give a user if the server needs one"), "{err}");
+    let o = Command::new(env!("CARGO_BIN_EXE_hotline"))
+        .arg("--profile")
+        .arg(south)
+        .args([
+            "evidence",
+            "import",
+            "--taxii",
+            &m.url,
+            "--collection",
+            good_id,
+            "--user",
+            USER,
+        ])
+        .env_remove("HOTLINE_TAXII_IMPORT_PASSWORD")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let err = failed(&o);
+    assert!(err.contains("set HOTLINE_TAXII_IMPORT_PASSWORD"), "{err}");
     let err = failed(&import(
         south,
         PASSWORD,
@@ -360,6 +391,138 @@ fn medallion_collections_become_draft_evidence() {
         &["--taxii", "http://192.0.2.1/api1/", "--collection", good_id],
     ));
     assert!(err.contains("refusing plain HTTP"), "{err}");
+    drop(m);
+    stop(relay);
+}
+
+/// A private CA and a certificate it issued for 127.0.0.1, made by openssl
+/// in `dir`: (ca.pem, cert.pem, key.pem).
+fn private_ca(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf, std::path::PathBuf) {
+    std::fs::write(
+        dir.join("ext.cnf"),
+        "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n",
+    )
+    .unwrap();
+    let openssl = |args: &[&str]| {
+        let ok = Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .stderr(Stdio::null())
+            .status()
+            .expect("openssl (Debian's openssl package) makes the test certificates");
+        assert!(ok.success(), "openssl {args:?}");
+    };
+    let ec = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+    ];
+    openssl(
+        &[
+            &["req", "-x509"][..],
+            &ec,
+            &[
+                "-days",
+                "2",
+                "-subj",
+                "/CN=Test CERT CA",
+                "-keyout",
+                "ca.key",
+                "-out",
+                "ca.pem",
+            ],
+        ]
+        .concat(),
+    );
+    openssl(
+        &[
+            &["req"][..],
+            &ec,
+            &[
+                "-subj",
+                "/CN=127.0.0.1",
+                "-keyout",
+                "key.pem",
+                "-out",
+                "taxii.csr",
+            ],
+        ]
+        .concat(),
+    );
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "taxii.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-days",
+        "2",
+        "-extfile",
+        "ext.cnf",
+        "-out",
+        "cert.pem",
+    ]);
+    (
+        dir.join("ca.pem"),
+        dir.join("cert.pem"),
+        dir.join("key.pem"),
+    )
+}
+
+#[test]
+fn medallion_over_https_with_a_private_ca() {
+    let d = tempfile::tempdir().unwrap();
+    let (ca, cert, key) = private_ca(d.path());
+    let m = medallion_with(d.path(), &[Path::new("--tls"), &cert, &key]);
+    assert!(m.url.starts_with("https://127.0.0.1:"), "{}", m.url);
+    let expect: Value =
+        serde_json::from_slice(&std::fs::read(d.path().join("objects.json")).unwrap()).unwrap();
+    let good_id = expect["good_collection"].as_str().unwrap();
+
+    let relay = start(&d.path().join("relay"), &unique("relay"), None);
+    let (dirs, _, _) = set_up(
+        d.path(),
+        &relay,
+        &[
+            ("northland", "Northland CERT"),
+            ("southland", "Southland CERT"),
+        ],
+    );
+    let south = &dirs[1];
+    ok(hotline(south, &["sync"]));
+    let base = ["--taxii", &m.url, "--collection", good_id, "--user", USER];
+
+    // Not trusted by the Mozilla roots: refused, nothing sent in clear.
+    let err = failed(&import(south, PASSWORD, &base));
+    assert!(err.contains("cannot reach the TAXII server"), "{err}");
+    assert!(
+        err.to_lowercase().contains("certificate") || err.contains("issuer"),
+        "{err}"
+    );
+    // Not a CA file.
+    let err = failed(&import(
+        south,
+        PASSWORD,
+        &[&base[..], &["--ca", key.to_str().unwrap()]].concat(),
+    ));
+    assert!(err.contains("the CA file"), "{err}");
+    // With the CA.
+    let out = ok(import(
+        south,
+        PASSWORD,
+        &[&base[..], &["--ca", ca.to_str().unwrap()]].concat(),
+    ));
+    assert!(
+        out.starts_with("Imported 13 object(s) into draft evidence (0 already there)"),
+        "{out}"
+    );
+    assert_eq!(show(south, "evidence").len(), 13);
     drop(m);
     stop(relay);
 }

@@ -492,10 +492,19 @@ impl TaxiiClient {
                 url: url.to_owned(),
                 limit,
             },
-            e => TaxiiError::Transport {
-                url: url.to_owned(),
-                detail: e.to_string(),
-            },
+            e => {
+                let mut detail = e.to_string();
+                if detail.contains("certificate") {
+                    detail.push_str(
+                        "; if your own CA issued the server's certificate, trust its PEM file \
+                         (hotline evidence import --ca FILE)",
+                    );
+                }
+                TaxiiError::Transport {
+                    url: url.to_owned(),
+                    detail,
+                }
+            }
         };
         let mut req = self.agent.get(url).header("Accept", TAXII_MEDIA_TYPE);
         if let Some(a) = &self.authorization {

@@ -19,7 +19,9 @@ root) on stdout and serves until killed.
 
 Needs `pip install -r tests/interop/requirements.txt` (medallion, stix2).
 
-Usage: medallion_import.py OUT_DIR USER PASSWORD
+With --tls CERT KEY (PEM files), serves https instead of http.
+
+Usage: medallion_import.py OUT_DIR USER PASSWORD [--tls CERT KEY]
        (run by crates/cli/tests/evidence_import.rs)
 """
 
@@ -136,7 +138,12 @@ def collection(cid, title, objects, added):
 
 
 def main():
-    out_dir, user, password = sys.argv[1:]
+    out_dir, user, password = sys.argv[1:4]
+    tls = None
+    if sys.argv[4:5] == ["--tls"]:
+        tls = (sys.argv[5], sys.argv[6])
+    elif len(sys.argv) != 4:
+        sys.exit(__doc__)
     good = good_objects()
     good_added = [EARLY.format(i) for i in range(8)] + [LATE.format(i) for i in range(5)]
     mixed, bad_id = mixed_objects()
@@ -155,7 +162,7 @@ def main():
             f,
         )
     port = free_port()
-    base = f"http://127.0.0.1:{port}"
+    base = f"{'https' if tls else 'http'}://127.0.0.1:{port}"
     data = {
         "/discovery": {
             "title": "medallion for hotline evidence import",
@@ -197,7 +204,7 @@ def main():
     for prop in ("users", "taxii", "backend"):
         set_config(application_instance, prop, conf)
     register_blueprints(application_instance)
-    srv = make_server("127.0.0.1", port, application_instance, threaded=False)
+    srv = make_server("127.0.0.1", port, application_instance, threaded=False, ssl_context=tls)
     print(f"ready {base}/api1/", flush=True)
     srv.serve_forever()
 
