@@ -46,18 +46,21 @@ pub struct Limits {
     /// The most bytes of objects in all (each object's JSON and one byte, as
     /// a draft counts them).
     pub max_total: usize,
+    /// The most objects in all (many tiny objects cost memory beyond their bytes).
+    pub max_objects: usize,
 }
 
 impl Default for Limits {
     /// Pages of 1,000; 10,000 pages; an answer no larger than a draft may be
     /// (and 1 MiB for the envelope around the objects); in all, what a draft
-    /// may hold ([`MAX_DRAFT_BYTES`]).
+    /// may hold ([`MAX_DRAFT_BYTES`]), and no more than 1,000,000 objects.
     fn default() -> Limits {
         Limits {
             page_size: 1000,
             max_pages: 10_000,
             max_response: MAX_DRAFT_BYTES as u64 + (1 << 20),
             max_total: MAX_DRAFT_BYTES,
+            max_objects: 1_000_000,
         }
     }
 }
@@ -242,6 +245,15 @@ pub enum TaxiiError {
          nothing was imported; import fewer with --added-after"
     )]
     TotalTooLarge {
+        /// The limit.
+        limit: usize,
+    },
+    /// More than [`Limits::max_objects`] objects.
+    #[error(
+        "the collection holds more than {limit} objects: nothing was imported; import fewer \
+         with --added-after"
+    )]
+    TooManyObjects {
         /// The limit.
         limit: usize,
     },
@@ -688,6 +700,11 @@ impl TaxiiClient {
                         limit: limits.max_total,
                     });
                 }
+                if objects.len() >= limits.max_objects {
+                    return Err(TaxiiError::TooManyObjects {
+                        limit: limits.max_objects,
+                    });
+                }
                 objects.push(o.get().to_owned());
             }
             progress(Progress {
@@ -956,6 +973,28 @@ mod tests {
         .unwrap_err();
         assert!(matches!(e, TaxiiError::TotalTooLarge { .. }), "{e}");
         assert_eq!(s.seen.lock().unwrap().len(), 4);
+
+        let s = serve(Box::new(|_, n| {
+            (
+                200,
+                T,
+                format!(
+                    r#"{{"more":true,"next":"n{n}","objects":[{},{}]}}"#,
+                    obj(2 * n),
+                    obj(2 * n + 1)
+                ),
+            )
+        }));
+        let e = pull(
+            &s,
+            &Limits {
+                max_objects: 5,
+                ..Limits::default()
+            },
+        )
+        .unwrap_err();
+        assert!(matches!(e, TaxiiError::TooManyObjects { limit: 5 }), "{e}");
+        assert_eq!(s.seen.lock().unwrap().len(), 3);
     }
 
     #[test]
