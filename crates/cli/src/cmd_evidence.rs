@@ -1,10 +1,16 @@
 //! `hotline evidence …`: the drafts, STIX 2.1 objects gathered for a case not
 //! opened yet (`docs/client.md`, "Drafts"; `hotline_client::archive` drafts).
-//! They read and write the archive only: no key, no relay.
+//! They read and write the archive only: no key, no relay. `import` also
+//! reads another TAXII 2.1 server (`docs/import.md`).
+
+use std::io::IsTerminal as _;
+use std::path::PathBuf;
 
 use anyhow::{Context as _, bail};
 use clap::Subcommand;
-use hotline_client::archive::{Archive, ChannelRecord, DEFAULT_DRAFT};
+use hotline_client::archive::{Archive, ChannelRecord, DEFAULT_DRAFT, check_objects};
+use hotline_client::taxii_client::{Limits, TaxiiClient};
+use zeroize::Zeroizing;
 
 use crate::{Cli, Outcome, out};
 
@@ -35,6 +41,43 @@ pub enum EvidenceCommand {
         /// The bundle.
         file: std::path::PathBuf,
         /// Print JSON: {valid, errors, warnings}.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Import a collection of another TAXII 2.1 server (the party's MISP or OpenCTI) into a
+    /// draft: every object validated, each kept as the server sent it.
+    Import {
+        /// The TAXII 2.1 API root's URL (https, or http to a loopback address), such as
+        /// https://misp.example/taxii2/api1/.
+        #[arg(long, value_name = "URL")]
+        taxii: String,
+        /// The collection's id (the error for an unknown one lists those the server has).
+        #[arg(long, value_name = "ID")]
+        collection: String,
+        /// Only the objects the server added after this instant (RFC 3339, such as
+        /// 2026-11-30T00:00:00Z).
+        #[arg(long, value_name = "T")]
+        added_after: Option<String>,
+        /// The draft to add them to.
+        #[arg(long, default_value = DEFAULT_DRAFT)]
+        draft: String,
+        /// The channel [default: the only one this profile follows].
+        #[arg(long)]
+        channel: Option<String>,
+        /// The user name for HTTP Basic authentication; the password is read from
+        /// HOTLINE_TAXII_IMPORT_PASSWORD, or asked for on a terminal [default: no
+        /// authentication].
+        #[arg(long, value_name = "NAME")]
+        user: Option<String>,
+        /// Trust only the CA certificates in this PEM file for the server [default: the
+        /// Mozilla roots].
+        #[arg(long, value_name = "PEM_FILE")]
+        ca: Option<PathBuf>,
+        /// Add the valid objects even if some are not valid STIX 2.1 (those are listed as
+        /// warnings) [default: if any is invalid, add none].
+        #[arg(long)]
+        skip_invalid: bool,
+        /// Print JSON: what was added, what the draft held already, what was refused.
         #[arg(long)]
         json: bool,
     },
@@ -109,6 +152,31 @@ pub fn run(cli: &Cli, c: &EvidenceCommand) -> anyhow::Result<Outcome> {
                 }
             }
         }
+        EvidenceCommand::Import {
+            taxii,
+            collection,
+            added_after,
+            draft,
+            channel,
+            user,
+            ca,
+            skip_invalid,
+            json,
+        } => {
+            let archive = archive()?;
+            let rec = pick(&archive, channel.as_deref())?;
+            let args = ImportArgs {
+                taxii,
+                collection,
+                added_after: added_after.as_deref(),
+                draft,
+                user: user.as_deref(),
+                ca: ca.as_deref(),
+                skip_invalid: *skip_invalid,
+                json: *json,
+            };
+            import(&archive, &rec, &args)?;
+        }
         EvidenceCommand::Discard { draft, channel } => {
             let archive = archive()?;
             let rec = pick(&archive, channel.as_deref())?;
@@ -174,4 +242,122 @@ pub(crate) fn pick(archive: &Archive, channel: Option<&str>) -> anyhow::Result<C
         }
         Err(_) => bail!("this profile follows several channels: pass --channel"),
     }
+}
+
+/// The password for `--user`.
+pub const IMPORT_PASSWORD_ENV: &str = "HOTLINE_TAXII_IMPORT_PASSWORD";
+
+struct ImportArgs<'a> {
+    taxii: &'a str,
+    collection: &'a str,
+    added_after: Option<&'a str>,
+    draft: &'a str,
+    user: Option<&'a str>,
+    ca: Option<&'a std::path::Path>,
+    skip_invalid: bool,
+    json: bool,
+}
+
+/// `hotline evidence import`.
+fn import(archive: &Archive, rec: &ChannelRecord, a: &ImportArgs<'_>) -> anyhow::Result<()> {
+    hotline_client::archive::check_name(a.draft)?;
+    if let Some(t) = a.added_after {
+        time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).map_err(
+            |_| {
+                anyhow::anyhow!(
+                    "--added-after {t:?} is not an RFC 3339 instant: give one such as \
+                     2026-11-30T00:00:00Z"
+                )
+            },
+        )?;
+    }
+    let password = match a.user {
+        None => None,
+        Some(_) => Some(match std::env::var(IMPORT_PASSWORD_ENV) {
+            Ok(p) => Zeroizing::new(p),
+            Err(_) if std::io::stdin().is_terminal() => Zeroizing::new(
+                rpassword::prompt_password("Password for the TAXII server: ")
+                    .context("reading the password")?,
+            ),
+            Err(_) => {
+                bail!("--user needs a password: set {IMPORT_PASSWORD_ENV} or run in a terminal")
+            }
+        }),
+    };
+    let ca = a
+        .ca
+        .map(|f| std::fs::read(f).with_context(|| format!("reading the CA file {}", f.display())))
+        .transpose()?;
+    let credentials = a.user.zip(password.as_deref().map(String::as_str));
+    let client = TaxiiClient::new(a.taxii, credentials, ca.as_deref())?;
+
+    let bar =
+        indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr())
+            .with_style(
+                indicatif::ProgressStyle::with_template("{spinner} {msg}")
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+            );
+    if !std::io::stderr().is_terminal() {
+        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
+    bar.set_message(format!("reading {}", a.taxii));
+    let pulled = client.objects(a.collection, a.added_after, &Limits::default(), &mut |p| {
+        bar.set_message(format!(
+            "{} object(s), {} page(s), {} bytes",
+            p.objects, p.pages, p.bytes
+        ));
+        bar.tick();
+    });
+    bar.finish_and_clear();
+    let pulled = pulled?;
+    let source = format!("import {}", pulled.collection_url);
+
+    let (ok, refused) = check_objects(&pulled.objects);
+    if !refused.is_empty() && !a.skip_invalid {
+        for r in &refused {
+            eprintln!("refused, not valid STIX 2.1: {r}");
+        }
+        bail!(
+            "{} of the {} object(s) received are not valid STIX 2.1 (listed above), so none was \
+             imported: fix them on the server, or pass --skip-invalid to import the valid ones",
+            refused.len(),
+            pulled.objects.len()
+        );
+    }
+    for r in &refused {
+        eprintln!("warning: not imported, not valid STIX 2.1: {r}");
+    }
+    let valid: Vec<&str> = ok.iter().map(|c| c.json.as_str()).collect();
+    let added = if valid.is_empty() {
+        Default::default()
+    } else {
+        archive.add_to_draft(&rec.id, a.draft, &valid, &source)?
+    };
+    if a.json {
+        out!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({
+                "draft": a.draft,
+                "channel": rec.id.to_hex(),
+                "source": source,
+                "pages": pulled.pages,
+                "received": pulled.objects.len(),
+                "added": added.added.len(),
+                "already": added.already.len(),
+                "refused": refused,
+            }))?
+        );
+    } else {
+        out!(
+            "Imported {} object(s) into draft {} ({} already there) from {}",
+            added.added.len(),
+            a.draft,
+            added.already.len(),
+            a.taxii
+        );
+        if !refused.is_empty() {
+            out!("{} object(s) refused (see the warnings)", refused.len());
+        }
+    }
+    Ok(())
 }

@@ -5,7 +5,8 @@
 //! Today it holds [`profile`]: a folder with a member's (and optionally a
 //! party's) keys, encrypted at rest with a passphrase; [`relay_client`]:
 //! signed requests to the relay; [`archive`]: the verified local mirror of
-//! each channel; and [`sync`]: fetch, verify, open, store, cosign.
+//! each channel; [`sync`]: fetch, verify, open, store, cosign; and
+//! [`taxii_client`]: reading another TAXII 2.1 server's collection.
 //!
 //! ```no_run
 //! use hotline_client::profile::{Profile, NewProfile, Passphrase, KdfStrength};
@@ -31,3 +32,4 @@ pub mod keyring;
 pub mod profile;
 pub mod relay_client;
 pub mod sync;
+pub mod taxii_client;
