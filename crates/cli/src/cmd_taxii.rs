@@ -1,5 +1,5 @@
-//! `hotline taxii serve`: a read-only TAXII 2.1 server over this profile's
-//! archive (`docs/taxii.md`).
+//! `hotline taxii serve`: a TAXII 2.1 server over this profile's archive
+//! (`docs/taxii.md`).
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -16,10 +16,11 @@ pub const PASSWORD_ENV: &str = "HOTLINE_TAXII_PASSWORD";
 /// `hotline taxii …`.
 #[derive(Debug, Subcommand)]
 pub enum TaxiiCommand {
-    /// Serve the STIX objects of this profile's archive over TAXII 2.1 (read-only): one API
-    /// root per channel, collections `received` and `sent`. Needs no key; sync keeps running
-    /// beside it and the server sees what sync adds. TLP:RED and TLP:AMBER+STRICT objects are
-    /// withheld. Prints `taxii listening on http://ADDR` first.
+    /// Serve the STIX objects of this profile's archive over TAXII 2.1: one API root per
+    /// channel, collections `received` and `sent` (read-only) and `outbox` (write-only: valid
+    /// objects posted to it go to a draft, sent by `hotline case open --draft`). Needs no key;
+    /// sync keeps running beside it and the server sees what sync adds. TLP:RED and
+    /// TLP:AMBER+STRICT objects are withheld. Prints `taxii listening on http://ADDR` first.
     Serve(ServeArgs),
 }
 
@@ -34,6 +35,9 @@ pub struct ServeArgs {
     /// HOTLINE_TAXII_PASSWORD, or asked for on a terminal.
     #[arg(long, default_value = "taxii", value_name = "NAME")]
     user: String,
+    /// The draft the objects posted to a channel's `outbox` go to (`hotline evidence show`).
+    #[arg(long, default_value = hotline_client::archive::DEFAULT_DRAFT, value_name = "NAME")]
+    draft: String,
 }
 
 /// Runs a `taxii` command.
@@ -68,6 +72,7 @@ fn serve(dir: &Path, a: &ServeArgs) -> anyhow::Result<Outcome> {
             a.listen
         );
     }
+    hotline_client::archive::check_name(&a.draft)?;
     let profile = hotline_client::profile::Profile::open(dir)?;
     let party =
         profile.info().party.as_ref().map(|p| p.id).context(
@@ -88,7 +93,8 @@ fn serve(dir: &Path, a: &ServeArgs) -> anyhow::Result<Outcome> {
             .with_context(|| format!("listening on {}", a.listen))?;
         let addr = listener.local_addr()?;
         let base = format!("http://{addr}");
-        let cfg = hotline_taxii::Config::new(&a.user, &password, party, base.clone());
+        let mut cfg = hotline_taxii::Config::new(&a.user, &password, party, base.clone());
+        cfg.draft = a.draft.clone();
         tracing::info!(%addr, user = %a.user, "taxii listening");
         crate::serve::announce(&format!(
             "taxii listening on {base}\ndiscovery {base}/taxii2/"
