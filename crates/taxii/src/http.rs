@@ -1114,6 +1114,43 @@ mod router_tests {
     }
 
     #[tokio::test]
+    async fn a_post_the_draft_cannot_take_adds_nothing() {
+        let d = tempfile::tempdir().unwrap();
+        let app = app_with_channel(d.path());
+        // A draft all but full.
+        let max = hotline_client::archive::MAX_DRAFT_BYTES;
+        let filler = indicator(8, "").replace(
+            "\"pattern_type\"",
+            &format!(
+                "\"description\":\"{}\",\"pattern_type\"",
+                "x".repeat(max - 400)
+            ),
+        );
+        let a = hotline_client::archive::Archive::open(d.path()).unwrap();
+        a.add_to_draft(&CH, "evidence", &[filler.as_str()], "test")
+            .unwrap();
+        let env = format!(
+            r#"{{"objects":[{},{}]}}"#,
+            indicator(1, ""),
+            indicator(2, "")
+        );
+        let r = post(
+            &app,
+            &format!("{}/collections/outbox/objects/", root()),
+            AUTH,
+            Some(TAXII_MEDIA_TYPE),
+            env,
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
+        let e = json(r).await;
+        let m = e["description"].as_str().unwrap();
+        assert!(m.starts_with("nothing was added"), "{m}");
+        assert!(m.contains("case open --draft evidence"), "{m}");
+        assert_eq!(a.draft_objects(&CH, "evidence").unwrap().len(), 1);
+    }
+
+    #[tokio::test]
     async fn the_outbox_goes_to_the_draft_configured() {
         let d = tempfile::tempdir().unwrap();
         drop(app_with_channel(d.path()));
