@@ -547,13 +547,17 @@ pub fn run_demo(a: &DemoArgs) -> anyhow::Result<Outcome> {
         dir.join("southland").display()
     );
     out!("  hotline verify {}", bundle_path.display());
-    out!("\nSouthland's CERT tools can read the inquiry's indicators over TAXII 2.1 (no relay needed;");
+    out!(
+        "\nSouthland's CERT tools can read the inquiry's indicators over TAXII 2.1 (no relay needed;"
+    );
     out!("they were sent TLP:AMBER+STRICT, so they are served only when the member allows it):");
     out!(
         "  HOTLINE_TAXII_PASSWORD='choose one' hotline --profile {} taxii serve --serve-restricted received",
         dir.join("southland").display()
     );
-    out!("  then point taxii2-client, MISP or OpenCTI at http://127.0.0.1:9100/taxii2/ (user taxii)");
+    out!(
+        "  then point taxii2-client, MISP or OpenCTI at http://127.0.0.1:9100/taxii2/ (user taxii)"
+    );
     if !a.no_ui {
         out!("\n(The web UI comes in a later version; --no-ui is implied.)");
     }

@@ -1,5 +1,5 @@
-//! `hotline taxii serve`: a read-only TAXII 2.1 server over this profile's
-//! archive (`docs/taxii.md`).
+//! `hotline taxii serve`: a TAXII 2.1 server over this profile's archive
+//! (`docs/taxii.md`).
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -21,12 +21,13 @@ pub const PASSWORD_ENV: &str = "HOTLINE_TAXII_PASSWORD";
 /// `hotline taxii …`.
 #[derive(Debug, Subcommand)]
 pub enum TaxiiCommand {
-    /// Serve the STIX objects of this profile's archive over TAXII 2.1 (read-only): one API
-    /// root per channel, collections `received` and `sent`. Needs no key; sync keeps running
-    /// beside it and the server sees what sync adds. Objects at TLP:RED or TLP:AMBER+STRICT
-    /// (by their markings or their message's label) are withheld unless --serve-restricted
-    /// names their collection. Prints `taxii listening on http://ADDR` (`https://` with
-    /// --tls-cert) first.
+    /// Serve the STIX objects of this profile's archive over TAXII 2.1: one API root per
+    /// channel, collections `received` and `sent` (read-only) and `outbox` (write-only: valid
+    /// objects posted to it go to a draft, sent by `hotline case open --draft`). Needs no key;
+    /// sync keeps running beside it and the server sees what sync adds. Objects at TLP:RED or
+    /// TLP:AMBER+STRICT (by their markings or their message's label) are withheld unless
+    /// --serve-restricted names their collection. Prints `taxii listening on http://ADDR`
+    /// (`https://` with --tls-cert) first.
     Serve(ServeArgs),
 }
 
@@ -41,6 +42,9 @@ pub struct ServeArgs {
     /// HOTLINE_TAXII_PASSWORD, or asked for on a terminal.
     #[arg(long, default_value = "taxii", value_name = "NAME")]
     user: String,
+    /// The draft the objects posted to a channel's `outbox` go to (`hotline evidence show`).
+    #[arg(long, default_value = hotline_client::archive::DEFAULT_DRAFT, value_name = "NAME")]
+    draft: String,
     /// Serve HTTPS with this PEM certificate chain (with --tls-key).
     #[arg(long, value_name = "FILE", requires = "tls_key")]
     tls_cert: Option<PathBuf>,
@@ -107,6 +111,7 @@ fn serve(dir: &Path, a: &ServeArgs) -> anyhow::Result<Outcome> {
             a.listen
         );
     }
+    hotline_client::archive::check_name(&a.draft)?;
     let profile = hotline_client::profile::Profile::open(dir)?;
     let party =
         profile.info().party.as_ref().map(|p| p.id).context(
@@ -134,6 +139,7 @@ fn serve(dir: &Path, a: &ServeArgs) -> anyhow::Result<Outcome> {
         let base = format!("{scheme}://{addr}");
         let mut cfg = hotline_taxii::Config::new(&a.user, &password, party, base.clone());
         cfg.serve_restricted = a.serve_restricted.iter().map(|c| (*c).into()).collect();
+        cfg.draft = a.draft.clone();
         let restricted: Vec<&str> = cfg.serve_restricted.iter().map(|c| c.as_str()).collect();
         tracing::info!(%addr, user = %a.user, scheme, ?restricted, "taxii listening");
         crate::serve::announce(&format!(

@@ -153,7 +153,8 @@ enum Command {
     /// Run the relay that carries channels (stores ciphertext, sequences logs, signs checkpoints).
     #[command(subcommand)]
     Relay(cmd_relay::RelayCommand),
-    /// Serve this profile's STIX evidence to the CERT's own tools over TAXII 2.1 (read-only).
+    /// Serve this profile's STIX evidence to the CERT's own tools over TAXII 2.1, and take the
+    /// objects of a case to open from them (the outbox).
     #[command(subcommand)]
     Taxii(cmd_taxii::TaxiiCommand),
     /// Run an independent witness that cosigns checkpoints (C2SP tlog-witness).

@@ -1,7 +1,10 @@
 //! `hotline taxii serve` with the real binary: Northland opens a case with a
 //! STIX bundle for Southland; Southland's TAXII server, started before the
 //! message arrives, serves its objects once sync has stored it (no restart),
-//! and OASIS's `taxii2-client` walks it (tests/interop/taxii/walk.py). Needs
+//! and OASIS's `taxii2-client` walks it (tests/interop/taxii/walk.py). Then
+//! the same client posts objects made with OASIS's `stix2` to Southland's
+//! outbox; they wait in Southland's draft as posted, `case open --draft`
+//! sends them, and Northland's `received` serves them unchanged. Needs
 //! python3 with tests/interop/requirements.txt: without them this test fails.
 
 mod common;
@@ -200,9 +203,11 @@ fn taxii2_client_reads_the_evidence_southland_received() {
         env!("CARGO_MANIFEST_DIR"),
         "/../../tests/interop/taxii/walk.py"
     );
+    let posted_file = d.path().join("posted.json");
     let o = Command::new("python3")
         .args([script, &server.url, "cert", PASSWORD, &channel])
         .arg(&file)
+        .arg(&posted_file)
         .arg(RED_ID)
         .output()
         .expect("python3 is needed (with tests/interop/requirements.txt installed)");
@@ -213,7 +218,77 @@ fn taxii2_client_reads_the_evidence_southland_received() {
         "walk.py failed (pip install -r tests/interop/requirements.txt if a module is missing)\nstdout: {out}\nstderr: {err}"
     );
     assert!(out.contains("ok: 4 objects in 4 pages"), "{out}");
+    assert!(out.contains("ok: posted 5 objects, 1 refused"), "{out}");
     drop(server);
+
+    // What taxii2-client posted waits in Southland's draft, byte for byte.
+    let posted: Vec<String> =
+        serde_json::from_str(&std::fs::read_to_string(&posted_file).unwrap()).unwrap();
+    let as_json = |texts: &[&str]| -> Vec<serde_json::Value> {
+        texts
+            .iter()
+            .map(|t| serde_json::from_str(t).unwrap())
+            .collect()
+    };
+    let posted_texts: Vec<&str> = posted.iter().map(String::as_str).collect();
+    let shown: Vec<serde_json::Value> =
+        serde_json::from_str(&ok(hotline(south, &["evidence", "show", "--json"]))).unwrap();
+    let held: Vec<&str> = shown.iter().map(|o| o["json"].as_str().unwrap()).collect();
+    assert_eq!(as_json(&held), as_json(&posted_texts));
+    assert_eq!(held, posted_texts);
+    assert!(
+        shown.iter().all(|o| o["source"] == "taxii outbox"),
+        "{shown:?}"
+    );
+
+    // Southland sends them as a case; the draft is gone.
+    let sent = ok(hotline(
+        south,
+        &[
+            "case",
+            "open",
+            "--kind",
+            "inquiry",
+            "--to",
+            "northland",
+            "--title",
+            "Phishing from invoices.example",
+            "--body",
+            "The sender, and the spyware it drops.",
+            "--draft",
+            "evidence",
+        ],
+    ));
+    assert!(
+        sent.contains("Sent the 5 object(s) of draft evidence"),
+        "{sent}"
+    );
+    let drafts: serde_json::Value =
+        serde_json::from_str(&ok(hotline(south, &["evidence", "list", "--json"]))).unwrap();
+    assert_eq!(drafts, serde_json::json!([]));
+
+    // Northland's `received` serves them unchanged once synced.
+    let north_server = taxii_serve(north);
+    ok(hotline(north, &["sync"]));
+    let (status, _, body) = taxii_get(
+        &format!(
+            "{}/{channel}/collections/received/objects/",
+            north_server.url
+        ),
+        "application/taxii+json;version=2.1",
+    );
+    assert_eq!(status, 200, "{body}");
+    let env: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        env["objects"],
+        serde_json::Value::Array(as_json(&posted_texts)),
+        "{body}"
+    );
+    assert_eq!(
+        body,
+        format!(r#"{{"more":false,"objects":[{}]}}"#, posted.join(","))
+    );
+    drop(north_server);
     stop(relay);
 }
 

@@ -24,6 +24,7 @@ use serde::Serialize;
 
 mod drafts;
 mod stix_index;
+mod taxii_status;
 pub use drafts::{
     Added, Checked, DEFAULT_DRAFT, DraftBundle, DraftError, DraftObject, DraftSummary,
     MAX_DRAFT_BYTES, Refused, bundle_of, check_name, check_object, check_objects,
@@ -31,6 +32,7 @@ pub use drafts::{
 pub use stix_index::{
     StixCollection, StixObject, StixPage, StixQuery, VersionMatch, date_added_text,
 };
+pub use taxii_status::MAX_TAXII_STATUSES;
 
 /// The archive's file name in a profile folder.
 pub const FILE: &str = "archive.sqlite";
@@ -191,6 +193,17 @@ CREATE TABLE IF NOT EXISTS client_draft_objects (
     added TEXT NOT NULL,
     UNIQUE (channel, draft, id, version)
 );
+-- The TAXII outbox's status resources (`archive/taxii_status.rs`): the
+-- JSON answered, by channel and id; the newest MAX_TAXII_STATUSES kept.
+CREATE TABLE IF NOT EXISTS client_taxii_status (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    channel TEXT NOT NULL,
+    id TEXT NOT NULL,
+    json TEXT NOT NULL,
+    created TEXT NOT NULL,
+    UNIQUE (channel, id)
+);
+CREATE INDEX IF NOT EXISTS client_taxii_status_by_seq ON client_taxii_status (channel, seq);
 -- Our cosignatures (receipts) the relay accepted.
 CREATE TABLE IF NOT EXISTS client_receipts (
     channel TEXT NOT NULL,

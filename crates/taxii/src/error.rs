@@ -49,6 +49,32 @@ impl TaxiiError {
         )
     }
 
+    /// 403: the collection does not allow this (`can_read` or `can_write`
+    /// false, §5.3, §5.5).
+    pub fn forbidden(d: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "Forbidden", d)
+    }
+
+    /// 413: the request body is larger than the API root's
+    /// `max_content_length` (§5.5), or than the draft can take.
+    pub fn too_large(d: impl Into<String>) -> Self {
+        Self::new(StatusCode::PAYLOAD_TOO_LARGE, "Request too large", d)
+    }
+
+    /// 415: a POST whose Content-Type is not the TAXII 2.1 media type (§5.5).
+    pub fn unsupported_media_type() -> Self {
+        Self::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "Unsupported media type",
+            format!("post a TAXII envelope with Content-Type: {TAXII_MEDIA_TYPE}"),
+        )
+    }
+
+    /// 422: JSON that is not a TAXII envelope (§5.5).
+    pub fn unprocessable(d: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNPROCESSABLE_ENTITY, "Unprocessable request", d)
+    }
+
     /// 404: no such resource.
     pub fn not_found(d: impl Into<String>) -> Self {
         Self::new(StatusCode::NOT_FOUND, "Not found", d)
@@ -74,7 +100,7 @@ impl TaxiiError {
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "Internal error",
-            "the archive could not be read; the server's log says why",
+            "the archive failed; the server's log says why",
         )
     }
 }

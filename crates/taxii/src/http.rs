@@ -1,5 +1,6 @@
 //! The TAXII 2.1 endpoints (TAXII 2.1 §4, §5): axum handlers over the
-//! archive's STIX index. Only this module knows the JSON shapes of TAXII.
+//! archive's STIX index. Only this module and `outbox` (the POST to the
+//! outbox and the status resources) know the JSON shapes of TAXII.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -20,9 +21,11 @@ use hotline_core::ids::ChannelId;
 use serde::Serialize;
 use serde_json::value::RawValue;
 
-use crate::{Config, MAX_PAGE, STIX_MEDIA_TYPE, Server, TAXII_MEDIA_TYPE, TaxiiError};
+use crate::{
+    Config, MAX_CONTENT_LENGTH, MAX_PAGE, STIX_MEDIA_TYPE, Server, TAXII_MEDIA_TYPE, TaxiiError,
+};
 
-type S = Arc<Server>;
+pub(crate) type S = Arc<Server>;
 
 /// How long a request may take.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
@@ -36,13 +39,19 @@ pub fn router(archive: Arc<hotline_client::archive::Archive>, cfg: Config) -> Ro
         .route("/{root}/", get(api_root))
         .route("/{root}/collections/", get(collections))
         .route("/{root}/collections/{coll}/", get(collection))
-        .route("/{root}/collections/{coll}/objects/", get(objects))
+        .route(
+            "/{root}/collections/{coll}/objects/",
+            get(objects).post(crate::outbox::add_objects),
+        )
         .route("/{root}/collections/{coll}/objects/{id}/", get(object))
         .route(
             "/{root}/collections/{coll}/objects/{id}/versions/",
             get(versions),
         )
         .route("/{root}/collections/{coll}/manifest/", get(manifest))
+        // taxii2-client asks for the status URL without the final '/'.
+        .route("/{root}/status/{id}/", get(crate::outbox::status))
+        .route("/{root}/status/{id}", get(crate::outbox::status))
         .fallback(|| async {
             TaxiiError::not_found(
                 "no such TAXII resource; start at /taxii2/ (every TAXII URL ends with '/')",
@@ -50,7 +59,7 @@ pub fn router(archive: Arc<hotline_client::archive::Archive>, cfg: Config) -> Ro
         })
         .method_not_allowed_fallback(|| async {
             TaxiiError::method_not_allowed(
-                "this server is read-only: only GET is served (no outbox yet; docs/taxii.md)",
+                "this endpoint takes GET only; POST is for …/collections/outbox/objects/ (docs/taxii.md)",
             )
         })
         .layer(middleware::from_fn(accept))
@@ -134,19 +143,22 @@ fn accepts_taxii(h: &HeaderMap) -> bool {
 /// A TAXII response: `body` as JSON with the TAXII media type.
 fn taxii<T: Serialize>(body: &T) -> Response {
     match serde_json::to_vec(body) {
-        Ok(b) => {
-            let mut r = (StatusCode::OK, b).into_response();
-            r.headers_mut().insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static(TAXII_MEDIA_TYPE),
-            );
-            r
-        }
+        Ok(b) => taxii_bytes(StatusCode::OK, b),
         Err(e) => TaxiiError::internal(e).into_response(),
     }
 }
 
-fn archive_err(e: ArchiveError) -> TaxiiError {
+/// A TAXII response of JSON already written.
+pub(crate) fn taxii_bytes(status: StatusCode, body: impl Into<axum::body::Body>) -> Response {
+    let mut r = (status, body.into()).into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(TAXII_MEDIA_TYPE),
+    );
+    r
+}
+
+pub(crate) fn archive_err(e: ArchiveError) -> TaxiiError {
     match e {
         ArchiveError::NoChannel(c) => TaxiiError::not_found(format!(
             "no API root {c}: this archive follows no such channel (see /taxii2/)"
@@ -155,7 +167,7 @@ fn archive_err(e: ArchiveError) -> TaxiiError {
     }
 }
 
-async fn blocking<T: Send + 'static>(
+pub(crate) async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, TaxiiError> + Send + 'static,
 ) -> Result<T, TaxiiError> {
     tokio::task::spawn_blocking(f)
@@ -202,14 +214,14 @@ async fn discovery(State(s): State<S>, h: HeaderMap) -> Result<Response, TaxiiEr
         .collect();
     Ok(taxii(&Discovery {
         title: s.cfg.title.clone(),
-        description: "The STIX 2.1 evidence of this member's Hotline channels: one API root per channel, read-only (docs/taxii.md)",
+        description: "The STIX 2.1 evidence of this member's Hotline channels: one API root per channel, with the objects received and sent, and an outbox for a case's evidence (docs/taxii.md)",
         default: api_roots.first().cloned(),
         api_roots,
     }))
 }
 
 /// The channel of an API root path, if the archive follows it.
-async fn channel(s: &S, root: &str) -> Result<ChannelId, TaxiiError> {
+pub(crate) async fn channel(s: &S, root: &str) -> Result<ChannelId, TaxiiError> {
     let id = ChannelId::from_hex(root).map_err(|_| {
         TaxiiError::not_found(format!(
             "no API root {root:?}: an API root is a channel id, 32 lower-case hex digits (see /taxii2/)"
@@ -232,10 +244,9 @@ async fn api_root(State(s): State<S>, Path(root): Path<String>) -> Result<Respon
     let id = channel(&s, &root).await?;
     Ok(taxii(&ApiRoot {
         title: format!("Hotline channel {}", id.to_hex()),
-        description: "The STIX objects of this channel's messages: received from the other parties, and sent by ours",
+        description: "The STIX objects of this channel's messages: received from the other parties, and sent by ours; and an outbox for the evidence of a case to open",
         versions: [TAXII_MEDIA_TYPE],
-        // Read-only: no request body is accepted.
-        max_content_length: 0,
+        max_content_length: MAX_CONTENT_LENGTH as u64,
     }))
 }
 
@@ -249,39 +260,62 @@ struct CollectionResource {
     media_types: [&'static str; 1],
 }
 
-fn collection_resource(cfg: &Config, c: StixCollection) -> CollectionResource {
-    let restricted = cfg.withheld(c).is_empty();
-    let (title, description) = match (c, restricted) {
-        (StixCollection::Received, false) => (
+/// A collection of an API root: one of the archive's STIX index, or the
+/// outbox.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Coll {
+    /// `received` or `sent`: read-only.
+    Read(StixCollection),
+    /// `outbox`: write-only; what is posted goes to the configured draft.
+    Outbox,
+}
+
+/// The outbox's collection id.
+pub(crate) const OUTBOX: &str = "outbox";
+
+fn collection_resource(cfg: &Config, c: Coll) -> CollectionResource {
+    let restricted = |c: StixCollection| cfg.withheld(c).is_empty();
+    let (id, title, description, can_read) = match c {
+        Coll::Read(c @ StixCollection::Received) => (
+            "received",
             "Received",
-            "STIX objects in the other parties' messages, as they sent them (objects at TLP:RED or TLP:AMBER+STRICT, by marking or by their message's label, withheld)",
+            if restricted(c) {
+                "STIX objects in the other parties' messages, as they sent them, TLP:RED and TLP:AMBER+STRICT included"
+            } else {
+                "STIX objects in the other parties' messages, as they sent them (objects at TLP:RED or TLP:AMBER+STRICT, by marking or by their message's label, withheld)"
+            },
+            true,
         ),
-        (StixCollection::Received, true) => (
-            "Received",
-            "STIX objects in the other parties' messages, as they sent them, TLP:RED and TLP:AMBER+STRICT included",
-        ),
-        (StixCollection::Sent, false) => (
+        Coll::Read(c @ StixCollection::Sent) => (
+            "sent",
             "Sent",
-            "STIX objects in our party's messages, as sent (objects at TLP:RED or TLP:AMBER+STRICT, by marking or by their message's label, withheld)",
+            if restricted(c) {
+                "STIX objects in our party's messages, as sent, TLP:RED and TLP:AMBER+STRICT included"
+            } else {
+                "STIX objects in our party's messages, as sent (objects at TLP:RED or TLP:AMBER+STRICT, by marking or by their message's label, withheld)"
+            },
+            true,
         ),
-        (StixCollection::Sent, true) => (
-            "Sent",
-            "STIX objects in our party's messages, as sent, TLP:RED and TLP:AMBER+STRICT included",
+        Coll::Outbox => (
+            OUTBOX,
+            "Outbox",
+            "Write-only: valid STIX 2.1 objects posted here wait in a draft for `hotline case open --draft`, which sends them to the channel; `hotline evidence show` lists them",
+            false,
         ),
     };
     CollectionResource {
-        id: c.as_str(),
+        id,
         title,
         description,
-        can_read: true,
-        can_write: false,
+        can_read,
+        can_write: !can_read,
         media_types: [STIX_MEDIA_TYPE],
     }
 }
 
 #[derive(Serialize)]
 struct Collections {
-    collections: [CollectionResource; 2],
+    collections: [CollectionResource; 3],
 }
 
 /// `GET /{root}/collections/` (§5.1).
@@ -289,18 +323,34 @@ async fn collections(State(s): State<S>, Path(root): Path<String>) -> Result<Res
     channel(&s, &root).await?;
     Ok(taxii(&Collections {
         collections: [
-            collection_resource(&s.cfg, StixCollection::Received),
-            collection_resource(&s.cfg, StixCollection::Sent),
+            collection_resource(&s.cfg, Coll::Read(StixCollection::Received)),
+            collection_resource(&s.cfg, Coll::Read(StixCollection::Sent)),
+            collection_resource(&s.cfg, Coll::Outbox),
         ],
     }))
 }
 
-fn collection_id(c: &str) -> Result<StixCollection, TaxiiError> {
-    StixCollection::parse(c).ok_or_else(|| {
+pub(crate) fn collection_id(c: &str) -> Result<Coll, TaxiiError> {
+    if c == OUTBOX {
+        return Ok(Coll::Outbox);
+    }
+    StixCollection::parse(c).map(Coll::Read).ok_or_else(|| {
         TaxiiError::not_found(format!(
-            "no collection {c:?}: the collections are `received` and `sent`"
+            "no collection {c:?}: the collections are `received`, `sent` and `outbox`"
         ))
     })
+}
+
+/// A collection that can be read: 403 for the outbox (§5.3: the client
+/// may not read this objects resource).
+fn readable(c: &str, draft: &str) -> Result<StixCollection, TaxiiError> {
+    match collection_id(c)? {
+        Coll::Read(c) => Ok(c),
+        Coll::Outbox => Err(TaxiiError::forbidden(format!(
+            "the outbox cannot be read (can_read is false): what is posted to it waits in draft \
+             {draft:?}, which `hotline evidence show {draft}` lists; read `received` and `sent`"
+        ))),
+    }
 }
 
 /// `GET /{root}/collections/{id}/` (§5.2).
@@ -403,7 +453,7 @@ async fn page(
     endpoint: Endpoint,
 ) -> Result<StixPage, TaxiiError> {
     let id = channel(s, root).await?;
-    let mut q = parse_query(&s.cfg, collection_id(coll)?, &params, endpoint)?;
+    let mut q = parse_query(&s.cfg, readable(coll, &s.cfg.draft)?, &params, endpoint)?;
     if let Some(o) = &object {
         q.ids = vec![o.clone()];
     }
@@ -926,5 +976,485 @@ mod router_tests {
             assert_eq!(r.status(), StatusCode::NOT_FOUND, "{path}");
             assert_eq!(json(r).await["http_status"], "404");
         }
+    }
+
+    const AUTH: Option<&str> = Some("taxii:s3cret pass");
+    const CH: ChannelId = ChannelId([7; 16]);
+
+    /// A router over an archive that follows the channel `CH`.
+    fn app_with_channel(d: &std::path::Path) -> Router {
+        let a = hotline_client::archive::Archive::open(d).unwrap();
+        a.add_channel(&hotline_client::archive::ChannelRecord {
+            id: CH,
+            origin: format!("test.relay/{}", CH.to_hex()),
+            relay_url: "http://127.0.0.1:1".into(),
+            relay_vkey: "unused".into(),
+            charter: vec![],
+        })
+        .unwrap();
+        drop(a);
+        app(d)
+    }
+
+    async fn post(
+        app: &Router,
+        path: &str,
+        auth: Option<&str>,
+        content_type: Option<&str>,
+        body: impl Into<Body>,
+    ) -> Response {
+        let mut r = axum::http::Request::post(path).header(header::ACCEPT, TAXII_MEDIA_TYPE);
+        if let Some(a) = auth {
+            r = r.header(header::AUTHORIZATION, format!("Basic {}", B64.encode(a)));
+        }
+        if let Some(c) = content_type {
+            r = r.header(header::CONTENT_TYPE, c);
+        }
+        app.clone()
+            .oneshot(r.body(body.into()).unwrap())
+            .await
+            .unwrap()
+    }
+
+    async fn text(r: Response) -> String {
+        String::from_utf8(r.into_body().collect().await.unwrap().to_bytes().to_vec()).unwrap()
+    }
+
+    fn spaced_indicator(n: u32, spacing: &str) -> String {
+        format!(
+            r#"{{"type":{spacing}"indicator","spec_version":"2.1","id":"indicator--a932fcc6-e032-476c-826f-cb970a5a{n:04x}","created":"2026-11-20T08:00:00.000Z","modified":"2026-11-21T08:00:00.000Z","pattern":"[ipv4-addr:value = '198.51.100.{n}']","pattern_type":"stix","valid_from":"2026-11-20T08:00:00Z"}}"#
+        )
+    }
+
+    fn root() -> String {
+        format!("/{}", CH.to_hex())
+    }
+
+    #[tokio::test]
+    async fn the_outbox_is_write_only_and_the_others_read_only() {
+        let d = tempfile::tempdir().unwrap();
+        let app = app_with_channel(d.path());
+        let v = json(
+            get(
+                &app,
+                &format!("{}/collections/", root()),
+                AUTH,
+                TAXII_MEDIA_TYPE,
+            )
+            .await,
+        )
+        .await;
+        let colls = v["collections"].as_array().unwrap();
+        let by_id = |id: &str| colls.iter().find(|c| c["id"] == id).unwrap().clone();
+        assert_eq!(colls.len(), 3);
+        let outbox = by_id("outbox");
+        assert_eq!(
+            (&outbox["can_read"], &outbox["can_write"]),
+            (&false.into(), &true.into())
+        );
+        assert_eq!(outbox["media_types"], serde_json::json!([STIX_MEDIA_TYPE]));
+        for id in ["received", "sent"] {
+            assert_eq!(by_id(id)["can_write"], false);
+            assert_eq!(by_id(id)["can_read"], true);
+        }
+        let r = get(
+            &app,
+            &format!("{}/collections/outbox/", root()),
+            AUTH,
+            TAXII_MEDIA_TYPE,
+        )
+        .await;
+        assert_eq!(json(r).await["can_write"], true);
+        let v = json(get(&app, &format!("{}/", root()), AUTH, TAXII_MEDIA_TYPE).await).await;
+        assert_eq!(v["max_content_length"], MAX_CONTENT_LENGTH as u64);
+
+        // Reading the outbox: 403, with a TAXII error.
+        for end in [
+            "objects/",
+            "manifest/",
+            "objects/indicator--a932fcc6-e032-476c-826f-cb970a5a0001/",
+            "objects/indicator--a932fcc6-e032-476c-826f-cb970a5a0001/versions/",
+        ] {
+            let r = get(
+                &app,
+                &format!("{}/collections/outbox/{end}", root()),
+                AUTH,
+                TAXII_MEDIA_TYPE,
+            )
+            .await;
+            assert_eq!(r.status(), StatusCode::FORBIDDEN, "{end}");
+            assert_eq!(r.headers()[header::CONTENT_TYPE], TAXII_MEDIA_TYPE);
+            let e = json(r).await;
+            assert_eq!(e["http_status"], "403");
+            assert!(
+                e["description"].as_str().unwrap().contains("evidence show"),
+                "{e}"
+            );
+        }
+        // Writing the others: 403, and nothing is added.
+        let env = format!(r#"{{"objects":[{}]}}"#, spaced_indicator(1, ""));
+        for c in ["received", "sent"] {
+            let r = post(
+                &app,
+                &format!("{}/collections/{c}/objects/", root()),
+                AUTH,
+                Some(TAXII_MEDIA_TYPE),
+                env.clone(),
+            )
+            .await;
+            assert_eq!(r.status(), StatusCode::FORBIDDEN, "{c}");
+            assert_eq!(json(r).await["http_status"], "403");
+        }
+        // No such collection: 404.
+        let r = post(
+            &app,
+            &format!("{}/collections/inbox/objects/", root()),
+            AUTH,
+            Some(TAXII_MEDIA_TYPE),
+            env.clone(),
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::NOT_FOUND);
+        let a = hotline_client::archive::Archive::open(d.path()).unwrap();
+        assert!(a.drafts().unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_post_that_is_not_a_taxii_envelope_is_refused() {
+        let d = tempfile::tempdir().unwrap();
+        let app = app_with_channel(d.path());
+        let url = format!("{}/collections/outbox/objects/", root());
+        let env = format!(r#"{{"objects":[{}]}}"#, spaced_indicator(1, ""));
+        // Without credentials: 401, whatever the body.
+        let r = post(&app, &url, None, Some(TAXII_MEDIA_TYPE), env.clone()).await;
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+        let r = post(
+            &app,
+            &url,
+            Some("taxii:wrong"),
+            Some(TAXII_MEDIA_TYPE),
+            env.clone(),
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+        // Another media type, or none: 415.
+        for ct in [
+            None,
+            Some("application/json"),
+            Some("application/stix+json;version=2.1"),
+            Some("application/taxii+json;version=2.0"),
+        ] {
+            let r = post(&app, &url, AUTH, ct, env.clone()).await;
+            assert_eq!(r.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE, "{ct:?}");
+            assert_eq!(r.headers()[header::CONTENT_TYPE], TAXII_MEDIA_TYPE);
+            assert_eq!(json(r).await["http_status"], "415");
+        }
+        // Larger than max_content_length: 413, declared or not.
+        let mut big = env.clone().into_bytes();
+        big.resize(MAX_CONTENT_LENGTH + 1, b' ');
+        let r = post(&app, &url, AUTH, Some(TAXII_MEDIA_TYPE), big).await;
+        assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
+        let e = json(r).await;
+        assert_eq!(e["http_status"], "413");
+        assert!(
+            e["description"]
+                .as_str()
+                .unwrap()
+                .contains("max_content_length"),
+            "{e}"
+        );
+        let r = app
+            .clone()
+            .oneshot(
+                axum::http::Request::post(&url)
+                    .header(
+                        header::AUTHORIZATION,
+                        format!("Basic {}", B64.encode(AUTH.unwrap())),
+                    )
+                    .header(header::CONTENT_TYPE, TAXII_MEDIA_TYPE)
+                    .header(header::CONTENT_LENGTH, (MAX_CONTENT_LENGTH + 1).to_string())
+                    .body(Body::from(env.clone()))
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
+        // Not JSON: 400; JSON but no list of objects: 422.
+        for (body, want) in [
+            (r#"{"objects": ["#, StatusCode::BAD_REQUEST),
+            ("", StatusCode::BAD_REQUEST),
+            ("[1, 2]", StatusCode::UNPROCESSABLE_ENTITY),
+            (r#"{"more": false}"#, StatusCode::UNPROCESSABLE_ENTITY),
+            (r#"{"objects": {}}"#, StatusCode::UNPROCESSABLE_ENTITY),
+        ] {
+            let r = post(&app, &url, AUTH, Some(TAXII_MEDIA_TYPE), body).await;
+            assert_eq!(r.status(), want, "{body:?}");
+            let e = json(r).await;
+            assert_eq!(e["http_status"], want.as_u16().to_string());
+            assert!(
+                e["description"].as_str().unwrap().contains("envelope"),
+                "{e}"
+            );
+        }
+        let a = hotline_client::archive::Archive::open(d.path()).unwrap();
+        assert!(a.drafts().unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn valid_objects_go_to_the_draft_verbatim_and_the_status_is_kept() {
+        let d = tempfile::tempdir().unwrap();
+        let app = app_with_channel(d.path());
+        let url = format!("{}/collections/outbox/objects/", root());
+        // Spacing a re-serialisation would lose; an SCO (no version); one
+        // indicator whose pattern does not parse.
+        let one = spaced_indicator(1, "  ");
+        let sco = r#"{ "type" : "ipv4-addr", "spec_version":"2.1", "id":"ipv4-addr--ff26c055-6336-5bc5-b98d-13d6226742dd", "value":"198.51.100.3" }"#;
+        let bad = spaced_indicator(2, "").replace("198.51.100.2']", "198.51.100.2'");
+        let env = format!("{{\"objects\": [{one},\n {sco}, {bad}], \"more\": false}}");
+        let r = post(&app, &url, AUTH, Some(TAXII_MEDIA_TYPE), env).await;
+        assert_eq!(r.status(), StatusCode::ACCEPTED);
+        assert_eq!(r.headers()[header::CONTENT_TYPE], TAXII_MEDIA_TYPE);
+        let body = text(r).await;
+        let st: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(st["status"], "complete");
+        assert_eq!(
+            (
+                &st["total_count"],
+                &st["success_count"],
+                &st["failure_count"],
+                &st["pending_count"]
+            ),
+            (&3.into(), &2.into(), &1.into(), &0.into())
+        );
+        let sid = st["id"].as_str().unwrap().to_owned();
+        assert_eq!(sid.len(), 36);
+        assert_eq!(
+            st["successes"][0]["id"],
+            "indicator--a932fcc6-e032-476c-826f-cb970a5a0001"
+        );
+        assert_eq!(st["successes"][0]["version"], "2026-11-21T08:00:00.000Z");
+        assert_eq!(st["successes"][1]["version"], st["request_timestamp"]);
+        let f = &st["failures"][0];
+        assert_eq!(f["id"], "indicator--a932fcc6-e032-476c-826f-cb970a5a0002");
+        assert_eq!(f["version"], "2026-11-21T08:00:00.000Z");
+        let m = f["message"].as_str().unwrap();
+        assert!(
+            m.starts_with("object 2 of the envelope was not added: "),
+            "{m}"
+        );
+        assert!(m.contains("pattern"), "{m}");
+
+        // In the draft, byte for byte, with where they came from.
+        let a = hotline_client::archive::Archive::open(d.path()).unwrap();
+        let objs = a
+            .draft_objects(&CH, hotline_client::archive::DEFAULT_DRAFT)
+            .unwrap();
+        let texts: Vec<&str> = objs.iter().map(|o| o.json.as_str()).collect();
+        assert_eq!(texts, [one.as_str(), sco]);
+        assert!(objs.iter().all(|o| o.source == "taxii outbox"));
+
+        // Again: a success, already in the draft; nothing added.
+        let r = post(
+            &app,
+            &url,
+            AUTH,
+            Some("application/taxii+json; version=2.1"),
+            format!(r#"{{"objects":[{one}]}}"#),
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::ACCEPTED);
+        let again = json(r).await;
+        assert_eq!(again["success_count"], 1);
+        assert!(
+            again["successes"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("already in draft"),
+            "{again}"
+        );
+        assert_eq!(a.draft_objects(&CH, "evidence").unwrap().len(), 2);
+        // Nothing to add: a status, and no draft started for it.
+        let r = post(
+            &app,
+            &url,
+            AUTH,
+            Some(TAXII_MEDIA_TYPE),
+            r#"{"objects":[]}"#,
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::ACCEPTED);
+        assert_eq!(json(r).await["total_count"], 0);
+        assert_eq!(a.drafts().unwrap().len(), 1);
+
+        // The status, with and without the final '/', as answered.
+        for path in [
+            format!("{}/status/{sid}/", root()),
+            format!("{}/status/{sid}", root()),
+        ] {
+            let r = get(&app, &path, AUTH, TAXII_MEDIA_TYPE).await;
+            assert_eq!(r.status(), StatusCode::OK, "{path}");
+            assert_eq!(r.headers()[header::CONTENT_TYPE], TAXII_MEDIA_TYPE);
+            assert_eq!(text(r).await, body);
+        }
+        let r = get(
+            &app,
+            &format!("{}/status/{sid}/", root()),
+            None,
+            TAXII_MEDIA_TYPE,
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+        let r = get(
+            &app,
+            &format!("{}/status/2f0e1c4b-8a4e-4b7e-9d61-0c0e6c1f3a55/", root()),
+            AUTH,
+            TAXII_MEDIA_TYPE,
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::NOT_FOUND);
+        assert_eq!(json(r).await["http_status"], "404");
+        // Another channel's API root does not have it.
+        let r = get(
+            &app,
+            &format!("/{}/status/{sid}/", "ab".repeat(16)),
+            AUTH,
+            TAXII_MEDIA_TYPE,
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::NOT_FOUND);
+
+        // After a restart (the archive opened again), still there.
+        drop((app, a));
+        let app = super::router_tests::app(d.path());
+        let r = get(
+            &app,
+            &format!("{}/status/{sid}/", root()),
+            AUTH,
+            TAXII_MEDIA_TYPE,
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::OK);
+        assert_eq!(text(r).await, body);
+    }
+
+    #[tokio::test]
+    async fn a_changed_object_under_a_held_version_fails_and_the_rest_is_added() {
+        let d = tempfile::tempdir().unwrap();
+        let app = app_with_channel(d.path());
+        let url = format!("{}/collections/outbox/objects/", root());
+        let one = spaced_indicator(1, "");
+        let r = post(
+            &app,
+            &url,
+            AUTH,
+            Some(TAXII_MEDIA_TYPE),
+            format!("{{\"objects\":[{one}]}}"),
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::ACCEPTED);
+        // The same id and version, another pattern; and a new object.
+        let changed = one.replace("198.51.100.1'", "203.0.113.1'");
+        let two = spaced_indicator(2, "");
+        let r = post(
+            &app,
+            &url,
+            AUTH,
+            Some(TAXII_MEDIA_TYPE),
+            format!("{{\"objects\":[{two},{changed}]}}"),
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::ACCEPTED);
+        let st: serde_json::Value = serde_json::from_str(&text(r).await).unwrap();
+        assert_eq!(
+            (&st["success_count"], &st["failure_count"]),
+            (&1.into(), &1.into())
+        );
+        assert_eq!(
+            st["successes"][0]["id"],
+            "indicator--a932fcc6-e032-476c-826f-cb970a5a0002"
+        );
+        let f = &st["failures"][0];
+        assert_eq!(f["id"], "indicator--a932fcc6-e032-476c-826f-cb970a5a0001");
+        let m = f["message"].as_str().unwrap();
+        assert!(
+            m.starts_with("object 1 of the envelope was not added: "),
+            "{m}"
+        );
+        assert!(m.contains("another object with this id and version"), "{m}");
+        // The draft holds the first object as it was, and the new one.
+        let a = hotline_client::archive::Archive::open(d.path()).unwrap();
+        let texts: Vec<String> = a
+            .draft_objects(&CH, hotline_client::archive::DEFAULT_DRAFT)
+            .unwrap()
+            .into_iter()
+            .map(|o| o.json)
+            .collect();
+        assert_eq!(texts, [one, two]);
+    }
+
+    #[tokio::test]
+    async fn a_post_the_draft_cannot_take_adds_nothing() {
+        let d = tempfile::tempdir().unwrap();
+        let app = app_with_channel(d.path());
+        // A draft all but full.
+        let max = hotline_client::archive::MAX_DRAFT_BYTES;
+        let filler = spaced_indicator(8, "").replace(
+            "\"pattern_type\"",
+            &format!(
+                "\"description\":\"{}\",\"pattern_type\"",
+                "x".repeat(max - 400)
+            ),
+        );
+        let a = hotline_client::archive::Archive::open(d.path()).unwrap();
+        a.add_to_draft(&CH, "evidence", &[filler.as_str()], "test")
+            .unwrap();
+        let env = format!(
+            r#"{{"objects":[{},{}]}}"#,
+            spaced_indicator(1, ""),
+            spaced_indicator(2, "")
+        );
+        let r = post(
+            &app,
+            &format!("{}/collections/outbox/objects/", root()),
+            AUTH,
+            Some(TAXII_MEDIA_TYPE),
+            env,
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
+        let e = json(r).await;
+        let m = e["description"].as_str().unwrap();
+        assert!(m.starts_with("nothing was added"), "{m}");
+        assert!(m.contains("case open --draft evidence"), "{m}");
+        assert_eq!(a.draft_objects(&CH, "evidence").unwrap().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn the_outbox_goes_to_the_draft_configured() {
+        let d = tempfile::tempdir().unwrap();
+        drop(app_with_channel(d.path()));
+        let archive = Arc::new(hotline_client::archive::Archive::open(d.path()).unwrap());
+        let party = hotline_core::keys::KeyId::from_hex(&"01".repeat(32)).unwrap();
+        let mut cfg = Config::new("taxii", "s3cret pass", party, "http://127.0.0.1:1".into());
+        cfg.draft = "case-7".into();
+        let app = router(archive.clone(), cfg);
+        let one = spaced_indicator(5, "");
+        let r = post(
+            &app,
+            &format!("{}/collections/outbox/objects/", root()),
+            AUTH,
+            Some(TAXII_MEDIA_TYPE),
+            format!(r#"{{"objects":[{one}]}}"#),
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::ACCEPTED);
+        let texts: Vec<String> = archive
+            .draft_objects(&CH, "case-7")
+            .unwrap()
+            .into_iter()
+            .map(|o| o.json)
+            .collect();
+        assert_eq!(texts, [one]);
+        assert!(archive.draft_objects(&CH, "evidence").is_err());
     }
 }

@@ -1,10 +1,13 @@
-//! A read-only TAXII 2.1 server over a member's archive (`docs/taxii.md`).
+//! A TAXII 2.1 server over a member's archive (`docs/taxii.md`).
 //!
 //! It serves the STIX 2.1 objects of the evidence bundles in a profile's
 //! archive to the CERT's own tools (MISP, OpenCTI, a SIEM) with the TAXII 2.1
 //! API of OASIS (TAXII 2.1, OS, June 2021): a discovery resource, one API root
-//! per channel (`/{channel hex}/`), and in each two collections, `received`
-//! (the other parties' objects) and `sent` (ours). Every request first
+//! per channel (`/{channel hex}/`), and in each three collections: `received`
+//! (the other parties' objects) and `sent` (ours), read-only, and `outbox`,
+//! write-only, whose objects go to a draft of the channel
+//! ([`Config::draft`]; `hotline case open --draft` sends them), each
+//! answered with a status resource kept in the archive. Every request first
 //! indexes what sync stored since the last one
 //! ([`hotline_client::archive::Archive::index_stix`]), so the server needs no
 //! restart; a page is one indexed keyset query.
@@ -42,6 +45,7 @@
 
 mod error;
 mod http;
+mod outbox;
 
 use std::sync::Arc;
 
@@ -58,6 +62,12 @@ pub const TAXII_MEDIA_TYPE: &str = "application/taxii+json;version=2.1";
 pub const STIX_MEDIA_TYPE: &str = "application/stix+json;version=2.1";
 /// The most objects one page holds, and the default `limit`.
 pub const MAX_PAGE: u32 = 1000;
+/// The API root's `max_content_length` (§4.2): the largest request body, in
+/// bytes, a POST to the outbox may have (413 beyond, before it is all read).
+pub const MAX_CONTENT_LENGTH: usize = 16 * 1024 * 1024;
+const _: () = assert!(MAX_CONTENT_LENGTH <= hotline_client::archive::MAX_DRAFT_BYTES);
+/// The `source` of the draft objects that come from the outbox.
+pub const OUTBOX_SOURCE: &str = "taxii outbox";
 /// TLP levels not served unless a collection is in
 /// [`Config::serve_restricted`] (`docs/taxii.md`, "TLP"): information for the
 /// named recipients, or for the recipients' organisations only, does not
@@ -81,6 +91,10 @@ pub struct Config {
     /// The collections that also serve the objects at a [`WITHHELD`] level
     /// (none by default).
     pub serve_restricted: Vec<StixCollection>,
+    /// The draft the outbox's objects go to (by default
+    /// [`hotline_client::archive::DEFAULT_DRAFT`]); a valid draft name
+    /// ([`hotline_client::archive::check_name`]).
+    pub draft: String,
 }
 
 impl Config {
@@ -93,6 +107,7 @@ impl Config {
             our_party,
             base_url: base_url.trim_end_matches('/').to_owned(),
             serve_restricted: Vec::new(),
+            draft: hotline_client::archive::DEFAULT_DRAFT.into(),
         }
     }
 

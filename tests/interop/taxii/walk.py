@@ -6,10 +6,19 @@ root, its collections, and pages through `received` one object at a time;
 filters by added_after and match[type]; reads an object, its versions and the
 manifest. The objects served must equal (as JSON) the bundle's, less the
 withheld ones. Every object served must be valid STIX 2.1 to stix2-validator
-and parse with stix2. A wrong password must get 401. Exits non-zero (with
-the reason) on any difference.
+and parse with stix2. A wrong password must get 401.
 
-Usage: walk.py URL USER PASSWORD CHANNEL BUNDLE_FILE [WITHHELD_ID ...]
+Then it posts objects made with OASIS's stix2 library, and one invalid
+object, to the outbox with Collection.add_objects: the Status must count
+them (the invalid one a failure saying why), refresh() must fetch the same
+status again, a second post of one object must be a success that was
+already there, and reading the outbox must get 403. The posted objects'
+JSON texts are written to POSTED_FILE (a JSON list of strings) for the Rust
+test to follow them into the draft and the case.
+
+Exits non-zero (with the reason) on any difference.
+
+Usage: walk.py URL USER PASSWORD CHANNEL BUNDLE_FILE POSTED_FILE [WITHHELD_ID ...]
 """
 
 import datetime
@@ -30,7 +39,7 @@ def check(cond, what):
 
 
 def main():
-    url, user, password, channel, bundle_file, *withheld = sys.argv[1:]
+    url, user, password, channel, bundle_file, posted_file, *withheld = sys.argv[1:]
     bundle = json.load(open(bundle_file, encoding="utf-8"))
     expected = [o for o in bundle["objects"] if o["id"] not in withheld]
     check(len(expected) >= 3, "the bundle needs at least 3 objects served")
@@ -43,7 +52,7 @@ def main():
     root = roots[0]
     check(TAXII in root.versions, f"API root versions {root.versions}")
     colls = {c.id: c for c in root.collections}
-    check(set(colls) == {"received", "sent"}, f"collections {sorted(colls)}")
+    check(set(colls) == {"received", "sent", "outbox"}, f"collections {sorted(colls)}")
     received = colls["received"]
     check(received.can_read and not received.can_write, "received is read-only")
 
@@ -116,6 +125,66 @@ def main():
         check(e.response.headers.get("WWW-Authenticate", "").startswith("Basic"), "WWW-Authenticate: Basic")
 
     print(f"ok: {len(got)} objects in {len(pages)} pages")
+    post_to_outbox(url, user, password, root, colls["outbox"], posted_file)
+
+
+def post_to_outbox(url, user, password, root, outbox, posted_file):
+    check(outbox.can_write and not outbox.can_read, "outbox is write-only")
+    check(root.max_content_length > 0, f"max_content_length {root.max_content_length}")
+    ident = stix2.Identity(name="Southland CERT", identity_class="organization")
+    ind = stix2.Indicator(
+        name="Phishing sender",
+        indicator_types=["malicious-activity"],
+        pattern="[email-addr:value = 'billing@invoices.example']",
+        pattern_type="stix",
+        created_by_ref=ident,
+    )
+    mal = stix2.Malware(name="Quillfeather", is_family=True, malware_types=["spyware"])
+    rel = stix2.Relationship(ind, "indicates", mal)
+    sco = stix2.IPv4Address(value="203.0.113.9")
+    made = [ident, ind, mal, rel, sco]
+    texts = [o.serialize() for o in made]
+    # modified before created: a MUST rule broken.
+    invalid = {
+        "type": "indicator",
+        "spec_version": "2.1",
+        "id": "indicator--0b8f1a5e-2c3d-4e5f-8a9b-0c1d2e3f4a5b",
+        "created": "2026-11-20T08:00:00.000Z",
+        "modified": "2026-11-19T08:00:00.000Z",
+        "pattern": "[ipv4-addr:value = '203.0.113.10']",
+        "pattern_type": "stix",
+        "valid_from": "2026-11-20T08:00:00Z",
+    }
+    envelope = '{"objects": [' + ", ".join(texts + [json.dumps(invalid)]) + "]}"
+    status = outbox.add_objects(envelope)
+    check(status.status == "complete", f"status {status.status}")
+    counts = (status.total_count, status.success_count, status.failure_count, status.pending_count)
+    check(counts == (6, 5, 1, 0), f"counts {counts}")
+    check([s["id"] for s in status.successes] == [o.id for o in made], f"successes {status.successes}")
+    # The version is `modified`; the SCO has none: the request's time.
+    versions = [s["version"] for s in status.successes]
+    want = [json.loads(t).get("modified", status.request_timestamp) for t in texts]
+    check(versions == want, f"versions {versions} {want}")
+    failure = status.failures[0]
+    check(failure["id"] == invalid["id"] and failure["version"] == invalid["modified"], f"failure {failure}")
+    check("modified" in failure["message"], f"failure message {failure['message']}")
+    first = status._raw
+    status.refresh()  # GET …/status/{id} (taxii2-client leaves out the final '/')
+    check(status._raw == first, f"refreshed status differs: {status._raw} {first}")
+    check(root.get_status(status.id)._raw == first, "API root get_status")
+
+    again = outbox.add_objects({"objects": [json.loads(texts[2])]})
+    check((again.total_count, again.success_count) == (1, 1), f"again {again._raw}")
+    check("already" in again.successes[0]["message"], f"again {again.successes}")
+    check(again.id != status.id, "a new status id for each post")
+
+    r = requests.get(f"{outbox.url}objects/", auth=(user, password), headers={"Accept": TAXII})
+    check(r.status_code == 403, f"reading the outbox: {r.status_code}")
+    check(r.json()["http_status"] == "403", f"403 body {r.text}")
+
+    with open(posted_file, "w", encoding="utf-8") as f:
+        json.dump(texts, f)
+    print(f"ok: posted {status.success_count} objects, {status.failure_count} refused")
 
 
 if __name__ == "__main__":

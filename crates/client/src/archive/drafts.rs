@@ -233,7 +233,7 @@ pub fn check_name(name: &str) -> Result<(), DraftError> {
     }
 }
 
-fn now_text() -> String {
+pub(super) fn now_text() -> String {
     let now = time::OffsetDateTime::now_utc();
     now.format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_else(|_| now.unix_timestamp().to_string())
