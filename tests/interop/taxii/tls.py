@@ -30,7 +30,7 @@ def main():
     root = roots[0]
     check(root.url == f"{url}/{channel}/", f"the API root at the address reached: {root.url}")
     colls = {c.id: c for c in root.collections}
-    check(set(colls) == {"received", "sent"}, f"collections {sorted(colls)}")
+    check(set(colls) == {"received", "sent", "outbox"}, f"collections {sorted(colls)}")
     got = [o["id"] for o in colls["received"].get_objects().get("objects", [])]
     check(got == expected, f"received serves {got}, expected {expected}")
     check("objects" not in colls["sent"].get_objects(), "nothing in sent")
