@@ -345,6 +345,34 @@ fn encode(v: &str) -> String {
     s
 }
 
+/// A page of objects ([`parse_envelope`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page {
+    /// `more`: whether the server has more objects after this page.
+    pub more: bool,
+    /// `next`: the token for the next page, if given.
+    pub next: Option<String>,
+    /// The objects, each the exact JSON text the server sent.
+    pub objects: Vec<String>,
+}
+
+/// Reads a TAXII 2.1 envelope (§3.7), as a page of objects answers: `more`
+/// (absent is false), `next`, and `objects`, each kept as its JSON text.
+/// Unknown members are ignored, as TAXII asks. The error says what is wrong.
+pub fn parse_envelope(bytes: &[u8]) -> Result<Page, String> {
+    let env: Envelope = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
+    Ok(Page {
+        more: env.more.unwrap_or(false),
+        next: env.next,
+        objects: env
+            .objects
+            .unwrap_or_default()
+            .into_iter()
+            .map(|o| o.get().to_owned())
+            .collect(),
+    })
+}
+
 /// A page of objects (§3.7 envelope), each kept as its text.
 #[derive(Deserialize)]
 struct Envelope {
@@ -683,18 +711,17 @@ impl TaxiiClient {
                 return Err(self.status_error(&url, &a, Some(collection)));
             }
             Self::check_type(&url, &a)?;
-            let env: Envelope = serde_json::from_slice(&a.body).map_err(|e| TaxiiError::Json {
+            let env = parse_envelope(&a.body).map_err(|detail| TaxiiError::Json {
                 url: url.clone(),
-                detail: e.to_string(),
+                detail,
             })?;
             pages += 1;
-            let page = env.objects.unwrap_or_default();
-            let got = page.len();
+            let got = env.objects.len();
             let mut digest = sha2::Sha256::new();
-            for o in page {
-                digest.update(o.get().as_bytes());
+            for o in env.objects {
+                digest.update(o.as_bytes());
                 digest.update(b"\n");
-                bytes += o.get().len() + 1;
+                bytes += o.len() + 1;
                 if bytes > limits.max_total {
                     return Err(TaxiiError::TotalTooLarge {
                         limit: limits.max_total,
@@ -705,14 +732,14 @@ impl TaxiiClient {
                         limit: limits.max_objects,
                     });
                 }
-                objects.push(o.get().to_owned());
+                objects.push(o);
             }
             progress(Progress {
                 objects: objects.len(),
                 pages,
                 bytes,
             });
-            if !env.more.unwrap_or(false) {
+            if !env.more {
                 break;
             }
             if got == 0 {
@@ -1110,5 +1137,58 @@ mod tests {
                 .iter()
                 .all(|r| r.authorization.is_empty())
         );
+    }
+
+    /// Objects as a server might space them: a few members, arbitrary
+    /// whitespace, strings with escapes.
+    fn spaced_objects() -> impl proptest::strategy::Strategy<Value = Vec<String>> {
+        use proptest::prelude::*;
+        let member = (
+            "[a-z_]{1,8}",
+            "[ -~\\u{e9}\\u{4e2d}]{0,12}",
+            "[ \\t\\n]{0,3}",
+        )
+            .prop_map(|(k, v, ws)| {
+                format!("{ws}\"{k}\"{ws}:{ws}{}{ws}", serde_json::Value::String(v))
+            });
+        proptest::collection::vec(
+            proptest::collection::vec(member, 1..5).prop_map(|ms| format!("{{{}}}", ms.join(","))),
+            0..6,
+        )
+    }
+
+    proptest::proptest! {
+        /// Every object of an envelope comes back as the very text sent,
+        /// whatever its spacing, with `more` and `next` as given.
+        #[test]
+        fn envelopes_give_back_each_object_verbatim(
+            objects in spaced_objects(),
+            more in proptest::option::of(proptest::bool::ANY),
+            next in proptest::option::of("[ -~]{0,10}"),
+            ws in "[ \\n]{0,2}",
+        ) {
+            let mut body = format!("{{{ws}\"objects\"{ws}:{ws}[{}]", objects.join(&format!(",{ws}")));
+            if let Some(m) = more {
+                body.push_str(&format!(",\"more\":{m}"));
+            }
+            if let Some(n) = &next {
+                body.push_str(&format!(",\"next\":{}", serde_json::Value::String(n.clone())));
+            }
+            body.push_str(",\"x_unknown\":[1,{}]}");
+            let p = parse_envelope(body.as_bytes()).unwrap();
+            proptest::prop_assert_eq!(&p.objects, &objects);
+            proptest::prop_assert_eq!(p.more, more.unwrap_or(false));
+            proptest::prop_assert_eq!(p.next, next);
+        }
+
+        /// Bytes that are not an envelope are an error, never a panic.
+        #[test]
+        fn anything_else_is_an_error(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..64)) {
+            if let Ok(p) = parse_envelope(&bytes) {
+                for o in &p.objects {
+                    proptest::prop_assert!(serde_json::from_str::<serde_json::Value>(o).is_ok());
+                }
+            }
+        }
     }
 }

@@ -55,6 +55,7 @@ use sha2::{Digest, Sha256};
 
 pub use error::TaxiiError;
 pub use http::router;
+pub use outbox::parse_posted;
 
 /// The TAXII 2.1 media type: every response (and error) has it.
 pub const TAXII_MEDIA_TYPE: &str = "application/taxii+json;version=2.1";

@@ -24,6 +24,21 @@ struct Posted<'a> {
     objects: Vec<&'a RawValue>,
 }
 
+/// Reads the body of a POST to the outbox: a TAXII envelope (§3.7) whose
+/// `objects` are returned as the JSON texts they were posted as. Not JSON is
+/// 400, JSON that is not an envelope 422, each saying what to post.
+pub fn parse_posted(body: &[u8]) -> Result<Vec<&str>, TaxiiError> {
+    let posted: Posted<'_> = serde_json::from_slice(body).map_err(|e| match e.classify() {
+        serde_json::error::Category::Data => TaxiiError::unprocessable(format!(
+            "the body is JSON but not a TAXII envelope ({e}): post {{\"objects\": [STIX objects]}}"
+        )),
+        _ => TaxiiError::bad_request(format!(
+            "the body is not JSON ({e}): post a TAXII envelope, {{\"objects\": [STIX objects]}}"
+        )),
+    })?;
+    Ok(posted.objects.iter().map(|o| o.get()).collect())
+}
+
 /// A status resource (§4.3.1).
 #[derive(Serialize)]
 struct Status {
@@ -152,15 +167,7 @@ fn add(s: &S, channel: &ChannelId, sid: &str, body: &[u8]) -> Result<String, Tax
         i64::try_from(time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000)
             .unwrap_or(i64::MAX),
     );
-    let posted: Posted<'_> = serde_json::from_slice(body).map_err(|e| match e.classify() {
-        serde_json::error::Category::Data => TaxiiError::unprocessable(format!(
-            "the body is JSON but not a TAXII envelope ({e}): post {{\"objects\": [STIX objects]}}"
-        )),
-        _ => TaxiiError::bad_request(format!(
-            "the body is not JSON ({e}): post a TAXII envelope, {{\"objects\": [STIX objects]}}"
-        )),
-    })?;
-    let texts: Vec<&str> = posted.objects.iter().map(|o| o.get()).collect();
+    let texts = parse_posted(body)?;
     let (ok, bad) = check_objects(&texts);
     let draft = &s.cfg.draft;
     let mut successes = Vec::with_capacity(ok.len());
@@ -344,5 +351,31 @@ mod tests {
         );
         assert!(parts[2].starts_with('4'), "{a}");
         assert!("89ab".contains(&parts[3][..1]), "{a}");
+    }
+
+    proptest::proptest! {
+        /// The outbox takes each posted object as the very text posted,
+        /// whatever its spacing; unknown envelope members are ignored.
+        #[test]
+        fn posted_objects_are_kept_verbatim(
+            values in proptest::collection::vec("[ -~]{0,12}", 0..6),
+            ws in "[ \\t\\n]{0,3}",
+        ) {
+            let objects: Vec<String> = values
+                .iter()
+                .map(|v| format!("{{{ws}\"value\"{ws}:{ws}{}{ws}}}", serde_json::Value::String(v.clone())))
+                .collect();
+            let body = format!("{{\"x_other\":{{}},{ws}\"objects\":[{}]}}", objects.join(&format!(",{ws}")));
+            let got = parse_posted(body.as_bytes()).unwrap();
+            proptest::prop_assert_eq!(got, objects.iter().map(String::as_str).collect::<Vec<_>>());
+        }
+
+        /// Anything else is 400 (not JSON) or 422 (not an envelope).
+        #[test]
+        fn anything_else_is_400_or_422(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..48)) {
+            if let Err(e) = parse_posted(&bytes) {
+                proptest::prop_assert!(e.status == 400 || e.status == 422, "{}", e);
+            }
+        }
     }
 }
