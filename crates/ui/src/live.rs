@@ -51,7 +51,9 @@ pub fn sync_all(ui: &Ui) -> (bool, Status) {
         let relay = match RelayClient::new(&rec.relay_url, ui.keys.current.signing.clone()) {
             Ok(r) => r,
             Err(e) => {
-                status.problems.insert(rec.id, Problem::Failed(e.to_string()));
+                status
+                    .problems
+                    .insert(rec.id, Problem::Failed(e.to_string()));
                 continue;
             }
         };
@@ -66,7 +68,9 @@ pub fn sync_all(ui: &Ui) -> (bool, Status) {
                 // An alarm is now on record and shows as a banner.
                 changed = true;
                 tracing::warn!(channel = %rec.id.to_hex(), error = %e, "sync failed");
-                status.problems.insert(rec.id, Problem::Failed(e.to_string()));
+                status
+                    .problems
+                    .insert(rec.id, Problem::Failed(e.to_string()));
             }
         }
     }
@@ -79,8 +83,7 @@ pub fn spawn_sync(ui: Arc<Ui>, every: Duration) -> tokio::task::JoinHandle<()> {
         let mut generation = 0u64;
         loop {
             let u = ui.clone();
-            if let Ok((changed, status)) = tokio::task::spawn_blocking(move || sync_all(&u)).await
-            {
+            if let Ok((changed, status)) = tokio::task::spawn_blocking(move || sync_all(&u)).await {
                 let status_changed = match ui.status.write() {
                     Ok(mut s) => {
                         let c = *s != status;
@@ -108,9 +111,14 @@ pub async fn events(
     let stream = futures_util::stream::unfold(rx, |mut rx| async move {
         use tokio::sync::broadcast::error::RecvError;
         match rx.recv().await {
-            Ok(n) => Some((Ok(Event::default().event("changed").data(n.to_string())), rx)),
+            Ok(n) => Some((
+                Ok(Event::default().event("changed").data(n.to_string())),
+                rx,
+            )),
             // Missed some: one event says as much.
-            Err(RecvError::Lagged(_)) => Some((Ok(Event::default().event("changed").data("0")), rx)),
+            Err(RecvError::Lagged(_)) => {
+                Some((Ok(Event::default().event("changed").data("0")), rx))
+            }
             Err(RecvError::Closed) => None,
         }
     });

@@ -65,10 +65,15 @@ mod tests {
 
     #[test]
     fn only_web_and_mail_links() {
-        let h = render("[a](javascript:alert(1)) [b](https://example.org/x) [c](mailto:a@b.c) [d](data:text/html,x) [e](JavaScript:x)");
+        let h = render(
+            "[a](javascript:alert(1)) [b](https://example.org/x) [c](mailto:a@b.c) [d](data:text/html,x) [e](JavaScript:x)",
+        );
         assert!(!h.to_ascii_lowercase().contains("javascript:"), "{h}");
         assert!(!h.contains("data:"), "{h}");
-        assert!(h.contains(r#"<a href="https://example.org/x">b</a>"#), "{h}");
+        assert!(
+            h.contains(r#"<a href="https://example.org/x">b</a>"#),
+            "{h}"
+        );
         assert!(h.contains(r#"<a href="mailto:a@b.c">c</a>"#), "{h}");
         assert!(h.contains('a') && h.contains('d') && h.contains('e'));
     }
@@ -83,12 +88,17 @@ mod tests {
     #[test]
     fn attributes_cannot_be_broken_out_of() {
         let h = render(r#"[x](https://a.example/"onmouseover="alert(1))"#);
-        assert!(!h.contains(r#"" onmouseover"#) && !h.contains(r#""onmouseover=""#), "{h}");
+        assert!(
+            !h.contains(r#"" onmouseover"#) && !h.contains(r#""onmouseover=""#),
+            "{h}"
+        );
     }
 
     #[test]
     fn markdown_still_works() {
         let h = render("# Title\n\n*em* and **strong**\n\n- a\n- b");
-        assert!(h.contains("<h1>Title</h1>") && h.contains("<em>em</em>") && h.contains("<li>a</li>"));
+        assert!(
+            h.contains("<h1>Title</h1>") && h.contains("<em>em</em>") && h.contains("<li>a</li>")
+        );
     }
 }

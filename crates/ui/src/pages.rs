@@ -110,10 +110,7 @@ pub(crate) async fn inbox(
 }
 
 /// `GET /fragment/inbox?…`: the inbox list alone (what `live.js` swaps in).
-pub(crate) async fn inbox_fragment(
-    State(ui): State<Arc<Ui>>,
-    Query(f): Query<Filter>,
-) -> Response {
+pub(crate) async fn inbox_fragment(State(ui): State<Arc<Ui>>, Query(f): Query<Filter>) -> Response {
     blocking(ui, move |ui| {
         let chans = view::channels(ui)?;
         let chrome = view::chrome(ui, String::new())?;

@@ -109,7 +109,12 @@ async fn the_good_token_sets_a_strict_cookie_and_redirects() {
 async fn a_foreign_host_is_refused_even_with_a_session() {
     let (_d, ui) = ui();
     let cookie = login(&ui).await;
-    for host in ["evil.example:9200", "127.0.0.1:9201", "127.0.0.1", "localhost.evil.example:9200"] {
+    for host in [
+        "evil.example:9200",
+        "127.0.0.1:9201",
+        "127.0.0.1",
+        "localhost.evil.example:9200",
+    ] {
         let mut r = with_cookie(get("/"), &cookie);
         r.headers_mut().insert(header::HOST, host.parse().unwrap());
         let r = send(&ui, r).await;
@@ -170,7 +175,11 @@ async fn a_post_needs_our_origin_and_the_session_csrf_token() {
     );
     let r = send(
         &ui,
-        logout(&cookie, Some("http://127.0.0.1:9200"), format!("csrf={token}")),
+        logout(
+            &cookie,
+            Some("http://127.0.0.1:9200"),
+            format!("csrf={token}"),
+        ),
     )
     .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
@@ -205,7 +214,11 @@ async fn every_response_carries_the_security_headers() {
         let what = format!("{} {}", r.method(), r.uri());
         let r = send(&ui, r).await;
         let h = r.headers();
-        assert_eq!(h[header::CONTENT_SECURITY_POLICY], crate::security::CSP, "{what}");
+        assert_eq!(
+            h[header::CONTENT_SECURITY_POLICY],
+            crate::security::CSP,
+            "{what}"
+        );
         assert_eq!(h[header::X_CONTENT_TYPE_OPTIONS], "nosniff", "{what}");
         assert_eq!(h[header::REFERRER_POLICY], "no-referrer", "{what}");
         assert_eq!(h[header::X_FRAME_OPTIONS], "DENY", "{what}");
@@ -288,10 +301,19 @@ fn inbox_rows_escape_titles_and_names_and_mark_overdue_in_text() {
     let html = list.render().unwrap();
     assert_escaped(&html);
     assert!(html.contains(r#"class="case needs-us overdue""#), "{html}");
-    assert!(html.contains("OVERDUE by 5 min"), "not colour alone: {html}");
+    assert!(
+        html.contains("OVERDUE by 5 min"),
+        "not colour alone: {html}"
+    );
     assert!(html.contains("needs us"), "{html}");
-    assert!(html.contains(r#"<time datetime="2026-12-02T04:20:00Z">"#), "{html}");
-    assert!(html.contains(r#"<span class="tlp tlp-red">TLP:RED</span>"#), "{html}");
+    assert!(
+        html.contains(r#"<time datetime="2026-12-02T04:20:00Z">"#),
+        "{html}"
+    );
+    assert!(
+        html.contains(r#"<span class="tlp tlp-red">TLP:RED</span>"#),
+        "{html}"
+    );
 }
 
 #[test]
@@ -359,7 +381,10 @@ fn every_string_a_template_uses_is_in_the_resource() {
                 } else {
                     id.to_owned()
                 };
-                if id.chars().all(|c| c.is_ascii_lowercase() || c == '-') && id.contains('-') && !id.ends_with('-') {
+                if id.chars().all(|c| c.is_ascii_lowercase() || c == '-')
+                    && id.contains('-')
+                    && !id.ends_with('-')
+                {
                     ids.push(id);
                 }
             }

@@ -80,7 +80,10 @@ pub(crate) fn chrome(ui: &Ui, csrf: String) -> Result<Chrome, ViewError> {
             tr.args(
                 "alarm-banner",
                 &[
-                    ("channel", a.channel.get(..16).unwrap_or(&a.channel).to_owned()),
+                    (
+                        "channel",
+                        a.channel.get(..16).unwrap_or(&a.channel).to_owned(),
+                    ),
                     ("kind", a.kind),
                     ("detail", a.detail),
                 ],
@@ -225,7 +228,11 @@ impl Filter {
     /// The query string that repeats this filter (for the fragment URL).
     pub fn query(&self) -> String {
         let mut q = form_urlencoded::Serializer::new(String::new());
-        for (k, v) in [("kind", &self.kind), ("party", &self.party), ("state", &self.state)] {
+        for (k, v) in [
+            ("kind", &self.kind),
+            ("party", &self.party),
+            ("state", &self.state),
+        ] {
             if let Some(v) = Self::given(v) {
                 q.append_pair(k, v);
             }
@@ -257,10 +264,7 @@ pub(crate) fn due(tr: &Tr, kind: Kind, at: u64, t: u64) -> Due {
     });
     let overdue = t > at;
     let left = if overdue {
-        tr.args(
-            "overdue-by",
-            &[("left", duration(t - at)), ("what", what)],
-        )
+        tr.args("overdue-by", &[("left", duration(t - at)), ("what", what)])
     } else {
         tr.args("left", &[("left", duration(at - t)), ("what", what)])
     };
@@ -467,8 +471,15 @@ pub(crate) fn case_page<'a>(
         };
         let mut entries = Vec::new();
         for e in &c.timeline {
-            let header = ch.msgs.iter().find(|m| m.index == e.index).map(|m| &m.header);
-            let body = ui.archive.message_body(&ch.id, e.index)?.unwrap_or_default();
+            let header = ch
+                .msgs
+                .iter()
+                .find(|m| m.index == e.index)
+                .map(|m| &m.header);
+            let body = ui
+                .archive
+                .message_body(&ch.id, e.index)?
+                .unwrap_or_default();
             entries.push(Entry {
                 index: e.index,
                 at: at(e.at),
@@ -490,23 +501,21 @@ pub(crate) fn case_page<'a>(
                     .map(|b| stix_summary(tr, &b)),
             });
         }
-        let deadlines = c
-            .to
-            .iter()
-            .map(|p| {
-                let (ack, ack_class) =
-                    met(tr, c.acked_on_time(p, t), c.acks.get(p).copied());
-                let (answer, answer_class) =
-                    met(tr, c.answered_on_time(p, t), c.answers.get(p).copied());
-                PartyDeadline {
-                    party: ch.short(p),
-                    ack,
-                    ack_class,
-                    answer,
-                    answer_class,
-                }
-            })
-            .collect();
+        let deadlines =
+            c.to.iter()
+                .map(|p| {
+                    let (ack, ack_class) = met(tr, c.acked_on_time(p, t), c.acks.get(p).copied());
+                    let (answer, answer_class) =
+                        met(tr, c.answered_on_time(p, t), c.answers.get(p).copied());
+                    PartyDeadline {
+                        party: ch.short(p),
+                        ack,
+                        ack_class,
+                        answer,
+                        answer_class,
+                    }
+                })
+                .collect();
         let tlp = ch.tlp_of(c);
         let page = CasePage {
             chrome,
@@ -521,7 +530,10 @@ pub(crate) fn case_page<'a>(
                     ("from", ch.short(&c.opener)),
                     (
                         "to",
-                        c.to.iter().map(|p| ch.short(p)).collect::<Vec<_>>().join(", "),
+                        c.to.iter()
+                            .map(|p| ch.short(p))
+                            .collect::<Vec<_>>()
+                            .join(", "),
                     ),
                 ],
             ),
