@@ -194,6 +194,7 @@ fn the_ui_shows_cases_escaped_and_live_and_says_when_the_relay_is_down() {
         .next()
         .unwrap()
         .to_owned();
+    let events_cookie = cookie.clone();
     let cookie = Some(cookie.as_str());
 
     let (status, inbox) = page(&format!("{}/", ui.base), cookie);
@@ -217,7 +218,7 @@ fn the_ui_shows_cases_escaped_and_live_and_says_when_the_relay_is_down() {
     );
 
     // Live: an event once a second case is stored, then the fragment has it.
-    let events = subscribe(&ui.base, cookie.unwrap());
+    let events = subscribe(&ui.base, &events_cookie);
     let second = open_case(north, "Second case");
     let deadline = Instant::now() + PATIENCE;
     loop {

@@ -376,10 +376,9 @@ fn every_string_a_template_uses_is_in_the_resource() {
         for pat in ["t(\"", "args(\"", "\"error-", "\"notice-", "\"case-"] {
             for part in s.split(pat).skip(1) {
                 let id = part.split('"').next().unwrap();
-                let id = if pat.starts_with("\"") {
-                    format!("{}{id}", &pat[1..])
-                } else {
-                    id.to_owned()
+                let id = match pat.strip_prefix('"') {
+                    Some(prefix) => format!("{prefix}{id}"),
+                    None => id.to_owned(),
                 };
                 if id.chars().all(|c| c.is_ascii_lowercase() || c == '-')
                     && id.contains('-')

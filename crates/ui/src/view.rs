@@ -458,11 +458,7 @@ fn stix_summary(tr: &Tr, bundle: &[u8]) -> String {
 }
 
 /// The case page of `id`, if a channel has it.
-pub(crate) fn case_page<'a>(
-    ui: &'a Ui,
-    chrome: Chrome,
-    id: &str,
-) -> Result<Option<String>, ViewError> {
+pub(crate) fn case_page(ui: &Ui, chrome: Chrome, id: &str) -> Result<Option<String>, ViewError> {
     let tr = &ui.tr;
     let t = now();
     for ch in channels(ui)? {
