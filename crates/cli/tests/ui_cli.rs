@@ -217,6 +217,43 @@ fn the_ui_shows_cases_escaped_and_live_and_says_when_the_relay_is_down() {
         "{case}"
     );
 
+    // Acknowledge by the form: refused without the CSRF token, sent with it.
+    assert!(
+        case.contains(&format!(r#"action="/case/{first}/ack""#)),
+        "{case}"
+    );
+    let at = case.find(r#"name="csrf" value=""#).unwrap() + 19;
+    let token = &case[at..at + 64];
+    let ack = |body: String| {
+        agent()
+            .post(format!("{}/case/{first}/ack", ui.base))
+            .header("Cookie", &events_cookie)
+            .header("Origin", &ui.base)
+            .content_type("application/x-www-form-urlencoded")
+            .send(body)
+            .unwrap()
+            .status()
+            .as_u16()
+    };
+    assert_eq!(ack("body=Seen".into()), 403);
+    assert_eq!(
+        ack(format!("csrf={token}&body=Seen+%3Cb%3Eby+us%3C%2Fb%3E")),
+        303
+    );
+    let (_, case) = page(&format!("{}/case/{first}", ui.base), cookie);
+    assert!(case.contains("Seen &lt;b&gt;by us&lt;/b&gt;"), "{case}");
+    assert!(
+        !case.contains(&format!(r#"action="/case/{first}/ack""#)),
+        "acknowledged: {case}"
+    );
+    assert_eq!(ack(format!("csrf={token}")), 409, "not owed twice");
+    // Northland sees it as the CLI sends it.
+    let shown = ok(hotline(north, &["case", "show", &first]));
+    assert!(
+        shown.contains("ack") && shown.contains("Seen <b>by us</b>"),
+        "{shown}"
+    );
+
     // Live: an event once a second case is stored, then the fragment has it.
     let events = subscribe(&ui.base, &events_cookie);
     let second = open_case(north, "Second case");

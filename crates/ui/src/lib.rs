@@ -32,6 +32,7 @@ use hotline_client::keyring::Keyring;
 use rand_core::{OsRng, RngCore as _};
 use tokio::sync::broadcast;
 
+mod actions;
 pub mod i18n;
 pub mod live;
 pub mod markdown;
@@ -100,6 +101,7 @@ pub fn router(ui: Arc<Ui>) -> Router {
         .route("/", get(pages::inbox))
         .route("/fragment/inbox", get(pages::inbox_fragment))
         .route("/case/{id}", get(pages::case))
+        .route("/case/{id}/ack", post(pages::ack))
         .route("/events", get(live::events))
         .route("/login", get(security::login))
         .route("/logout", post(security::logout))

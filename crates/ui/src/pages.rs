@@ -132,6 +132,74 @@ pub(crate) async fn case(
     .await
 }
 
+/// `POST /case/{id}/ack` (a form with the CSRF token, checked by the
+/// security layer): sends the acknowledgement, then back to the case.
+pub(crate) async fn ack(
+    State(ui): State<Arc<Ui>>,
+    Path(id): Path<String>,
+    axum::Form(form): axum::Form<std::collections::HashMap<String, String>>,
+) -> Response {
+    let body = form.get("body").cloned().unwrap_or_default();
+    if body.len() > crate::actions::MAX_BODY {
+        return error(
+            &ui,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "action-failed-title",
+            "action-ack-not-owed",
+        );
+    }
+    let u = ui.clone();
+    let case = id.clone();
+    let r =
+        tokio::task::spawn_blocking(move || crate::actions::acknowledge(&u, &case, &body)).await;
+    use crate::actions::ActionError;
+    match r {
+        Ok(Ok(index)) => {
+            tracing::info!(index, "acknowledgement sent");
+            let _ = ui.events.send(0);
+            (
+                StatusCode::SEE_OTHER,
+                [(header::LOCATION, format!("/case/{id}"))],
+            )
+                .into_response()
+        }
+        Ok(Err(ActionError::NoCase)) => error(
+            &ui,
+            StatusCode::NOT_FOUND,
+            "error-not-found-title",
+            "case-not-found",
+        ),
+        Ok(Err(ActionError::NotOwed)) => error(
+            &ui,
+            StatusCode::CONFLICT,
+            "action-failed-title",
+            "action-ack-not-owed",
+        ),
+        Ok(Err(ActionError::Send(e))) => {
+            tracing::warn!(error = %e, "the acknowledgement was not sent");
+            let page = view::ErrorPage {
+                tr: &ui.tr,
+                title: ui.tr.t("action-failed-title"),
+                text: ui.tr.args("action-failed", &[("why", e.to_string())]),
+            };
+            match page.render() {
+                Ok(h) => (StatusCode::SERVICE_UNAVAILABLE, Html(h)).into_response(),
+                Err(_) => StatusCode::SERVICE_UNAVAILABLE.into_response(),
+            }
+        }
+        Ok(Err(ActionError::View(e))) => internal(&ui, &e),
+        Err(e) => {
+            tracing::error!(error = %e, "an action task failed");
+            error(
+                &ui,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "error-internal-title",
+                "error-internal",
+            )
+        }
+    }
+}
+
 /// `GET /static/style.css`.
 pub(crate) async fn style() -> Response {
     ([(header::CONTENT_TYPE, "text/css; charset=utf-8")], STYLE).into_response()

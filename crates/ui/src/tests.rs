@@ -353,10 +353,64 @@ fn case_page_escapes_everything_untrusted() {
             attachments: vec![(HOSTILE.into(), HOSTILE.into(), 5)],
             stix: Some(HOSTILE.into()),
         }],
+        case_id: "00".repeat(16),
+        can_ack: true,
     };
     let html = page.render().unwrap();
     assert_escaped(&html);
     assert!(html.contains(r#"<div class="alarm" role="alert">"#));
+    // The acknowledgement form carries the session's CSRF token.
+    assert!(
+        html.contains(r#"<input type="hidden" name="csrf" value="c">"#),
+        "{html}"
+    );
+    assert!(html.contains(r#"<label for="ack-body">"#), "{html}");
+}
+
+fn post_ack(cookie: &str, origin: Option<&str>, body: String) -> Request<Body> {
+    let mut r = Request::post(format!("/case/{}/ack", "00".repeat(16)))
+        .header(header::HOST, HOST)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+    if let Some(o) = origin {
+        r = r.header(header::ORIGIN, o);
+    }
+    with_cookie(r.body(Body::from(body)).unwrap(), cookie)
+}
+
+#[tokio::test]
+async fn the_acknowledge_action_is_behind_origin_and_csrf() {
+    let (_d, ui) = ui();
+    let cookie = login(&ui).await;
+    let token = csrf(&ui, &cookie).await;
+    let r = send(&ui, post_ack(&cookie, None, format!("csrf={token}"))).await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = send(
+        &ui,
+        post_ack(&cookie, Some("http://127.0.0.1:9200"), "body=x".into()),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    // Past the checks: there is no such case in an empty archive.
+    let r = send(
+        &ui,
+        post_ack(
+            &cookie,
+            Some("http://127.0.0.1:9200"),
+            format!("csrf={token}&body=x"),
+        ),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    // And GET is no way to act.
+    let r = send(
+        &ui,
+        with_cookie(
+            get(&format!("/case/{}/ack?csrf={token}", "00".repeat(16))),
+            &cookie,
+        ),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::METHOD_NOT_ALLOWED);
 }
 
 #[test]

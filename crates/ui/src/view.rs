@@ -402,6 +402,10 @@ pub(crate) struct CasePage<'a> {
     pub answer_due: Option<(String, String)>,
     pub deadlines: Vec<PartyDeadline>,
     pub entries: Vec<Entry>,
+    /// The case id (hex), for the action forms.
+    pub case_id: String,
+    /// Whether our party owes the acknowledgement (the form is shown).
+    pub can_ack: bool,
 }
 
 #[derive(Template)]
@@ -539,6 +543,10 @@ pub(crate) fn case_page(ui: &Ui, chrome: Chrome, id: &str) -> Result<Option<Stri
             answer_due: at(c.answer_due),
             deadlines,
             entries,
+            case_id: c.id.to_hex(),
+            can_ack: ch
+                .me
+                .is_some_and(|m| c.owed_by(&m).map(|(k, _)| k) == Some(Kind::Ack)),
         };
         return Ok(Some(page.render()?));
     }

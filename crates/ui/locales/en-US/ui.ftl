@@ -66,3 +66,11 @@ error-forbidden = This request did not come from a page of this server (its orig
 error-internal-title = Something went wrong
 error-internal = The page could not be made; the server's log says why.
 error-not-found-title = Not found
+
+action-ack-legend = Acknowledge receipt
+action-ack-body = Message (optional; acknowledgement implies no agreement)
+action-ack-submit = Acknowledge
+action-ack-default = Receipt acknowledged. Acknowledgement implies no agreement with the content.
+action-ack-not-owed = Your party owes no acknowledgement on this case (already sent, not addressed, or closed).
+action-failed-title = Not sent
+action-failed = The acknowledgement was not sent: { $why }. Nothing changed; try again when the relay is reachable.
