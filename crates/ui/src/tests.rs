@@ -451,3 +451,128 @@ fn every_string_a_template_uses_is_in_the_resource() {
         assert!(tr.has(&id), "{id} is not in ui.ftl");
     }
 }
+
+/// A channel of Northland and Southland (us), with the given cases.
+fn channel_of(
+    cases: Vec<hotline_client::cases::Case>,
+    north: KeyId,
+    south: KeyId,
+) -> view::ChannelView {
+    use hotline_core::charter::{Charter, CharterParty, DisclosureRule, RelayInfo};
+    let party = |id: KeyId, short: &str| CharterParty {
+        id,
+        name: short.into(),
+        short: short.into(),
+        key: String::new(),
+    };
+    view::ChannelView {
+        id: hotline_core::ids::ChannelId([9; 16]),
+        charter: Charter {
+            v: 1,
+            title: "t".into(),
+            nonce: "00".repeat(16),
+            created: "2026-11-23T00:00:00Z".into(),
+            parties: vec![party(north, "northland"), party(south, "southland")],
+            relay: RelayInfo {
+                url: "http://127.0.0.1".into(),
+                key: String::new(),
+            },
+            witnesses: vec![],
+            witness_quorum: 0,
+            deadlines: Default::default(),
+            disclosure: DisclosureRule::Unanimous,
+            default_tlp: hotline_core::message::Tlp::Amber,
+            retention_days: 1,
+            suite: "hotline-v1".into(),
+        },
+        me: Some(south),
+        cases,
+        msgs: vec![],
+    }
+}
+
+use hotline_core::keys::KeyId;
+
+fn case(
+    n: u8,
+    opener: KeyId,
+    to: KeyId,
+    ack_due: Option<u64>,
+    state: hotline_client::cases::State,
+) -> hotline_client::cases::Case {
+    hotline_client::cases::Case {
+        id: hotline_core::ids::MessageId([n; 16]),
+        kind: hotline_core::message::Kind::Inquiry,
+        title: format!("case {n}"),
+        opener,
+        to: vec![to],
+        opened_at: Some(1),
+        ack_due,
+        answer_due: None,
+        acks: Default::default(),
+        answers: Default::default(),
+        state,
+        timeline: vec![],
+    }
+}
+
+#[test]
+fn the_inbox_puts_what_is_due_first_and_marks_what_needs_us() {
+    use hotline_client::cases::State;
+    let (_d, ui) = ui();
+    let (north, south) = (KeyId([1; 32]), KeyId([2; 32]));
+    let t = view::now();
+    let ch = channel_of(
+        vec![
+            case(1, south, north, Some(t + 1_000), State::Open),
+            case(2, north, south, None, State::Closed),
+            case(3, north, south, Some(t + 100), State::Open),
+            case(4, north, south, Some(t.saturating_sub(600)), State::Open),
+        ],
+        north,
+        south,
+    );
+    let titles = |f: &view::Filter| -> Vec<String> {
+        view::rows(&ui, std::slice::from_ref(&ch), f)
+            .into_iter()
+            .map(|r| r.title)
+            .collect()
+    };
+    assert_eq!(
+        titles(&view::Filter::default()),
+        ["case 4", "case 3", "case 1", "case 2"]
+    );
+    let rows = view::rows(&ui, std::slice::from_ref(&ch), &view::Filter::default());
+    let overdue = rows[0].due.as_ref().unwrap();
+    assert!(
+        overdue.overdue && overdue.left.starts_with("OVERDUE by 10 min"),
+        "{}",
+        overdue.left
+    );
+    assert!(rows[0].needs_us && rows[1].needs_us, "addressed to us");
+    assert!(!rows[2].needs_us, "Northland owes case 1's acknowledgement");
+    assert!(
+        rows[1]
+            .due
+            .as_ref()
+            .unwrap()
+            .left
+            .ends_with("left to acknowledge")
+    );
+    assert!(rows[3].due.is_none());
+    assert_eq!(rows[2].parties, "southland → northland");
+    // Filters.
+    let f = |kind: &str, party: &str, state: &str| view::Filter {
+        kind: Some(kind.into()),
+        party: Some(party.into()),
+        state: Some(state.into()),
+    };
+    assert_eq!(titles(&f("", "", "closed")), ["case 2"]);
+    assert_eq!(
+        titles(&f("inquiry", "", "open")),
+        ["case 4", "case 3", "case 1"]
+    );
+    assert!(titles(&f("warning", "", "")).is_empty());
+    assert_eq!(titles(&f("", "nobody", "")), Vec::<String>::new());
+    assert_eq!(titles(&f("", "northland", "")).len(), 4);
+}

@@ -8,7 +8,7 @@
     var live = document.getElementById("live");
     if (!live) return;
     var url = live.getAttribute("data-fragment");
-    if (!url || url.charAt(0) !== "/") return;
+    if (!url || url.indexOf("/fragment/") !== 0) return;
     fetch(url, { credentials: "same-origin" })
       .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
       .then(function (html) {
