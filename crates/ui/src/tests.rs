@@ -576,3 +576,15 @@ fn the_inbox_puts_what_is_due_first_and_marks_what_needs_us() {
     assert_eq!(titles(&f("", "nobody", "")), Vec::<String>::new());
     assert_eq!(titles(&f("", "northland", "")).len(), 4);
 }
+
+#[test]
+fn stix_evidence_is_summed_up_by_count_and_validity() {
+    let tr = crate::i18n::Tr::english();
+    let valid = br#"{"type":"bundle","id":"bundle--5d0092c5-5f74-4287-9642-33f4c354e56d","objects":[{"type":"indicator","spec_version":"2.1","id":"indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f","created":"2026-01-01T00:00:00.000Z","modified":"2026-01-01T00:00:00.000Z","pattern":"[ipv4-addr:value = '198.51.100.1']","pattern_type":"stix","valid_from":"2026-01-01T00:00:00Z"}]}"#;
+    assert_eq!(
+        view::stix_summary(&tr, valid),
+        "STIX evidence: valid STIX 2.1, 1 object(s), 0 warning(s)"
+    );
+    let s = view::stix_summary(&tr, br#"{"type":"bundle","objects":[{"type":"<b>"}]}"#);
+    assert!(s.starts_with("STIX evidence: NOT valid STIX 2.1 ("), "{s}");
+}

@@ -433,7 +433,7 @@ fn met(tr: &Tr, r: Option<bool>, done: Option<Option<u64>>) -> (String, &'static
     (text, s.1)
 }
 
-fn stix_summary(tr: &Tr, bundle: &[u8]) -> String {
+pub(crate) fn stix_summary(tr: &Tr, bundle: &[u8]) -> String {
     let r = hotline_stix::validate_bundle(bundle);
     if r.is_valid() {
         let objects = serde_json::from_slice::<serde_json::Value>(bundle)
