@@ -15,6 +15,7 @@ mod cmd_init;
 mod cmd_key;
 mod cmd_relay;
 mod cmd_taxii;
+mod cmd_ui;
 mod cmd_watch;
 mod cmd_witness;
 mod offline;
@@ -157,6 +158,9 @@ enum Command {
     /// objects of a case to open from them (the outbox).
     #[command(subcommand)]
     Taxii(cmd_taxii::TaxiiCommand),
+    /// Serve the duty officer's web UI on loopback (inbox, cases, live updates); prints the
+    /// address to open, with a one-time login token.
+    Ui(cmd_ui::UiArgs),
     /// Run an independent witness that cosigns checkpoints (C2SP tlog-witness).
     #[command(subcommand)]
     Witness(cmd_witness::WitnessCommand),
@@ -205,6 +209,7 @@ fn main() -> ExitCode {
         Command::Relay(r) => cmd_relay::run(r),
         Command::Witness(w) => cmd_witness::run(w),
         Command::Taxii(t) => cmd_taxii::run(&cli, t),
+        Command::Ui(u) => cmd_ui::run(&cli, u),
         Command::Bench(b) => cmd_bench::run(b),
         Command::Channel(c) => cmd_channel::run_channel(&cli, c),
         Command::Roster(r) => cmd_channel::run_roster(&cli, r),

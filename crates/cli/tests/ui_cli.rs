@@ -1,0 +1,287 @@
+//! `hotline ui` with the real binary: Northland opens an inquiry whose title
+//! is markup; Southland's UI logs in with the printed token, shows the
+//! inquiry escaped in its inbox and on its case page; a second case opened
+//! while an event stream is open raises an event, after which the inbox
+//! fragment lists it; with the relay stopped every page says it is
+//! unreachable and still serves the archive.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use common::cli::*;
+use common::*;
+
+const HOSTILE: &str = r#"Breach <script>alert(1)</script> "><img src=x onerror=alert(2)>"#;
+/// How long the test waits for something the server does by itself: a
+/// bound so that a broken server fails the test, not a timing assertion.
+const PATIENCE: Duration = Duration::from_secs(30);
+
+struct Ui {
+    child: Child,
+    base: String,
+    login: String,
+}
+
+impl Drop for Ui {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn ui_serve(profile: &std::path::Path) -> Ui {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hotline"))
+        .arg("--profile")
+        .arg(profile)
+        .args(["ui", "--no-open", "--listen", "127.0.0.1:0"])
+        .env("HOTLINE_PASSPHRASE", PASS)
+        .env("HOTLINE_INSECURE_KDF_LOG_N", "10")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    out.read_line(&mut line).unwrap();
+    let base = line
+        .trim()
+        .strip_prefix("ui listening on ")
+        .unwrap_or_else(|| panic!("{line:?}"))
+        .trim_end_matches('/')
+        .to_owned();
+    assert!(!base.ends_with(":0"), "the real port: {base}");
+    line.clear();
+    out.read_line(&mut line).unwrap();
+    let login = line
+        .trim()
+        .strip_prefix("open ")
+        .unwrap_or_else(|| panic!("{line:?}"))
+        .to_owned();
+    assert!(
+        login.starts_with(&format!("{base}/login?token=")),
+        "{login}"
+    );
+    Ui { child, base, login }
+}
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .build()
+        .into()
+}
+
+/// GET with the session cookie (if any): status and body.
+fn page(url: &str, cookie: Option<&str>) -> (u16, String) {
+    let mut r = agent().get(url);
+    if let Some(c) = cookie {
+        r = r.header("Cookie", c);
+    }
+    let mut r = r.call().unwrap();
+    (r.status().as_u16(), r.body_mut().read_to_string().unwrap())
+}
+
+fn assert_escaped(html: &str) {
+    assert!(!html.contains("<script>alert"), "{html}");
+    assert!(!html.contains("<img"), "{html}");
+    assert!(
+        html.contains("Breach &#60;script&#62;alert(1)&#60;/script&#62; &#34;&#62;&#60;img src=x onerror=alert(2)&#62;"),
+        "{html}"
+    );
+}
+
+/// Opens a case from Northland to Southland; its id.
+fn open_case(north: &std::path::Path, title: &str) -> String {
+    let out = ok(hotline(
+        north,
+        &[
+            "case",
+            "open",
+            "--kind",
+            "inquiry",
+            "--to",
+            "southland",
+            "--title",
+            title,
+            "--body",
+            "See <b>this</b> and [that](javascript:alert(3)).",
+        ],
+    ));
+    out.split_whitespace()
+        .nth(3)
+        .unwrap_or_else(|| panic!("{out}"))
+        .to_owned()
+}
+
+/// The events of `/events`, line by line, read in a thread.
+fn subscribe(base: &str, cookie: &str) -> mpsc::Receiver<String> {
+    let r = agent()
+        .get(format!("{base}/events"))
+        .header("Cookie", cookie)
+        .call()
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let (tx, rx) = mpsc::channel();
+    let reader = BufReader::new(r.into_body().into_reader());
+    std::thread::spawn(move || {
+        for line in reader.lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+/// Waits (at most until `deadline`) for the next `changed` event.
+fn next_change(rx: &mpsc::Receiver<String>, deadline: Instant) {
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match rx.recv_timeout(left) {
+            Ok(l) if l == "event: changed" => return,
+            Ok(_) => {}
+            Err(e) => panic!("no event from /events within {PATIENCE:?}: {e}"),
+        }
+    }
+}
+
+#[test]
+fn the_ui_shows_cases_escaped_and_live_and_says_when_the_relay_is_down() {
+    let d = tempfile::tempdir().unwrap();
+    let mut relay = start(&d.path().join("relay"), &unique("relay"), None);
+    let (dirs, _, _) = set_up(
+        d.path(),
+        &relay,
+        &[
+            ("northland", "Northland CERT"),
+            ("southland", "Southland CERT"),
+        ],
+    );
+    let (north, south) = (&dirs[0], &dirs[1]);
+
+    // Off loopback it refuses to start.
+    let o = hotline(south, &["ui", "--no-open", "--listen", "0.0.0.0:0"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("non-loopback") && err.contains("127.0.0.1"),
+        "{err}"
+    );
+
+    let first = open_case(north, HOSTILE);
+    ok(hotline(south, &["sync"]));
+    let ui = ui_serve(south);
+
+    // Nothing without the token's session.
+    let (status, body) = page(&format!("{}/", ui.base), None);
+    assert_eq!(status, 401);
+    assert!(body.contains("hotline ui"), "{body}");
+    let (status, _) = page(&format!("{}/login?token=00", ui.base), None);
+    assert_eq!(status, 401);
+
+    let r = agent().get(&ui.login).call().unwrap();
+    assert_eq!(r.status().as_u16(), 303);
+    let cookie = r.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let events_cookie = cookie.clone();
+    let cookie = Some(cookie.as_str());
+
+    let (status, inbox) = page(&format!("{}/", ui.base), cookie);
+    assert_eq!(status, 200, "{inbox}");
+    assert_escaped(&inbox);
+    assert!(
+        inbox.contains(&format!(r#"href="/case/{first}""#)),
+        "{inbox}"
+    );
+    assert!(inbox.contains("needs us"), "{inbox}");
+    assert!(inbox.contains("TLP:"), "{inbox}");
+
+    let (status, case) = page(&format!("{}/case/{first}", ui.base), cookie);
+    assert_eq!(status, 200, "{case}");
+    assert_escaped(&case);
+    assert!(case.contains("See &lt;b&gt;this&lt;/b&gt;"), "{case}");
+    assert!(!case.contains("javascript:"), "{case}");
+    assert!(
+        case.contains("Northland") || case.contains("northland"),
+        "{case}"
+    );
+
+    // Acknowledge by the form: refused without the CSRF token, sent with it.
+    assert!(
+        case.contains(&format!(r#"action="/case/{first}/ack""#)),
+        "{case}"
+    );
+    let at = case.find(r#"name="csrf" value=""#).unwrap() + 19;
+    let token = &case[at..at + 64];
+    let ack = |body: String| {
+        agent()
+            .post(format!("{}/case/{first}/ack", ui.base))
+            .header("Cookie", &events_cookie)
+            .header("Origin", &ui.base)
+            .content_type("application/x-www-form-urlencoded")
+            .send(body)
+            .unwrap()
+            .status()
+            .as_u16()
+    };
+    assert_eq!(ack("body=Seen".into()), 403);
+    assert_eq!(
+        ack(format!("csrf={token}&body=Seen+%3Cb%3Eby+us%3C%2Fb%3E")),
+        303
+    );
+    let (_, case) = page(&format!("{}/case/{first}", ui.base), cookie);
+    assert!(case.contains("Seen &lt;b&gt;by us&lt;/b&gt;"), "{case}");
+    assert!(
+        !case.contains(&format!(r#"action="/case/{first}/ack""#)),
+        "acknowledged: {case}"
+    );
+    assert_eq!(ack(format!("csrf={token}")), 409, "not owed twice");
+    // Northland sees it as the CLI sends it.
+    let shown = ok(hotline(north, &["case", "show", &first]));
+    assert!(
+        shown.contains("ack") && shown.contains("Seen <b>by us</b>"),
+        "{shown}"
+    );
+
+    // Live: an event once a second case is stored, then the fragment has it.
+    let events = subscribe(&ui.base, &events_cookie);
+    let second = open_case(north, "Second case");
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        next_change(&events, deadline);
+        let (status, frag) = page(&format!("{}/fragment/inbox", ui.base), cookie);
+        assert_eq!(status, 200);
+        if frag.contains(&format!(r#"href="/case/{second}""#)) {
+            assert!(frag.contains("Second case"));
+            assert!(!frag.contains("<html"), "a fragment: {frag}");
+            break;
+        }
+    }
+
+    // The relay goes away: the notice, and the archive still served.
+    halt(&mut relay);
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        next_change(&events, deadline);
+        let (status, inbox) = page(&format!("{}/", ui.base), cookie);
+        assert_eq!(status, 200);
+        if inbox.contains("relay unreachable: read-only, last verified checkpoint") {
+            assert!(inbox.contains(&format!(r#"href="/case/{second}""#)));
+            let (_, case) = page(&format!("{}/case/{first}", ui.base), cookie);
+            assert!(case.contains("relay unreachable: read-only"), "{case}");
+            break;
+        }
+    }
+    drop(ui);
+}

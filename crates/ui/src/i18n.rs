@@ -1,0 +1,77 @@
+//! Every user-visible string comes from a Fluent resource
+//! (`locales/en-US/ui.ftl`); English only for now.
+
+use fluent_bundle::concurrent::FluentBundle;
+use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
+
+/// The English resource, compiled in.
+const EN_US: &str = include_str!("../locales/en-US/ui.ftl");
+
+/// The strings of one language.
+pub struct Tr {
+    bundle: FluentBundle<FluentResource>,
+}
+
+impl Tr {
+    /// The English strings.
+    pub fn english() -> Tr {
+        // The resource is ours and compiled in; a syntax error in it fails
+        // the unit test `every_string_parses`, so the entries that parsed
+        // are used as they are.
+        let res = FluentResource::try_new(EN_US.to_owned()).unwrap_or_else(|(r, _)| r);
+        let lang: unic_langid::LanguageIdentifier = "en-US".parse().unwrap_or_default();
+        let mut bundle = FluentBundle::new_concurrent(vec![lang]);
+        // No Unicode isolation marks: the text goes into HTML, escaped.
+        bundle.set_use_isolating(false);
+        let _ = bundle.add_resource(res);
+        Tr { bundle }
+    }
+
+    /// The string `id` (its id itself if missing, so a gap shows and a test
+    /// catches it).
+    pub fn t(&self, id: &str) -> String {
+        self.args(id, &[])
+    }
+
+    /// The string `id` with its variables.
+    pub fn args(&self, id: &str, vars: &[(&str, String)]) -> String {
+        let Some(msg) = self.bundle.get_message(id) else {
+            return id.to_owned();
+        };
+        let Some(pattern) = msg.value() else {
+            return id.to_owned();
+        };
+        let mut args = FluentArgs::new();
+        for (k, v) in vars {
+            args.set(*k, FluentValue::from(v.clone()));
+        }
+        let mut errors = vec![];
+        self.bundle
+            .format_pattern(pattern, Some(&args), &mut errors)
+            .into_owned()
+    }
+
+    /// Whether the resource defines `id`.
+    pub fn has(&self, id: &str) -> bool {
+        self.bundle.has_message(id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_string_parses() {
+        assert!(FluentResource::try_new(EN_US.to_owned()).is_ok());
+    }
+
+    #[test]
+    fn variables_are_filled() {
+        let t = Tr::english();
+        assert_eq!(
+            t.args("notice-unreachable", &[("minutes", "7".into())]),
+            "relay unreachable: read-only, last verified checkpoint 7 min ago"
+        );
+    }
+}

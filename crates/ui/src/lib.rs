@@ -1,0 +1,119 @@
+//! The duty officer's web UI (`docs/ui.md`): a web server on loopback over a
+//! member's archive. It shows the inbox (every case, what is due first) and
+//! each case's timeline, keeps the archive in sync with the relay in the
+//! background and tells open pages when something new arrived
+//! (server-sent events on `/events`).
+//!
+//! The server holds the unlocked member keys; no page ever sees them. Every
+//! request passes [`security`]: the `Host` must be a loopback name at our
+//! port (DNS rebinding), a page needs the session cookie that `/login` sets
+//! from the token `hotline ui` printed, a request that changes anything needs
+//! our `Origin` and the session's form token, and every response carries a
+//! strict Content-Security-Policy.
+//!
+//! ```no_run
+//! # async fn run(ui: std::sync::Arc<hotline_ui::Ui>) -> std::io::Result<()> {
+//! let app = hotline_ui::router(ui.clone());
+//! hotline_ui::live::spawn_sync(ui, std::time::Duration::from_secs(3));
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:9200").await?;
+//! axum::serve(listener, app).await
+//! # }
+//! ```
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+use std::sync::{Arc, Mutex, RwLock};
+
+use axum::Router;
+use axum::routing::{get, post};
+use hotline_client::archive::Archive;
+use hotline_client::keyring::Keyring;
+use rand_core::{OsRng, RngCore as _};
+use tokio::sync::broadcast;
+
+mod actions;
+pub mod i18n;
+pub mod live;
+pub mod markdown;
+mod pages;
+pub mod security;
+mod view;
+
+pub use security::SESSION_COOKIE;
+
+/// The shared state of the UI: the archive, the keys, the sessions and the
+/// live status.
+pub struct Ui {
+    /// The member's archive.
+    pub archive: Arc<Archive>,
+    /// The unlocked member keys (never rendered).
+    pub(crate) keys: Arc<Keyring>,
+    /// The port we listen on: the only one `Host` and `Origin` may name.
+    pub(crate) port: u16,
+    /// The login token (32 random bytes, hex), printed once.
+    token: String,
+    pub(crate) sessions: Mutex<Vec<security::Session>>,
+    pub(crate) status: RwLock<live::Status>,
+    pub(crate) events: broadcast::Sender<u64>,
+    pub(crate) tr: i18n::Tr,
+}
+
+impl Ui {
+    /// The state for a server on `port` (the real one, after binding), with
+    /// a fresh random login token.
+    pub fn new(archive: Arc<Archive>, keys: Keyring, port: u16) -> Ui {
+        let (events, _) = broadcast::channel(16);
+        Ui {
+            archive,
+            keys: Arc::new(keys),
+            port,
+            token: random_hex(),
+            sessions: Mutex::new(Vec::new()),
+            status: RwLock::new(live::Status::default()),
+            events,
+            tr: i18n::Tr::english(),
+        }
+    }
+
+    /// The login token: `hotline ui` prints it once, in the `open` line.
+    /// Never log it.
+    pub fn login_token(&self) -> &str {
+        &self.token
+    }
+
+    /// The address a person opens: `http://127.0.0.1:PORT/login?token=…`.
+    pub fn login_url(&self) -> String {
+        format!("http://127.0.0.1:{}/login?token={}", self.port, self.token)
+    }
+}
+
+/// 32 random bytes (256 bits) from the OS, hex.
+pub(crate) fn random_hex() -> String {
+    let mut b = [0u8; 32];
+    OsRng.fill_bytes(&mut b);
+    hex::encode(b)
+}
+
+/// The UI's routes, behind the security layer.
+pub fn router(ui: Arc<Ui>) -> Router {
+    Router::new()
+        .route("/", get(pages::inbox))
+        .route("/fragment/inbox", get(pages::inbox_fragment))
+        .route("/case/{id}", get(pages::case))
+        .route("/case/{id}/ack", post(pages::ack))
+        .route("/events", get(live::events))
+        .route("/login", get(security::login))
+        .route("/logout", post(security::logout))
+        .route("/static/style.css", get(pages::style))
+        .route("/static/live.js", get(pages::script))
+        .fallback(pages::not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            ui.clone(),
+            security::guard,
+        ))
+        .with_state(ui)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,225 @@
+//! The page handlers: thin, each gathering its view in a blocking task
+//! ([`crate::view`]) and rendering a compiled template.
+
+use std::sync::Arc;
+
+use askama::Template as _;
+use axum::Extension;
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+
+use crate::Ui;
+use crate::security::Session;
+use crate::view::{self, Filter, ViewError};
+
+const STYLE: &str = include_str!("../static/style.css");
+const SCRIPT: &str = include_str!("../static/live.js");
+
+/// A page of its own for an error: the status and two strings.
+pub(crate) fn error(ui: &Ui, status: StatusCode, title: &str, text: &str) -> Response {
+    let page = view::ErrorPage {
+        tr: &ui.tr,
+        title: ui.tr.t(title),
+        text: ui.tr.t(text),
+    };
+    match page.render() {
+        Ok(h) => (status, Html(h)).into_response(),
+        Err(_) => status.into_response(),
+    }
+}
+
+fn internal(ui: &Ui, e: &ViewError) -> Response {
+    tracing::error!(error = %e, "a page could not be made");
+    error(
+        ui,
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "error-internal-title",
+        "error-internal",
+    )
+}
+
+/// Runs `f` on the blocking pool and renders its result (an error page if
+/// it fails).
+async fn blocking(
+    ui: Arc<Ui>,
+    f: impl FnOnce(&Ui) -> Result<Option<String>, ViewError> + Send + 'static,
+) -> Response {
+    let u = ui.clone();
+    match tokio::task::spawn_blocking(move || f(&u)).await {
+        Ok(Ok(Some(h))) => Html(h).into_response(),
+        Ok(Ok(None)) => error(
+            &ui,
+            StatusCode::NOT_FOUND,
+            "error-not-found-title",
+            "case-not-found",
+        ),
+        Ok(Err(e)) => internal(&ui, &e),
+        Err(e) => {
+            tracing::error!(error = %e, "a page task failed");
+            error(
+                &ui,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "error-internal-title",
+                "error-internal",
+            )
+        }
+    }
+}
+
+fn list<'a>(
+    ui: &'a Ui,
+    chans: &[view::ChannelView],
+    f: &Filter,
+    notices: Vec<String>,
+) -> view::InboxList<'a> {
+    let q = f.query();
+    view::InboxList {
+        tr: &ui.tr,
+        rows: view::rows(ui, chans, f),
+        notices,
+        fragment: if q.is_empty() {
+            "/fragment/inbox".into()
+        } else {
+            format!("/fragment/inbox?{q}")
+        },
+    }
+}
+
+/// `GET /`: the inbox.
+pub(crate) async fn inbox(
+    State(ui): State<Arc<Ui>>,
+    Extension(s): Extension<Session>,
+    Query(f): Query<Filter>,
+) -> Response {
+    blocking(ui, move |ui| {
+        let chans = view::channels(ui)?;
+        let chrome = view::chrome(ui, s.csrf)?;
+        let list = list(ui, &chans, &f, chrome.notices.clone());
+        let page = view::InboxPage {
+            tr: &ui.tr,
+            title: ui.tr.t("inbox-title"),
+            choices: view::choices(ui, &chans),
+            filter: f,
+            list,
+            chrome,
+        };
+        Ok(Some(page.render()?))
+    })
+    .await
+}
+
+/// `GET /fragment/inbox?…`: the inbox list alone (what `live.js` swaps in).
+pub(crate) async fn inbox_fragment(State(ui): State<Arc<Ui>>, Query(f): Query<Filter>) -> Response {
+    blocking(ui, move |ui| {
+        let chans = view::channels(ui)?;
+        let chrome = view::chrome(ui, String::new())?;
+        Ok(Some(list(ui, &chans, &f, chrome.notices).render()?))
+    })
+    .await
+}
+
+/// `GET /case/{id}`.
+pub(crate) async fn case(
+    State(ui): State<Arc<Ui>>,
+    Extension(s): Extension<Session>,
+    Path(id): Path<String>,
+) -> Response {
+    blocking(ui, move |ui| {
+        let chrome = view::chrome(ui, s.csrf)?;
+        view::case_page(ui, chrome, &id)
+    })
+    .await
+}
+
+/// `POST /case/{id}/ack` (a form with the CSRF token, checked by the
+/// security layer): sends the acknowledgement, then back to the case.
+pub(crate) async fn ack(
+    State(ui): State<Arc<Ui>>,
+    Path(id): Path<String>,
+    axum::Form(form): axum::Form<std::collections::HashMap<String, String>>,
+) -> Response {
+    let body = form.get("body").cloned().unwrap_or_default();
+    if body.len() > crate::actions::MAX_BODY {
+        return error(
+            &ui,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "action-failed-title",
+            "action-ack-not-owed",
+        );
+    }
+    let u = ui.clone();
+    let case = id.clone();
+    let r =
+        tokio::task::spawn_blocking(move || crate::actions::acknowledge(&u, &case, &body)).await;
+    use crate::actions::ActionError;
+    match r {
+        Ok(Ok(index)) => {
+            tracing::info!(index, "acknowledgement sent");
+            let _ = ui.events.send(0);
+            (
+                StatusCode::SEE_OTHER,
+                [(header::LOCATION, format!("/case/{id}"))],
+            )
+                .into_response()
+        }
+        Ok(Err(ActionError::NoCase)) => error(
+            &ui,
+            StatusCode::NOT_FOUND,
+            "error-not-found-title",
+            "case-not-found",
+        ),
+        Ok(Err(ActionError::NotOwed)) => error(
+            &ui,
+            StatusCode::CONFLICT,
+            "action-failed-title",
+            "action-ack-not-owed",
+        ),
+        Ok(Err(ActionError::Send(e))) => {
+            tracing::warn!(error = %e, "the acknowledgement was not sent");
+            let page = view::ErrorPage {
+                tr: &ui.tr,
+                title: ui.tr.t("action-failed-title"),
+                text: ui.tr.args("action-failed", &[("why", e.to_string())]),
+            };
+            match page.render() {
+                Ok(h) => (StatusCode::SERVICE_UNAVAILABLE, Html(h)).into_response(),
+                Err(_) => StatusCode::SERVICE_UNAVAILABLE.into_response(),
+            }
+        }
+        Ok(Err(ActionError::View(e))) => internal(&ui, &e),
+        Err(e) => {
+            tracing::error!(error = %e, "an action task failed");
+            error(
+                &ui,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "error-internal-title",
+                "error-internal",
+            )
+        }
+    }
+}
+
+/// `GET /static/style.css`.
+pub(crate) async fn style() -> Response {
+    ([(header::CONTENT_TYPE, "text/css; charset=utf-8")], STYLE).into_response()
+}
+
+/// `GET /static/live.js`.
+pub(crate) async fn script() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+        SCRIPT,
+    )
+        .into_response()
+}
+
+/// Anything else.
+pub(crate) async fn not_found(State(ui): State<Arc<Ui>>) -> Response {
+    error(
+        &ui,
+        StatusCode::NOT_FOUND,
+        "error-not-found-title",
+        "error-not-found-title",
+    )
+}

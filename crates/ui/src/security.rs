@@ -1,0 +1,232 @@
+//! The security model (`docs/ui.md`, "Security"): every request passes
+//! [`guard`].
+//!
+//! 1. `Host` must be `127.0.0.1:PORT`, `localhost:PORT` or `[::1]:PORT`,
+//!    else 421: a page of another site whose name was made to resolve to
+//!    127.0.0.1 (DNS rebinding) gets nothing.
+//! 2. `GET /login?token=T` compares T with the printed token in constant
+//!    time and sets the session cookie (a separate random id; `HttpOnly`,
+//!    `SameSite=Strict`), then 303 to `/` so the token leaves the address
+//!    bar. Every other path but `/static/` needs that cookie, else 401.
+//! 3. A request other than GET or HEAD must carry `Origin` naming us and,
+//!    in its form body, the session's `csrf` value, else 403.
+//! 4. Every response carries the headers of [`set_headers`].
+//!
+//! Neither the token nor a session id is ever logged.
+
+use std::sync::Arc;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Query, Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use subtle::ConstantTimeEq as _;
+
+use crate::Ui;
+
+/// The session cookie's name.
+pub const SESSION_COOKIE: &str = "hotline_ui";
+
+/// The largest form body read (the only forms are small).
+const MAX_FORM: usize = 64 * 1024;
+
+/// The Content-Security-Policy of every response.
+pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; \
+     connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+/// A logged-in browser.
+#[derive(Clone)]
+pub struct Session {
+    /// The cookie's value (hex of 32 random bytes).
+    id: String,
+    /// The form token of this session (hex of 32 random bytes).
+    pub csrf: String,
+}
+
+impl Ui {
+    fn host_allowed(&self, host: &str) -> bool {
+        let p = self.port;
+        [
+            format!("127.0.0.1:{p}"),
+            format!("localhost:{p}"),
+            format!("[::1]:{p}"),
+        ]
+        .iter()
+        .any(|h| h.eq_ignore_ascii_case(host))
+    }
+
+    fn session(&self, headers: &HeaderMap) -> Option<Session> {
+        let given = cookie(headers, SESSION_COOKIE)?;
+        let sessions = self.sessions.lock().ok()?;
+        // Every session compared, in constant time each.
+        let mut found = None;
+        for s in sessions.iter() {
+            if bool::from(s.id.as_bytes().ct_eq(given.as_bytes())) {
+                found = Some(s.clone());
+            }
+        }
+        found
+    }
+}
+
+/// The value of cookie `name` in the request.
+fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_owned())
+}
+
+/// The headers every response carries.
+pub fn set_headers(h: &mut HeaderMap) {
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CSP),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+}
+
+/// The security layer (see the module's docs).
+pub async fn guard(State(ui): State<Arc<Ui>>, req: Request, next: Next) -> Response {
+    let mut r = check(&ui, req, next).await;
+    set_headers(r.headers_mut());
+    r
+}
+
+async fn check(ui: &Arc<Ui>, mut req: Request, next: Next) -> Response {
+    let host = req
+        .headers()
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    if !ui.host_allowed(&host) {
+        return crate::pages::error(
+            ui,
+            StatusCode::MISDIRECTED_REQUEST,
+            "error-host-title",
+            "error-host",
+        );
+    }
+    let path = req.uri().path();
+    if path == "/login" || path.starts_with("/static/") {
+        return next.run(req).await;
+    }
+    let Some(session) = ui.session(req.headers()) else {
+        return crate::pages::error(
+            ui,
+            StatusCode::UNAUTHORIZED,
+            "error-unauthorized-title",
+            "error-unauthorized",
+        );
+    };
+    if req.method() != Method::GET && req.method() != Method::HEAD {
+        let forbidden = || {
+            crate::pages::error(
+                ui,
+                StatusCode::FORBIDDEN,
+                "error-forbidden-title",
+                "error-forbidden",
+            )
+        };
+        let origin_ok = req
+            .headers()
+            .get(header::ORIGIN)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|o| o.strip_prefix("http://"))
+            .is_some_and(|o| o.eq_ignore_ascii_case(&host));
+        if !origin_ok {
+            return forbidden();
+        }
+        let (parts, body) = req.into_parts();
+        let Ok(bytes) = axum::body::to_bytes(body, MAX_FORM).await else {
+            return forbidden();
+        };
+        let given = form_field(&bytes, "csrf").unwrap_or_default();
+        if !bool::from(given.as_bytes().ct_eq(session.csrf.as_bytes())) {
+            return forbidden();
+        }
+        req = Request::from_parts(parts, Body::from(bytes));
+    }
+    req.extensions_mut().insert(session);
+    next.run(req).await
+}
+
+/// The first value of `name` in an `application/x-www-form-urlencoded` body.
+pub(crate) fn form_field(body: &Bytes, name: &str) -> Option<String> {
+    form_urlencoded::parse(body)
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
+}
+
+/// `GET /login?token=T`.
+pub async fn login(
+    State(ui): State<Arc<Ui>>,
+    Query(q): Query<std::collections::HashMap<String, String>>,
+) -> Response {
+    let given = q.get("token").map(String::as_str).unwrap_or("");
+    if !bool::from(given.as_bytes().ct_eq(ui.token.as_bytes())) {
+        tracing::warn!("a login with a wrong or missing token was refused");
+        return crate::pages::error(
+            &ui,
+            StatusCode::UNAUTHORIZED,
+            "error-unauthorized-title",
+            "error-unauthorized",
+        );
+    }
+    let s = Session {
+        id: crate::random_hex(),
+        csrf: crate::random_hex(),
+    };
+    let cookie = format!(
+        "{SESSION_COOKIE}={}; HttpOnly; SameSite=Strict; Path=/",
+        s.id
+    );
+    match ui.sessions.lock() {
+        Ok(mut v) => v.push(s),
+        Err(_) => {
+            return crate::pages::error(
+                &ui,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "error-internal-title",
+                "error-internal",
+            );
+        }
+    }
+    tracing::info!("a browser logged in");
+    let mut r = (StatusCode::SEE_OTHER, [(header::LOCATION, "/")]).into_response();
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        r.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    r
+}
+
+/// `POST /logout` (a form with the CSRF token): ends this session.
+pub async fn logout(
+    State(ui): State<Arc<Ui>>,
+    axum::Extension(s): axum::Extension<Session>,
+) -> Response {
+    if let Ok(mut v) = ui.sessions.lock() {
+        v.retain(|x| x.id != s.id);
+    }
+    let mut r = (StatusCode::SEE_OTHER, [(header::LOCATION, "/")]).into_response();
+    r.headers_mut().insert(
+        header::SET_COOKIE,
+        HeaderValue::from_static("hotline_ui=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0"),
+    );
+    r
+}

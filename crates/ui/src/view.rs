@@ -1,0 +1,554 @@
+//! What the pages show, gathered from the archive (blocking: called in
+//! `spawn_blocking`), and the compiled templates that render it. Every
+//! string from another party goes into a template as a `String` and is
+//! escaped there (askama escapes by default); only [`crate::markdown`]'s
+//! output is marked safe.
+
+use askama::Template;
+use hotline_client::cases::{self, Case, State};
+use hotline_core::charter::{Charter, VerifiedCharter};
+use hotline_core::dsse::SignedDocument;
+use hotline_core::ids::ChannelId;
+use hotline_core::keys::KeyId;
+use hotline_core::message::{Kind, Tlp};
+
+use crate::Ui;
+use crate::i18n::Tr;
+
+/// Why a page could not be made (logged, never shown).
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum ViewError {
+    #[error("archive: {0}")]
+    Archive(#[from] hotline_client::archive::ArchiveError),
+    #[error("charter: {0}")]
+    Charter(String),
+    #[error("template: {0}")]
+    Template(#[from] askama::Error),
+}
+
+/// What every page shows above its content.
+pub(crate) struct Chrome {
+    pub csrf: String,
+    pub alarms: Vec<String>,
+    pub notices: Vec<String>,
+}
+
+pub(crate) fn now() -> u64 {
+    time::OffsetDateTime::now_utc().unix_timestamp().max(0) as u64
+}
+
+/// RFC 3339, UTC.
+pub(crate) fn iso(t: u64) -> String {
+    i64::try_from(t)
+        .ok()
+        .and_then(|t| time::OffsetDateTime::from_unix_timestamp(t).ok())
+        .and_then(|d| {
+            d.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_default()
+}
+
+/// `2026-12-02 04:20 UTC`.
+pub(crate) fn shown(t: u64) -> String {
+    let s = iso(t);
+    match (s.get(..10), s.get(11..16)) {
+        (Some(d), Some(hm)) => format!("{d} {hm} UTC"),
+        _ => s,
+    }
+}
+
+/// A duration for a person: `45 s`, `12 min`, `2 h 14 min`, `3 d 4 h`.
+pub(crate) fn duration(secs: u64) -> String {
+    let (d, h, m) = (secs / 86_400, secs / 3_600 % 24, secs / 60 % 60);
+    match secs {
+        0..60 => format!("{secs} s"),
+        60..3_600 => format!("{m} min"),
+        3_600..86_400 => format!("{h} h {m} min"),
+        _ => format!("{d} d {h} h"),
+    }
+}
+
+/// The alarm banners and the relay notices.
+pub(crate) fn chrome(ui: &Ui, csrf: String) -> Result<Chrome, ViewError> {
+    let tr = &ui.tr;
+    let alarms = ui
+        .archive
+        .alarms()?
+        .into_iter()
+        .map(|a| {
+            tr.args(
+                "alarm-banner",
+                &[
+                    (
+                        "channel",
+                        a.channel.get(..16).unwrap_or(&a.channel).to_owned(),
+                    ),
+                    ("kind", a.kind),
+                    ("detail", a.detail),
+                ],
+            )
+        })
+        .collect();
+    let mut notices = Vec::new();
+    let t = now();
+    let status = ui.status.read().map(|s| s.clone()).unwrap_or_default();
+    for (channel, problem) in &status.problems {
+        match problem {
+            crate::live::Problem::Unreachable => {
+                notices.push(match ui.archive.last_verified(channel)? {
+                    Some(l) => tr.args(
+                        "notice-unreachable",
+                        &[("minutes", (l.age_secs(t) / 60).to_string())],
+                    ),
+                    None => tr.t("notice-unreachable-never"),
+                })
+            }
+            crate::live::Problem::Failed(why) => {
+                notices.push(tr.args("notice-sync-failed", &[("why", why.clone())]))
+            }
+        }
+    }
+    Ok(Chrome {
+        csrf,
+        alarms,
+        notices,
+    })
+}
+
+pub(crate) struct ChannelView {
+    pub id: ChannelId,
+    pub charter: Charter,
+    pub me: Option<KeyId>,
+    pub cases: Vec<Case>,
+    pub msgs: Vec<cases::LoggedMessage>,
+}
+
+impl ChannelView {
+    pub fn short(&self, id: &KeyId) -> String {
+        self.charter
+            .party(id)
+            .map(|p| p.short.clone())
+            .unwrap_or_else(|| id.short())
+    }
+
+    fn tlp_of(&self, case: &Case) -> Tlp {
+        self.msgs
+            .iter()
+            .find(|m| m.header.id == case.id)
+            .map(|m| m.header.tlp)
+            .unwrap_or(Tlp::Clear)
+    }
+}
+
+/// Every channel with its cases (the derivation `hotline inbox` uses).
+pub(crate) fn channels(ui: &Ui) -> Result<Vec<ChannelView>, ViewError> {
+    let mut out = Vec::new();
+    for rec in ui.archive.channels()? {
+        let doc = SignedDocument::from_json(&rec.charter)
+            .map_err(|e| ViewError::Charter(e.to_string()))?;
+        let charter = VerifiedCharter::verify(&doc)
+            .map_err(|e| ViewError::Charter(e.to_string()))?
+            .charter()
+            .clone();
+        let msgs = ui.archive.logged_messages(&rec.id)?;
+        let (cases, _) = cases::derive(&charter, &msgs);
+        let me = hotline_client::channel::party_of(
+            &ui.archive,
+            &rec.id,
+            &ui.keys.current.signing.key_id(),
+        )?;
+        out.push(ChannelView {
+            id: rec.id,
+            charter,
+            me,
+            cases,
+            msgs,
+        });
+    }
+    Ok(out)
+}
+
+pub(crate) fn state_id(s: State) -> &'static str {
+    match s {
+        State::Open => "open",
+        State::Acknowledged => "acknowledged",
+        State::Answered => "answered",
+        State::Closed => "closed",
+    }
+}
+
+/// The CSS class of a TLP badge.
+pub(crate) fn tlp_class(t: Tlp) -> &'static str {
+    match t {
+        Tlp::Clear => "tlp-clear",
+        Tlp::Green => "tlp-green",
+        Tlp::Amber | Tlp::AmberStrict => "tlp-amber",
+        Tlp::Red => "tlp-red",
+    }
+}
+
+/// A deadline as shown.
+pub(crate) struct Due {
+    pub iso: String,
+    pub shown: String,
+    /// `3 h 2 min left to acknowledge` or `OVERDUE by …`.
+    pub left: String,
+    pub overdue: bool,
+}
+
+/// One inbox row.
+pub(crate) struct Row {
+    pub id: String,
+    pub kind: &'static str,
+    pub parties: String,
+    pub title: String,
+    pub tlp: &'static str,
+    pub tlp_class: &'static str,
+    pub state: String,
+    pub due: Option<Due>,
+    pub needs_us: bool,
+    /// Sort key: the deadline, or `u64::MAX`.
+    pub due_at: u64,
+}
+
+/// The inbox filters (query parameters).
+#[derive(Debug, Default, Clone, serde::Deserialize)]
+pub(crate) struct Filter {
+    pub kind: Option<String>,
+    pub party: Option<String>,
+    pub state: Option<String>,
+}
+
+impl Filter {
+    fn given(v: &Option<String>) -> Option<&str> {
+        v.as_deref().filter(|s| !s.is_empty())
+    }
+
+    /// The query string that repeats this filter (for the fragment URL).
+    pub fn query(&self) -> String {
+        let mut q = form_urlencoded::Serializer::new(String::new());
+        for (k, v) in [
+            ("kind", &self.kind),
+            ("party", &self.party),
+            ("state", &self.state),
+        ] {
+            if let Some(v) = Self::given(v) {
+                q.append_pair(k, v);
+            }
+        }
+        q.finish()
+    }
+}
+
+/// What is due next on a case, for whom, and whether that is us.
+fn next_due(ch: &ChannelView, c: &Case) -> (Option<(Kind, u64)>, bool) {
+    if let Some(me) = &ch.me
+        && let Some((k, due)) = c.owed_by(me)
+    {
+        return (due.map(|d| (k, d)), true);
+    }
+    let pending = match c.state {
+        State::Open => c.ack_due.map(|d| (Kind::Ack, d)),
+        State::Acknowledged => c.answer_due.map(|d| (Kind::Answer, d)),
+        State::Answered | State::Closed => None,
+    };
+    (pending, false)
+}
+
+pub(crate) fn due(tr: &Tr, kind: Kind, at: u64, t: u64) -> Due {
+    let what = tr.t(if kind == Kind::Ack {
+        "owed-ack"
+    } else {
+        "owed-answer"
+    });
+    let overdue = t > at;
+    let left = if overdue {
+        tr.args("overdue-by", &[("left", duration(t - at)), ("what", what)])
+    } else {
+        tr.args("left", &[("left", duration(at - t)), ("what", what)])
+    };
+    Due {
+        iso: iso(at),
+        shown: shown(at),
+        left,
+        overdue,
+    }
+}
+
+/// The inbox rows matching `f`, what is due first.
+pub(crate) fn rows(ui: &Ui, chans: &[ChannelView], f: &Filter) -> Vec<Row> {
+    let t = now();
+    let mut rows = Vec::new();
+    for ch in chans {
+        for c in &ch.cases {
+            if Filter::given(&f.kind).is_some_and(|k| k != c.kind.as_str()) {
+                continue;
+            }
+            if Filter::given(&f.state).is_some_and(|s| s != state_id(c.state)) {
+                continue;
+            }
+            let names: Vec<String> = std::iter::once(&c.opener)
+                .chain(c.to.iter())
+                .map(|p| ch.short(p))
+                .collect();
+            if Filter::given(&f.party).is_some_and(|p| !names.iter().any(|n| n == p)) {
+                continue;
+            }
+            let (next, needs_us) = next_due(ch, c);
+            let tlp = ch.tlp_of(c);
+            rows.push(Row {
+                id: c.id.to_hex(),
+                kind: c.kind.as_str(),
+                parties: format!("{} → {}", names[0], names[1..].join(", ")),
+                title: c.title.clone(),
+                tlp: tlp.as_str(),
+                tlp_class: tlp_class(tlp),
+                state: ui.tr.t(&format!("state-{}", state_id(c.state))),
+                due: next.map(|(k, d)| due(&ui.tr, k, d, t)),
+                needs_us,
+                due_at: next.map(|(_, d)| d).unwrap_or(u64::MAX),
+            });
+        }
+    }
+    rows.sort_by_key(|r| (r.due_at, !r.needs_us));
+    rows
+}
+
+/// The choices of the filter form.
+pub(crate) struct Choices {
+    pub kinds: Vec<&'static str>,
+    pub parties: Vec<String>,
+    pub states: Vec<(&'static str, String)>,
+}
+
+pub(crate) fn choices(ui: &Ui, chans: &[ChannelView]) -> Choices {
+    let mut parties: Vec<String> = chans
+        .iter()
+        .flat_map(|c| c.charter.parties.iter().map(|p| p.short.clone()))
+        .collect();
+    parties.sort();
+    parties.dedup();
+    Choices {
+        kinds: Kind::ALL
+            .iter()
+            .filter(|k| k.opens_case())
+            .map(|k| k.as_str())
+            .collect(),
+        parties,
+        states: ["open", "acknowledged", "answered", "closed"]
+            .into_iter()
+            .map(|s| (s, ui.tr.t(&format!("state-{s}"))))
+            .collect(),
+    }
+}
+
+/// The list that `/fragment/inbox` serves and `live.js` swaps in.
+#[derive(Template)]
+#[template(path = "inbox_list.html")]
+pub(crate) struct InboxList<'a> {
+    pub tr: &'a Tr,
+    pub rows: Vec<Row>,
+    pub notices: Vec<String>,
+    pub fragment: String,
+}
+
+#[derive(Template)]
+#[template(path = "inbox.html")]
+pub(crate) struct InboxPage<'a> {
+    pub chrome: Chrome,
+    pub tr: &'a Tr,
+    pub title: String,
+    pub filter: Filter,
+    pub choices: Choices,
+    pub list: InboxList<'a>,
+}
+
+/// One message of a case.
+pub(crate) struct Entry {
+    pub index: u64,
+    pub at: Option<(String, String)>,
+    pub kind: &'static str,
+    pub party: String,
+    pub title: String,
+    /// Rendered by [`crate::markdown::render`]: safe HTML.
+    pub body_html: String,
+    pub attachments: Vec<(String, String, u64)>,
+    pub stix: Option<String>,
+}
+
+/// One addressed party's deadlines.
+pub(crate) struct PartyDeadline {
+    pub party: String,
+    pub ack: String,
+    pub ack_class: &'static str,
+    pub answer: String,
+    pub answer_class: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "case.html")]
+pub(crate) struct CasePage<'a> {
+    pub chrome: Chrome,
+    pub tr: &'a Tr,
+    pub title: String,
+    pub kind: &'static str,
+    pub tlp: &'static str,
+    pub tlp_class: &'static str,
+    pub from_to: String,
+    pub state: String,
+    pub opened: Option<(String, String)>,
+    pub ack_due: Option<(String, String)>,
+    pub answer_due: Option<(String, String)>,
+    pub deadlines: Vec<PartyDeadline>,
+    pub entries: Vec<Entry>,
+    /// The case id (hex), for the action forms.
+    pub case_id: String,
+    /// Whether our party owes the acknowledgement (the form is shown).
+    pub can_ack: bool,
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+pub(crate) struct ErrorPage<'a> {
+    pub tr: &'a Tr,
+    pub title: String,
+    pub text: String,
+}
+
+fn at(t: Option<u64>) -> Option<(String, String)> {
+    t.map(|t| (iso(t), shown(t)))
+}
+
+fn met(tr: &Tr, r: Option<bool>, done: Option<Option<u64>>) -> (String, &'static str) {
+    let s = match r {
+        Some(true) => ("deadline-met", "met"),
+        Some(false) => ("deadline-missed", "missed"),
+        None => ("deadline-pending", "pending"),
+    };
+    let text = match done {
+        Some(Some(t)) => format!("{} ({})", tr.t(s.0), shown(t)),
+        _ => tr.t(s.0),
+    };
+    (text, s.1)
+}
+
+pub(crate) fn stix_summary(tr: &Tr, bundle: &[u8]) -> String {
+    let r = hotline_stix::validate_bundle(bundle);
+    if r.is_valid() {
+        let objects = serde_json::from_slice::<serde_json::Value>(bundle)
+            .ok()
+            .and_then(|v| v.get("objects").and_then(|o| o.as_array()).map(Vec::len))
+            .unwrap_or(0);
+        tr.args(
+            "case-stix-valid",
+            &[
+                ("objects", objects.to_string()),
+                ("warnings", r.warnings.len().to_string()),
+            ],
+        )
+    } else {
+        tr.args(
+            "case-stix-invalid",
+            &[
+                ("errors", r.errors.len().to_string()),
+                (
+                    "first",
+                    r.errors.first().map(|e| e.to_string()).unwrap_or_default(),
+                ),
+            ],
+        )
+    }
+}
+
+/// The case page of `id`, if a channel has it.
+pub(crate) fn case_page(ui: &Ui, chrome: Chrome, id: &str) -> Result<Option<String>, ViewError> {
+    let tr = &ui.tr;
+    let t = now();
+    for ch in channels(ui)? {
+        let Some(c) = ch.cases.iter().find(|c| c.id.to_hex() == id) else {
+            continue;
+        };
+        let mut entries = Vec::new();
+        for e in &c.timeline {
+            let header = ch
+                .msgs
+                .iter()
+                .find(|m| m.index == e.index)
+                .map(|m| &m.header);
+            let body = ui
+                .archive
+                .message_body(&ch.id, e.index)?
+                .unwrap_or_default();
+            entries.push(Entry {
+                index: e.index,
+                at: at(e.at),
+                kind: e.kind.as_str(),
+                party: ch.short(&e.party),
+                title: e.title.clone(),
+                body_html: crate::markdown::render(&body),
+                attachments: header
+                    .map(|h| {
+                        h.attachments
+                            .iter()
+                            .map(|a| (a.name.clone(), a.media_type.clone(), a.size))
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                stix: ui
+                    .archive
+                    .message_stix(&ch.id, e.index)?
+                    .map(|b| stix_summary(tr, &b)),
+            });
+        }
+        let deadlines =
+            c.to.iter()
+                .map(|p| {
+                    let (ack, ack_class) = met(tr, c.acked_on_time(p, t), c.acks.get(p).copied());
+                    let (answer, answer_class) =
+                        met(tr, c.answered_on_time(p, t), c.answers.get(p).copied());
+                    PartyDeadline {
+                        party: ch.short(p),
+                        ack,
+                        ack_class,
+                        answer,
+                        answer_class,
+                    }
+                })
+                .collect();
+        let tlp = ch.tlp_of(c);
+        let page = CasePage {
+            chrome,
+            tr,
+            title: c.title.clone(),
+            kind: c.kind.as_str(),
+            tlp: tlp.as_str(),
+            tlp_class: tlp_class(tlp),
+            from_to: tr.args(
+                "case-from-to",
+                &[
+                    ("from", ch.short(&c.opener)),
+                    (
+                        "to",
+                        c.to.iter()
+                            .map(|p| ch.short(p))
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                    ),
+                ],
+            ),
+            state: tr.t(&format!("state-{}", state_id(c.state))),
+            opened: at(c.opened_at),
+            ack_due: at(c.ack_due),
+            answer_due: at(c.answer_due),
+            deadlines,
+            entries,
+            case_id: c.id.to_hex(),
+            can_ack: ch
+                .me
+                .is_some_and(|m| c.owed_by(&m).map(|(k, _)| k) == Some(Kind::Ack)),
+        };
+        return Ok(Some(page.render()?));
+    }
+    Ok(None)
+}
