@@ -454,10 +454,6 @@ pub fn run_case(cli: &Cli, cmd: &CaseCommand) -> anyhow::Result<Outcome> {
             if mine != k.opener && !k.to.contains(&mine) {
                 bail!("your party is not a party of this case");
             }
-            let to: Vec<KeyId> = std::iter::once(k.opener)
-                .chain(k.to.iter().copied())
-                .filter(|p| *p != mine)
-                .collect();
             let body = match (&r.body, &r.body_file) {
                 (Some(b), _) => b.clone(),
                 (None, Some(f)) => std::fs::read_to_string(f)
@@ -469,16 +465,8 @@ pub fn run_case(cli: &Cli, cmd: &CaseCommand) -> anyhow::Result<Outcome> {
                 (None, None) => bail!("give the message body with --body or --body-file"),
             };
             let d = Draft {
-                kind,
-                to,
-                title: format!("Re: {}", k.title),
-                body,
-                case: Some(k.id),
-                refs: vec![k.id],
-                tlp: None,
-                norm: None,
                 attachments: attachments(&r.evidence)?,
-                stix: None,
+                ..Draft::reply(&k, &mine, kind, body)
             };
             let relay = RelayClient::new(&rec.relay_url, c.me.current.signing.clone())?;
             let (index, id) = send(&c.archive, &relay, &rec.id, &c.me, &d)?;

@@ -126,6 +126,45 @@ impl Case {
     }
 }
 
+/// The replies a party may send on a case, in the order a page offers them.
+pub const REPLY_KINDS: [Kind; 6] = [
+    Kind::Ack,
+    Kind::Interim,
+    Kind::Answer,
+    Kind::Clarification,
+    Kind::Close,
+    Kind::Reopen,
+];
+
+impl Case {
+    /// The replies `party` may send on this case now: none unless it is a
+    /// party of the case; on a closed case only `reopen`; otherwise
+    /// `clarification` and `close` for any party of the case, and for an
+    /// addressed party `ack` until it acknowledged and `interim` and
+    /// `answer` until it answered ([`derive`] counts acknowledgements and
+    /// answers of addressed parties only).
+    pub fn replies_for(&self, party: &KeyId) -> Vec<Kind> {
+        let member = self.to.contains(party);
+        if !member && self.opener != *party {
+            return vec![];
+        }
+        if self.state == State::Closed {
+            return vec![Kind::Reopen];
+        }
+        let mut k = Vec::new();
+        if member && !self.acks.contains_key(party) {
+            k.push(Kind::Ack);
+        }
+        if member && !self.answers.contains_key(party) {
+            k.push(Kind::Interim);
+            k.push(Kind::Answer);
+        }
+        k.push(Kind::Clarification);
+        k.push(Kind::Close);
+        k
+    }
+}
+
 fn on_time(done: Option<Option<u64>>, due: Option<u64>, now: u64) -> Option<bool> {
     match (done, due) {
         (_, None) => None,
@@ -492,5 +531,39 @@ mod tests {
         let mut shuffled = log.msgs.clone();
         shuffled.reverse();
         assert_eq!(derive(&c, &shuffled).0, cases);
+    }
+
+    #[test]
+    fn the_replies_a_party_may_send_follow_the_case() {
+        let (n, s) = (
+            SigningKey::generate(&mut rand_core::OsRng).key_id(),
+            SigningKey::generate(&mut rand_core::OsRng).key_id(),
+        );
+        let outsider = SigningKey::generate(&mut rand_core::OsRng).key_id();
+        let c = charter(n, s);
+        let mut log = Log { msgs: vec![] };
+        let c1 = log.add(Kind::Inquiry, n, s, None, vec![], 1000);
+        let now = |log: &Log| derive(&c, &log.msgs).0.remove(0);
+        use Kind::*;
+        assert_eq!(
+            now(&log).replies_for(&s),
+            vec![Ack, Interim, Answer, Clarification, Close]
+        );
+        // The opener neither acknowledges nor answers its own case.
+        assert_eq!(now(&log).replies_for(&n), vec![Clarification, Close]);
+        assert!(now(&log).replies_for(&outsider).is_empty());
+        log.add(Ack, s, n, Some(c1), vec![], 1050);
+        assert_eq!(
+            now(&log).replies_for(&s),
+            vec![Interim, Answer, Clarification, Close]
+        );
+        log.add(Answer, s, n, Some(c1), vec![], 1100);
+        assert_eq!(now(&log).replies_for(&s), vec![Clarification, Close]);
+        log.add(Close, n, s, Some(c1), vec![], 1200);
+        assert_eq!(now(&log).replies_for(&s), vec![Reopen]);
+        assert_eq!(now(&log).replies_for(&n), vec![Reopen]);
+        assert!(now(&log).replies_for(&outsider).is_empty());
+        log.add(Reopen, s, n, Some(c1), vec![], 1300);
+        assert_eq!(now(&log).replies_for(&n), vec![Clarification, Close]);
     }
 }

@@ -87,6 +87,28 @@ impl Draft {
             stix: None,
         }
     }
+
+    /// A reply of `kind` (ack, interim, answer, clarification, close,
+    /// reopen) from our `party` on `case`: to every other party of the
+    /// case, titled `Re: <title>`, naming the case and referring to it. What
+    /// `hotline case ack|interim|…` and the web UI's case forms send; whether
+    /// the reply applies is [`crate::cases::Case::replies_for`]'s to say.
+    pub fn reply(
+        case: &crate::cases::Case,
+        party: &KeyId,
+        kind: Kind,
+        body: impl Into<String>,
+    ) -> Draft {
+        let to: Vec<KeyId> = std::iter::once(case.opener)
+            .chain(case.to.iter().copied())
+            .filter(|p| p != party)
+            .collect();
+        Draft {
+            case: Some(case.id),
+            refs: vec![case.id],
+            ..Draft::new(kind, to, format!("Re: {}", case.title), body)
+        }
+    }
 }
 
 /// The STIX 2.1 evidence `bundle` checked as [`send`] checks it: its

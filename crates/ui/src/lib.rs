@@ -101,7 +101,7 @@ pub fn router(ui: Arc<Ui>) -> Router {
         .route("/", get(pages::inbox))
         .route("/fragment/inbox", get(pages::inbox_fragment))
         .route("/case/{id}", get(pages::case))
-        .route("/case/{id}/ack", post(pages::ack))
+        .route("/case/{id}/{action}", post(pages::reply))
         .route("/events", get(live::events))
         .route("/login", get(security::login))
         .route("/logout", post(security::logout))

@@ -9,6 +9,8 @@ use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 
+use hotline_client::compose::ComposeError;
+
 use crate::Ui;
 use crate::security::Session;
 use crate::view::{self, Filter, ViewError};
@@ -132,30 +134,39 @@ pub(crate) async fn case(
     .await
 }
 
-/// `POST /case/{id}/ack` (a form with the CSRF token, checked by the
-/// security layer): sends the acknowledgement, then back to the case.
-pub(crate) async fn ack(
+/// `POST /case/{id}/{action}` (`ack`, `interim`, `answer`, `clarify`,
+/// `close`, `reopen`; a form with the CSRF token, checked by the security
+/// layer): sends the reply as the matching `hotline case …` does, then back
+/// to the case (303). 404 for no such case or action, 409 when the reply
+/// does not apply to our party and the case's state, 413/422 for a body too
+/// long or missing, 503 when the relay refused or could not be reached —
+/// nothing sent in each.
+pub(crate) async fn reply(
     State(ui): State<Arc<Ui>>,
-    Path(id): Path<String>,
+    Path((id, action)): Path<(String, String)>,
     axum::Form(form): axum::Form<std::collections::HashMap<String, String>>,
 ) -> Response {
+    use crate::actions::ActionError;
+    let Some(action) = crate::actions::by_path(&action) else {
+        return not_found(State(ui)).await;
+    };
     let body = form.get("body").cloned().unwrap_or_default();
     if body.len() > crate::actions::MAX_BODY {
         return error(
             &ui,
             StatusCode::PAYLOAD_TOO_LARGE,
             "action-failed-title",
-            "action-ack-not-owed",
+            "action-too-long",
         );
     }
     let u = ui.clone();
     let case = id.clone();
     let r =
-        tokio::task::spawn_blocking(move || crate::actions::acknowledge(&u, &case, &body)).await;
-    use crate::actions::ActionError;
+        tokio::task::spawn_blocking(move || crate::actions::reply(&u, &case, action.kind, &body))
+            .await;
     match r {
         Ok(Ok(index)) => {
-            tracing::info!(index, "acknowledgement sent");
+            tracing::info!(index, kind = action.kind.as_str(), "reply sent");
             let _ = ui.events.send(0);
             (
                 StatusCode::SEE_OTHER,
@@ -173,18 +184,29 @@ pub(crate) async fn ack(
             &ui,
             StatusCode::CONFLICT,
             "action-failed-title",
-            "action-ack-not-owed",
+            &format!("action-{}-not-owed", action.path),
+        ),
+        Ok(Err(ActionError::Invalid)) => error(
+            &ui,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "action-failed-title",
+            "action-body-needed",
         ),
         Ok(Err(ActionError::Send(e))) => {
-            tracing::warn!(error = %e, "the acknowledgement was not sent");
+            let status = match e {
+                ComposeError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+                ComposeError::Relay(_) => StatusCode::SERVICE_UNAVAILABLE,
+                _ => StatusCode::INTERNAL_SERVER_ERROR,
+            };
+            tracing::warn!(error = %e, kind = action.kind.as_str(), "the reply was not sent");
             let page = view::ErrorPage {
                 tr: &ui.tr,
                 title: ui.tr.t("action-failed-title"),
                 text: ui.tr.args("action-failed", &[("why", e.to_string())]),
             };
             match page.render() {
-                Ok(h) => (StatusCode::SERVICE_UNAVAILABLE, Html(h)).into_response(),
-                Err(_) => StatusCode::SERVICE_UNAVAILABLE.into_response(),
+                Ok(h) => (status, Html(h)).into_response(),
+                Err(_) => status.into_response(),
             }
         }
         Ok(Err(ActionError::View(e))) => internal(&ui, &e),

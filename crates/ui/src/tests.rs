@@ -275,6 +275,7 @@ fn hostile_row() -> view::Row {
             overdue: true,
         }),
         needs_us: true,
+        action: Some("ack"),
         due_at: 0,
     }
 }
@@ -354,7 +355,17 @@ fn case_page_escapes_everything_untrusted() {
             stix: Some(HOSTILE.into()),
         }],
         case_id: "00".repeat(16),
-        can_ack: true,
+        replies: view::reply_forms(
+            tr,
+            Some(KeyId([2; 32])),
+            &case(
+                1,
+                KeyId([1; 32]),
+                KeyId([2; 32]),
+                None,
+                hotline_client::cases::State::Open,
+            ),
+        ),
     };
     let html = page.render().unwrap();
     assert_escaped(&html);
@@ -365,10 +376,62 @@ fn case_page_escapes_everything_untrusted() {
         "{html}"
     );
     assert!(html.contains(r#"<label for="ack-body">"#), "{html}");
+    // Every reply that applies has its labelled form; only the
+    // acknowledgement may go without a body.
+    for a in ["ack", "interim", "answer", "clarify", "close"] {
+        assert!(
+            html.contains(&format!(r#"action="/case/{}/{a}""#, "00".repeat(16))),
+            "{a}: {html}"
+        );
+        assert!(
+            html.contains(&format!(r#"<label for="{a}-body">"#)),
+            "{html}"
+        );
+    }
+    assert!(
+        !html.contains("/reopen"),
+        "an open case is not reopened: {html}"
+    );
+    assert!(html.contains(r#"id="ack-body" name="body" rows="3" maxlength="16384"></textarea>"#));
+    assert!(html.contains(
+        r#"id="answer-body" name="body" rows="3" maxlength="16384" required></textarea>"#
+    ));
+}
+
+#[test]
+fn the_case_page_offers_only_the_replies_that_apply() {
+    use hotline_client::cases::State;
+    let tr = crate::i18n::Tr::english();
+    let (north, south, other) = (KeyId([1; 32]), KeyId([2; 32]), KeyId([3; 32]));
+    let paths = |me: Option<KeyId>, c: &hotline_client::cases::Case| -> Vec<&'static str> {
+        view::reply_forms(&tr, me, c)
+            .iter()
+            .map(|f| f.path)
+            .collect()
+    };
+    let mut c = case(1, north, south, Some(10), State::Open);
+    assert_eq!(
+        paths(Some(south), &c),
+        ["ack", "interim", "answer", "clarify", "close"]
+    );
+    assert_eq!(paths(Some(north), &c), ["clarify", "close"]);
+    assert!(paths(Some(other), &c).is_empty(), "not a party of the case");
+    assert!(paths(None, &c).is_empty(), "not in the roster");
+    c.acks.insert(south, Some(5));
+    c.answers.insert(south, Some(6));
+    c.state = State::Answered;
+    assert_eq!(paths(Some(south), &c), ["clarify", "close"]);
+    c.state = State::Closed;
+    assert_eq!(paths(Some(south), &c), ["reopen"]);
+    assert_eq!(paths(Some(north), &c), ["reopen"]);
 }
 
 fn post_ack(cookie: &str, origin: Option<&str>, body: String) -> Request<Body> {
-    let mut r = Request::post(format!("/case/{}/ack", "00".repeat(16)))
+    post_reply("ack", cookie, origin, body)
+}
+
+fn post_reply(action: &str, cookie: &str, origin: Option<&str>, body: String) -> Request<Body> {
+    let mut r = Request::post(format!("/case/{}/{action}", "00".repeat(16)))
         .header(header::HOST, HOST)
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
     if let Some(o) = origin {
@@ -413,6 +476,51 @@ async fn the_acknowledge_action_is_behind_origin_and_csrf() {
     assert_eq!(r.status(), StatusCode::METHOD_NOT_ALLOWED);
 }
 
+#[tokio::test]
+async fn every_reply_action_is_behind_origin_and_csrf() {
+    let (_d, ui) = ui();
+    let cookie = login(&ui).await;
+    let token = csrf(&ui, &cookie).await;
+    let ours = Some("http://127.0.0.1:9200");
+    for a in ["ack", "interim", "answer", "clarify", "close", "reopen"] {
+        let form = format!("csrf={token}&body=x");
+        // No Origin, another Origin, no or a wrong form token: refused.
+        let r = send(&ui, post_reply(a, &cookie, None, form.clone())).await;
+        assert_eq!(r.status(), StatusCode::FORBIDDEN, "{a}");
+        let r = send(
+            &ui,
+            post_reply(a, &cookie, Some("http://evil.example"), form.clone()),
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::FORBIDDEN, "{a}");
+        let r = send(&ui, post_reply(a, &cookie, ours, "body=x".into())).await;
+        assert_eq!(r.status(), StatusCode::FORBIDDEN, "{a}");
+        let r = send(
+            &ui,
+            post_reply(a, &cookie, ours, format!("csrf={}&body=x", "0".repeat(64))),
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::FORBIDDEN, "{a}");
+        // Past the checks: no such case in an empty archive.
+        let r = send(&ui, post_reply(a, &cookie, ours, form)).await;
+        assert_eq!(r.status(), StatusCode::NOT_FOUND, "{a}");
+        // A body beyond the limit is refused before anything is looked up.
+        let long = format!(
+            "csrf={token}&body={}",
+            "x".repeat(crate::actions::MAX_BODY + 1)
+        );
+        let r = send(&ui, post_reply(a, &cookie, ours, long)).await;
+        assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE, "{a}");
+    }
+    // No such action.
+    let r = send(
+        &ui,
+        post_reply("delete", &cookie, ours, format!("csrf={token}&body=x")),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+}
+
 #[test]
 fn every_string_a_template_uses_is_in_the_resource() {
     let tr = crate::i18n::Tr::english();
@@ -445,6 +553,11 @@ fn every_string_a_template_uses_is_in_the_resource() {
     }
     for s in ["open", "acknowledged", "answered", "closed"] {
         ids.push(format!("state-{s}"));
+    }
+    for a in crate::actions::REPLIES {
+        for part in ["legend", "body", "submit", "not-owed"] {
+            ids.push(format!("action-{}-{part}", a.path));
+        }
     }
     assert!(ids.len() > 30, "{ids:?}");
     for id in ids {

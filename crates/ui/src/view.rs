@@ -208,6 +208,8 @@ pub(crate) struct Row {
     pub state: String,
     pub due: Option<Due>,
     pub needs_us: bool,
+    /// The case page's form for what we owe (`ack`, `answer`), when we do.
+    pub action: Option<&'static str>,
     /// Sort key: the deadline, or `u64::MAX`.
     pub due_at: u64,
 }
@@ -307,6 +309,11 @@ pub(crate) fn rows(ui: &Ui, chans: &[ChannelView], f: &Filter) -> Vec<Row> {
                 state: ui.tr.t(&format!("state-{}", state_id(c.state))),
                 due: next.map(|(k, d)| due(&ui.tr, k, d, t)),
                 needs_us,
+                action: match ch.me.and_then(|m| c.owed_by(&m)) {
+                    Some((Kind::Ack, _)) => Some("ack"),
+                    Some(_) => Some("answer"),
+                    None => None,
+                },
                 due_at: next.map(|(_, d)| d).unwrap_or(u64::MAX),
             });
         }
@@ -404,8 +411,37 @@ pub(crate) struct CasePage<'a> {
     pub entries: Vec<Entry>,
     /// The case id (hex), for the action forms.
     pub case_id: String,
-    /// Whether our party owes the acknowledgement (the form is shown).
-    pub can_ack: bool,
+    /// The reply forms that apply to our party and the case's state
+    /// ([`hotline_client::cases::Case::replies_for`] decides).
+    pub replies: Vec<ReplyForm>,
+}
+
+/// One reply form of the case page.
+pub(crate) struct ReplyForm {
+    /// The path segment after `/case/{id}/` (`ack`, `answer`, …).
+    pub path: &'static str,
+    pub legend: String,
+    pub label: String,
+    pub submit: String,
+    /// Whether a body must be given (all but the acknowledgement).
+    pub required: bool,
+}
+
+/// The reply forms our party `me` may use on case `c`.
+pub(crate) fn reply_forms(tr: &Tr, me: Option<KeyId>, c: &Case) -> Vec<ReplyForm> {
+    let Some(me) = me else { return vec![] };
+    let allowed = c.replies_for(&me);
+    crate::actions::REPLIES
+        .iter()
+        .filter(|a| allowed.contains(&a.kind))
+        .map(|a| ReplyForm {
+            path: a.path,
+            legend: tr.t(&format!("action-{}-legend", a.path)),
+            label: tr.t(&format!("action-{}-body", a.path)),
+            submit: tr.t(&format!("action-{}-submit", a.path)),
+            required: a.kind != Kind::Ack,
+        })
+        .collect()
 }
 
 #[derive(Template)]
@@ -544,9 +580,7 @@ pub(crate) fn case_page(ui: &Ui, chrome: Chrome, id: &str) -> Result<Option<Stri
             deadlines,
             entries,
             case_id: c.id.to_hex(),
-            can_ack: ch
-                .me
-                .is_some_and(|m| c.owed_by(&m).map(|(k, _)| k) == Some(Kind::Ack)),
+            replies: reply_forms(tr, ch.me, c),
         };
         return Ok(Some(page.render()?));
     }
