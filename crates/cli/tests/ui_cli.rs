@@ -2,8 +2,10 @@
 //! is markup; Southland's UI logs in with the printed token, shows the
 //! inquiry escaped in its inbox and on its case page; a second case opened
 //! while an event stream is open raises an event, after which the inbox
-//! fragment lists it; with the relay stopped every page says it is
-//! unreachable and still serves the archive.
+//! fragment lists it; Southland acknowledges and answers by the case page's
+//! forms and Northland's CLI sees the case answered on time; with the relay
+//! stopped every page says it is unreachable, still serves the archive, and
+//! an action says it could not be sent.
 
 mod common;
 
@@ -205,6 +207,10 @@ fn the_ui_shows_cases_escaped_and_live_and_says_when_the_relay_is_down() {
         "{inbox}"
     );
     assert!(inbox.contains("needs us"), "{inbox}");
+    assert!(
+        inbox.contains(&format!(r##"href="/case/{first}#act-ack""##)),
+        "a case that needs us links to the owed form: {inbox}"
+    );
     assert!(inbox.contains("TLP:"), "{inbox}");
 
     let (status, case) = page(&format!("{}/case/{first}", ui.base), cookie);
@@ -224,9 +230,9 @@ fn the_ui_shows_cases_escaped_and_live_and_says_when_the_relay_is_down() {
     );
     let at = case.find(r#"name="csrf" value=""#).unwrap() + 19;
     let token = &case[at..at + 64];
-    let ack = |body: String| {
+    let post = |action: &str, body: String| {
         agent()
-            .post(format!("{}/case/{first}/ack", ui.base))
+            .post(format!("{}/case/{first}/{action}", ui.base))
             .header("Cookie", &events_cookie)
             .header("Origin", &ui.base)
             .content_type("application/x-www-form-urlencoded")
@@ -235,6 +241,7 @@ fn the_ui_shows_cases_escaped_and_live_and_says_when_the_relay_is_down() {
             .status()
             .as_u16()
     };
+    let ack = |body: String| post("ack", body);
     assert_eq!(ack("body=Seen".into()), 403);
     assert_eq!(
         ack(format!("csrf={token}&body=Seen+%3Cb%3Eby+us%3C%2Fb%3E")),
@@ -253,6 +260,62 @@ fn the_ui_shows_cases_escaped_and_live_and_says_when_the_relay_is_down() {
         shown.contains("ack") && shown.contains("Seen <b>by us</b>"),
         "{shown}"
     );
+
+    // Answer by the form: a body is needed; then the case is answered, and
+    // Northland's CLI sees it answered on time.
+    assert!(
+        case.contains(&format!(r#"action="/case/{first}/answer""#)),
+        "{case}"
+    );
+    assert_eq!(post("answer", format!("csrf={token}&body=")), 422);
+    assert_eq!(post("answer", "body=Done".into()), 403, "no CSRF token");
+    assert_eq!(
+        post(
+            "answer",
+            format!("csrf={token}&body=The+host+is+ours%3B+**cleaned**.")
+        ),
+        303
+    );
+    let (_, case) = page(&format!("{}/case/{first}", ui.base), cookie);
+    assert!(case.contains("<strong>cleaned</strong>"), "{case}");
+    assert!(
+        !case.contains(&format!(r#"action="/case/{first}/answer""#)),
+        "answered: {case}"
+    );
+    assert!(
+        case.contains(&format!(r#"action="/case/{first}/close""#)),
+        "{case}"
+    );
+    assert_eq!(
+        post("answer", format!("csrf={token}&body=again")),
+        409,
+        "not answered twice"
+    );
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        let v: serde_json::Value =
+            serde_json::from_str(&ok(hotline(north, &["case", "show", &first, "--json"])))
+                .unwrap();
+        assert_eq!(v["state"], "answered", "{v}");
+        let at = v["answers"]
+            .as_object()
+            .and_then(|a| a.values().next())
+            .cloned()
+            .unwrap_or_else(|| panic!("{v}"));
+        // Answered once dated by a time attestation; until then, not judged.
+        if let Some(at) = at.as_u64() {
+            let due = v["answer_due"].as_u64().unwrap_or_else(|| panic!("{v}"));
+            assert!(at <= due, "answered on time: {v}");
+            let tl = v["timeline"].as_array().unwrap();
+            assert_eq!(tl.last().unwrap()["kind"], "answer", "{v}");
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the answer was not dated within {PATIENCE:?}: {v}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
 
     // Live: an event once a second case is stored, then the fragment has it.
     let events = subscribe(&ui.base, &events_cookie);
@@ -280,6 +343,11 @@ fn the_ui_shows_cases_escaped_and_live_and_says_when_the_relay_is_down() {
             assert!(inbox.contains(&format!(r#"href="/case/{second}""#)));
             let (_, case) = page(&format!("{}/case/{first}", ui.base), cookie);
             assert!(case.contains("relay unreachable: read-only"), "{case}");
+            // An action cannot be sent: a clear error, nothing sent.
+            assert_eq!(
+                post("clarify", format!("csrf={token}&body=Anything+else%3F")),
+                503
+            );
             break;
         }
     }
