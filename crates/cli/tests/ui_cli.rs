@@ -294,8 +294,7 @@ fn the_ui_shows_cases_escaped_and_live_and_says_when_the_relay_is_down() {
     let deadline = Instant::now() + PATIENCE;
     loop {
         let v: serde_json::Value =
-            serde_json::from_str(&ok(hotline(north, &["case", "show", &first, "--json"])))
-                .unwrap();
+            serde_json::from_str(&ok(hotline(north, &["case", "show", &first, "--json"]))).unwrap();
         assert_eq!(v["state"], "answered", "{v}");
         let at = v["answers"]
             .as_object()
