@@ -296,21 +296,19 @@ pub fn run_case(cli: &Cli, cmd: &CaseCommand) -> anyhow::Result<Outcome> {
             channel,
         } => {
             let (rec, charter) = c.pick(channel.as_deref())?;
-            let from_draft = match draft {
-                Some(name) => {
-                    let b = c
-                        .archive
-                        .draft_bundle(&rec.id, name)
-                        .with_context(|| format!("the draft {name:?} cannot be sent"))?;
-                    let warnings = hotline_client::compose::check_stix(&b.bytes)
-                        .with_context(|| format!("the draft {name:?} was not sent"))?;
-                    for w in warnings {
-                        eprintln!("warning: draft {name}: {w}");
-                    }
-                    Some((name, b))
+            if let Some(name) = draft {
+                // Checked here to show the warnings; `open_case` takes the
+                // draft's objects and refuses what breaks a MUST rule.
+                let b = c
+                    .archive
+                    .draft_bundle(&rec.id, name)
+                    .with_context(|| format!("the draft {name:?} cannot be sent"))?;
+                let warnings = hotline_client::compose::check_stix(&b.bytes)
+                    .with_context(|| format!("the draft {name:?} was not sent"))?;
+                for w in warnings {
+                    eprintln!("warning: draft {name}: {w}");
                 }
-                None => None,
-            };
+            }
             let to = to
                 .iter()
                 .map(|s| {
@@ -332,7 +330,7 @@ pub fn run_case(cli: &Cli, cmd: &CaseCommand) -> anyhow::Result<Outcome> {
                     }
                     Some(b)
                 }
-                None => from_draft.as_ref().map(|(_, b)| b.bytes.clone()),
+                None => None,
             };
             let d = Draft {
                 kind: kind.parse()?,
@@ -352,16 +350,22 @@ pub fn run_case(cli: &Cli, cmd: &CaseCommand) -> anyhow::Result<Outcome> {
                 stix,
             };
             let relay = RelayClient::new(&rec.relay_url, c.me.current.signing.clone())?;
-            let (index, id) = send(&c.archive, &relay, &rec.id, &c.me, &d)?;
+            let o = hotline_client::compose::open_case(
+                &c.archive,
+                &relay,
+                &rec.id,
+                &c.me,
+                d,
+                draft.as_deref(),
+            )?;
+            let index = o.index;
             tell_if_undated(&c.archive, &rec.id, index);
-            out!("Opened {kind} case {} (log entry {index})", id.to_hex());
-            if let Some((name, b)) = &from_draft {
-                // The case is confirmed: its objects leave the draft (those
+            out!("Opened {kind} case {} (log entry {index})", o.id.to_hex());
+            if let (Some(name), Some((objects, left))) = (draft, o.from_draft) {
+                // The case is confirmed: its objects left the draft (those
                 // that arrived meanwhile stay).
-                let left = c.archive.remove_sent(&rec.id, name, b)?;
                 out!(
-                    "Sent the {} object(s) of draft {name}{}",
-                    b.objects,
+                    "Sent the {objects} object(s) of draft {name}{}",
                     if left > 0 {
                         format!("; {left} added meanwhile are still in it")
                     } else {

@@ -111,6 +111,61 @@ impl Draft {
     }
 }
 
+/// A case opened by [`open_case`].
+#[derive(Debug, Clone)]
+pub struct Opened {
+    /// Its log index.
+    pub index: u64,
+    /// Its id (the case id).
+    pub id: MessageId,
+    /// With `--draft` semantics: how many objects of the draft were sent,
+    /// and how many (added meanwhile) are left in it.
+    pub from_draft: Option<(usize, u64)>,
+}
+
+/// Opens a case as `hotline case open` does: sends `d` (a case-opening
+/// kind); with `draft`, the STIX objects of that archive draft of `channel`
+/// are its bundle (checked as [`send`] checks any bundle, replacing
+/// `d.stix`), and once the case is confirmed they leave the draft (objects
+/// added meanwhile stay).
+pub fn open_case(
+    archive: &Archive,
+    relay: &RelayClient,
+    channel: &ChannelId,
+    keys: &dyn Keys,
+    mut d: Draft,
+    draft: Option<&str>,
+) -> Result<Opened, ComposeError> {
+    let bundle = match draft {
+        Some(name) => {
+            let b = archive.draft_bundle(channel, name).map_err(|e| {
+                ComposeError::Invalid(format!("the draft {name:?} cannot be sent: {e}"))
+            })?;
+            check_stix(&b.bytes)?;
+            d.stix = Some(b.bytes.clone());
+            Some((name, b))
+        }
+        None => None,
+    };
+    let (index, id) = send(archive, relay, channel, keys, &d)?;
+    let from_draft = match bundle {
+        Some((name, b)) => {
+            let left = archive.remove_sent(channel, name, &b).map_err(|e| {
+                ComposeError::Invalid(format!(
+                    "the case was opened, but its objects could not be removed from the draft {name:?}: {e}"
+                ))
+            })?;
+            Some((b.objects, left))
+        }
+        None => None,
+    };
+    Ok(Opened {
+        index,
+        id,
+        from_draft,
+    })
+}
+
 /// The STIX 2.1 evidence `bundle` checked as [`send`] checks it: its
 /// warnings (SHOULD rules) when valid, or every broken MUST rule, one per
 /// line, naming the object and the property (`docs/stix.md`).
