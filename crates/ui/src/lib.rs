@@ -33,6 +33,7 @@ use rand_core::{OsRng, RngCore as _};
 use tokio::sync::broadcast;
 
 mod actions;
+mod compose;
 pub mod i18n;
 pub mod live;
 pub mod markdown;
@@ -101,6 +102,12 @@ pub fn router(ui: Arc<Ui>) -> Router {
         .route("/", get(pages::inbox))
         .route("/fragment/inbox", get(pages::inbox_fragment))
         .route("/case/{id}", get(pages::case))
+        .route(
+            "/compose",
+            get(compose::page)
+                .post(compose::submit)
+                .layer(axum::extract::DefaultBodyLimit::max(security::MAX_COMPOSE)),
+        )
         .route("/case/{id}/{action}", post(pages::reply))
         .route("/events", get(live::events))
         .route("/login", get(security::login))

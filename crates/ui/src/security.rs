@@ -30,6 +30,9 @@ pub const SESSION_COOKIE: &str = "hotline_ui";
 
 /// The largest form body read (the only forms are small).
 const MAX_FORM: usize = 64 * 1024;
+/// The largest body of the Compose form (`POST /compose`), a pasted STIX
+/// bundle included; beyond it, 413.
+pub(crate) const MAX_COMPOSE: usize = 8 * 1024 * 1024;
 
 /// The Content-Security-Policy of every response.
 pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; \
@@ -153,8 +156,18 @@ async fn check(ui: &Arc<Ui>, mut req: Request, next: Next) -> Response {
             return forbidden();
         }
         let (parts, body) = req.into_parts();
-        let Ok(bytes) = axum::body::to_bytes(body, MAX_FORM).await else {
-            return forbidden();
+        let limit = if parts.uri.path() == "/compose" {
+            MAX_COMPOSE
+        } else {
+            MAX_FORM
+        };
+        let Ok(bytes) = axum::body::to_bytes(body, limit).await else {
+            return crate::pages::error(
+                ui,
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "error-too-large-title",
+                "error-too-large",
+            );
         };
         let given = form_field(&bytes, "csrf").unwrap_or_default();
         if !bool::from(given.as_bytes().ct_eq(session.csrf.as_bytes())) {

@@ -701,3 +701,99 @@ fn stix_evidence_is_summed_up_by_count_and_validity() {
     let s = view::stix_summary(&tr, br#"{"type":"bundle","objects":[{"type":"<b>"}]}"#);
     assert!(s.starts_with("STIX evidence: NOT valid STIX 2.1 ("), "{s}");
 }
+
+fn post_compose(cookie: &str, origin: Option<&str>, body: Vec<u8>) -> Request<Body> {
+    let mut r = Request::post("/compose")
+        .header(header::HOST, HOST)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+    if let Some(o) = origin {
+        r = r.header(header::ORIGIN, o);
+    }
+    with_cookie(r.body(Body::from(body)).unwrap(), cookie)
+}
+
+#[tokio::test]
+async fn compose_is_behind_the_checks_and_bounded() {
+    let (_d, ui) = ui();
+    let cookie = login(&ui).await;
+    let token = csrf(&ui, &cookie).await;
+    let ours = Some("http://127.0.0.1:9200");
+    // Every page links to Compose.
+    let inbox = text(send(&ui, with_cookie(get("/"), &cookie)).await).await;
+    assert!(
+        inbox.contains(r#"<a href="/compose">Compose</a>"#),
+        "{inbox}"
+    );
+    let r = send(&ui, with_cookie(get("/compose"), &cookie)).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let page = text(r).await;
+    assert!(page.contains("follows no channel"), "{page}");
+    let form = format!("csrf={token}&step=send&title=x&body=y").into_bytes();
+    let r = send(&ui, post_compose(&cookie, None, form.clone())).await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = send(
+        &ui,
+        post_compose(&cookie, ours, b"step=send&title=x".to_vec()),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    // Past the checks: nothing to send to in an empty archive.
+    let r = send(&ui, post_compose(&cookie, ours, form)).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    // A bundle of several MiB is taken; beyond 8 MiB, 413.
+    let mut big = format!("csrf={token}&step=check&stix=").into_bytes();
+    big.resize(3 * 1024 * 1024, b'a');
+    let r = send(&ui, post_compose(&cookie, ours, big.clone())).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    big.resize(crate::security::MAX_COMPOSE + 1, b'a');
+    let r = send(&ui, post_compose(&cookie, ours, big)).await;
+    assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    // Other forms stay at 64 KiB.
+    let mut big = format!("csrf={token}&body=").into_bytes();
+    big.resize(65 * 1024, b'a');
+    let r = send(
+        &ui,
+        post_reply("ack", &cookie, ours, String::from_utf8(big).unwrap()),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
+}
+
+#[test]
+fn the_compose_preview_escapes_title_body_and_stix_messages() {
+    let (_d, ui) = ui();
+    let c = |v: &str| crate::compose::Choice {
+        value: HOSTILE.into(),
+        label: v.into(),
+        on: true,
+    };
+    let page = crate::compose::ComposePage {
+        chrome: view::Chrome {
+            csrf: "c".into(),
+            alarms: vec![],
+            notices: vec![],
+        },
+        tr: &ui.tr,
+        title: "Compose".into(),
+        channels: vec![c(HOSTILE)],
+        kinds: vec![c("inquiry")],
+        parties: vec![c(HOSTILE)],
+        norms: vec![c("13h")],
+        tlps: vec![c("TLP:AMBER")],
+        drafts: vec![c(HOSTILE)],
+        form: crate::compose::Form {
+            title: HOSTILE.into(),
+            body: HOSTILE.into(),
+            stix: HOSTILE.into(),
+            ..Default::default()
+        },
+        errors: vec![HOSTILE.into()],
+        stix: vec![HOSTILE.into()],
+        preview: Some(crate::markdown::render(HOSTILE)),
+    };
+    let html = page.render().unwrap();
+    assert_escaped(&html);
+    assert!(html.contains(r#"<label for="c-title">"#), "{html}");
+    assert!(html.contains(r#"<input type="hidden" name="csrf" value="c">"#));
+    assert!(html.contains(r#"name="step" value="check""#), "{html}");
+}
