@@ -3,7 +3,10 @@
 //! inquiry escaped in its inbox and on its case page; a second case opened
 //! while an event stream is open raises an event, after which the inbox
 //! fragment lists it; Southland acknowledges and answers by the case page's
-//! forms and Northland's CLI sees the case answered on time; with the relay
+//! forms and Northland's CLI sees the case answered on time; Southland's
+//! Compose page shows invalid STIX and an escaped preview without sending,
+//! then sends a case with a STIX bundle and one from an archive draft (the
+//! draft gone afterwards), both reaching Northland; with the relay
 //! stopped every page says it is unreachable, still serves the archive, and
 //! an action says it could not be sent.
 
@@ -95,6 +98,22 @@ fn assert_escaped(html: &str) {
         html.contains("Breach &#60;script&#62;alert(1)&#60;/script&#62; &#34;&#62;&#60;img src=x onerror=alert(2)&#62;"),
         "{html}"
     );
+}
+
+/// A valid STIX 2.1 bundle of one indicator.
+const STIX: &str = r#"{"type":"bundle","id":"bundle--5d0092c5-5f74-4287-9642-33f4c354e56d","objects":[{"type":"indicator","spec_version":"2.1","id":"indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f","created":"2026-01-01T00:00:00.000Z","modified":"2026-01-01T00:00:00.000Z","pattern":"[ipv4-addr:value = '198.51.100.1']","pattern_type":"stix","valid_from":"2026-01-01T00:00:00Z"}]}"#;
+
+/// `application/x-www-form-urlencoded` encoding of a value.
+fn enc(v: &str) -> String {
+    v.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
 }
 
 /// Opens a case from Northland to Southland; its id.
@@ -315,6 +334,125 @@ fn the_ui_shows_cases_escaped_and_live_and_says_when_the_relay_is_down() {
         );
         std::thread::sleep(Duration::from_millis(200));
     }
+
+    // Compose: our own party is not offered; a check shows the invalid STIX
+    // and the preview escaped, and sends nothing; a valid case is sent and
+    // reaches Northland's inbox.
+    let (status, compose) = page(&format!("{}/compose", ui.base), cookie);
+    assert_eq!(status, 200, "{compose}");
+    assert!(compose.contains(r#"value="northland""#), "{compose}");
+    assert!(
+        !compose.contains(r#"name="to" value="southland""#),
+        "{compose}"
+    );
+    let compose_post = |fields: &[(&str, &str)]| {
+        let mut body = format!("csrf={token}");
+        for (k, v) in fields {
+            body.push_str(&format!("&{k}={}", enc(v)));
+        }
+        let mut r = agent()
+            .post(format!("{}/compose", ui.base))
+            .header("Cookie", &events_cookie)
+            .header("Origin", &ui.base)
+            .content_type("application/x-www-form-urlencoded")
+            .send(body)
+            .unwrap();
+        let location = r
+            .headers()
+            .get("location")
+            .map(|l| l.to_str().unwrap().to_owned());
+        (
+            r.status().as_u16(),
+            r.body_mut().read_to_string().unwrap(),
+            location,
+        )
+    };
+    let bad = [
+        ("kind", "inquiry"),
+        ("to", "northland"),
+        ("tlp", "TLP:GREEN"),
+        ("title", HOSTILE),
+        ("body", "Look at <b>this</b> **now**."),
+        ("stix", r#"{"type":"bundle","objects":[{"type":"<b>"}]}"#),
+    ];
+    let (status, checked, _) = compose_post(&[&bad[..], &[("step", "check")]].concat());
+    assert_eq!(status, 200, "{checked}");
+    assert_escaped(&checked);
+    assert!(checked.contains("not valid STIX 2.1"), "{checked}");
+    assert!(
+        checked.contains("Look at &lt;b&gt;this&lt;/b&gt; <strong>now</strong>."),
+        "{checked}"
+    );
+    let (status, _, _) = compose_post(&[&bad[..], &[("step", "send")]].concat());
+    assert_eq!(status, 422, "invalid STIX is not sent");
+    let (status, body, location) = compose_post(&[
+        ("kind", "inquiry"),
+        ("to", "northland"),
+        ("tlp", "TLP:GREEN"),
+        ("norm", "13h"),
+        ("title", "Composed in the UI"),
+        ("body", "Please check **198.51.100.1**."),
+        ("stix", STIX),
+        ("step", "send"),
+    ]);
+    assert_eq!(status, 303, "{body}");
+    let composed = location.unwrap().strip_prefix("/case/").unwrap().to_owned();
+    let v: serde_json::Value =
+        serde_json::from_str(&ok(hotline(north, &["inbox", "--json"]))).unwrap();
+    let items = v["items"].as_array().unwrap();
+    assert!(
+        items
+            .iter()
+            .any(|i| i["item"] == format!("inquiry case {composed}")
+                && i["title"] == "Composed in the UI"
+                && i["owed"] == "ack"),
+        "{v}"
+    );
+    assert!(
+        !items.iter().any(|i| i["title"]
+            .as_str()
+            .unwrap_or("")
+            .contains("Breach <script>")),
+        "the invalid case was not sent: {v}"
+    );
+    let shown = ok(hotline(north, &["case", "show", &composed]));
+    assert!(shown.contains("STIX evidence: valid STIX 2.1"), "{shown}");
+
+    // A draft (objects the archive holds, as the TAXII outbox or
+    // `hotline evidence import` leave them) is offered and sent from
+    // Compose; afterwards the draft is gone.
+    {
+        let archive = hotline_client::archive::Archive::open(south).unwrap();
+        let ch = archive.channels().unwrap()[0].id;
+        let obj = r#"{"type":"indicator","spec_version":"2.1","id":"indicator--0b8f7a47-2f4e-4c1b-9a39-7d3f1f6c2a11","created":"2026-01-01T00:00:00.000Z","modified":"2026-01-01T00:00:00.000Z","pattern":"[ipv4-addr:value = '203.0.113.7']","pattern_type":"stix","valid_from":"2026-01-01T00:00:00Z"}"#;
+        archive
+            .add_to_draft(&ch, "ui-draft", &[obj], "the test")
+            .unwrap();
+    }
+    let listed = ok(hotline(south, &["evidence", "list", "--json"]));
+    assert!(listed.contains("ui-draft"), "{listed}");
+    let (_, compose) = page(&format!("{}/compose", ui.base), cookie);
+    assert!(
+        compose.contains(r#"<option value="ui-draft">"#),
+        "{compose}"
+    );
+    let (status, body, location) = compose_post(&[
+        ("kind", "warning"),
+        ("to", "northland"),
+        ("title", "From the draft"),
+        ("body", "Block **203.0.113.7**."),
+        ("draft", "ui-draft"),
+        ("step", "send"),
+    ]);
+    assert_eq!(status, 303, "{body}");
+    let from_draft = location.unwrap().strip_prefix("/case/").unwrap().to_owned();
+    let listed = ok(hotline(south, &["evidence", "list", "--json"]));
+    assert!(!listed.contains("ui-draft"), "the draft is gone: {listed}");
+    let shown = ok(hotline(north, &["case", "show", &from_draft]));
+    assert!(
+        shown.contains("From the draft") && shown.contains("STIX evidence: valid STIX 2.1"),
+        "{shown}"
+    );
 
     // Live: an event once a second case is stored, then the fragment has it.
     let events = subscribe(&ui.base, &events_cookie);
