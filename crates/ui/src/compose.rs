@@ -221,7 +221,11 @@ fn build(
         let mut to = Vec::new();
         for s in &form.to {
             match ch.charter.party_by_short(s) {
-                Some(p) if Some(p.id) != ch.me => to.push(p.id),
+                Some(p) if Some(p.id) != ch.me => {
+                    if !to.contains(&p.id) {
+                        to.push(p.id);
+                    }
+                }
                 _ => errors.push(tr.args("compose-bad-party", &[("party", s.clone())])),
             }
         }
