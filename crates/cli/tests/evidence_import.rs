@@ -395,90 +395,10 @@ fn medallion_collections_become_draft_evidence() {
     stop(relay);
 }
 
-/// A private CA and a certificate it issued for 127.0.0.1, made by openssl
-/// in `dir`: (ca.pem, cert.pem, key.pem).
-fn private_ca(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf, std::path::PathBuf) {
-    std::fs::write(
-        dir.join("ext.cnf"),
-        "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n",
-    )
-    .unwrap();
-    let openssl = |args: &[&str]| {
-        let ok = Command::new("openssl")
-            .args(args)
-            .current_dir(dir)
-            .stderr(Stdio::null())
-            .status()
-            .expect("openssl (Debian's openssl package) makes the test certificates");
-        assert!(ok.success(), "openssl {args:?}");
-    };
-    let ec = [
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:prime256v1",
-        "-nodes",
-    ];
-    openssl(
-        &[
-            &["req", "-x509"][..],
-            &ec,
-            &[
-                "-days",
-                "2",
-                "-subj",
-                "/CN=Test CERT CA",
-                "-keyout",
-                "ca.key",
-                "-out",
-                "ca.pem",
-            ],
-        ]
-        .concat(),
-    );
-    openssl(
-        &[
-            &["req"][..],
-            &ec,
-            &[
-                "-subj",
-                "/CN=127.0.0.1",
-                "-keyout",
-                "key.pem",
-                "-out",
-                "taxii.csr",
-            ],
-        ]
-        .concat(),
-    );
-    openssl(&[
-        "x509",
-        "-req",
-        "-in",
-        "taxii.csr",
-        "-CA",
-        "ca.pem",
-        "-CAkey",
-        "ca.key",
-        "-CAcreateserial",
-        "-days",
-        "2",
-        "-extfile",
-        "ext.cnf",
-        "-out",
-        "cert.pem",
-    ]);
-    (
-        dir.join("ca.pem"),
-        dir.join("cert.pem"),
-        dir.join("key.pem"),
-    )
-}
-
 #[test]
 fn medallion_over_https_with_a_private_ca() {
     let d = tempfile::tempdir().unwrap();
-    let (ca, cert, key) = private_ca(d.path());
+    let TestCerts { ca, cert, key } = test_certs(d.path());
     let m = medallion_with(d.path(), &[Path::new("--tls"), &cert, &key]);
     assert!(m.url.starts_with("https://127.0.0.1:"), "{}", m.url);
     let expect: Value =
