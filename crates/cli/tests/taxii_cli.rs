@@ -9,8 +9,7 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 
 use common::cli::*;
 use common::*;
@@ -32,44 +31,12 @@ fn objects() -> Vec<String> {
     ]
 }
 
-struct Server {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn taxii_serve(profile: &std::path::Path) -> Server {
+fn taxii_serve(profile: &std::path::Path) -> TaxiiServer {
     taxii_serve_with(profile, &["--listen", "127.0.0.1:0"])
 }
 
-fn taxii_serve_with(profile: &std::path::Path, args: &[&str]) -> Server {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_hotline"))
-        .arg("--profile")
-        .arg(profile)
-        .args(["taxii", "serve", "--user", "cert"])
-        .args(args)
-        .env("HOTLINE_TAXII_PASSWORD", PASSWORD)
-        .env_remove("HOTLINE_PASSPHRASE")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = line
-        .trim()
-        .strip_prefix("taxii listening on ")
-        .unwrap_or_else(|| panic!("{line:?}"))
-        .to_owned();
-    Server { child, url }
+fn taxii_serve_with(profile: &std::path::Path, args: &[&str]) -> TaxiiServer {
+    common::taxii_serve(profile, PASSWORD, args)
 }
 
 /// GET with the test's credentials: status, headers we look at, body.

@@ -8,22 +8,12 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 
 use common::cli::*;
 use common::*;
 
 const PASSWORD: &str = "taxii misp password";
-
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 fn python(script: &str, args: &[&str]) -> Vec<u8> {
     let path = format!(
@@ -90,37 +80,11 @@ fn a_misp_export_reaches_the_other_partys_tools_unchanged() {
     ));
     ok(hotline(south, &["sync"]));
 
-    let mut child = Command::new(env!("CARGO_BIN_EXE_hotline"))
-        .arg("--profile")
-        .arg(south)
-        .args([
-            "taxii",
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--user",
-            "cert",
-        ])
-        .env("HOTLINE_TAXII_PASSWORD", PASSWORD)
-        .env_remove("HOTLINE_PASSPHRASE")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let server = Server(child);
-    let url = line
-        .trim()
-        .strip_prefix("taxii listening on ")
-        .unwrap_or_else(|| panic!("{line:?}"))
-        .to_owned();
+    let server = taxii_serve(south, PASSWORD, &["--listen", "127.0.0.1:0"]);
 
     let read = python(
         "read_collection.py",
-        &[&url, "cert", PASSWORD, &channel, "received"],
+        &[&server.url, "cert", PASSWORD, &channel, "received"],
     );
     let read: serde_json::Value = serde_json::from_slice(&read).unwrap();
     assert_eq!(read, serde_json::Value::Array(sent));

@@ -433,3 +433,43 @@ pub fn test_certs(dir: &Path) -> TestCerts {
     assert!(c.ca.exists() && c.cert.exists() && c.key.exists());
     c
 }
+
+/// A running `hotline taxii serve`, killed when dropped.
+pub struct TaxiiServer {
+    child: Child,
+    /// Its base URL, from the line it announces first.
+    pub url: String,
+}
+
+impl Drop for TaxiiServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `hotline --profile PROFILE taxii serve --user cert ARGS…` with
+/// `password` and waits for its `taxii listening on URL` line.
+pub fn taxii_serve(profile: &Path, password: &str, args: &[&str]) -> TaxiiServer {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hotline"))
+        .arg("--profile")
+        .arg(profile)
+        .args(["taxii", "serve", "--user", "cert"])
+        .args(args)
+        .env("HOTLINE_TAXII_PASSWORD", password)
+        .env_remove("HOTLINE_PASSPHRASE")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .trim()
+        .strip_prefix("taxii listening on ")
+        .unwrap_or_else(|| panic!("{line:?}"))
+        .to_owned();
+    TaxiiServer { child, url }
+}
