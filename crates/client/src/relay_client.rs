@@ -166,8 +166,9 @@ pub fn trust_ca_pem(pem: &[u8]) -> Result<usize, RelayError> {
     Ok(n)
 }
 
-/// Whether `host` (from a URL's authority) is a loopback address.
-fn is_loopback(authority: &str) -> bool {
+/// Whether `host` (from a URL's authority) is a loopback address (also
+/// the TAXII client's rule for plain http).
+pub(crate) fn is_loopback(authority: &str) -> bool {
     let host = match authority.strip_prefix('[') {
         Some(rest) => rest.split(']').next().unwrap_or(rest),
         None => authority.rsplit_once(':').map_or(authority, |(h, _)| h),

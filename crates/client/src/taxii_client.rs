@@ -320,18 +320,6 @@ fn no_collection_text(collection: &str, api_root: &str, available: &[CollectionI
     s
 }
 
-/// Whether `authority` (a URL's host and port) is a loopback address.
-fn is_loopback(authority: &str) -> bool {
-    let host = match authority.strip_prefix('[') {
-        Some(rest) => rest.split(']').next().unwrap_or(rest),
-        None => authority.rsplit_once(':').map_or(authority, |(h, _)| h),
-    };
-    host == "localhost"
-        || host
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
-}
-
 /// Percent-encodes a query value (all but RFC 3986's unreserved characters).
 fn encode(v: &str) -> String {
     let mut s = String::with_capacity(v.len());
@@ -437,7 +425,7 @@ impl TaxiiClient {
             r
         } else if let Some(r) = api_root.strip_prefix("http://") {
             let authority = r.split('/').next().unwrap_or(r);
-            if !is_loopback(authority) {
+            if !crate::relay_client::is_loopback(authority) {
                 return Err(TaxiiError::Url(format!(
                     "refusing plain HTTP to {authority}: the password and the objects would \
                      cross the network unprotected; use the server's https:// URL (plain http \
