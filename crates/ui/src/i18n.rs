@@ -1,11 +1,12 @@
-//! Every user-visible string comes from a Fluent resource
-//! (`locales/en-US/ui.ftl`); English only for now.
+//! Every user-visible string comes from the Fluent resources of
+//! `locales/en-US/` (one file per part of the UI); English only for now.
 
 use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
 
-/// The English resource, compiled in.
-const EN_US: &str = include_str!("../locales/en-US/ui.ftl");
+/// The English resources, compiled in (one per part of the UI; an id
+/// defined twice is a test failure, `no_id_is_defined_twice`).
+const EN_US: &[&str] = &[include_str!("../locales/en-US/ui.ftl")];
 
 /// The strings of one language.
 pub struct Tr {
@@ -18,12 +19,14 @@ impl Tr {
         // The resource is ours and compiled in; a syntax error in it fails
         // the unit test `every_string_parses`, so the entries that parsed
         // are used as they are.
-        let res = FluentResource::try_new(EN_US.to_owned()).unwrap_or_else(|(r, _)| r);
         let lang: unic_langid::LanguageIdentifier = "en-US".parse().unwrap_or_default();
         let mut bundle = FluentBundle::new_concurrent(vec![lang]);
         // No Unicode isolation marks: the text goes into HTML, escaped.
         bundle.set_use_isolating(false);
-        let _ = bundle.add_resource(res);
+        for src in EN_US {
+            let res = FluentResource::try_new((*src).to_owned()).unwrap_or_else(|(r, _)| r);
+            let _ = bundle.add_resource(res);
+        }
         Tr { bundle }
     }
 
@@ -63,7 +66,19 @@ mod tests {
 
     #[test]
     fn every_string_parses() {
-        assert!(FluentResource::try_new(EN_US.to_owned()).is_ok());
+        for src in EN_US {
+            assert!(FluentResource::try_new((*src).to_owned()).is_ok());
+        }
+    }
+
+    #[test]
+    fn no_id_is_defined_twice() {
+        let lang: unic_langid::LanguageIdentifier = "en-US".parse().unwrap();
+        let mut bundle = FluentBundle::new_concurrent(vec![lang]);
+        for src in EN_US {
+            let res = FluentResource::try_new((*src).to_owned()).unwrap();
+            assert!(bundle.add_resource(res).is_ok(), "an id is defined twice");
+        }
     }
 
     #[test]

@@ -11,11 +11,11 @@ use tower::ServiceExt as _;
 use crate::Ui;
 use crate::view;
 
-const PORT: u16 = 9200;
-const HOST: &str = "127.0.0.1:9200";
-const HOSTILE: &str = r#"<script>alert(1)</script> "><img src=x onerror=alert(2)>"#;
+pub(crate) const PORT: u16 = 9200;
+pub(crate) const HOST: &str = "127.0.0.1:9200";
+pub(crate) const HOSTILE: &str = r#"<script>alert(1)</script> "><img src=x onerror=alert(2)>"#;
 
-fn ui() -> (tempfile::TempDir, Arc<Ui>) {
+pub(crate) fn ui() -> (tempfile::TempDir, Arc<Ui>) {
     let d = tempfile::tempdir().unwrap();
     let archive = Arc::new(hotline_client::archive::Archive::open(d.path()).unwrap());
     let keys = hotline_client::keyring::Keyring {
@@ -25,37 +25,37 @@ fn ui() -> (tempfile::TempDir, Arc<Ui>) {
     (d, Arc::new(Ui::new(archive, keys, PORT)))
 }
 
-fn get(path: &str) -> Request<Body> {
+pub(crate) fn get(path: &str) -> Request<Body> {
     Request::get(path)
         .header(header::HOST, HOST)
         .body(Body::empty())
         .unwrap()
 }
 
-async fn send(ui: &Arc<Ui>, r: Request<Body>) -> Response<Body> {
+pub(crate) async fn send(ui: &Arc<Ui>, r: Request<Body>) -> Response<Body> {
     crate::router(ui.clone()).oneshot(r).await.unwrap()
 }
 
-async fn text(r: Response<Body>) -> String {
+pub(crate) async fn text(r: Response<Body>) -> String {
     String::from_utf8(r.into_body().collect().await.unwrap().to_bytes().to_vec()).unwrap()
 }
 
 /// Logs in; returns the `Cookie` header value.
-async fn login(ui: &Arc<Ui>) -> String {
+pub(crate) async fn login(ui: &Arc<Ui>) -> String {
     let r = send(ui, get(&format!("/login?token={}", ui.login_token()))).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let c = r.headers()[header::SET_COOKIE].to_str().unwrap();
     c.split(';').next().unwrap().to_owned()
 }
 
-fn with_cookie(mut r: Request<Body>, cookie: &str) -> Request<Body> {
+pub(crate) fn with_cookie(mut r: Request<Body>, cookie: &str) -> Request<Body> {
     r.headers_mut()
         .insert(header::COOKIE, cookie.parse().unwrap());
     r
 }
 
 /// The CSRF token the inbox page's logout form carries.
-async fn csrf(ui: &Arc<Ui>, cookie: &str) -> String {
+pub(crate) async fn csrf(ui: &Arc<Ui>, cookie: &str) -> String {
     let page = text(send(ui, with_cookie(get("/"), cookie)).await).await;
     let at = page.find(r#"name="csrf" value=""#).expect("a csrf field") + 19;
     page[at..at + 64].to_owned()
@@ -280,7 +280,7 @@ fn hostile_row() -> view::Row {
     }
 }
 
-fn assert_escaped(html: &str) {
+pub(crate) fn assert_escaped(html: &str) {
     assert!(!html.contains("<script>alert"), "{html}");
     assert!(!html.contains("<img"), "{html}");
     assert!(!html.contains(r#""><img"#), "{html}");
@@ -566,7 +566,7 @@ fn every_string_a_template_uses_is_in_the_resource() {
 }
 
 /// A channel of Northland and Southland (us), with the given cases.
-fn channel_of(
+pub(crate) fn channel_of(
     cases: Vec<hotline_client::cases::Case>,
     north: KeyId,
     south: KeyId,
@@ -606,7 +606,7 @@ fn channel_of(
 
 use hotline_core::keys::KeyId;
 
-fn case(
+pub(crate) fn case(
     n: u8,
     opener: KeyId,
     to: KeyId,
