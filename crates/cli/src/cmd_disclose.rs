@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, bail};
 use hotline_client::compose::send;
-use hotline_client::disclosure::{draft_answer, draft_request, export, find_request};
+use hotline_client::disclosure::{draft_answer, draft_request, export_file, find_request};
 use hotline_client::relay_client::RelayClient;
 use hotline_core::ids::MessageId;
 use hotline_disclosure::{Report, Verdict};
@@ -127,18 +127,17 @@ pub fn run(cli: &Cli, cmd: &DiscloseCommand) -> anyhow::Result<Outcome> {
             let (rec, _) = c.pick(channel.as_deref())?;
             let req = find_request(&c.archive, &rec.id, &message_id(request)?)?;
             let relay = RelayClient::new(&rec.relay_url, c.me.current.signing.clone())?;
-            let bundle = export(&c.archive, Some(&relay), &rec.id, &req)?;
-            let bytes = serde_json::to_vec_pretty(&bundle)?;
+            let f = export_file(&c.archive, Some(&relay), &rec.id, &req)?;
             if file.exists() {
                 bail!("{} exists; choose another --out", file.display());
             }
-            std::fs::write(file, &bytes).with_context(|| format!("writing {}", file.display()))?;
-            let report = hotline_disclosure::verify(&bytes);
+            std::fs::write(file, &f.bytes)
+                .with_context(|| format!("writing {}", file.display()))?;
             out!(
                 "Wrote {} ({} entries); verified here: {}",
                 file.display(),
-                bundle.entries.len(),
-                verdict_words(&report)
+                f.entries,
+                verdict_words(&f.report)
             );
             Ok(Outcome::Ok)
         }

@@ -176,7 +176,6 @@ pub fn find_request(
     channel: &ChannelId,
     id: &MessageId,
 ) -> Result<FoundRequest, DisclosureError> {
-    let rec = archive.channel(channel)?;
     let m = archive
         .logged_messages(channel)?
         .into_iter()
@@ -187,6 +186,15 @@ pub fn find_request(
                 id.to_hex()
             ))
         })?;
+    found(archive, channel, &m)
+}
+
+fn found(
+    archive: &Archive,
+    channel: &ChannelId,
+    m: &crate::cases::LoggedMessage,
+) -> Result<FoundRequest, DisclosureError> {
+    let rec = archive.channel(channel)?;
     let body = archive.message_body(channel, m.index)?.unwrap_or_default();
     let terms = Request::parse(body.as_bytes()).map_err(|e| invalid(e.to_string()))?;
     let entry = archive
@@ -205,6 +213,130 @@ pub fn find_request(
         terms,
         leaf,
     })
+}
+
+/// Every disclosure request of the channel in the archive, in log order
+/// (what the UI's Disclosure page lists). A
+/// request whose terms do not parse is left out: no consent could bind to
+/// it and no bundle of it verifies.
+pub fn requests(
+    archive: &Archive,
+    channel: &ChannelId,
+) -> Result<Vec<FoundRequest>, DisclosureError> {
+    let mut out = Vec::new();
+    for m in archive.logged_messages(channel)? {
+        if m.header.kind != Kind::DisclosureRequest {
+            continue;
+        }
+        match found(archive, channel, &m) {
+            Ok(r) => out.push(r),
+            Err(DisclosureError::Invalid(_)) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(out)
+}
+
+/// One party's answer to a request, as logged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer {
+    /// The answering party.
+    pub party: KeyId,
+    /// The answer's log index.
+    pub index: u64,
+    /// `None` for a consent; for a refusal, its reason (maybe empty).
+    pub refusal: Option<String>,
+}
+
+/// Where a request stands: who must consent, who did, who refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answers {
+    /// The required consenters (docs/disclosure.md §1): the request's author
+    /// (who counts as consenting), then the parties it is addressed to.
+    pub required: Vec<KeyId>,
+    /// Every consent and refusal bound to the request (its leaf hash) by a
+    /// party it is addressed to, in log order.
+    pub answers: Vec<Answer>,
+}
+
+impl Answers {
+    /// Whether `party` consented (the author always has).
+    pub fn consented(&self, party: &KeyId) -> bool {
+        self.required.first() == Some(party)
+            || self
+                .answers
+                .iter()
+                .any(|a| a.party == *party && a.refusal.is_none())
+    }
+
+    /// Whether `party` refused.
+    pub fn refused(&self, party: &KeyId) -> bool {
+        self.answers
+            .iter()
+            .any(|a| a.party == *party && a.refusal.is_some())
+    }
+
+    /// Whether `party` answered (consented or refused).
+    pub fn answered(&self, party: &KeyId) -> bool {
+        self.answers.iter().any(|a| a.party == *party)
+    }
+
+    /// The required parties without a consent.
+    pub fn missing(&self) -> Vec<KeyId> {
+        self.required
+            .iter()
+            .filter(|p| !self.consented(p))
+            .copied()
+            .collect()
+    }
+
+    /// Whether the charter's rule (every party of the disclosed cases, the
+    /// rule `hotline verify` applies) is met: every required party
+    /// consented and none refused. Only then does an export verify as
+    /// valid.
+    pub fn complete(&self) -> bool {
+        self.missing().is_empty() && !self.answers.iter().any(|a| a.refusal.is_some())
+    }
+}
+
+/// The consents and refusals of request `req` in the archive: those whose
+/// terms name its leaf hash, from a party it is addressed to (the bindings
+/// [`export`] puts in the bundle and the verifier checks).
+pub fn answers(
+    archive: &Archive,
+    channel: &ChannelId,
+    req: &FoundRequest,
+) -> Result<Answers, DisclosureError> {
+    let mut required = vec![req.party];
+    required.extend(req.to.iter().filter(|p| **p != req.party).copied());
+    let mut answers = Vec::new();
+    for m in archive.logged_messages(channel)? {
+        if !matches!(
+            m.header.kind,
+            Kind::DisclosureConsent | Kind::DisclosureRefusal
+        ) || !req.to.contains(&m.header.party)
+        {
+            continue;
+        }
+        let body = archive.message_body(channel, m.index)?.unwrap_or_default();
+        let body = body.as_bytes();
+        let refusal = match m.header.kind {
+            Kind::DisclosureConsent => match Consent::parse(body) {
+                Ok(c) if c.request == req.leaf => None,
+                _ => continue,
+            },
+            _ => match Refusal::parse(body) {
+                Ok(r) if r.request == req.leaf => Some(r.reason),
+                _ => continue,
+            },
+        };
+        answers.push(Answer {
+            party: m.header.party,
+            index: m.index,
+            refusal,
+        });
+    }
+    Ok(Answers { required, answers })
 }
 
 /// The disclosure requests addressed to party `me` that it has neither
@@ -467,4 +599,69 @@ pub fn export(
     let bytes = serde_json::to_vec(&bundle).map_err(|e| invalid(e.to_string()))?;
     bundle.missing_consents = hotline_disclosure::verify(&bytes).missing_consents;
     Ok(bundle)
+}
+
+/// A bundle file, as `hotline disclose export` writes it.
+pub struct ExportedFile {
+    /// The bundle, pretty JSON.
+    pub bytes: Vec<u8>,
+    /// How many log entries it holds.
+    pub entries: usize,
+    /// The verifier's report on these very bytes.
+    pub report: hotline_disclosure::Report,
+}
+
+/// The bundle of request `req` as `hotline disclose export` writes it
+/// (pretty JSON), verified here (the UI offers the file only when it
+/// verifies as valid).
+pub fn export_file(
+    archive: &Archive,
+    relay: Option<&RelayClient>,
+    channel: &ChannelId,
+    req: &FoundRequest,
+) -> Result<ExportedFile, DisclosureError> {
+    let bundle = export(archive, relay, channel, req)?;
+    let bytes = serde_json::to_vec_pretty(&bundle).map_err(|e| invalid(e.to_string()))?;
+    let report = hotline_disclosure::verify(&bytes);
+    Ok(ExportedFile {
+        entries: bundle.entries.len(),
+        bytes,
+        report,
+    })
+}
+
+#[cfg(test)]
+mod answers_tests {
+    use super::*;
+
+    fn answer(party: u8, refusal: Option<&str>) -> Answer {
+        Answer {
+            party: KeyId([party; 32]),
+            index: u64::from(party) + 10,
+            refusal: refusal.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn a_request_is_complete_only_when_every_party_consented_and_none_refused() {
+        let (a, b, c) = (KeyId([1; 32]), KeyId([2; 32]), KeyId([3; 32]));
+        let mut s = Answers {
+            required: vec![a, b, c],
+            answers: vec![],
+        };
+        assert!(s.consented(&a), "the requester counts as consenting");
+        assert_eq!(s.missing(), [b, c]);
+        assert!(!s.complete());
+        s.answers.push(answer(2, None));
+        assert_eq!(s.missing(), [c]);
+        assert!(!s.complete() && s.answered(&b) && !s.answered(&c));
+        s.answers.push(answer(3, Some("no")));
+        assert!(s.refused(&c) && !s.consented(&c));
+        assert!(!s.complete(), "a refusal");
+        s.answers.push(answer(3, None));
+        assert!(s.missing().is_empty());
+        assert!(!s.complete(), "a refusal stands even beside a consent");
+        s.answers.remove(1);
+        assert!(s.complete());
+    }
 }
