@@ -34,6 +34,7 @@ use tokio::sync::broadcast;
 
 mod actions;
 mod compose;
+mod disclosure;
 pub mod i18n;
 pub mod live;
 pub mod markdown;
@@ -109,6 +110,7 @@ pub fn router(ui: Arc<Ui>) -> Router {
                 .layer(axum::extract::DefaultBodyLimit::max(security::MAX_COMPOSE)),
         )
         .route("/case/{id}/{action}", post(pages::reply))
+        .merge(disclosure::routes())
         .route("/events", get(live::events))
         .route("/login", get(security::login))
         .route("/logout", post(security::logout))
@@ -122,5 +124,7 @@ pub fn router(ui: Arc<Ui>) -> Router {
         .with_state(ui)
 }
 
+#[cfg(test)]
+mod disclose_tests;
 #[cfg(test)]
 mod tests;

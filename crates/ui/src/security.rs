@@ -38,6 +38,12 @@ pub(crate) const MAX_COMPOSE: usize = 8 * 1024 * 1024;
 pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; \
      connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
+/// A response's own Content-Security-Policy, put in its extensions by a
+/// handler (only `/verify`: the offline verifier's inline script by hash);
+/// [`guard`] sends it instead of [`CSP`].
+#[derive(Clone)]
+pub(crate) struct OwnCsp(pub HeaderValue);
+
 /// A logged-in browser.
 #[derive(Clone)]
 pub struct Session {
@@ -106,7 +112,11 @@ pub fn set_headers(h: &mut HeaderMap) {
 /// The security layer (see the module's docs).
 pub async fn guard(State(ui): State<Arc<Ui>>, req: Request, next: Next) -> Response {
     let mut r = check(&ui, req, next).await;
+    let own = r.extensions_mut().remove::<OwnCsp>();
     set_headers(r.headers_mut());
+    if let Some(OwnCsp(v)) = own {
+        r.headers_mut().insert(header::CONTENT_SECURITY_POLICY, v);
+    }
     r
 }
 
