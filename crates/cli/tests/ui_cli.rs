@@ -13,65 +13,17 @@
 mod common;
 
 use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use common::cli::*;
+use common::ui::ui_serve;
 use common::*;
 
 const HOSTILE: &str = r#"Breach <script>alert(1)</script> "><img src=x onerror=alert(2)>"#;
 /// How long the test waits for something the server does by itself: a
 /// bound so that a broken server fails the test, not a timing assertion.
 const PATIENCE: Duration = Duration::from_secs(30);
-
-struct Ui {
-    child: Child,
-    base: String,
-    login: String,
-}
-
-impl Drop for Ui {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn ui_serve(profile: &std::path::Path) -> Ui {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_hotline"))
-        .arg("--profile")
-        .arg(profile)
-        .args(["ui", "--no-open", "--listen", "127.0.0.1:0"])
-        .env("HOTLINE_PASSPHRASE", PASS)
-        .env("HOTLINE_INSECURE_KDF_LOG_N", "10")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let mut out = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    out.read_line(&mut line).unwrap();
-    let base = line
-        .trim()
-        .strip_prefix("ui listening on ")
-        .unwrap_or_else(|| panic!("{line:?}"))
-        .trim_end_matches('/')
-        .to_owned();
-    assert!(!base.ends_with(":0"), "the real port: {base}");
-    line.clear();
-    out.read_line(&mut line).unwrap();
-    let login = line
-        .trim()
-        .strip_prefix("open ")
-        .unwrap_or_else(|| panic!("{line:?}"))
-        .to_owned();
-    assert!(
-        login.starts_with(&format!("{base}/login?token=")),
-        "{login}"
-    );
-    Ui { child, base, login }
-}
 
 fn agent() -> ureq::Agent {
     ureq::Agent::config_builder()

@@ -220,7 +220,7 @@ async fn every_response_carries_the_security_headers() {
             "{what}"
         );
         assert_eq!(h[header::X_CONTENT_TYPE_OPTIONS], "nosniff", "{what}");
-        assert_eq!(h[header::REFERRER_POLICY], "no-referrer", "{what}");
+        assert_eq!(h[header::REFERRER_POLICY], "same-origin", "{what}");
         assert_eq!(h[header::X_FRAME_OPTIONS], "DENY", "{what}");
         assert_eq!(h[header::CACHE_CONTROL], "no-store", "{what}");
     }

@@ -4,6 +4,7 @@
 
 pub mod cli;
 pub mod proxy;
+pub mod ui;
 
 use hotline_client::relay_client::{RelayClient, RelayError};
 use hotline_core::charter::{Charter, CharterParty, Deadline, DisclosureRule, RelayInfo};

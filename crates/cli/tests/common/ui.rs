@@ -1,0 +1,61 @@
+//! Running the real `hotline ui` on a profile: the address it listens on
+//! and the login address it prints.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+
+use super::cli::PASS;
+
+/// A running `hotline ui --no-open`, killed when dropped.
+pub struct Ui {
+    pub child: Child,
+    /// `http://127.0.0.1:PORT` (no trailing slash).
+    pub base: String,
+    /// The printed `…/login?token=…` address.
+    pub login: String,
+}
+
+impl Drop for Ui {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `hotline --profile PROFILE ui --no-open --listen 127.0.0.1:0` and
+/// reads its two first lines.
+pub fn ui_serve(profile: &Path) -> Ui {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hotline"))
+        .arg("--profile")
+        .arg(profile)
+        .args(["ui", "--no-open", "--listen", "127.0.0.1:0"])
+        .env("HOTLINE_PASSPHRASE", PASS)
+        .env("HOTLINE_INSECURE_KDF_LOG_N", "10")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    out.read_line(&mut line).unwrap();
+    let base = line
+        .trim()
+        .strip_prefix("ui listening on ")
+        .unwrap_or_else(|| panic!("{line:?}"))
+        .trim_end_matches('/')
+        .to_owned();
+    assert!(!base.ends_with(":0"), "the real port: {base}");
+    line.clear();
+    out.read_line(&mut line).unwrap();
+    let login = line
+        .trim()
+        .strip_prefix("open ")
+        .unwrap_or_else(|| panic!("{line:?}"))
+        .to_owned();
+    assert!(
+        login.starts_with(&format!("{base}/login?token=")),
+        "{login}"
+    );
+    Ui { child, base, login }
+}

@@ -1,0 +1,371 @@
+// The pieces the browser tests of `hotline ui` are made of (docs/ui.md,
+// "Browser tests"): Debian's Chromium through playwright-core, axe-core run
+// in every page visited, a screenshot of every page, and one function per
+// page or step of the duty officer's work. The flows (two_parties.mjs,
+// three_parties.mjs) call these in order; a new page gets a new function
+// here and a line in a flow.
+//
+// Nothing here downloads a browser: playwright-core drives the Chromium at
+// $CHROMIUM (default /usr/bin/chromium, Debian's package).
+import { existsSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const require = createRequire(import.meta.url);
+const axeSource = require('axe-core').source;
+
+/// How long a step waits for something the server does by itself (a sync
+/// every 3 s, an event, a deadline dated): a bound so a broken UI fails.
+export const PATIENCE = 30_000;
+
+/// The impacts that fail the test.
+const FAILING = new Set(['serious', 'critical']);
+
+/// An environment variable the Rust test sets, or a clear failure.
+export function env(name) {
+  const v = process.env[name];
+  if (!v) throw new Error(`set ${name} (crates/cli/tests/ui_browser.rs runs this script)`);
+  return v;
+}
+
+/// Debian's Chromium, headless, without anything that reaches out.
+export async function launch() {
+  const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
+  if (!existsSync(executablePath)) throw new Error(`no Chromium at ${executablePath}: apt-get install chromium`);
+  return chromium.launch({
+    executablePath,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+/// What the test records of one party's browser: its name, its UI's base
+/// address, and the problems its pages showed (script errors, CSP
+/// violations, requests to anywhere but its own origin).
+export class Party {
+  constructor(name, login, context, page) {
+    this.name = name;
+    this.login = login;
+    this.base = new URL(login).origin;
+    this.context = context;
+    this.page = page;
+    this.problems = [];
+  }
+}
+
+/// Every party logged in, for the screenshots taken when a flow fails.
+const everyone = [];
+
+/// A fresh browser context (its own cookie jar: every UI is on 127.0.0.1,
+/// and cookies do not tell ports apart) logged in with the printed address.
+export async function login(browser, name, loginUrl) {
+  const context = await browser.newContext({ viewport: { width: 1100, height: 800 } });
+  const page = await context.newPage();
+  const party = new Party(name, loginUrl, context, page);
+  everyone.push(party);
+  page.on('pageerror', (e) => party.problems.push(`script error: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error' && /Content Security Policy|Refused to/i.test(m.text())) {
+      party.problems.push(`console: ${m.text()}`);
+    }
+  });
+  page.on('request', (r) => {
+    const u = r.url();
+    if (!u.startsWith(party.base + '/')) party.problems.push(`request to another origin: ${u}`);
+  });
+  const resp = await page.goto(loginUrl);
+  // The login answers 303 to the inbox: the token leaves the address bar.
+  if (new URL(page.url()).pathname !== '/' || new URL(page.url()).search !== '') {
+    throw new Error(`${name}: the login did not land on the inbox: ${page.url()}`);
+  }
+  if (resp.status() !== 200) throw new Error(`${name}: inbox ${resp.status()}`);
+  log(`${name}: logged in at ${party.base}`);
+  return party;
+}
+
+export function log(s) {
+  console.log(`[ui-tests] ${s}`);
+}
+
+export function assert(cond, what) {
+  if (!cond) throw new Error(`assertion failed: ${what}`);
+}
+
+/// Runs axe-core in the page, in light and in dark mode; fails on any
+/// violation of impact serious or critical (each printed with its nodes).
+/// Every page a flow visits goes through this.
+export async function checkAxe(page, name) {
+  const bad = [];
+  for (const colorScheme of ['light', 'dark']) {
+    await page.emulateMedia({ colorScheme });
+    // evaluate, not a <script> tag: the page's CSP allows no inline script.
+    if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.evaluate(axeSource);
+    const r = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
+    for (const v of r.violations) {
+      const line = `${name} (${colorScheme}): ${v.impact} ${v.id}: ${v.help}\n` +
+        v.nodes.map((n) => `    ${n.target.join(' ')}: ${n.failureSummary?.replace(/\n/g, ' ')}`).join('\n');
+      if (FAILING.has(v.impact)) bad.push(line);
+      else log(`axe (not failing): ${line}`);
+    }
+  }
+  await page.emulateMedia({ colorScheme: 'light' });
+  if (bad.length) throw new Error(`axe-core: serious or critical violations:\n${bad.join('\n')}`);
+  log(`axe: ${name}: no serious or critical violation (light and dark)`);
+}
+
+/// checkAxe must be able to fail: on a page with a critical violation (an
+/// image without a text alternative) and a serious one (a button without a
+/// name) it throws.
+export async function axeCanFail(browser) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.setContent('<!doctype html><html lang="en"><title>t</title><main><img src="data:,"><button></button></main></html>');
+  let threw = false;
+  try {
+    await checkAxe(page, 'axe self-test');
+  } catch (e) {
+    threw = /image-alt/.test(e.message) && /button-name/.test(e.message);
+  }
+  await context.close();
+  assert(threw, 'checkAxe fails on a page with critical and serious violations');
+  log('axe: the self-test page fails as it should');
+}
+
+let shotDir;
+/// The folder the screenshots go to ($HOTLINE_UI_SCREENSHOTS).
+export function screenshots() {
+  if (!shotDir) {
+    shotDir = env('HOTLINE_UI_SCREENSHOTS');
+    mkdirSync(shotDir, { recursive: true });
+  }
+  return shotDir;
+}
+
+/// A full-page screenshot `NAME.png` (and `NAME-dark.png`, and
+/// `NAME-narrow.png` on a phone-sized screen, when asked).
+export async function shot(page, name, { dark = false, narrow = false } = {}) {
+  const file = join(screenshots(), `${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  if (dark) {
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.screenshot({ path: join(screenshots(), `${name}-dark.png`), fullPage: true });
+    await page.emulateMedia({ colorScheme: 'light' });
+  }
+  if (narrow) {
+    const size = page.viewportSize();
+    await page.setViewportSize({ width: 390, height: 800 });
+    await page.screenshot({ path: join(screenshots(), `${name}-narrow.png`), fullPage: true });
+    await page.setViewportSize(size);
+  }
+  log(`screenshot ${file}`);
+}
+
+/// Every page visited: axe-core, then a screenshot.
+export async function visit(page, name, opts) {
+  await checkAxe(page, name);
+  await shot(page, name, opts);
+}
+
+/// The inbox, opened by clicking the navigation.
+export async function openInbox(p, name = `${p.name}-inbox`) {
+  await p.page.click('header nav a[href="/"]:not(.brand)');
+  await p.page.waitForURL(`${p.base}/`);
+  await visit(p.page, name);
+}
+
+/// Marks the open page, so that a later check tells whether it was
+/// reloaded or left (a live update must do neither).
+export async function markPage(p) {
+  p.navigations = 0;
+  p.page.on('framenavigated', (f) => { if (f === p.page.mainFrame()) p.navigations += 1; });
+  await p.page.evaluate(() => { window.__hotlineMark = 'still here'; });
+}
+
+export async function assertNotReloaded(p) {
+  assert(p.navigations === 0, `${p.name}: the page navigated ${p.navigations} time(s)`);
+  const mark = await p.page.evaluate(() => window.__hotlineMark);
+  assert(mark === 'still here', `${p.name}: the page was reloaded (its mark is gone)`);
+}
+
+/// Waits, on an open inbox and without touching it, for the case to appear
+/// (pushed by server-sent events and the fragment swap of live.js).
+export async function waitForCaseInInbox(p, caseId, title) {
+  const link = p.page.locator(`#live a[href="/case/${caseId}"]`);
+  await link.waitFor({ timeout: PATIENCE });
+  assert((await link.textContent()) === title, `${p.name}: the inbox shows the title "${title}"`);
+  await assertNotReloaded(p);
+  log(`${p.name}: the case appeared in the open inbox without a reload`);
+}
+
+/// A small valid STIX 2.1 bundle of one indicator.
+export const STIX = JSON.stringify({
+  type: 'bundle',
+  id: 'bundle--5d0092c5-5f74-4287-9642-33f4c354e56d',
+  objects: [{
+    type: 'indicator',
+    spec_version: '2.1',
+    id: 'indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f',
+    created: '2026-01-01T00:00:00.000Z',
+    modified: '2026-01-01T00:00:00.000Z',
+    name: 'C2 server of the campaign',
+    pattern: "[ipv4-addr:value = '198.51.100.1']",
+    pattern_type: 'stix',
+    valid_from: '2026-01-01T00:00:00Z',
+  }],
+}, null, 2);
+
+/// Attaches evidence on the Compose form. Today: the STIX bundle pasted as
+/// JSON. (File upload, when Compose has it, is added here: `files` are paths
+/// for `page.setInputFiles`.)
+export async function attachEvidence(page, { stix, files = [] }) {
+  if (stix) await page.fill('#c-stix', stix);
+  if (files.length) throw new Error('file upload: not in Compose yet; add it here');
+}
+
+/// Compose: kind, addressed parties, TLP, title, Markdown body, evidence;
+/// Check (the preview page gets axe and a screenshot), then Send. Returns
+/// the new case's id (from the case page Send lands on).
+export async function composeInquiry(p, { kind = 'inquiry', to, tlp = 'TLP:AMBER', title, body, stix, files }) {
+  const page = p.page;
+  await page.click('header nav a[href="/compose"]');
+  await page.waitForURL(`${p.base}/compose`);
+  await visit(page, `${p.name}-compose`);
+  await page.selectOption('#c-kind', kind);
+  for (const party of to) await page.check(`#c-to-${party}`);
+  await page.selectOption('#c-tlp', tlp);
+  await page.fill('#c-title', title);
+  await page.fill('#c-body', body);
+  await attachEvidence(page, { stix, files });
+
+  await Promise.all([page.waitForNavigation(), page.click('button[name="step"][value="check"]')]);
+  await page.locator('section.preview').waitFor();
+  const result = await page.textContent('section.stix-check');
+  assert(/Valid STIX 2\.1/.test(result), `${p.name}: the check says the STIX is valid: ${result}`);
+  assert((await page.locator('.errors').count()) === 0, `${p.name}: the check found nothing wrong`);
+  assert((await page.textContent('section.preview h3')) === title, 'the preview shows the title');
+  await visit(page, `${p.name}-compose-preview`);
+  // The form keeps what was entered.
+  for (const party of to) assert(await page.isChecked(`#c-to-${party}`), `${party} still addressed`);
+  assert((await page.inputValue('#c-title')) === title, 'the title kept');
+
+  await Promise.all([page.waitForURL(/\/case\/[0-9a-f]+$/), page.click('button[name="step"][value="send"]')]);
+  const caseId = new URL(page.url()).pathname.split('/').pop();
+  await page.locator('h1').waitFor();
+  assert((await page.textContent('h1')) === title, `${p.name}: the new case page shows its title`);
+  await visit(page, `${p.name}-case-sent`);
+  log(`${p.name}: sent case ${caseId}`);
+  return caseId;
+}
+
+/// On an inbox that shows the case: open it by clicking its title.
+export async function openCase(p, caseId, name = `${p.name}-case`) {
+  await Promise.all([p.page.waitForURL(`${p.base}/case/${caseId}`), p.page.click(`a[href="/case/${caseId}"]`)]);
+  await visit(p.page, name);
+}
+
+/// On a case page: acknowledge, then answer, by the case page's forms.
+export async function acknowledgeAndAnswer(p, caseId, { ack, answer }) {
+  const page = p.page;
+  await page.fill('#ack-body', ack);
+  await Promise.all([page.waitForNavigation(), page.click('#act-ack button[type="submit"]')]);
+  assert(page.url() === `${p.base}/case/${caseId}`, `${p.name}: back on the case after acknowledging`);
+  assert((await page.locator('#act-ack').count()) === 0, `${p.name}: no acknowledge form once acknowledged`);
+  await visit(page, `${p.name}-case-acknowledged`);
+
+  await page.fill('#answer-body', answer);
+  await Promise.all([page.waitForNavigation(), page.click('#act-answer button[type="submit"]')]);
+  assert(page.url() === `${p.base}/case/${caseId}`, `${p.name}: back on the case after answering`);
+  assert((await page.locator('#act-answer').count()) === 0, `${p.name}: no answer form once answered`);
+  const last = page.locator('ol.timeline li.entry').last();
+  assert(/answer/.test(await last.locator('.who').textContent()), `${p.name}: the answer last on the timeline`);
+  await visit(page, `${p.name}-case-answered`);
+  log(`${p.name}: acknowledged and answered ${caseId}`);
+}
+
+/// On the opener's side: the case page (reloaded until the background sync
+/// brought the answer and a time attestation dated it) shows the answer and
+/// the answering party's answer as met (on time).
+export async function seeAnsweredOnTime(p, caseId, { answeredBy, answerText }) {
+  const page = p.page;
+  await page.goto(`${p.base}/case/${caseId}`);
+  const end = Date.now() + PATIENCE;
+  for (;;) {
+    const row = page.locator('table.deadlines tbody tr', { hasText: answeredBy });
+    const cell = row.locator('td').nth(2);
+    if ((await row.count()) === 1 && (await cell.getAttribute('class')) === 'met') {
+      const body = await page.locator('ol.timeline').textContent();
+      assert(body.includes(answerText), `${p.name}: the timeline has the answer`);
+      assert(/^met/.test(await cell.textContent()), `${p.name}: the answer shown as met`);
+      break;
+    }
+    if (Date.now() > end) throw new Error(`${p.name}: the answer was not shown on time within ${PATIENCE} ms`);
+    await page.waitForTimeout(500);
+    await page.reload();
+  }
+  await visit(page, `${p.name}-case-answered-on-time`);
+  log(`${p.name}: sees ${caseId} answered on time`);
+}
+
+/// Error pages: an unknown path and an unknown case (404), and a browser
+/// without the session (401).
+export async function errorPages(browser, p) {
+  let r = await p.page.goto(`${p.base}/no-such-page`);
+  assert(r.status() === 404, `404 for an unknown path, not ${r.status()}`);
+  await visit(p.page, `${p.name}-404`);
+  r = await p.page.goto(`${p.base}/case/${'0'.repeat(32)}`);
+  assert(r.status() === 404, `404 for an unknown case, not ${r.status()}`);
+  await visit(p.page, `${p.name}-case-404`);
+  const stranger = await browser.newContext();
+  const page = await stranger.newPage();
+  r = await page.goto(`${p.base}/`);
+  assert(r.status() === 401, `401 without the session, not ${r.status()}`);
+  await visit(page, 'not-logged-in-401');
+  await stranger.close();
+}
+
+/// Asks the Rust test (reading our stdout) to do something and waits for
+/// nothing: the effect is observed on the pages.
+export function ask(what) {
+  console.log(`@@hotline-ui-tests ${what}`);
+}
+
+/// Waits, on an open page, for a notice; `reload` to reload between looks
+/// (pages without a live list).
+export async function waitForNotice(p, text, { reload = false } = {}) {
+  const end = Date.now() + PATIENCE;
+  for (;;) {
+    const n = p.page.locator('.notice', { hasText: text });
+    if ((await n.count()) > 0) break;
+    if (Date.now() > end) throw new Error(`${p.name}: no notice "${text}" within ${PATIENCE} ms`);
+    await p.page.waitForTimeout(500);
+    if (reload) await p.page.reload();
+  }
+  log(`${p.name}: shows "${text}"`);
+}
+
+/// The problems every party's pages showed: none allowed.
+export function assertNoProblems(parties) {
+  const all = parties.flatMap((p) => p.problems.map((x) => `${p.name}: ${x}`));
+  assert(all.length === 0, `the pages had problems:\n${all.join('\n')}`);
+}
+
+/// Runs a flow: prints the failure and exits 1, or exits 0.
+export async function run(flow) {
+  const browser = await launch();
+  try {
+    await axeCanFail(browser);
+    await flow(browser);
+    log('passed');
+  } catch (e) {
+    console.error(`[ui-tests] FAILED: ${e.stack || e}`);
+    process.exitCode = 1;
+    for (const p of everyone) {
+      try {
+        await p.page.screenshot({ path: join(screenshots(), `FAILED-${p.name}.png`), fullPage: true });
+        console.error(`[ui-tests] ${p.name} was at ${p.page.url()}; screenshot FAILED-${p.name}.png`);
+      } catch { /* the page is gone */ }
+    }
+  } finally {
+    await browser.close();
+  }
+}

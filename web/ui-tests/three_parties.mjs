@@ -1,0 +1,37 @@
+// Three parties of one channel: Northland addresses Southland and Eastland
+// in one inquiry; both open inboxes show it without a reload
+// (crates/cli/tests/ui_browser.rs starts everything).
+//
+// Environment: HOTLINE_UI_A, HOTLINE_UI_B, HOTLINE_UI_C (the printed login
+// addresses), HOTLINE_UI_SCREENSHOTS.
+import {
+  run, env, login, visit, markPage, composeInquiry, waitForCaseInInbox, openCase, assertNoProblems, STIX, log,
+} from './lib.mjs';
+
+const TITLE = 'Coordinated phishing against three ministries';
+
+await run(async (browser) => {
+  const a = await login(browser, 'northland', env('HOTLINE_UI_A'));
+  const others = [
+    await login(browser, 'southland', env('HOTLINE_UI_B')),
+    await login(browser, 'eastland', env('HOTLINE_UI_C')),
+  ];
+  for (const p of others) {
+    await visit(p.page, `three-${p.name}-inbox-before`);
+    await markPage(p);
+  }
+  const caseId = await composeInquiry(a, {
+    to: others.map((p) => p.name),
+    tlp: 'TLP:GREEN',
+    title: TITLE,
+    body: 'The same lure reached all three of us. Indicators attached.',
+    stix: STIX,
+  });
+  for (const p of others) {
+    await waitForCaseInInbox(p, caseId, TITLE);
+    await visit(p.page, `three-${p.name}-inbox`);
+  }
+  for (const p of others) await openCase(p, caseId, `three-${p.name}-case`);
+  assertNoProblems([a, ...others]);
+  log(`three parties: case ${caseId} reached southland and eastland live`);
+});
