@@ -384,7 +384,7 @@ async fn the_verify_page_allows_exactly_its_inline_script_by_hash() {
     // The other headers are the usual ones.
     assert_eq!(h[header::X_FRAME_OPTIONS], "DENY");
     assert_eq!(h[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
-    assert_eq!(h[header::REFERRER_POLICY], "no-referrer");
+    assert_eq!(h[header::REFERRER_POLICY], "same-origin");
     // Every other page keeps the strict policy.
     let r = send(&ui, with_cookie(get("/disclosure"), &cookie)).await;
     assert_eq!(
