@@ -17,21 +17,13 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use common::cli::*;
-use common::ui::ui_serve;
+use common::ui::{agent, enc, open_inquiry, ui_serve};
 use common::*;
 
 const HOSTILE: &str = r#"Breach <script>alert(1)</script> "><img src=x onerror=alert(2)>"#;
 /// How long the test waits for something the server does by itself: a
 /// bound so that a broken server fails the test, not a timing assertion.
 const PATIENCE: Duration = Duration::from_secs(30);
-
-fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .max_redirects(0)
-        .build()
-        .into()
-}
 
 /// GET with the session cookie (if any): status and body.
 fn page(url: &str, cookie: Option<&str>) -> (u16, String) {
@@ -52,44 +44,11 @@ fn assert_escaped(html: &str) {
     );
 }
 
+/// The body of the cases Northland opens: markup the UI must not run.
+const BODY: &str = "See <b>this</b> and [that](javascript:alert(3)).";
+
 /// A valid STIX 2.1 bundle of one indicator.
 const STIX: &str = r#"{"type":"bundle","id":"bundle--5d0092c5-5f74-4287-9642-33f4c354e56d","objects":[{"type":"indicator","spec_version":"2.1","id":"indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f","created":"2026-01-01T00:00:00.000Z","modified":"2026-01-01T00:00:00.000Z","pattern":"[ipv4-addr:value = '198.51.100.1']","pattern_type":"stix","valid_from":"2026-01-01T00:00:00Z"}]}"#;
-
-/// `application/x-www-form-urlencoded` encoding of a value.
-fn enc(v: &str) -> String {
-    v.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
-}
-
-/// Opens a case from Northland to Southland; its id.
-fn open_case(north: &std::path::Path, title: &str) -> String {
-    let out = ok(hotline(
-        north,
-        &[
-            "case",
-            "open",
-            "--kind",
-            "inquiry",
-            "--to",
-            "southland",
-            "--title",
-            title,
-            "--body",
-            "See <b>this</b> and [that](javascript:alert(3)).",
-        ],
-    ));
-    out.split_whitespace()
-        .nth(3)
-        .unwrap_or_else(|| panic!("{out}"))
-        .to_owned()
-}
 
 /// The events of `/events`, line by line, read in a thread.
 fn subscribe(base: &str, cookie: &str) -> mpsc::Receiver<String> {
@@ -147,7 +106,7 @@ fn the_ui_shows_cases_escaped_and_live_and_says_when_the_relay_is_down() {
         "{err}"
     );
 
-    let first = open_case(north, HOSTILE);
+    let first = open_inquiry(north, HOSTILE, BODY);
     ok(hotline(south, &["sync"]));
     let ui = ui_serve(south);
 
@@ -408,7 +367,7 @@ fn the_ui_shows_cases_escaped_and_live_and_says_when_the_relay_is_down() {
 
     // Live: an event once a second case is stored, then the fragment has it.
     let events = subscribe(&ui.base, &events_cookie);
-    let second = open_case(north, "Second case");
+    let second = open_inquiry(north, "Second case", BODY);
     let deadline = Instant::now() + PATIENCE;
     loop {
         next_change(&events, deadline);

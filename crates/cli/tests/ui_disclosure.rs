@@ -12,11 +12,10 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::cli::*;
+use common::ui::{agent, enc, open_inquiry};
 use common::*;
 
 const HOSTILE: &str = r#"Breach <script>alert(1)</script> "><img src=x onerror=alert(2)>"#;
@@ -25,57 +24,17 @@ const HOSTILE_ESCAPED: &str = "Breach &#60;script&#62;alert(1)&#60;/script&#62; 
 /// (the background sync): a bound, not a timing assertion.
 const PATIENCE: Duration = Duration::from_secs(40);
 
+/// A logged-in `hotline ui`: the running server, its cookie and form token.
 struct Ui {
-    child: Child,
-    base: String,
+    server: common::ui::Ui,
     cookie: String,
     csrf: String,
 }
 
-impl Drop for Ui {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .max_redirects(0)
-        .build()
-        .into()
-}
-
 /// `hotline ui` on `profile`, logged in: its address, cookie and form token.
 fn ui_serve(profile: &std::path::Path) -> Ui {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_hotline"))
-        .arg("--profile")
-        .arg(profile)
-        .args(["ui", "--no-open", "--listen", "127.0.0.1:0"])
-        .env("HOTLINE_PASSPHRASE", PASS)
-        .env("HOTLINE_INSECURE_KDF_LOG_N", "10")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let mut out = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    out.read_line(&mut line).unwrap();
-    let base = line
-        .trim()
-        .strip_prefix("ui listening on ")
-        .unwrap_or_else(|| panic!("{line:?}"))
-        .trim_end_matches('/')
-        .to_owned();
-    line.clear();
-    out.read_line(&mut line).unwrap();
-    let login = line
-        .trim()
-        .strip_prefix("open ")
-        .unwrap_or_else(|| panic!("{line:?}"))
-        .to_owned();
-    let r = agent().get(&login).call().unwrap();
+    let server = common::ui::ui_serve(profile);
+    let r = agent().get(&server.login).call().unwrap();
     assert_eq!(r.status().as_u16(), 303);
     let cookie = r.headers()["set-cookie"]
         .to_str()
@@ -85,8 +44,7 @@ fn ui_serve(profile: &std::path::Path) -> Ui {
         .unwrap()
         .to_owned();
     let mut ui = Ui {
-        child,
-        base,
+        server,
         cookie,
         csrf: String::new(),
     };
@@ -94,19 +52,6 @@ fn ui_serve(profile: &std::path::Path) -> Ui {
     let at = page.find(r#"name="csrf" value=""#).unwrap() + 19;
     ui.csrf = page[at..at + 64].to_owned();
     ui
-}
-
-/// `application/x-www-form-urlencoded` encoding of a value.
-fn enc(v: &str) -> String {
-    v.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
 }
 
 struct Answer {
@@ -126,7 +71,7 @@ impl Answer {
 impl Ui {
     fn get(&self, path: &str) -> (u16, String) {
         let mut r = agent()
-            .get(format!("{}{path}", self.base))
+            .get(format!("{}{path}", self.server.base))
             .header("Cookie", &self.cookie)
             .call()
             .unwrap();
@@ -145,7 +90,7 @@ impl Ui {
             body.push_str(&format!("&{k}={}", enc(v)));
         }
         let mut r = agent()
-            .post(format!("{}{path}", self.base))
+            .post(format!("{}{path}", self.server.base))
             .header("Cookie", &self.cookie)
             .header("Origin", origin)
             .content_type("application/x-www-form-urlencoded")
@@ -164,13 +109,17 @@ impl Ui {
     }
 
     fn post(&self, path: &str, fields: &[(&str, &str)]) -> Answer {
-        self.post_with(path, &self.base.clone(), true, fields)
+        self.post_with(path, &self.server.base, true, fields)
     }
 
     /// Every POST form of the Disclosure pages refuses a request without
     /// our Origin or without the form token, and sends nothing.
     fn assert_guarded(&self, path: &str, fields: &[(&str, &str)]) {
-        assert_eq!(self.post_with(path, &self.base, false, fields).status, 403);
+        assert_eq!(
+            self.post_with(path, &self.server.base, false, fields)
+                .status,
+            403
+        );
         assert_eq!(
             self.post_with(path, "http://evil.example", true, fields)
                 .status,
@@ -195,28 +144,6 @@ impl Ui {
     }
 }
 
-fn open_case(north: &std::path::Path, title: &str) -> String {
-    let out = ok(hotline(
-        north,
-        &[
-            "case",
-            "open",
-            "--kind",
-            "inquiry",
-            "--to",
-            "southland",
-            "--title",
-            title,
-            "--body",
-            "We see intrusions.",
-        ],
-    ));
-    out.split_whitespace()
-        .nth(3)
-        .unwrap_or_else(|| panic!("{out}"))
-        .to_owned()
-}
-
 #[test]
 fn a_disclosure_is_requested_consented_exported_and_verified_by_the_forms() {
     let d = tempfile::tempdir().unwrap();
@@ -230,7 +157,7 @@ fn a_disclosure_is_requested_consented_exported_and_verified_by_the_forms() {
         ],
     );
     let (north, south) = (&dirs[0], &dirs[1]);
-    let case = open_case(north, HOSTILE);
+    let case = open_inquiry(north, HOSTILE, "We see intrusions.");
     ok(hotline(south, &["case", "ack", &case]));
     ok(hotline(north, &["sync"]));
     let nui = ui_serve(north);
@@ -416,7 +343,7 @@ fn a_disclosure_is_requested_consented_exported_and_verified_by_the_forms() {
     // The verifier page: the file as committed, its inline script allowed
     // by hash and nothing fetched.
     let r = agent()
-        .get(format!("{}/verify", nui.base))
+        .get(format!("{}/verify", nui.server.base))
         .header("Cookie", &nui.cookie)
         .call()
         .unwrap();

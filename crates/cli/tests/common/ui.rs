@@ -59,3 +59,49 @@ pub fn ui_serve(profile: &Path) -> Ui {
     );
     Ui { child, base, login }
 }
+
+/// An HTTP client that returns every status as it is and follows no
+/// redirect (the tests look at 303s themselves).
+pub fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .build()
+        .into()
+}
+
+/// `application/x-www-form-urlencoded` encoding of a value.
+pub fn enc(v: &str) -> String {
+    v.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// Opens an inquiry from `from` to Southland with the CLI; the case id.
+pub fn open_inquiry(from: &Path, title: &str, body: &str) -> String {
+    let out = super::cli::ok(super::cli::hotline(
+        from,
+        &[
+            "case",
+            "open",
+            "--kind",
+            "inquiry",
+            "--to",
+            "southland",
+            "--title",
+            title,
+            "--body",
+            body,
+        ],
+    ));
+    out.split_whitespace()
+        .nth(3)
+        .unwrap_or_else(|| panic!("{out}"))
+        .to_owned()
+}
