@@ -33,8 +33,10 @@ use rand_core::{OsRng, RngCore as _};
 use tokio::sync::broadcast;
 
 mod actions;
+mod chrome;
 mod compose;
 pub mod i18n;
+pub mod idle;
 pub mod live;
 pub mod markdown;
 mod pages;
@@ -58,6 +60,7 @@ pub struct Ui {
     pub(crate) status: RwLock<live::Status>,
     pub(crate) events: broadcast::Sender<u64>,
     pub(crate) tr: i18n::Tr,
+    pub(crate) lock: idle::IdleLock,
 }
 
 impl Ui {
@@ -74,6 +77,7 @@ impl Ui {
             status: RwLock::new(live::Status::default()),
             events,
             tr: i18n::Tr::english(),
+            lock: idle::IdleLock::off(),
         }
     }
 
@@ -114,6 +118,10 @@ pub fn router(ui: Arc<Ui>) -> Router {
         .route("/logout", post(security::logout))
         .route("/static/style.css", get(pages::style))
         .route("/static/live.js", get(pages::script))
+        .route("/static/htmx.min.js", get(chrome::htmx))
+        .route("/static/shortcuts.json", get(chrome::shortcuts))
+        .route("/help", get(chrome::help))
+        .route("/unlock", post(idle::unlock))
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn_with_state(
             ui.clone(),
@@ -122,5 +130,7 @@ pub fn router(ui: Arc<Ui>) -> Router {
         .with_state(ui)
 }
 
+#[cfg(test)]
+mod chrome_tests;
 #[cfg(test)]
 mod tests;

@@ -42,9 +42,13 @@ pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; 
 #[derive(Clone)]
 pub struct Session {
     /// The cookie's value (hex of 32 random bytes).
-    id: String,
+    pub(crate) id: String,
     /// The form token of this session (hex of 32 random bytes).
     pub csrf: String,
+    /// When it last made a request of its own (the idle lock's clock).
+    pub(crate) last_seen: u64,
+    /// Whether the idle lock locked it (`crate::idle`).
+    pub(crate) locked: bool,
 }
 
 impl Ui {
@@ -175,6 +179,9 @@ async fn check(ui: &Arc<Ui>, mut req: Request, next: Next) -> Response {
         }
         req = Request::from_parts(parts, Body::from(bytes));
     }
+    if let Some(locked) = crate::idle::gate(ui, &session, &req) {
+        return locked;
+    }
     req.extensions_mut().insert(session);
     next.run(req).await
 }
@@ -204,6 +211,8 @@ pub async fn login(
     let s = Session {
         id: crate::random_hex(),
         csrf: crate::random_hex(),
+        last_seen: (ui.lock.clock)(),
+        locked: ui.lock.new_session_locked(),
     };
     let cookie = format!(
         "{SESSION_COOKIE}={}; HttpOnly; SameSite=Strict; Path=/",
