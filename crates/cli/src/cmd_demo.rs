@@ -1,6 +1,9 @@
 //! `hotline demo`: a relay and a witness on loopback, two fictional CERTs,
-//! and a realistic exchange between them, printed as it happens. Everything
-//! is left in the demo folder for the CLI to be tried on afterwards.
+//! and a realistic exchange between them, printed as it happens. Then,
+//! unless `--no-ui`, it serves Southland's web UI over the demo's cases
+//! (`cmd_ui::serve`, with the relay and the witness still running) until
+//! Ctrl-C. Everything is left in the demo folder for the CLI to be tried on
+//! afterwards.
 
 use std::io::{BufRead as _, BufReader};
 use std::path::{Path, PathBuf};
@@ -28,9 +31,13 @@ pub struct DemoArgs {
     /// Where to put everything (must not exist, or be empty).
     #[arg(long, default_value = "hotline-demo")]
     dir: PathBuf,
-    /// Do not open the web UI (this version has none yet: the flag is accepted for scripts).
+    /// Stop when the exchange is done, instead of serving Southland's web UI
+    /// over it (with the relay and the witness running) until Ctrl-C.
     #[arg(long)]
     no_ui: bool,
+    /// Serve the UI without opening a browser (only print its address).
+    #[arg(long)]
+    no_open: bool,
 }
 
 struct Proc(Child);
@@ -515,24 +522,27 @@ pub fn run_demo(a: &DemoArgs) -> anyhow::Result<Outcome> {
         );
     }
 
-    drop(witness_proc);
-    drop(relay_proc);
     out!("\nEverything is in {}:", dir.display());
     out!("  northland/, southland/   member profiles (keys, archive.sqlite)");
     out!("  relay/                   the relay (relay.sqlite, relay.key)");
     out!("  witness/                 the witness");
     out!("  charter.json             the channel's charter");
     out!("  disclosure.json          the consented disclosure of the inquiry (verify it offline)");
-    out!("\nTry the CLI on them (the relay must run at the charter's address):");
-    out!("  export HOTLINE_PASSPHRASE={DEMO_PASSPHRASE:?}");
-    out!(
-        "  hotline relay serve --data {} --listen 127.0.0.1:{rport} &",
-        rdir.display()
-    );
-    out!(
-        "  hotline witness serve --data {} --listen 127.0.0.1:{wport} &",
-        wdir.display()
-    );
+    if a.no_ui {
+        out!("\nTry the CLI on them (the relay must run at the charter's address):");
+        out!("  export HOTLINE_PASSPHRASE={DEMO_PASSPHRASE:?}");
+        out!(
+            "  hotline relay serve --data {} --listen 127.0.0.1:{rport} &",
+            rdir.display()
+        );
+        out!(
+            "  hotline witness serve --data {} --listen 127.0.0.1:{wport} &",
+            wdir.display()
+        );
+    } else {
+        out!("\nTry the CLI on them from another terminal while the relay and the witness run:");
+        out!("  export HOTLINE_PASSPHRASE={DEMO_PASSPHRASE:?}");
+    }
     out!(
         "  hotline --profile {} inbox",
         dir.join("northland").display()
@@ -559,8 +569,28 @@ pub fn run_demo(a: &DemoArgs) -> anyhow::Result<Outcome> {
         "  then point taxii2-client, MISP or OpenCTI at http://127.0.0.1:9100/taxii2/ (user taxii)"
     );
     if !a.no_ui {
-        out!("\n(The web UI comes in a later version; --no-ui is implied.)");
+        out!(
+            "\nSouthland's web UI, over the demo's cases; the relay and the witness keep running \
+             while it serves (Ctrl-C stops everything; `--no-ui` skips this):"
+        );
+        let sdir = dir.join("southland");
+        drop(parties);
+        let profile = Profile::open(&sdir)?;
+        let keys = profile.unlock_keyring(&pass)?;
+        let archive = std::sync::Arc::new(Archive::open(&sdir)?);
+        crate::cmd_ui::serve(
+            archive,
+            keys,
+            profile,
+            &crate::cmd_ui::Serve {
+                listen: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+                open: !a.no_open,
+                idle_lock: 15,
+            },
+        )?;
     }
+    drop(witness_proc);
+    drop(relay_proc);
     Ok(if alarms == 0 {
         Outcome::Ok
     } else {

@@ -10,7 +10,8 @@ use anyhow::{Context as _, bail};
 
 use crate::{Cli, Outcome};
 
-/// How often the background task syncs every channel.
+/// How often the background task polls a channel whose event stream is
+/// down.
 const SYNC_EVERY: Duration = Duration::from_secs(3);
 
 #[derive(Debug, clap::Args)]
@@ -21,35 +22,85 @@ pub struct UiArgs {
     /// Do not open a browser (only print the address).
     #[arg(long)]
     no_open: bool,
+    /// Lock a browser's session after this many minutes without a request
+    /// from it; the member passphrase unlocks it (0: never lock).
+    #[arg(long, value_name = "MINUTES", default_value_t = 15)]
+    idle_lock: u64,
+}
+
+/// How to serve a UI.
+pub struct Serve {
+    /// The loopback address (port 0: any free port).
+    pub listen: SocketAddr,
+    /// Whether to try to open a browser on the login address.
+    pub open: bool,
+    /// Minutes without a request before a session locks (0: never).
+    pub idle_lock: u64,
 }
 
 /// Runs `hotline ui`.
 pub fn run(cli: &Cli, a: &UiArgs) -> anyhow::Result<Outcome> {
-    if !a.listen.ip().is_loopback() {
-        bail!(
-            "refusing to serve the UI on the non-loopback address {}: the server holds your \
-             unlocked keys and is for this machine only. Listen on 127.0.0.1 (the default)",
-            a.listen
-        );
-    }
+    check_loopback(&a.listen)?;
     let dir = cli.profile_dir()?;
     let profile = hotline_client::profile::Profile::open(&dir)?;
     let keys = profile.unlock_keyring(&crate::passphrase::existing("member keys")?)?;
     let archive = Arc::new(hotline_client::archive::Archive::open(profile.dir())?);
+    serve(
+        archive,
+        keys,
+        profile,
+        &Serve {
+            listen: a.listen,
+            open: !a.no_open,
+            idle_lock: a.idle_lock,
+        },
+    )?;
+    Ok(Outcome::Ok)
+}
+
+fn check_loopback(listen: &SocketAddr) -> anyhow::Result<()> {
+    if !listen.ip().is_loopback() {
+        bail!(
+            "refusing to serve the UI on the non-loopback address {listen}: the server holds your \
+             unlocked keys and is for this machine only. Listen on 127.0.0.1 (the default)"
+        );
+    }
+    Ok(())
+}
+
+/// Serves the UI over `archive` with the unlocked `keys` of `profile` (whose
+/// key file checks the passphrase that unlocks an idle session), printing
+/// the two lines scripts read (`ui listening on …`, `open …`), until SIGINT
+/// or SIGTERM. `hotline ui` and `hotline demo` both serve with it.
+pub fn serve(
+    archive: Arc<hotline_client::archive::Archive>,
+    keys: hotline_client::keyring::Keyring,
+    profile: hotline_client::profile::Profile,
+    s: &Serve,
+) -> anyhow::Result<()> {
+    check_loopback(&s.listen)?;
     let rt = tokio::runtime::Runtime::new()?;
     rt.block_on(async move {
-        let listener = std::net::TcpListener::bind(a.listen)
-            .with_context(|| format!("listening on {}", a.listen))?;
+        let listener = std::net::TcpListener::bind(s.listen)
+            .with_context(|| format!("listening on {}", s.listen))?;
         listener.set_nonblocking(true)?;
         let port = listener.local_addr()?.port();
-        let ui = Arc::new(hotline_ui::Ui::new(archive, keys, port));
+        let verify = move |p: &str| {
+            profile
+                .unlock_keyring(&hotline_client::profile::Passphrase::new(p.to_owned()))
+                .is_ok()
+        };
+        let ui = Arc::new(
+            hotline_ui::Ui::new(archive, keys, port)
+                .with_idle_lock(Duration::from_secs(s.idle_lock.saturating_mul(60)), verify),
+        );
         let url = ui.login_url();
         // The token is in `url`: stdout only, never the log.
         tracing::info!(port, "ui listening");
         crate::serve::announce(&format!(
             "ui listening on http://127.0.0.1:{port}/\nopen {url}"
         ));
-        if !a.no_open {
+        if s.open {
             open_browser(&url);
         }
         let app = hotline_ui::router(ui.clone());
@@ -64,12 +115,21 @@ pub fn run(cli: &Cli, a: &UiArgs) -> anyhow::Result<Outcome> {
         sync.abort();
         Ok::<_, anyhow::Error>(())
     })?;
-    Ok(Outcome::Ok)
+    // The event-stream followers are blocked in reads: do not wait for them.
+    rt.shutdown_background();
+    Ok(())
 }
 
 /// Tries `xdg-open` where there is one; a failure is not an error (the
 /// address is printed).
 fn open_browser(url: &str) {
+    let display = ["DISPLAY", "WAYLAND_DISPLAY"]
+        .iter()
+        .any(|v| std::env::var_os(v).is_some_and(|v| !v.is_empty()));
+    if cfg!(target_os = "linux") && !display {
+        eprintln!("no display, so no browser was opened: open the address above yourself");
+        return;
+    }
     let r = std::process::Command::new("xdg-open")
         .arg(url)
         .stdin(std::process::Stdio::null())

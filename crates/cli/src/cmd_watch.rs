@@ -6,11 +6,11 @@
 //! `watching`, then `message`, `synced`, `alarm` and `error` events.
 
 use std::collections::BTreeMap;
-use std::io::BufRead as _;
 use std::sync::mpsc;
 use std::time::Duration;
 
 use hotline_client::archive::Archive;
+use hotline_client::events::{self, Follow};
 use hotline_client::profile::Profile;
 use hotline_client::relay_client::RelayClient;
 use hotline_client::sync::{SyncError, sync_channel};
@@ -23,31 +23,19 @@ use crate::{Cli, Outcome, out};
 /// a checkpoint.
 const SOON: Duration = Duration::from_millis(200);
 
-/// Follows a channel's event stream, sending the index of every entry
-/// sequenced; reconnects after a pause when the stream ends.
+/// Follows a channel's event stream (`hotline_client::events`), sending the
+/// index of every entry sequenced; the stream is reopened after a pause when
+/// it ends.
 fn follow_events(
     relay: RelayClient,
     id: ChannelId,
-    mut start: u64,
+    start: u64,
     tx: mpsc::Sender<(ChannelId, u64)>,
 ) {
-    loop {
-        if let Ok(stream) = relay.events(&id, start) {
-            for line in std::io::BufReader::new(stream).lines() {
-                let Ok(line) = line else { break };
-                if let Some(i) = line
-                    .strip_prefix("id:")
-                    .and_then(|s| s.trim().parse::<u64>().ok())
-                {
-                    start = i + 1;
-                    if tx.send((id, i)).is_err() {
-                        return;
-                    }
-                }
-            }
-        }
-        std::thread::sleep(Duration::from_secs(5));
-    }
+    events::follow_events(&relay, &id, start, Duration::from_secs(5), |e| match e {
+        Follow::Sequenced(i) => tx.send((id, i)).is_ok(),
+        Follow::Connected | Follow::Lost => true,
+    });
 }
 
 pub fn run_watch(

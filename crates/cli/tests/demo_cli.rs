@@ -2,6 +2,8 @@
 //! with the scenario visible in its output; Southland's CERT tools read the
 //! demo's evidence from `hotline taxii serve` with OASIS's taxii2-client
 //! (python3 with tests/interop/requirements.txt: without them this fails).
+//! Without `--no-ui` the demo ends by serving Southland's web UI over its
+//! cases, the relay and the witness running, until SIGTERM stops it all.
 
 use std::io::{BufRead as _, BufReader};
 use std::process::{Command, Stdio};
@@ -172,4 +174,110 @@ fn demo_evidence_is_read_over_taxii(dir: &std::path::Path) {
     let (server, url) = southland_taxii(dir, &["--serve-restricted", "received"]);
     assert_eq!(read_received(&url), demo_indicators());
     drop(server);
+}
+
+/// Whether something listens on `addr`.
+fn listening(addr: &str) -> bool {
+    std::net::TcpStream::connect_timeout(
+        &addr.parse().unwrap(),
+        std::time::Duration::from_millis(500),
+    )
+    .is_ok()
+}
+
+#[test]
+fn demo_serves_southlands_ui_with_its_cases_until_sigterm() {
+    let d = tempfile::tempdir().unwrap();
+    // Killed if the test fails.
+    let mut demo = Server(
+        Command::new(env!("CARGO_BIN_EXE_hotline"))
+            .args(["demo", "--no-open", "--dir"])
+            .arg(d.path().join("demo"))
+            .env("HOTLINE_INSECURE_KDF_LOG_N", "10")
+            .env_remove("HOTLINE_PASSPHRASE")
+            .env_remove("DISPLAY")
+            .env_remove("WAYLAND_DISPLAY")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap(),
+    );
+    let child = &mut demo.0;
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let (mut relay, mut ui, mut login) = (None, None, None);
+    let mut text = String::new();
+    while login.is_none() {
+        let mut line = String::new();
+        assert!(
+            out.read_line(&mut line).unwrap() > 0,
+            "the demo ended:\n{text}"
+        );
+        text.push_str(&line);
+        let line = line.trim();
+        if let Some(u) = line.strip_prefix("1. Relay listening on http://") {
+            relay = Some(u.to_owned());
+        } else if let Some(u) = line.strip_prefix("ui listening on http://") {
+            ui = Some(u.trim_end_matches('/').to_owned());
+        } else if let Some(u) = line.strip_prefix("open ") {
+            login = Some(u.to_owned());
+        }
+    }
+    let (relay, ui, login) = (relay.unwrap(), ui.unwrap(), login.unwrap());
+    assert!(text.contains("Southland's web UI"), "{text}");
+    assert!(
+        login.starts_with(&format!("http://{ui}/login?token=")),
+        "{login}"
+    );
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .build()
+        .into();
+    let r = agent.get(&login).call().unwrap();
+    assert_eq!(r.status().as_u16(), 303);
+    let cookie = r.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let mut r = agent
+        .get(format!("http://{ui}/"))
+        .header("Cookie", &cookie)
+        .call()
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let inbox = r.body_mut().read_to_string().unwrap();
+    for title in [
+        "Intrusions into university research networks",
+        "Ransomware campaign against hospital networks",
+    ] {
+        assert!(
+            inbox.contains(title),
+            "{title} missing from the inbox:\n{inbox}"
+        );
+    }
+    // The relay the UI syncs with still runs.
+    assert!(listening(&relay), "the relay at {relay}");
+    // SIGTERM stops the UI, the relay and the witness, cleanly.
+    let st = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let t = std::time::Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(
+            t.elapsed() < std::time::Duration::from_secs(30),
+            "the demo did not stop"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    assert!(status.success(), "{status:?}");
+    assert!(!listening(&ui), "the UI still answers");
+    assert!(!listening(&relay), "the relay still runs");
 }

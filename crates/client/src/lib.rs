@@ -28,6 +28,7 @@ pub mod cases;
 pub mod channel;
 pub mod compose;
 pub mod disclosure;
+pub mod events;
 pub mod keyring;
 pub mod profile;
 pub mod relay_client;

@@ -9,6 +9,7 @@ use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
 const EN_US: &[&str] = &[
     include_str!("../locales/en-US/ui.ftl"),
     include_str!("../locales/en-US/disclose.ftl"),
+    include_str!("../locales/en-US/chrome.ftl"),
 ];
 
 /// The strings of one language.

@@ -33,9 +33,11 @@ use rand_core::{OsRng, RngCore as _};
 use tokio::sync::broadcast;
 
 mod actions;
+mod chrome;
 mod compose;
 mod disclosure;
 pub mod i18n;
+pub mod idle;
 pub mod live;
 pub mod markdown;
 mod pages;
@@ -59,6 +61,7 @@ pub struct Ui {
     pub(crate) status: RwLock<live::Status>,
     pub(crate) events: broadcast::Sender<u64>,
     pub(crate) tr: i18n::Tr,
+    pub(crate) lock: idle::IdleLock,
 }
 
 impl Ui {
@@ -75,6 +78,7 @@ impl Ui {
             status: RwLock::new(live::Status::default()),
             events,
             tr: i18n::Tr::english(),
+            lock: idle::IdleLock::off(),
         }
     }
 
@@ -116,6 +120,10 @@ pub fn router(ui: Arc<Ui>) -> Router {
         .route("/logout", post(security::logout))
         .route("/static/style.css", get(pages::style))
         .route("/static/live.js", get(pages::script))
+        .route("/static/htmx.min.js", get(chrome::htmx))
+        .route("/static/shortcuts.json", get(chrome::shortcuts))
+        .route("/help", get(chrome::help))
+        .route("/unlock", post(idle::unlock))
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn_with_state(
             ui.clone(),
@@ -126,5 +134,6 @@ pub fn router(ui: Arc<Ui>) -> Router {
 
 #[cfg(test)]
 mod disclose_tests;
+mod chrome_tests;
 #[cfg(test)]
 mod tests;

@@ -48,9 +48,13 @@ pub(crate) struct OwnCsp(pub HeaderValue);
 #[derive(Clone)]
 pub struct Session {
     /// The cookie's value (hex of 32 random bytes).
-    id: String,
+    pub(crate) id: String,
     /// The form token of this session (hex of 32 random bytes).
     pub csrf: String,
+    /// When it last made a request of its own (the idle lock's clock).
+    pub(crate) last_seen: u64,
+    /// Whether the idle lock locked it (`crate::idle`).
+    pub(crate) locked: bool,
 }
 
 impl Ui {
@@ -189,6 +193,9 @@ async fn check(ui: &Arc<Ui>, mut req: Request, next: Next) -> Response {
         }
         req = Request::from_parts(parts, Body::from(bytes));
     }
+    if let Some(locked) = crate::idle::gate(ui, &session, &req) {
+        return locked;
+    }
     req.extensions_mut().insert(session);
     next.run(req).await
 }
@@ -218,6 +225,8 @@ pub async fn login(
     let s = Session {
         id: crate::random_hex(),
         csrf: crate::random_hex(),
+        last_seen: (ui.lock.clock)(),
+        locked: ui.lock.new_session_locked(),
     };
     let cookie = format!(
         "{SESSION_COOKIE}={}; HttpOnly; SameSite=Strict; Path=/",

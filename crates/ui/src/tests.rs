@@ -243,8 +243,9 @@ async fn pages_have_no_inline_script_and_no_token() {
     let (_d, ui) = ui();
     let cookie = login(&ui).await;
     let page = text(send(&ui, with_cookie(get("/"), &cookie)).await).await;
+    assert!(page.contains(r#"<script src="/static/htmx.min.js" defer></script>"#));
     assert!(page.contains(r#"<script src="/static/live.js" defer></script>"#));
-    assert_eq!(page.matches("<script").count(), 1, "{page}");
+    assert_eq!(page.matches("<script").count(), 2, "{page}");
     assert!(!page.contains(" on"), "no inline handlers: {page}");
     assert!(!page.contains(ui.login_token()));
     assert!(!page.contains(cookie.trim_start_matches("hotline_ui=")));
