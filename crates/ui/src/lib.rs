@@ -34,6 +34,8 @@ use tokio::sync::broadcast;
 
 mod actions;
 mod compose;
+mod dash;
+mod dash_svg;
 pub mod i18n;
 pub mod live;
 pub mod markdown;
@@ -109,6 +111,9 @@ pub fn router(ui: Arc<Ui>) -> Router {
                 .layer(axum::extract::DefaultBodyLimit::max(security::MAX_COMPOSE)),
         )
         .route("/case/{id}/{action}", post(pages::reply))
+        .route("/dashboard", get(dash::dashboard_page))
+        .route("/health", get(dash::health_page))
+        .route("/alarm/{id}/ack", post(dash::acknowledge))
         .route("/events", get(live::events))
         .route("/login", get(security::login))
         .route("/logout", post(security::logout))
@@ -122,5 +127,7 @@ pub fn router(ui: Arc<Ui>) -> Router {
         .with_state(ui)
 }
 
+#[cfg(test)]
+mod dash_tests;
 #[cfg(test)]
 mod tests;
