@@ -621,35 +621,28 @@ pub fn run_pong(cli: &Cli, ping: &str) -> anyhow::Result<Outcome> {
 fn time_statement(charter: &Charter) -> String {
     let logged = "each message's sequencing time is the one the first time attestation \
                   logged after it gives (an entry of the log, so the same for every party)";
-    if charter.witness_quorum == 0 {
-        format!(
+    match cases::time_source(charter) {
+        cases::TimeSource::Relay { witnesses } => format!(
             "{logged}: the relay's own timestamp (signed by its key, never going back, at most \
              {} min ahead of this machine): the relay's operator is trusted for it{}",
             hotline_client::sync::MAX_CLOCK_SKEW / 60,
-            if charter.witnesses.is_empty() {
+            if witnesses == 0 {
                 "; the charter names no witness"
             } else {
                 "; the charter's witnesses cosign but it sets no quorum, so they do not set the times"
             }
-        )
-    } else {
-        format!(
-            "{logged}: the time by which {} of the charter's {} witnesses had cosigned a \
+        ),
+        cases::TimeSource::Witnesses { quorum, of } => format!(
+            "{logged}: the time by which {quorum} of the charter's {of} witnesses had cosigned a \
              checkpoint covering it, by their own clocks: no single operator sets it; the relay \
-             can delay it, not backdate it",
-            charter.witness_quorum,
-            charter.witnesses.len()
-        )
+             can delay it, not backdate it"
+        ),
     }
 }
 
 /// Where the report's times come from, for `--json`.
 fn time_source(charter: &Charter) -> &'static str {
-    if charter.witness_quorum == 0 {
-        "relay"
-    } else {
-        "witnesses"
-    }
+    cases::time_source(charter).as_str()
 }
 
 pub fn run_report(cli: &Cli, json: bool, at: Option<&str>) -> anyhow::Result<Outcome> {

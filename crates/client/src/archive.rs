@@ -23,12 +23,14 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
 mod drafts;
+mod health;
 mod stix_index;
 mod taxii_status;
 pub use drafts::{
     Added, Checked, DEFAULT_DRAFT, DraftBundle, DraftError, DraftObject, DraftSummary,
     MAX_DRAFT_BYTES, Refused, bundle_of, check_name, check_object, check_objects,
 };
+pub use health::Cosignature;
 pub use stix_index::{
     StixCollection, StixObject, StixPage, StixQuery, VersionMatch, date_added_text,
 };
@@ -508,6 +510,7 @@ impl Archive {
             db.pragma_update(None, "journal_mode", "WAL")?;
             db.pragma_update(None, "synchronous", "FULL")?;
             db.execute_batch(SCHEMA)?;
+            db.execute_batch(health::SCHEMA)?;
             stix_index::upgrade(db)
         };
         init(&mut db).map_err(|e| ArchiveError::Db(path.clone(), e.to_string()))?;

@@ -340,34 +340,100 @@ fn median(mut v: Vec<u64>) -> Option<u64> {
     })
 }
 
+/// One deadline of one case for one party, as [`responsiveness`] counts it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Timing {
+    /// Seconds from the opening to the deadline (`None`: no deadline, or
+    /// the opening not dated yet).
+    pub allowed: Option<u64>,
+    /// Seconds from the opening to the first acknowledgement (answer), once
+    /// done and dated.
+    pub took: Option<u64>,
+    /// Whether the party did it (dated or not).
+    pub done: bool,
+    /// Met (`Some(true)`), missed (`Some(false)`: late, or not done and
+    /// past due), or not judged yet.
+    pub on_time: Option<bool>,
+}
+
+impl Timing {
+    /// Past due and still not done.
+    pub fn overdue(&self) -> bool {
+        !self.done && self.on_time == Some(false)
+    }
+}
+
+/// What one case asked of one addressed party and how it did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CaseTimes {
+    /// The case.
+    pub id: MessageId,
+    /// Its title.
+    pub title: String,
+    /// When it was opened (sequencing time).
+    pub opened_at: Option<u64>,
+    /// Whether it is closed.
+    pub closed: bool,
+    /// The acknowledgement.
+    pub ack: Timing,
+    /// The answer.
+    pub answer: Timing,
+}
+
+/// The cases addressed to `party`, each with its acknowledgement and answer
+/// times, as of `now`, in the order of `cases`: what [`responsiveness`]
+/// sums up (and a chart draws).
+pub fn case_times(party: &KeyId, cases: &[Case], now: u64) -> Vec<CaseTimes> {
+    let timing =
+        |done: Option<&Option<u64>>, due: Option<u64>, on_time: Option<bool>, c: &Case| Timing {
+            allowed: c.opened_at.zip(due).map(|(o, d)| d.saturating_sub(o)),
+            took: c
+                .opened_at
+                .zip(done.copied().flatten())
+                .map(|(o, a)| a.saturating_sub(o)),
+            done: done.is_some(),
+            on_time,
+        };
+    cases
+        .iter()
+        .filter(|c| c.to.contains(party))
+        .map(|c| CaseTimes {
+            id: c.id,
+            title: c.title.clone(),
+            opened_at: c.opened_at,
+            closed: c.state == State::Closed,
+            ack: timing(c.acks.get(party), c.ack_due, c.acked_on_time(party, now), c),
+            answer: timing(
+                c.answers.get(party),
+                c.answer_due,
+                c.answered_on_time(party, now),
+                c,
+            ),
+        })
+        .collect()
+}
+
 /// The responsiveness of `party` as of `now`.
 pub fn responsiveness(party: &KeyId, cases: &[Case], pings: &[Ping], now: u64) -> Responsiveness {
     let mut r = Responsiveness::default();
     let (mut ack_t, mut ans_t) = (Vec::new(), Vec::new());
-    for c in cases.iter().filter(|c| c.to.contains(party)) {
+    for c in case_times(party, cases, now) {
         r.received += 1;
-        match c.acked_on_time(party, now) {
+        match c.ack.on_time {
             Some(true) => r.acked_on_time += 1,
-            Some(false) if c.acks.contains_key(party) => r.acked_late += 1,
+            Some(false) if c.ack.done => r.acked_late += 1,
             _ => {}
         }
-        match c.answered_on_time(party, now) {
+        match c.answer.on_time {
             Some(true) => r.answered_on_time += 1,
-            Some(false) if c.answers.contains_key(party) => r.answered_late += 1,
+            Some(false) if c.answer.done => r.answered_late += 1,
             _ => {}
         }
-        if let (Some(o), Some(Some(a))) = (c.opened_at, c.acks.get(party)) {
-            ack_t.push(a.saturating_sub(o));
-        }
-        if let (Some(o), Some(Some(a))) = (c.opened_at, c.answers.get(party)) {
-            ans_t.push(a.saturating_sub(o));
-        }
-        if c.state != State::Closed {
+        ack_t.extend(c.ack.took);
+        ans_t.extend(c.answer.took);
+        if !c.closed {
             r.open += 1;
-            let missed = |done: bool, due: Option<u64>| !done && due.is_some_and(|d| now > d);
-            if missed(c.acks.contains_key(party), c.ack_due)
-                || missed(c.answers.contains_key(party), c.answer_due)
-            {
+            if c.ack.overdue() || c.answer.overdue() {
                 r.overdue += 1;
             }
         }
@@ -383,6 +449,71 @@ pub fn responsiveness(party: &KeyId, cases: &[Case], pings: &[Ping], now: u64) -
     r.median_ack_secs = median(ack_t);
     r.median_answer_secs = median(ans_t);
     r
+}
+
+impl Responsiveness {
+    /// Acknowledgements on time, of those given and judged: `(on time, of)`.
+    pub fn ack_rate(&self) -> (u64, u64) {
+        (self.acked_on_time, self.acked_on_time + self.acked_late)
+    }
+
+    /// Answers on time, of those given and judged: `(on time, of)`.
+    pub fn answer_rate(&self) -> (u64, u64) {
+        (
+            self.answered_on_time,
+            self.answered_on_time + self.answered_late,
+        )
+    }
+
+    /// Pings answered on time, of those received: `(on time, of)`.
+    pub fn ping_rate(&self) -> (u64, u64) {
+        (self.pongs_on_time, self.pings)
+    }
+}
+
+/// What the sequencing times, and so every deadline and figure, rest on
+/// (`docs/client.md`, "Sequencing times").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "source", rename_all = "lowercase")]
+pub enum TimeSource {
+    /// The relay's own timestamp: its operator is trusted for it.
+    Relay {
+        /// How many witnesses the charter names (they cosign, but set no
+        /// time without a quorum).
+        witnesses: usize,
+    },
+    /// The time by which `quorum` of the charter's `of` witnesses had
+    /// cosigned a checkpoint covering the message, by their clocks.
+    Witnesses {
+        /// The charter's quorum.
+        quorum: u32,
+        /// How many witnesses it names.
+        of: usize,
+    },
+}
+
+impl TimeSource {
+    /// `relay` or `witnesses`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            TimeSource::Relay { .. } => "relay",
+            TimeSource::Witnesses { .. } => "witnesses",
+        }
+    }
+}
+
+/// What a channel's times rest on, by its charter.
+pub fn time_source(charter: &Charter) -> TimeSource {
+    if charter.witness_quorum == 0 {
+        TimeSource::Relay {
+            witnesses: charter.witnesses.len(),
+        }
+    } else {
+        TimeSource::Witnesses {
+            quorum: charter.witness_quorum,
+            of: charter.witnesses.len(),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -526,6 +657,34 @@ mod tests {
         assert_eq!(responsiveness(&s, &cases, &pings, 3050).overdue, 0);
         // The opener's figures: nothing was addressed to it.
         assert_eq!(responsiveness(&n, &cases, &pings, 9999).received, 0);
+
+        // The per-case times those figures sum up.
+        let t = case_times(&s, &cases, 9999);
+        assert_eq!(t.len(), 2);
+        assert_eq!(
+            t[0].ack,
+            Timing {
+                allowed: Some(100),
+                took: Some(50),
+                done: true,
+                on_time: Some(true)
+            }
+        );
+        assert_eq!(
+            (t[0].answer.allowed, t[0].answer.took, t[0].answer.on_time),
+            (Some(1000), Some(1500), Some(false))
+        );
+        assert!(t[0].closed && !t[0].answer.overdue());
+        assert!(t[1].ack.overdue() && !t[1].closed);
+        assert!(case_times(&n, &cases, 9999).is_empty());
+        assert_eq!(
+            (r.ack_rate(), r.answer_rate(), r.ping_rate()),
+            ((1, 1), (0, 1), (1, 2))
+        );
+        assert_eq!(time_source(&c), TimeSource::Relay { witnesses: 0 });
+        let mut w = c.clone();
+        w.witness_quorum = 2;
+        assert_eq!(time_source(&w), TimeSource::Witnesses { quorum: 2, of: 0 });
 
         // The same messages in another order give the same result.
         let mut shuffled = log.msgs.clone();

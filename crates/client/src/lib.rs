@@ -5,7 +5,8 @@
 //! Today it holds [`profile`]: a folder with a member's (and optionally a
 //! party's) keys, encrypted at rest with a passphrase; [`relay_client`]:
 //! signed requests to the relay; [`archive`]: the verified local mirror of
-//! each channel; [`sync`]: fetch, verify, open, store, cosign; and
+//! each channel; [`sync`]: fetch, verify, open, store, cosign; [`receipts`]:
+//! the parties' receipts and the witnesses' cosignatures on checkpoints; and
 //! [`taxii_client`]: reading another TAXII 2.1 server's collection.
 //!
 //! ```no_run
@@ -31,6 +32,7 @@ pub mod disclosure;
 pub mod events;
 pub mod keyring;
 pub mod profile;
+pub mod receipts;
 pub mod relay_client;
 pub mod sync;
 pub mod taxii_client;

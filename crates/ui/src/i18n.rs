@@ -10,6 +10,7 @@ const EN_US: &[&str] = &[
     include_str!("../locales/en-US/ui.ftl"),
     include_str!("../locales/en-US/disclose.ftl"),
     include_str!("../locales/en-US/chrome.ftl"),
+    include_str!("../locales/en-US/dash.ftl"),
 ];
 
 /// The strings of one language.

@@ -36,6 +36,8 @@ mod actions;
 mod chrome;
 mod compose;
 mod disclosure;
+mod dash;
+mod dash_svg;
 pub mod i18n;
 pub mod idle;
 pub mod live;
@@ -115,6 +117,9 @@ pub fn router(ui: Arc<Ui>) -> Router {
         )
         .route("/case/{id}/{action}", post(pages::reply))
         .merge(disclosure::routes())
+        .route("/dashboard", get(dash::dashboard_page))
+        .route("/health", get(dash::health_page))
+        .route("/alarm/{id}/ack", post(dash::acknowledge))
         .route("/events", get(live::events))
         .route("/login", get(security::login))
         .route("/logout", post(security::logout))
@@ -135,5 +140,6 @@ pub fn router(ui: Arc<Ui>) -> Router {
 #[cfg(test)]
 mod disclose_tests;
 mod chrome_tests;
+mod dash_tests;
 #[cfg(test)]
 mod tests;

@@ -78,9 +78,17 @@ pub fn sync_all(ui: &Ui) -> Round {
                 continue;
             }
         };
-        let r = sync_channel(&ui.archive, &relay, &rec.id, &*ui.keys, &|_, _| {});
+        let synced = sync_channel(&ui.archive, &relay, &rec.id, &*ui.keys, &|_, _| {});
+        // The other parties' receipts (and witness cosignatures) collected
+        // since: the health page and the case timelines show them.
+        if !matches!(&synced, Err(SyncError::Relay(e)) if e.is_unreachable()) {
+            match hotline_client::receipts::refresh(&ui.archive, &relay, &rec.id) {
+                Ok(n) => *changed |= n > 0,
+                Err(e) => tracing::debug!(error = %e, "refreshing receipts"),
+            }
+        }
         relays.push((rec.id, relay));
-        match r {
+        match synced {
             Ok(o) => {
                 *changed |= o.new_entries > 0 || o.opened > 0;
                 sizes.insert(rec.id, o.size);

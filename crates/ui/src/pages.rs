@@ -43,7 +43,7 @@ fn internal(ui: &Ui, e: &ViewError) -> Response {
 
 /// Runs `f` on the blocking pool and renders its result (an error page if
 /// it fails).
-async fn blocking(
+pub(crate) async fn blocking(
     ui: Arc<Ui>,
     f: impl FnOnce(&Ui) -> Result<Option<String>, ViewError> + Send + 'static,
 ) -> Response {

@@ -354,6 +354,7 @@ fn case_page_escapes_everything_untrusted() {
             body_html: crate::markdown::render(HOSTILE),
             attachments: vec![(HOSTILE.into(), HOSTILE.into(), 5)],
             stix: Some(HOSTILE.into()),
+            receipts: HOSTILE.into(),
         }],
         case_id: "00".repeat(16),
         replies: view::reply_forms(

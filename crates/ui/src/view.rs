@@ -69,12 +69,12 @@ pub(crate) fn duration(secs: u64) -> String {
     }
 }
 
-/// The alarm banners and the relay notices.
+/// The alarm banners (those not acknowledged here) and the relay notices.
 pub(crate) fn chrome(ui: &Ui, csrf: String) -> Result<Chrome, ViewError> {
     let tr = &ui.tr;
     let alarms = ui
         .archive
-        .alarms()?
+        .unacknowledged_alarms()?
         .into_iter()
         .map(|a| {
             tr.args(
@@ -382,6 +382,8 @@ pub(crate) struct Entry {
     pub body_html: String,
     pub attachments: Vec<(String, String, u64)>,
     pub stix: Option<String>,
+    /// Which parties' systems cosigned a checkpoint covering it.
+    pub receipts: String,
 }
 
 /// One addressed party's deadlines.
@@ -505,6 +507,7 @@ pub(crate) fn case_page(ui: &Ui, chrome: Chrome, id: &str) -> Result<Option<Stri
         let Some(c) = ch.cases.iter().find(|c| c.id.to_hex() == id) else {
             continue;
         };
+        let receipts = ui.archive.receipts(&ch.id)?;
         let mut entries = Vec::new();
         for e in &c.timeline {
             let header = ch
@@ -535,6 +538,7 @@ pub(crate) fn case_page(ui: &Ui, chrome: Chrome, id: &str) -> Result<Option<Stri
                     .archive
                     .message_stix(&ch.id, e.index)?
                     .map(|b| stix_summary(tr, &b)),
+                receipts: crate::dash::receipts_line(tr, &ch, &receipts, e.index),
             });
         }
         let deadlines =
