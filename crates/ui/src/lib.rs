@@ -34,11 +34,14 @@ use tokio::sync::broadcast;
 
 mod actions;
 mod compose;
+mod evidence;
+mod graph;
 pub mod i18n;
 pub mod live;
 pub mod markdown;
 mod pages;
 pub mod security;
+mod uploads;
 mod view;
 
 pub use security::SESSION_COOKIE;
@@ -58,6 +61,8 @@ pub struct Ui {
     pub(crate) status: RwLock<live::Status>,
     pub(crate) events: broadcast::Sender<u64>,
     pub(crate) tr: i18n::Tr,
+    /// Files kept between a Compose Check and its Send.
+    pub(crate) uploads: uploads::Store,
 }
 
 impl Ui {
@@ -74,6 +79,7 @@ impl Ui {
             status: RwLock::new(live::Status::default()),
             events,
             tr: i18n::Tr::english(),
+            uploads: uploads::Store::default(),
         }
     }
 
@@ -109,6 +115,11 @@ pub fn router(ui: Arc<Ui>) -> Router {
                 .layer(axum::extract::DefaultBodyLimit::max(security::MAX_COMPOSE)),
         )
         .route("/case/{id}/{action}", post(pages::reply))
+        .route("/case/{id}/evidence", get(evidence::graph))
+        .route(
+            "/case/{id}/attachment/{index}/{n}",
+            get(evidence::attachment),
+        )
         .route("/events", get(live::events))
         .route("/login", get(security::login))
         .route("/logout", post(security::logout))
@@ -122,5 +133,7 @@ pub fn router(ui: Arc<Ui>) -> Router {
         .with_state(ui)
 }
 
+#[cfg(test)]
+mod evidence_tests;
 #[cfg(test)]
 mod tests;
