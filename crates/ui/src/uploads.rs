@@ -180,7 +180,8 @@ pub(crate) async fn csrf_field(boundary: String, body: Bytes) -> Option<String> 
     let c = multer::Constraints::new().size_limit(multer::SizeLimit::new().for_field("csrf", 128));
     let mut m = multipart(boundary, body, c);
     while let Some(f) = m.next_field().await.ok()? {
-        if f.name() == Some("csrf") {
+        // A text field, not a file part of that name.
+        if f.name() == Some("csrf") && f.file_name().is_none() {
             return f.text().await.ok();
         }
     }
