@@ -22,10 +22,12 @@ use hotline_store::sqlite::SqliteStore;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
+mod attachments;
 mod drafts;
 mod health;
 mod stix_index;
 mod taxii_status;
+pub use attachments::{AttachmentError, StoredAttachment, checked_attachment};
 pub use drafts::{
     Added, Checked, DEFAULT_DRAFT, DraftBundle, DraftError, DraftObject, DraftSummary,
     MAX_DRAFT_BYTES, Refused, bundle_of, check_name, check_object, check_objects,

@@ -30,7 +30,7 @@ pub mod pattern;
 
 use std::fmt;
 
-pub use object::{Tlp, tlp_of};
+pub use object::{ObjectKind, Tlp, object_kind, tlp_of};
 
 /// The largest bundle [`validate_bundle`] reads (bytes).
 pub const MAX_BUNDLE_LEN: usize = 64 * 1024 * 1024;

@@ -51,6 +51,34 @@ const SCOS: &[&str] = &[
     "x509-certificate",
 ];
 
+/// What a STIX 2.1 object `type` names (§3–§7).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ObjectKind {
+    /// A STIX Domain Object (§4).
+    Domain,
+    /// A STIX Relationship Object (§5): `relationship` or `sighting`.
+    Relationship,
+    /// A STIX Cyber-observable Object (§6).
+    Observable,
+    /// Anything else: a meta object (marking or language content,
+    /// extension definition) or a custom type.
+    Other,
+}
+
+/// The kind of object a `type` names.
+pub fn object_kind(t: &str) -> ObjectKind {
+    if SDOS.contains(&t) {
+        ObjectKind::Domain
+    } else if SROS.contains(&t) {
+        ObjectKind::Relationship
+    } else if SCOS.contains(&t) {
+        ObjectKind::Observable
+    } else {
+        ObjectKind::Other
+    }
+}
+
 /// TLP 1.0 marking definitions of STIX 2.1 §7.2.1.4 (fixed ids and content).
 const TLP1: &[(&str, &str)] = &[
     (

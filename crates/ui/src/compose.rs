@@ -9,15 +9,16 @@ use askama::Template;
 use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
-use hotline_client::compose::{ComposeError, Draft, check_stix, open_case};
+use hotline_client::compose::{Attachment, ComposeError, Draft, check_stix, open_case};
 use hotline_client::relay_client::RelayClient;
 use hotline_core::message::{Kind, Norm, Tlp};
 
 use crate::Ui;
 use crate::i18n::Tr;
 use crate::security::Session;
+use crate::uploads::{self, Files};
 use crate::view::{self, Chrome, ViewError};
 
 /// The kinds a case opens with, as `hotline case open --kind` names them.
@@ -43,28 +44,40 @@ pub(crate) struct Form {
     pub draft: String,
     /// `check` or `send`.
     pub step: String,
+    /// The id of the files kept since a Check ([`crate::uploads::Store`]).
+    pub staged: String,
+    /// `on` to drop the kept files.
+    pub drop_files: String,
+    /// The files of the form (kept and new), as listed.
+    pub files: Vec<crate::uploads::FileRow>,
 }
 
 impl Form {
     pub(crate) fn parse(bytes: &[u8]) -> Form {
         let mut f = Form::default();
         for (k, v) in form_urlencoded::parse(bytes) {
-            let v = v.into_owned();
-            match &*k {
-                "channel" => f.channel = v,
-                "kind" => f.kind = v,
-                "to" => f.to.push(v),
-                "norm" => f.norm = v,
-                "tlp" => f.tlp = v,
-                "title" => f.title = v,
-                "body" => f.body = v,
-                "stix" => f.stix = v,
-                "draft" => f.draft = v,
-                "step" => f.step = v,
-                _ => {}
-            }
+            f.set(&k, v.into_owned());
         }
         f
+    }
+
+    /// Sets the field `k` (ignored if not a field of the form).
+    pub(crate) fn set(&mut self, k: &str, v: String) {
+        match k {
+            "channel" => self.channel = v,
+            "kind" => self.kind = v,
+            "to" => self.to.push(v),
+            "norm" => self.norm = v,
+            "tlp" => self.tlp = v,
+            "title" => self.title = v,
+            "body" => self.body = v,
+            "stix" => self.stix = v,
+            "draft" => self.draft = v,
+            "step" => self.step = v,
+            "staged" => self.staged = v,
+            "drop_files" => self.drop_files = v,
+            _ => {}
+        }
     }
 }
 
@@ -105,12 +118,14 @@ struct Ready {
 
 /// Builds the page for `form` (the defaults when empty) and, when it
 /// is complete and valid, what to send.
-fn build(
-    ui: &Ui,
+fn build<'a>(
+    ui: &'a Ui,
     chrome: Chrome,
     mut form: Form,
     checked: bool,
-) -> Result<(ComposePage<'_>, Option<Ready>), ViewError> {
+    files: &Files,
+    gone: bool,
+) -> Result<(ComposePage<'a>, Option<Ready>), ViewError> {
     let tr = &ui.tr;
     let chans = view::channels(ui)?;
     let ch = chans
@@ -256,7 +271,16 @@ fn build(
             errors.push(tr.t("compose-no-body"));
         }
         let pasted = !form.stix.trim().is_empty();
+        let from_file = files.stix.is_some();
+        if gone {
+            errors.push(tr.t("evidence-files-gone"));
+        }
         let bundle = match (pasted, form.draft.is_empty()) {
+            _ if from_file && (pasted || !form.draft.is_empty()) => {
+                errors.push(tr.t("evidence-stix-sources"));
+                None
+            }
+            _ if from_file => files.stix.as_ref().map(|f| f.bytes.clone()),
             (true, false) => {
                 errors.push(tr.t("compose-stix-both"));
                 None
@@ -293,7 +317,16 @@ fn build(
                 draft: Draft {
                     tlp,
                     norm,
-                    stix: if pasted { bundle } else { None },
+                    stix: if pasted || from_file { bundle } else { None },
+                    attachments: files
+                        .attachments
+                        .iter()
+                        .map(|u| Attachment {
+                            name: u.name.clone(),
+                            media_type: u.media_type.clone(),
+                            bytes: u.bytes.clone(),
+                        })
+                        .collect(),
                     ..Draft::new(kind, to, form.title.trim(), form.body.clone())
                 },
                 from_draft: (!form.draft.is_empty()).then(|| form.draft.clone()),
@@ -334,7 +367,7 @@ pub(crate) async fn page(State(ui): State<Arc<Ui>>, Extension(s): Extension<Sess
     let u = ui.clone();
     let r = tokio::task::spawn_blocking(move || -> Result<String, ViewError> {
         let chrome = view::chrome(&u, s.csrf)?;
-        let (page, _) = build(&u, chrome, Form::default(), false)?;
+        let (page, _) = build(&u, chrome, Form::default(), false, &Files::default(), false)?;
         Ok(page.render()?)
     })
     .await;
@@ -353,14 +386,55 @@ pub(crate) async fn page(State(ui): State<Arc<Ui>>, Extension(s): Extension<Sess
 pub(crate) async fn submit(
     State(ui): State<Arc<Ui>>,
     Extension(s): Extension<Session>,
+    headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let form = Form::parse(&body);
+    let (mut form, new) = match uploads::boundary(&headers) {
+        Some(b) => match uploads::parse(b, body).await {
+            Ok(p) => p,
+            Err(uploads::UploadError::TooLarge) => return uploads::too_large(&ui),
+            Err(uploads::UploadError::Bad(why)) => {
+                tracing::warn!(%why, "a Compose form was refused");
+                return crate::pages::error(
+                    &ui,
+                    StatusCode::BAD_REQUEST,
+                    "evidence-bad-form-title",
+                    "evidence-bad-form",
+                );
+            }
+        },
+        None => (Form::parse(&body), Files::default()),
+    };
+    // The files kept since a Check, then those newly chosen.
+    let mut files = Files::default();
+    let mut gone = false;
+    if form.drop_files.is_empty() && !form.staged.is_empty() {
+        match ui.uploads.get(&s.csrf, &form.staged) {
+            Some(f) => files = f,
+            None => gone = true,
+        }
+    }
+    files.attachments.extend(new.attachments);
+    if new.stix.is_some() {
+        files.stix = new.stix;
+    }
+    if !files.within_limits(form.stix.len(), form.body.len()) {
+        return uploads::too_large(&ui);
+    }
+    let old = std::mem::take(&mut form.staged);
+    if files.is_empty() {
+        ui.uploads.remove(&s.csrf, &old);
+    } else {
+        form.staged = ui.uploads.keep(&s.csrf, &old, files.clone());
+    }
+    form.drop_files.clear();
+    form.files = files.rows(&ui.tr);
     let u = ui.clone();
     let r = tokio::task::spawn_blocking(move || -> Result<Response, ViewError> {
         let send = form.step == "send";
-        let chrome = view::chrome(&u, s.csrf)?;
-        let (mut page, ready) = build(&u, chrome, form, true)?;
+        let staged = form.staged.clone();
+        let chrome = view::chrome(&u, s.csrf.clone())?;
+        let (mut page, ready) = build(&u, chrome, form, true, &files, gone)?;
         let status = match (send, ready) {
             (false, _) => StatusCode::OK,
             (true, None) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -381,6 +455,7 @@ pub(crate) async fn submit(
                 match sent {
                     Ok(o) => {
                         tracing::info!(index = o.index, "case opened");
+                        u.uploads.remove(&s.csrf, &staged);
                         let _ = u.events.send(0);
                         return Ok((
                             StatusCode::SEE_OTHER,

@@ -11,6 +11,7 @@ const EN_US: &[&str] = &[
     include_str!("../locales/en-US/disclose.ftl"),
     include_str!("../locales/en-US/chrome.ftl"),
     include_str!("../locales/en-US/dash.ftl"),
+    include_str!("../locales/en-US/evidence.ftl"),
 ];
 
 /// The strings of one language.

@@ -38,12 +38,15 @@ mod compose;
 mod disclosure;
 mod dash;
 mod dash_svg;
+mod evidence;
+mod graph;
 pub mod i18n;
 pub mod idle;
 pub mod live;
 pub mod markdown;
 mod pages;
 pub mod security;
+mod uploads;
 mod view;
 
 pub use security::SESSION_COOKIE;
@@ -64,6 +67,8 @@ pub struct Ui {
     pub(crate) events: broadcast::Sender<u64>,
     pub(crate) tr: i18n::Tr,
     pub(crate) lock: idle::IdleLock,
+    /// Files kept between a Compose Check and its Send.
+    pub(crate) uploads: uploads::Store,
 }
 
 impl Ui {
@@ -81,6 +86,7 @@ impl Ui {
             events,
             tr: i18n::Tr::english(),
             lock: idle::IdleLock::off(),
+            uploads: uploads::Store::default(),
         }
     }
 
@@ -120,6 +126,11 @@ pub fn router(ui: Arc<Ui>) -> Router {
         .route("/dashboard", get(dash::dashboard_page))
         .route("/health", get(dash::health_page))
         .route("/alarm/{id}/ack", post(dash::acknowledge))
+        .route("/case/{id}/evidence", get(evidence::graph))
+        .route(
+            "/case/{id}/attachment/{index}/{n}",
+            get(evidence::attachment),
+        )
         .route("/events", get(live::events))
         .route("/login", get(security::login))
         .route("/logout", post(security::logout))
@@ -141,5 +152,6 @@ pub fn router(ui: Arc<Ui>) -> Router {
 mod disclose_tests;
 mod chrome_tests;
 mod dash_tests;
+mod evidence_tests;
 #[cfg(test)]
 mod tests;

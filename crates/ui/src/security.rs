@@ -9,7 +9,8 @@
 //!    `SameSite=Strict`), then 303 to `/` so the token leaves the address
 //!    bar. Every other path but `/static/` needs that cookie, else 401.
 //! 3. A request other than GET or HEAD must carry `Origin` naming us and,
-//!    in its form body, the session's `csrf` value, else 403.
+//!    in its form body (urlencoded, or multipart for Compose's files), the
+//!    session's `csrf` value, else 403.
 //! 4. Every response carries the headers of [`set_headers`].
 //!
 //! Neither the token nor a session id is ever logged.
@@ -187,7 +188,12 @@ async fn check(ui: &Arc<Ui>, mut req: Request, next: Next) -> Response {
                 "error-too-large",
             );
         };
-        let given = form_field(&bytes, "csrf").unwrap_or_default();
+        // A multipart body (Compose with files) is already bounded here.
+        let given = match crate::uploads::boundary(&parts.headers) {
+            Some(b) => crate::uploads::csrf_field(b, bytes.clone()).await,
+            None => form_field(&bytes, "csrf"),
+        }
+        .unwrap_or_default();
         if !bool::from(given.as_bytes().ct_eq(session.csrf.as_bytes())) {
             return forbidden();
         }
