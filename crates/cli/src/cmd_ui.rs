@@ -34,7 +34,14 @@ pub fn run(cli: &Cli, a: &UiArgs) -> anyhow::Result<Outcome> {
     }
     let dir = cli.profile_dir()?;
     let profile = hotline_client::profile::Profile::open(&dir)?;
-    let keys = profile.unlock_keyring(&crate::passphrase::existing("member keys")?)?;
+    let pass = crate::passphrase::existing("member keys")?;
+    let keys = profile.unlock_keyring(&pass)?;
+    // The party key too, when the profile holds it: the set-up pages sign
+    // charters and publish rosters with it. One passphrase per profile.
+    let party_key = match profile.info().party {
+        Some(_) if profile.dir().join("party.key").exists() => Some(profile.unlock_party(&pass)?),
+        _ => None,
+    };
     let archive = Arc::new(hotline_client::archive::Archive::open(profile.dir())?);
     let rt = tokio::runtime::Runtime::new()?;
     rt.block_on(async move {
@@ -42,7 +49,8 @@ pub fn run(cli: &Cli, a: &UiArgs) -> anyhow::Result<Outcome> {
             .with_context(|| format!("listening on {}", a.listen))?;
         listener.set_nonblocking(true)?;
         let port = listener.local_addr()?.port();
-        let ui = Arc::new(hotline_ui::Ui::new(archive, keys, port));
+        let ui =
+            Arc::new(hotline_ui::Ui::new(archive, keys, port).with_profile(profile, party_key));
         let url = ui.login_url();
         // The token is in `url`: stdout only, never the log.
         tracing::info!(port, "ui listening");

@@ -39,6 +39,7 @@ pub mod live;
 pub mod markdown;
 mod pages;
 pub mod security;
+mod setup;
 mod view;
 
 pub use security::SESSION_COOKIE;
@@ -58,6 +59,8 @@ pub struct Ui {
     pub(crate) status: RwLock<live::Status>,
     pub(crate) events: broadcast::Sender<u64>,
     pub(crate) tr: i18n::Tr,
+    /// The profile and its party key, for channel set-up (`setup`).
+    pub(crate) me: Option<setup::Me>,
 }
 
 impl Ui {
@@ -74,7 +77,20 @@ impl Ui {
             status: RwLock::new(live::Status::default()),
             events,
             tr: i18n::Tr::english(),
+            me: None,
         }
+    }
+
+    /// The profile served, and its party key if it holds one (unlocked with
+    /// the member keys): what the channel set-up pages (`/setup`) need to
+    /// draft, sign, register and publish rosters.
+    pub fn with_profile(
+        mut self,
+        profile: hotline_client::profile::Profile,
+        party_key: Option<hotline_core::keys::SigningKey>,
+    ) -> Ui {
+        self.me = Some(setup::Me { profile, party_key });
+        self
     }
 
     /// The login token: `hotline ui` prints it once, in the `open` line.
@@ -109,6 +125,7 @@ pub fn router(ui: Arc<Ui>) -> Router {
                 .layer(axum::extract::DefaultBodyLimit::max(security::MAX_COMPOSE)),
         )
         .route("/case/{id}/{action}", post(pages::reply))
+        .merge(setup::routes())
         .route("/events", get(live::events))
         .route("/login", get(security::login))
         .route("/logout", post(security::logout))
@@ -122,5 +139,7 @@ pub fn router(ui: Arc<Ui>) -> Router {
         .with_state(ui)
 }
 
+#[cfg(test)]
+mod setup_tests;
 #[cfg(test)]
 mod tests;
