@@ -5,11 +5,12 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, bail};
-use hotline_client::archive::{Archive, ChannelRecord};
+use hotline_client::archive::Archive;
+use hotline_client::channel;
 use hotline_client::profile::{Profile, ProfileInfo};
 use hotline_client::relay_client::RelayClient;
 use hotline_client::sync::{SyncError, sync_channel};
-use hotline_core::charter::{VerifiedCharter, WitnessInfo, parse_unverified};
+use hotline_core::charter::{VerifiedCharter, parse_unverified};
 use hotline_core::dsse::SignedDocument;
 use hotline_core::ids::ChannelId;
 
@@ -37,6 +38,13 @@ pub enum ChannelCommand {
         /// Witness cosignatures a checkpoint needs [default: all witnesses].
         #[arg(long)]
         quorum: Option<u32>,
+        /// A deadline replacing the default of its kind, as KIND=ACK[/ANSWER]
+        /// (e.g. inquiry=24h/7d; units s, m, h, d; ANSWER `-` for none; repeatable).
+        #[arg(long = "deadline", value_name = "KIND=ACK[/ANSWER]")]
+        deadlines: Vec<String>,
+        /// The channel's default TLP label [default: amber].
+        #[arg(long)]
+        default_tlp: Option<String>,
         /// Where to write the draft (DSSE JSON).
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
@@ -139,27 +147,6 @@ fn public_profile(file: &Path) -> anyhow::Result<ProfileInfo> {
         .with_context(|| format!("{} is not a profile.json", file.display()))
 }
 
-fn origin_of(relay_key: &str, id: &ChannelId) -> String {
-    format!(
-        "{}/{}",
-        relay_key.split('+').next().unwrap_or_default(),
-        id.to_hex()
-    )
-}
-
-fn follow(profile: &Profile, v: &VerifiedCharter) -> anyhow::Result<ChannelRecord> {
-    let c = v.charter();
-    let rec = ChannelRecord {
-        id: v.channel(),
-        origin: origin_of(&c.relay.key, &v.channel()),
-        relay_url: c.relay.url.clone(),
-        relay_vkey: c.relay.key.clone(),
-        charter: v.document().to_json(),
-    };
-    Archive::open(profile.dir())?.add_channel(&rec)?;
-    Ok(rec)
-}
-
 pub fn run_channel(cli: &Cli, cmd: &ChannelCommand) -> anyhow::Result<Outcome> {
     match cmd {
         ChannelCommand::Draft {
@@ -169,38 +156,34 @@ pub fn run_channel(cli: &Cli, cmd: &ChannelCommand) -> anyhow::Result<Outcome> {
             relay_key,
             witnesses,
             quorum,
+            deadlines,
+            default_tlp,
             out: file,
         } => {
             let mut ps = Vec::new();
             for p in parties {
-                let info = public_profile(p)?;
-                ps.push(
-                    info.party
-                        .with_context(|| format!("{} holds no party", p.display()))?,
-                );
+                let bytes = std::fs::read(p).with_context(|| format!("reading {}", p.display()))?;
+                ps.push(channel::party_of_profile_json(
+                    &p.display().to_string(),
+                    &bytes,
+                )?);
             }
-            let ws = witnesses
-                .iter()
-                .map(|w| {
-                    let (key, url) = w
-                        .split_once('=')
-                        .with_context(|| format!("--witness {w:?}: expected VKEY=URL"))?;
-                    Ok(WitnessInfo {
-                        key: key.into(),
-                        url: url.into(),
-                    })
-                })
-                .collect::<anyhow::Result<Vec<_>>>()?;
-            let q = quorum.unwrap_or(ws.len() as u32);
-            let doc = hotline_client::channel::draft(
-                title,
-                &ps,
-                relay_url,
-                relay_key,
-                ws,
-                q,
-                &mut rand_core::OsRng,
-            )?;
+            let o = channel::DraftOptions {
+                title: title.clone(),
+                relay_url: relay_url.clone(),
+                relay_key: relay_key.clone(),
+                witnesses: witnesses
+                    .iter()
+                    .map(|w| channel::parse_witness(w))
+                    .collect::<Result<_, _>>()?,
+                witness_quorum: *quorum,
+                deadlines: deadlines
+                    .iter()
+                    .map(|d| channel::parse_deadline(d))
+                    .collect::<Result<_, _>>()?,
+                default_tlp: default_tlp.as_deref().map(channel::parse_tlp).transpose()?,
+            };
+            let doc = channel::draft_with(&o, &ps, &mut rand_core::OsRng)?;
             if file.exists() {
                 bail!("{} exists; choose another --out", file.display());
             }
@@ -228,50 +211,41 @@ pub fn run_channel(cli: &Cli, cmd: &ChannelCommand) -> anyhow::Result<Outcome> {
         ChannelCommand::Sign { file } => {
             let p = Profile::open(&cli.profile_dir()?)?;
             let mut doc = read_doc(file)?;
-            let c = parse_unverified(&doc)?;
             let party = p
                 .info()
                 .party
                 .clone()
                 .context("this profile holds no party key")?;
-            if c.party(&party.id).is_none() {
+            if parse_unverified(&doc)?.party(&party.id).is_none() {
                 bail!("{} is not a party of this charter", party.short);
             }
             let key = p.unlock_party(&crate::passphrase::existing("party key")?)?;
-            if doc.signatures.iter().any(|s| s.key_id == party.id) {
+            let signed = channel::sign_charter(&mut doc, &party, &key)?;
+            if signed.already {
                 out!("{} has signed this charter already", party.short);
             } else {
-                doc.sign(&key);
                 write_doc(file, &doc)?;
                 out!("Signed as {}", party.short);
             }
-            let missing: Vec<&str> = c
-                .parties
-                .iter()
-                .filter(|q| !doc.signatures.iter().any(|s| s.key_id == q.id))
-                .map(|q| q.short.as_str())
-                .collect();
-            if missing.is_empty() {
+            if signed.missing.is_empty() {
                 out!(
                     "Every party has signed. Next: `hotline channel register {}`",
                     file.display()
                 );
             } else {
-                out!("Still to sign: {}", missing.join(", "));
+                out!("Still to sign: {}", signed.missing.join(", "));
             }
             Ok(Outcome::Ok)
         }
         ChannelCommand::Register { file } => {
             let p = Profile::open(&cli.profile_dir()?)?;
             let doc = read_doc(file)?;
-            let v = VerifiedCharter::verify(&doc)?;
+            VerifiedCharter::verify(&doc)?;
             let key = p.unlock_party(&crate::passphrase::existing("party key")?)?;
-            let relay = RelayClient::new(&v.charter().relay.url, key)?;
-            let id = relay.create_channel(&doc)?;
-            let rec = follow(&p, &v)?;
+            let rec = channel::register(&Archive::open(p.dir())?, &doc, key)?;
             out!(
                 "Channel {} registered on {} ({})",
-                id.to_hex(),
+                rec.id.to_hex(),
                 rec.relay_url,
                 rec.origin
             );
@@ -279,8 +253,7 @@ pub fn run_channel(cli: &Cli, cmd: &ChannelCommand) -> anyhow::Result<Outcome> {
         }
         ChannelCommand::Join { file } => {
             let p = Profile::open(&cli.profile_dir()?)?;
-            let v = VerifiedCharter::verify(&read_doc(file)?)?;
-            let rec = follow(&p, &v)?;
+            let rec = channel::join(&Archive::open(p.dir())?, &read_doc(file)?)?;
             out!("Following channel {} on {}", rec.id.to_hex(), rec.relay_url);
             Ok(Outcome::Ok)
         }
@@ -368,7 +341,7 @@ pub fn run_roster(cli: &Cli, cmd: &RosterCommand) -> anyhow::Result<Outcome> {
             let id = channel_id(channel)?;
             let proofs = members
                 .iter()
-                .map(|f| member_proof_of(f))
+                .map(|f| Ok((f.display().to_string(), member_proof_of(f)?)))
                 .collect::<anyhow::Result<Vec<_>>>()?;
             if proofs.is_empty() && p.info().member.is_none() {
                 bail!(
@@ -376,26 +349,24 @@ pub fn run_roster(cli: &Cli, cmd: &RosterCommand) -> anyhow::Result<Outcome> {
                 );
             }
             let pass = crate::passphrase::existing("party key")?;
+            let party = p.info().party.clone().context(
+                "this profile holds no party key; the party's key holder publishes rosters",
+            )?;
+            let key = p.unlock_party(&pass)?;
             let own = match &p.info().member {
-                Some(m) => Some((m.name.clone(), p.unlock_member(&pass)?)),
+                Some(m) => Some((m.name.clone(), p.unlock_keyring(&pass)?)),
                 None => None,
             };
-            publish_roster(&p, &pass, &id, |a, party| {
-                let mut ms = Vec::new();
-                if let Some((name, keys)) = &own {
-                    ms.push(hotline_core::roster::RosterMember::new(
-                        &id, party, name, keys,
-                    ));
-                }
-                for (f, proof) in members.iter().zip(&proofs) {
-                    ms.push(
-                        proof
-                            .check(&id, party)
-                            .with_context(|| format!("{}", f.display()))?,
-                    );
-                }
-                Ok(hotline_client::channel::next_roster(a, &id, party, &ms)?)
-            })?;
+            let a = Archive::open(p.dir())?;
+            let r = channel::publish_members(
+                &a,
+                &party,
+                &key,
+                own.as_ref().map(|(n, k)| (n.as_str(), k)),
+                &id,
+                &proofs,
+            )?;
+            published(&party.short, &r)?;
             Ok(Outcome::Ok)
         }
         RosterCommand::Update {
@@ -420,15 +391,11 @@ pub fn run_roster(cli: &Cli, cmd: &RosterCommand) -> anyhow::Result<Outcome> {
             publish_roster(&p, &pass, &id, |a, party| {
                 let mut ms = Vec::new();
                 for (f, proof) in add.iter().zip(&proofs) {
-                    ms.push(
-                        proof
-                            .check(&id, party)
-                            .with_context(|| format!("{}", f.display()))?,
-                    );
+                    ms.push(proof.check(&id, party).map_err(|e| {
+                        channel::RosterUpdateError::Invalid(format!("{}: {e}", f.display()))
+                    })?);
                 }
-                Ok(hotline_client::channel::updated_roster(
-                    a, &id, party, &ms, &revoke,
-                )?)
+                Ok(channel::updated_roster(a, &id, party, &ms, &revoke)?)
             })?;
             Ok(Outcome::Ok)
         }
@@ -500,24 +467,12 @@ fn channel_id(s: &str) -> anyhow::Result<ChannelId> {
 
 /// A member proof file (`hotline roster proof`); a profile.json in its
 /// place is refused with what to do instead.
-fn member_proof_of(f: &Path) -> anyhow::Result<hotline_client::channel::MemberProof> {
+fn member_proof_of(f: &Path) -> anyhow::Result<channel::MemberProof> {
     let bytes = std::fs::read(f).with_context(|| format!("reading {}", f.display()))?;
-    match serde_json::from_slice(&bytes) {
-        Ok(proof) => Ok(proof),
-        Err(e) => {
-            if serde_json::from_slice::<ProfileInfo>(&bytes).is_ok() {
-                bail!(
-                    "{} is a profile.json, not a member proof: a roster lists only members that proved they hold their keys. \
-                     The member runs `hotline roster proof --channel CHANNEL --party PARTY --out member.json` in its own profile and sends you member.json",
-                    f.display()
-                );
-            }
-            Err(anyhow::anyhow!(
-                "{} is not a member proof (made by `hotline roster proof`): {e}",
-                f.display()
-            ))
-        }
-    }
+    Ok(channel::member_proof_of_json(
+        &f.display().to_string(),
+        &bytes,
+    )?)
 }
 
 /// The party a member proof is for: `--party` as an id, a short name in the
@@ -555,7 +510,8 @@ fn resolve_party(
 
 /// Syncs, builds this party's next roster with `build` (from the synced
 /// mirror), signs it with the party key, posts it, and waits until a signed
-/// checkpoint holds it. Returns its version and log index.
+/// checkpoint holds it ([`channel::publish_roster`]). Returns its version
+/// and log index.
 pub(crate) fn publish_roster(
     p: &Profile,
     pass: &hotline_client::profile::Passphrase,
@@ -563,7 +519,7 @@ pub(crate) fn publish_roster(
     build: impl FnOnce(
         &Archive,
         &hotline_core::keys::KeyId,
-    ) -> anyhow::Result<hotline_core::roster::Roster>,
+    ) -> Result<hotline_core::roster::Roster, channel::SetupError>,
 ) -> anyhow::Result<(u64, u64)> {
     let party = p
         .info()
@@ -572,75 +528,21 @@ pub(crate) fn publish_roster(
         .context("this profile holds no party key; the party's key holder publishes rosters")?;
     let key = p.unlock_party(pass)?;
     let a = Archive::open(p.dir())?;
-    let rec = a.channel(id)?;
-    // Bring the mirror up to date first, so the version chains on the latest.
     let me = p.unlock_keyring(pass).ok();
-    if let Some(me) = &me {
-        let relay = RelayClient::new(&rec.relay_url, me.current.signing.clone())?;
-        match sync_channel(&a, &relay, id, me, &|_, _| {}) {
-            Ok(_) => {}
-            Err(SyncError::Alarm(alarm)) => {
-                bail!(
-                    "sync raised an alarm ({}: {}); not publishing",
-                    alarm.kind,
-                    alarm.detail
-                )
-            }
-            // Not a member (yet, or any more): the party key reads nothing.
-            Err(SyncError::Relay(_)) => {}
-            // The log is verified and mirrored up to the checkpoint; only
-            // envelope bodies are left to fetch, which a roster does not need.
-            Err(SyncError::Incomplete { .. }) => {}
-            Err(e) => return Err(e.into()),
-        }
-    }
-    let r = build(&a, &party.id)?;
-    let mut doc = r.to_document()?;
-    doc.sign(&key);
-    hotline_client::channel::check_next_roster(&a, id, &doc)
-        .context("not publishing this roster")?;
-    let relay = RelayClient::new(&rec.relay_url, key)?;
-    let acc = relay.post_roster(id, &doc)?;
-    // Confirmed or failed (docs/client.md): wait until a signed checkpoint
-    // holds exactly this roster at its index, as this profile's member if
-    // the new roster still lists it, else from the public checkpoint and tiles.
-    let entry = hotline_core::entry::Entry::Roster(doc.clone()).to_bytes()?;
-    let leaf = hotline_log::merkle::leaf_hash(&entry);
-    let listed = me.as_ref().filter(|me| {
-        let k = me.current.signing.verifying_key().to_base64();
-        r.members.iter().any(|m| m.signing_key == k)
-    });
-    let confirmed = match listed {
-        Some(me) => {
-            let as_member = RelayClient::new(&rec.relay_url, me.current.signing.clone())?;
-            hotline_client::compose::confirm(&a, &as_member, id, me, acc.index, &leaf)
-        }
-        None => hotline_client::compose::confirm_public_within(
-            &a,
-            &relay,
-            id,
-            acc.index,
-            &leaf,
-            hotline_client::compose::CONFIRM_WITHIN,
-        ),
-    };
-    if let Err(e) = confirmed {
-        bail!(
-            "the relay acknowledged roster version {} of {} at log index {} but did not log it: {e}. \
-             The roster is NOT in effect (nothing it adds or revokes has happened): run the command again, and report the relay",
-            r.version,
-            party.short,
-            acc.index
-        );
-    }
+    let r = channel::publish_roster(&a, &party, &key, me.as_ref(), id, build)?;
+    published(&party.short, &r)?;
+    Ok((r.version, r.index))
+}
+
+fn published(party: &str, r: &channel::Published) -> anyhow::Result<()> {
     out!(
         "Published roster version {} of {} ({} members) at log index {}, confirmed in a signed checkpoint",
         r.version,
-        party.short,
-        r.members.len(),
-        acc.index
+        party,
+        r.members,
+        r.index
     );
-    Ok((r.version, acc.index))
+    Ok(())
 }
 
 /// `hotline sync`.

@@ -578,10 +578,13 @@ pub fn run_demo(a: &DemoArgs) -> anyhow::Result<Outcome> {
         let profile = Profile::open(&sdir)?;
         let keys = profile.unlock_keyring(&pass)?;
         let archive = std::sync::Arc::new(Archive::open(&sdir)?);
+        // Southland's party key too, so the set-up pages can sign.
+        let party_key = crate::cmd_ui::party_key(&profile, &pass)?;
         crate::cmd_ui::serve(
             archive,
             keys,
             profile,
+            party_key,
             &crate::cmd_ui::Serve {
                 listen: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
                 open: !a.no_open,

@@ -43,12 +43,15 @@ pub fn run(cli: &Cli, a: &UiArgs) -> anyhow::Result<Outcome> {
     check_loopback(&a.listen)?;
     let dir = cli.profile_dir()?;
     let profile = hotline_client::profile::Profile::open(&dir)?;
-    let keys = profile.unlock_keyring(&crate::passphrase::existing("member keys")?)?;
+    let pass = crate::passphrase::existing("member keys")?;
+    let keys = profile.unlock_keyring(&pass)?;
+    let party_key = party_key(&profile, &pass)?;
     let archive = Arc::new(hotline_client::archive::Archive::open(profile.dir())?);
     serve(
         archive,
         keys,
         profile,
+        party_key,
         &Serve {
             listen: a.listen,
             open: !a.no_open,
@@ -56,6 +59,18 @@ pub fn run(cli: &Cli, a: &UiArgs) -> anyhow::Result<Outcome> {
         },
     )?;
     Ok(Outcome::Ok)
+}
+
+/// The party key too, when the profile holds it: the set-up pages sign
+/// charters and publish rosters with it. One passphrase per profile.
+pub fn party_key(
+    profile: &hotline_client::profile::Profile,
+    pass: &hotline_client::profile::Passphrase,
+) -> anyhow::Result<Option<hotline_core::keys::SigningKey>> {
+    Ok(match profile.info().party {
+        Some(_) if profile.dir().join("party.key").exists() => Some(profile.unlock_party(pass)?),
+        _ => None,
+    })
 }
 
 fn check_loopback(listen: &SocketAddr) -> anyhow::Result<()> {
@@ -76,6 +91,7 @@ pub fn serve(
     archive: Arc<hotline_client::archive::Archive>,
     keys: hotline_client::keyring::Keyring,
     profile: hotline_client::profile::Profile,
+    party_key: Option<hotline_core::keys::SigningKey>,
     s: &Serve,
 ) -> anyhow::Result<()> {
     check_loopback(&s.listen)?;
@@ -85,14 +101,18 @@ pub fn serve(
             .with_context(|| format!("listening on {}", s.listen))?;
         listener.set_nonblocking(true)?;
         let port = listener.local_addr()?.port();
-        let verify = move |p: &str| {
-            profile
-                .unlock_keyring(&hotline_client::profile::Passphrase::new(p.to_owned()))
-                .is_ok()
+        let verify = {
+            let profile = profile.clone();
+            move |p: &str| {
+                profile
+                    .unlock_keyring(&hotline_client::profile::Passphrase::new(p.to_owned()))
+                    .is_ok()
+            }
         };
         let ui = Arc::new(
             hotline_ui::Ui::new(archive, keys, port)
-                .with_idle_lock(Duration::from_secs(s.idle_lock.saturating_mul(60)), verify),
+                .with_idle_lock(Duration::from_secs(s.idle_lock.saturating_mul(60)), verify)
+                .with_profile(profile, party_key),
         );
         let url = ui.login_url();
         // The token is in `url`: stdout only, never the log.

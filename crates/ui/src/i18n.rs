@@ -12,6 +12,7 @@ const EN_US: &[&str] = &[
     include_str!("../locales/en-US/chrome.ftl"),
     include_str!("../locales/en-US/dash.ftl"),
     include_str!("../locales/en-US/evidence.ftl"),
+    include_str!("../locales/en-US/setup.ftl"),
 ];
 
 /// The strings of one language.

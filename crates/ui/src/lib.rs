@@ -47,6 +47,7 @@ pub mod markdown;
 mod pages;
 pub mod security;
 mod uploads;
+mod setup;
 mod view;
 
 pub use security::SESSION_COOKIE;
@@ -69,6 +70,8 @@ pub struct Ui {
     pub(crate) lock: idle::IdleLock,
     /// Files kept between a Compose Check and its Send.
     pub(crate) uploads: uploads::Store,
+    /// The profile and its party key, for channel set-up (`setup`).
+    pub(crate) me: Option<setup::Me>,
 }
 
 impl Ui {
@@ -87,7 +90,20 @@ impl Ui {
             tr: i18n::Tr::english(),
             lock: idle::IdleLock::off(),
             uploads: uploads::Store::default(),
+            me: None,
         }
+    }
+
+    /// The profile served, and its party key if it holds one (unlocked with
+    /// the member keys): what the channel set-up pages (`/setup`) need to
+    /// draft, sign, register and publish rosters.
+    pub fn with_profile(
+        mut self,
+        profile: hotline_client::profile::Profile,
+        party_key: Option<hotline_core::keys::SigningKey>,
+    ) -> Ui {
+        self.me = Some(setup::Me { profile, party_key });
+        self
     }
 
     /// The login token: `hotline ui` prints it once, in the `open` line.
@@ -131,6 +147,7 @@ pub fn router(ui: Arc<Ui>) -> Router {
             "/case/{id}/attachment/{index}/{n}",
             get(evidence::attachment),
         )
+        .merge(setup::routes())
         .route("/events", get(live::events))
         .route("/login", get(security::login))
         .route("/logout", post(security::logout))
@@ -153,5 +170,6 @@ mod disclose_tests;
 mod chrome_tests;
 mod dash_tests;
 mod evidence_tests;
+mod setup_tests;
 #[cfg(test)]
 mod tests;

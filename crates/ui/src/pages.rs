@@ -105,6 +105,7 @@ pub(crate) async fn inbox(
             filter: f,
             list,
             chrome,
+            no_channel: chans.is_empty(),
         };
         Ok(Some(page.render()?))
     })

@@ -35,6 +35,10 @@ const MAX_FORM: usize = 64 * 1024;
 /// bundle included; beyond it, 413.
 pub(crate) const MAX_COMPOSE: usize = 8 * 1024 * 1024;
 
+/// The largest body of a channel set-up form (`POST /setup/…`, multipart:
+/// charter and profile files are at most 128 KiB each); beyond it, 413.
+pub(crate) const MAX_SETUP: usize = 1024 * 1024;
+
 /// The Content-Security-Policy of every response.
 pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; \
      connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
@@ -177,6 +181,8 @@ async fn check(ui: &Arc<Ui>, mut req: Request, next: Next) -> Response {
         let (parts, body) = req.into_parts();
         let limit = if parts.uri.path() == "/compose" {
             MAX_COMPOSE
+        } else if parts.uri.path().starts_with("/setup/") {
+            MAX_SETUP
         } else {
             MAX_FORM
         };
@@ -211,6 +217,40 @@ pub(crate) fn form_field(body: &Bytes, name: &str) -> Option<String> {
     form_urlencoded::parse(body)
         .find(|(k, _)| k == name)
         .map(|(_, v)| v.into_owned())
+}
+
+/// Whether the request's body is `multipart/form-data` (a form with files).
+pub(crate) fn is_multipart(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.trim_start()
+                .to_ascii_lowercase()
+                .starts_with("multipart/form-data")
+        })
+}
+
+/// The first text field `name` of a `multipart/form-data` body (read
+/// already, bounded); `None` when there is none or the body is malformed.
+pub(crate) async fn multipart_field(
+    headers: &HeaderMap,
+    body: &Bytes,
+    name: &str,
+) -> Option<String> {
+    use axum::extract::FromRequest as _;
+    let mut r = Request::new(Body::from(body.clone()));
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        headers.get(header::CONTENT_TYPE)?.clone(),
+    );
+    let mut m = axum::extract::Multipart::from_request(r, &()).await.ok()?;
+    while let Ok(Some(f)) = m.next_field().await {
+        if f.name() == Some(name) && f.file_name().is_none() {
+            return f.text().await.ok();
+        }
+    }
+    None
 }
 
 /// `GET /login?token=T`.

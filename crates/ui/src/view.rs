@@ -369,6 +369,8 @@ pub(crate) struct InboxPage<'a> {
     pub filter: Filter,
     pub choices: Choices,
     pub list: InboxList<'a>,
+    /// No channel followed yet: the page points to `/setup`.
+    pub no_channel: bool,
 }
 
 /// One message of a case.
