@@ -6,7 +6,10 @@ use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
 
 /// The English resources, compiled in (one per part of the UI; an id
 /// defined twice is a test failure, `no_id_is_defined_twice`).
-const EN_US: &[&str] = &[include_str!("../locales/en-US/ui.ftl")];
+const EN_US: &[&str] = &[
+    include_str!("../locales/en-US/ui.ftl"),
+    include_str!("../locales/en-US/bench.ftl"),
+];
 
 /// The strings of one language.
 pub struct Tr {

@@ -33,6 +33,7 @@ use rand_core::{OsRng, RngCore as _};
 use tokio::sync::broadcast;
 
 mod actions;
+mod cache;
 mod compose;
 pub mod i18n;
 pub mod live;
@@ -58,6 +59,8 @@ pub struct Ui {
     pub(crate) status: RwLock<live::Status>,
     pub(crate) events: broadcast::Sender<u64>,
     pub(crate) tr: i18n::Tr,
+    /// The channels' derived cases, kept while the archive holds the same.
+    pub(crate) cache: cache::ViewCache,
 }
 
 impl Ui {
@@ -74,6 +77,7 @@ impl Ui {
             status: RwLock::new(live::Status::default()),
             events,
             tr: i18n::Tr::english(),
+            cache: cache::ViewCache::default(),
         }
     }
 
@@ -122,5 +126,7 @@ pub fn router(ui: Arc<Ui>) -> Router {
         .with_state(ui)
 }
 
+#[cfg(test)]
+mod bench_tests;
 #[cfg(test)]
 mod tests;
