@@ -39,6 +39,9 @@ pub enum BenchCommand {
     /// Time paging through a large collection of the TAXII 2.1 server (an archive filled
     /// directly, no relay: the server, not sync), optionally against OASIS's medallion.
     Taxii(crate::cmd_bench_taxii::TaxiiArgs),
+    /// Time the web UI's pages at the server (p50/p95/p99) over an archive of many cases,
+    /// synced from a relay in this run, against reading the archive's messages.
+    Ui(crate::cmd_bench_ui::UiArgs),
     /// Time the offline verification of a disclosure bundle, against raw Ed25519
     /// verifications measured in the same run.
     Verify {
@@ -83,6 +86,7 @@ pub fn run(cmd: &BenchCommand) -> anyhow::Result<Outcome> {
         BenchCommand::Relay(a) => relay(a),
         BenchCommand::Sync(a) => crate::cmd_bench_sync::sync_bench(a),
         BenchCommand::Taxii(a) => crate::cmd_bench_taxii::taxii_bench(a),
+        BenchCommand::Ui(a) => crate::cmd_bench_ui::ui_bench(a),
         BenchCommand::Verify { file, iterations } => verify_bench(file, *iterations),
     }
 }
@@ -338,7 +342,7 @@ pub(crate) fn bench_channel(
     Ok((ch, doc, [north, south]))
 }
 
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
+pub(crate) fn percentile(sorted: &[Duration], p: f64) -> Duration {
     if sorted.is_empty() {
         return Duration::ZERO;
     }

@@ -78,7 +78,7 @@ fn seal_one(
 }
 
 /// Seals `n` inquiries on all cores, in order.
-fn seal_all(
+pub(crate) fn seal_all(
     n: usize,
     seal: &(dyn Fn(usize) -> anyhow::Result<Envelope> + Sync),
 ) -> anyhow::Result<Vec<Envelope>> {
@@ -114,7 +114,7 @@ fn seal_all(
 }
 
 /// Waits until the relay's checkpoint covers `want` entries.
-fn wait_checkpoint(c: &RelayClient, ch: &ChannelId, want: u64) -> anyhow::Result<()> {
+pub(crate) fn wait_checkpoint(c: &RelayClient, ch: &ChannelId, want: u64) -> anyhow::Result<()> {
     let t = Instant::now();
     loop {
         let note = hotline_log::note::Note::parse(&c.checkpoint(ch)?)?;

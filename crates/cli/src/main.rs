@@ -6,6 +6,7 @@
 mod cmd_bench;
 mod cmd_bench_sync;
 mod cmd_bench_taxii;
+mod cmd_bench_ui;
 mod cmd_case;
 mod cmd_channel;
 mod cmd_demo;

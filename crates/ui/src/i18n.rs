@@ -13,6 +13,7 @@ const EN_US: &[&str] = &[
     include_str!("../locales/en-US/dash.ftl"),
     include_str!("../locales/en-US/evidence.ftl"),
     include_str!("../locales/en-US/setup.ftl"),
+    include_str!("../locales/en-US/bench.ftl"),
 ];
 
 /// The strings of one language.

@@ -34,6 +34,7 @@ use tokio::sync::broadcast;
 
 mod actions;
 mod chrome;
+mod cache;
 mod compose;
 mod disclosure;
 mod dash;
@@ -72,6 +73,8 @@ pub struct Ui {
     pub(crate) uploads: uploads::Store,
     /// The profile and its party key, for channel set-up (`setup`).
     pub(crate) me: Option<setup::Me>,
+    /// The channels' derived cases, kept while the archive holds the same.
+    pub(crate) cache: cache::ViewCache,
 }
 
 impl Ui {
@@ -91,6 +94,7 @@ impl Ui {
             lock: idle::IdleLock::off(),
             uploads: uploads::Store::default(),
             me: None,
+            cache: cache::ViewCache::default(),
         }
     }
 
@@ -167,9 +171,15 @@ pub fn router(ui: Arc<Ui>) -> Router {
 
 #[cfg(test)]
 mod disclose_tests;
+#[cfg(test)]
 mod chrome_tests;
+#[cfg(test)]
 mod dash_tests;
+#[cfg(test)]
 mod evidence_tests;
+#[cfg(test)]
 mod setup_tests;
+#[cfg(test)]
+mod bench_tests;
 #[cfg(test)]
 mod tests;

@@ -73,18 +73,45 @@ fn list<'a>(
     ui: &'a Ui,
     chans: &[view::ChannelView],
     f: &Filter,
+    shown: &view::Shown,
     notices: Vec<String>,
 ) -> view::InboxList<'a> {
+    let limit = shown.limit();
+    let (rows, total) = view::inbox_rows(ui, chans, f, limit);
     let q = f.query();
+    let with = |path: &str, n: Option<usize>| {
+        let mut q = q.clone();
+        if let Some(n) = n {
+            if !q.is_empty() {
+                q.push('&');
+            }
+            q.push_str(&format!("shown={n}"));
+        }
+        if q.is_empty() {
+            path.to_owned()
+        } else {
+            format!("{path}?{q}")
+        }
+    };
+    let repeat = (limit != view::INBOX_PAGE).then_some(limit);
     view::InboxList {
         tr: &ui.tr,
-        rows: view::rows(ui, chans, f),
+        more: (total > rows.len()).then(|| view::More {
+            text: ui.tr.args(
+                "inbox-shown",
+                &[
+                    ("shown", rows.len().to_string()),
+                    ("total", total.to_string()),
+                ],
+            ),
+            link: ui
+                .tr
+                .args("inbox-more", &[("more", view::INBOX_PAGE.to_string())]),
+            url: with("/", Some(limit.saturating_add(view::INBOX_PAGE))),
+        }),
+        rows,
         notices,
-        fragment: if q.is_empty() {
-            "/fragment/inbox".into()
-        } else {
-            format!("/fragment/inbox?{q}")
-        },
+        fragment: with("/fragment/inbox", repeat),
     }
 }
 
@@ -93,11 +120,12 @@ pub(crate) async fn inbox(
     State(ui): State<Arc<Ui>>,
     Extension(s): Extension<Session>,
     Query(f): Query<Filter>,
+    Query(shown): Query<view::Shown>,
 ) -> Response {
     blocking(ui, move |ui| {
         let chans = view::channels(ui)?;
         let chrome = view::chrome(ui, s.csrf)?;
-        let list = list(ui, &chans, &f, chrome.notices.clone());
+        let list = list(ui, &chans, &f, &shown, chrome.notices.clone());
         let page = view::InboxPage {
             tr: &ui.tr,
             title: ui.tr.t("inbox-title"),
@@ -113,11 +141,15 @@ pub(crate) async fn inbox(
 }
 
 /// `GET /fragment/inbox?…`: the inbox list alone (what `live.js` swaps in).
-pub(crate) async fn inbox_fragment(State(ui): State<Arc<Ui>>, Query(f): Query<Filter>) -> Response {
+pub(crate) async fn inbox_fragment(
+    State(ui): State<Arc<Ui>>,
+    Query(f): Query<Filter>,
+    Query(shown): Query<view::Shown>,
+) -> Response {
     blocking(ui, move |ui| {
         let chans = view::channels(ui)?;
         let chrome = view::chrome(ui, String::new())?;
-        Ok(Some(list(ui, &chans, &f, chrome.notices).render()?))
+        Ok(Some(list(ui, &chans, &f, &shown, chrome.notices).render()?))
     })
     .await
 }

@@ -299,6 +299,7 @@ fn inbox_rows_escape_titles_and_names_and_mark_overdue_in_text() {
         rows: vec![hostile_row()],
         notices: vec![],
         fragment: "/fragment/inbox".into(),
+        more: None,
     };
     let html = list.render().unwrap();
     assert_escaped(&html);
@@ -601,8 +602,8 @@ pub(crate) fn channel_of(
             suite: "hotline-v1".into(),
         },
         me: Some(south),
-        cases,
-        msgs: vec![],
+        cases: cases.into(),
+        msgs: Vec::new().into(),
     }
 }
 

@@ -4,11 +4,14 @@
 //! escaped there (askama escapes by default); only [`crate::markdown`]'s
 //! output is marked safe.
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use askama::Template;
 use hotline_client::cases::{self, Case, State};
 use hotline_core::charter::{Charter, VerifiedCharter};
 use hotline_core::dsse::SignedDocument;
-use hotline_core::ids::ChannelId;
+use hotline_core::ids::{ChannelId, MessageId};
 use hotline_core::keys::KeyId;
 use hotline_core::message::{Kind, Tlp};
 
@@ -116,57 +119,158 @@ pub(crate) fn chrome(ui: &Ui, csrf: String) -> Result<Chrome, ViewError> {
     })
 }
 
+/// A channel's derived cases and opened messages, cheap to clone (the
+/// views are kept between requests, [`crate::cache`]).
+#[derive(Clone)]
 pub(crate) struct ChannelView {
     pub id: ChannelId,
     pub charter: Charter,
     pub me: Option<KeyId>,
-    pub cases: Vec<Case>,
-    pub msgs: Vec<cases::LoggedMessage>,
+    pub cases: Cases,
+    pub msgs: Messages,
+}
+
+/// A channel's cases in log order, shared; found by id in constant time.
+#[derive(Clone, Default)]
+pub(crate) struct Cases(Arc<(Vec<Case>, HashMap<MessageId, usize>)>);
+
+impl From<Vec<Case>> for Cases {
+    fn from(v: Vec<Case>) -> Cases {
+        let by_id = v.iter().enumerate().rev().map(|(i, c)| (c.id, i)).collect();
+        Cases(Arc::new((v, by_id)))
+    }
+}
+
+impl std::ops::Deref for Cases {
+    type Target = Vec<Case>;
+    fn deref(&self) -> &Vec<Case> {
+        &self.0.0
+    }
+}
+
+impl<'a> IntoIterator for &'a Cases {
+    type Item = &'a Case;
+    type IntoIter = std::slice::Iter<'a, Case>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.0.iter()
+    }
+}
+
+impl Cases {
+    /// The case whose id is `id` (hex), if any.
+    pub fn by_hex(&self, id: &str) -> Option<&Case> {
+        let id = MessageId::from_hex(id).ok()?;
+        self.0.1.get(&id).and_then(|&i| self.0.0.get(i))
+    }
+}
+
+/// A channel's opened messages in log order, shared; found by message id
+/// (the first with it) and by log index in constant time.
+#[derive(Clone, Default)]
+pub(crate) struct Messages(Arc<MessagesIndexed>);
+
+#[derive(Default)]
+pub(crate) struct MessagesIndexed {
+    all: Vec<cases::LoggedMessage>,
+    by_id: HashMap<MessageId, usize>,
+    by_index: HashMap<u64, usize>,
+}
+
+impl From<Vec<cases::LoggedMessage>> for Messages {
+    fn from(all: Vec<cases::LoggedMessage>) -> Messages {
+        let mut by_id = HashMap::with_capacity(all.len());
+        let mut by_index = HashMap::with_capacity(all.len());
+        for (i, m) in all.iter().enumerate() {
+            by_id.entry(m.header.id).or_insert(i);
+            by_index.entry(m.index).or_insert(i);
+        }
+        Messages(Arc::new(MessagesIndexed {
+            all,
+            by_id,
+            by_index,
+        }))
+    }
+}
+
+impl std::ops::Deref for Messages {
+    type Target = Vec<cases::LoggedMessage>;
+    fn deref(&self) -> &Vec<cases::LoggedMessage> {
+        &self.0.all
+    }
+}
+
+impl<'a> IntoIterator for &'a Messages {
+    type Item = &'a cases::LoggedMessage;
+    type IntoIter = std::slice::Iter<'a, cases::LoggedMessage>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.all.iter()
+    }
+}
+
+impl Messages {
+    /// The first message with id `id`.
+    pub fn by_id(&self, id: &MessageId) -> Option<&cases::LoggedMessage> {
+        self.0.by_id.get(id).and_then(|&i| self.0.all.get(i))
+    }
+
+    /// The message at log index `index`.
+    pub fn at(&self, index: u64) -> Option<&cases::LoggedMessage> {
+        self.0.by_index.get(&index).and_then(|&i| self.0.all.get(i))
+    }
 }
 
 impl ChannelView {
     pub fn short(&self, id: &KeyId) -> String {
-        self.charter
-            .party(id)
-            .map(|p| p.short.clone())
+        self.short_str(id)
+            .map(str::to_owned)
             .unwrap_or_else(|| id.short())
+    }
+
+    fn short_str(&self, id: &KeyId) -> Option<&str> {
+        self.charter.party(id).map(|p| p.short.as_str())
     }
 
     fn tlp_of(&self, case: &Case) -> Tlp {
         self.msgs
-            .iter()
-            .find(|m| m.header.id == case.id)
+            .by_id(&case.id)
             .map(|m| m.header.tlp)
             .unwrap_or(Tlp::Clear)
     }
 }
 
-/// Every channel with its cases (the derivation `hotline inbox` uses).
+/// Every channel with its cases (the derivation `hotline inbox` uses),
+/// kept between requests while the archive holds the same ([`crate::cache`]).
 pub(crate) fn channels(ui: &Ui) -> Result<Vec<ChannelView>, ViewError> {
-    let mut out = Vec::new();
-    for rec in ui.archive.channels()? {
-        let doc = SignedDocument::from_json(&rec.charter)
-            .map_err(|e| ViewError::Charter(e.to_string()))?;
-        let charter = VerifiedCharter::verify(&doc)
-            .map_err(|e| ViewError::Charter(e.to_string()))?
-            .charter()
-            .clone();
-        let msgs = ui.archive.logged_messages(&rec.id)?;
-        let (cases, _) = cases::derive(&charter, &msgs);
-        let me = hotline_client::channel::party_of(
-            &ui.archive,
-            &rec.id,
-            &ui.keys.current.signing.key_id(),
-        )?;
-        out.push(ChannelView {
-            id: rec.id,
-            charter,
-            me,
-            cases,
-            msgs,
-        });
-    }
-    Ok(out)
+    ui.archive
+        .channels()?
+        .into_iter()
+        .map(|rec| crate::cache::channel(ui, rec))
+        .collect()
+}
+
+/// Derives the view of one channel from the archive (what [`channels`]
+/// keeps).
+pub(crate) fn derive(
+    ui: &Ui,
+    rec: &hotline_client::archive::ChannelRecord,
+) -> Result<ChannelView, ViewError> {
+    let doc =
+        SignedDocument::from_json(&rec.charter).map_err(|e| ViewError::Charter(e.to_string()))?;
+    let charter = VerifiedCharter::verify(&doc)
+        .map_err(|e| ViewError::Charter(e.to_string()))?
+        .charter()
+        .clone();
+    let msgs = ui.archive.logged_messages(&rec.id)?;
+    let (cases, _) = cases::derive(&charter, &msgs);
+    let me =
+        hotline_client::channel::party_of(&ui.archive, &rec.id, &ui.keys.current.signing.key_id())?;
+    Ok(ChannelView {
+        id: rec.id,
+        charter,
+        me,
+        cases: cases.into(),
+        msgs: msgs.into(),
+    })
 }
 
 pub(crate) fn state_id(s: State) -> &'static str {
@@ -210,7 +314,10 @@ pub(crate) struct Row {
     pub needs_us: bool,
     /// The case page's form for what we owe (`ack`, `answer`), when we do.
     pub action: Option<&'static str>,
-    /// Sort key: the deadline, or `u64::MAX`.
+    /// Sort key: the deadline, or `u64::MAX`. (The rows come sorted from
+    /// [`inbox_rows`]; the key stays in the row for tests and for callers
+    /// that merge rows.)
+    #[allow(dead_code)]
     pub due_at: u64,
 }
 
@@ -240,6 +347,28 @@ impl Filter {
             }
         }
         q.finish()
+    }
+}
+
+/// How many inbox rows to show (`?shown=N`, a query parameter of its own
+/// beside the [`Filter`]): [`INBOX_PAGE`] unless given, at most
+/// [`MAX_SHOWN`].
+#[derive(Debug, Default, Clone, serde::Deserialize)]
+pub(crate) struct Shown {
+    pub shown: Option<String>,
+}
+
+/// The most rows one inbox page shows, however many are asked for.
+pub(crate) const MAX_SHOWN: usize = 100_000;
+
+impl Shown {
+    pub fn limit(&self) -> usize {
+        // Not a number: the default, as for none (a link cannot break the inbox).
+        self.shown
+            .as_deref()
+            .and_then(|s| s.parse::<usize>().ok())
+            .unwrap_or(INBOX_PAGE)
+            .clamp(1, MAX_SHOWN)
     }
 }
 
@@ -278,28 +407,88 @@ pub(crate) fn due(tr: &Tr, kind: Kind, at: u64, t: u64) -> Due {
     }
 }
 
-/// The inbox rows matching `f`, what is due first.
+/// The inbox rows matching `f`, what is due first (all of them; the inbox
+/// page shows the first, [`inbox_rows`]).
+#[allow(dead_code)] // Used by the tests and kept for pages that list every case.
 pub(crate) fn rows(ui: &Ui, chans: &[ChannelView], f: &Filter) -> Vec<Row> {
+    inbox_rows(ui, chans, f, usize::MAX).0
+}
+
+/// How many inbox rows a page shows at first, and how many more each
+/// "more" link adds (`docs/ui.md`, "Fast at real sizes").
+pub(crate) const INBOX_PAGE: usize = 200;
+
+/// A case that matches the filter: its sort key (deadline, not ours,
+/// position) and what its row is made from.
+struct Found<'a> {
+    key: (u64, bool, usize),
+    ch: &'a ChannelView,
+    c: &'a Case,
+    next: Option<(Kind, u64)>,
+}
+
+/// The first `limit` inbox rows matching `f`, what is due first, and how
+/// many rows match in all. The filters and the order are applied to every
+/// case; only the rows shown are formatted.
+pub(crate) fn inbox_rows(
+    ui: &Ui,
+    chans: &[ChannelView],
+    f: &Filter,
+    limit: usize,
+) -> (Vec<Row>, usize) {
     let t = now();
-    let mut rows = Vec::new();
+    // Every matching case with its sort key, unformatted.
+    let mut found: Vec<Found<'_>> = Vec::new();
+    let (kind, state, party) = (
+        Filter::given(&f.kind),
+        Filter::given(&f.state),
+        Filter::given(&f.party),
+    );
     for ch in chans {
-        for c in &ch.cases {
-            if Filter::given(&f.kind).is_some_and(|k| k != c.kind.as_str()) {
+        for c in ch.cases.iter() {
+            if kind.is_some_and(|k| k != c.kind.as_str()) {
                 continue;
             }
-            if Filter::given(&f.state).is_some_and(|s| s != state_id(c.state)) {
+            if state.is_some_and(|s| s != state_id(c.state)) {
                 continue;
             }
+            if let Some(p) = party {
+                let named = |id: &KeyId| match ch.short_str(id) {
+                    Some(s) => s == p,
+                    None => id.short() == p,
+                };
+                if !std::iter::once(&c.opener).chain(c.to.iter()).any(named) {
+                    continue;
+                }
+            }
+            let (next, needs_us) = next_due(ch, c);
+            let due_at = next.map(|(_, d)| d).unwrap_or(u64::MAX);
+            found.push(Found {
+                key: (due_at, !needs_us, found.len()),
+                ch,
+                c,
+                next,
+            });
+        }
+    }
+    let total = found.len();
+    // The key ends with the position: equal deadlines keep the channels'
+    // order, whatever the limit.
+    if limit < found.len() {
+        found.select_nth_unstable_by_key(limit, |r| r.key);
+        found.truncate(limit);
+    }
+    found.sort_unstable_by_key(|r| r.key);
+    let rows = found
+        .into_iter()
+        .map(|Found { key, ch, c, next }| {
+            let (due_at, needs_us) = (key.0, !key.1);
             let names: Vec<String> = std::iter::once(&c.opener)
                 .chain(c.to.iter())
                 .map(|p| ch.short(p))
                 .collect();
-            if Filter::given(&f.party).is_some_and(|p| !names.iter().any(|n| n == p)) {
-                continue;
-            }
-            let (next, needs_us) = next_due(ch, c);
             let tlp = ch.tlp_of(c);
-            rows.push(Row {
+            Row {
                 id: c.id.to_hex(),
                 kind: c.kind.as_str(),
                 parties: format!("{} → {}", names[0], names[1..].join(", ")),
@@ -314,12 +503,11 @@ pub(crate) fn rows(ui: &Ui, chans: &[ChannelView], f: &Filter) -> Vec<Row> {
                     Some(_) => Some("answer"),
                     None => None,
                 },
-                due_at: next.map(|(_, d)| d).unwrap_or(u64::MAX),
-            });
-        }
-    }
-    rows.sort_by_key(|r| (r.due_at, !r.needs_us));
-    rows
+                due_at,
+            }
+        })
+        .collect();
+    (rows, total)
 }
 
 /// The choices of the filter form.
@@ -358,6 +546,18 @@ pub(crate) struct InboxList<'a> {
     pub rows: Vec<Row>,
     pub notices: Vec<String>,
     pub fragment: String,
+    /// When more rows match than are shown: the "more" link.
+    pub more: Option<More>,
+}
+
+/// The inbox shows the first rows only ([`INBOX_PAGE`]): how many, of how
+/// many, and the address that shows more.
+pub(crate) struct More {
+    /// `Showing 200 of 10000 cases, what is due first.`
+    pub text: String,
+    /// `Show 200 more`.
+    pub link: String,
+    pub url: String,
 }
 
 #[derive(Template)]
@@ -506,17 +706,13 @@ pub(crate) fn case_page(ui: &Ui, chrome: Chrome, id: &str) -> Result<Option<Stri
     let tr = &ui.tr;
     let t = now();
     for ch in channels(ui)? {
-        let Some(c) = ch.cases.iter().find(|c| c.id.to_hex() == id) else {
+        let Some(c) = ch.cases.by_hex(id) else {
             continue;
         };
         let receipts = ui.archive.receipts(&ch.id)?;
         let mut entries = Vec::new();
         for e in &c.timeline {
-            let header = ch
-                .msgs
-                .iter()
-                .find(|m| m.index == e.index)
-                .map(|m| &m.header);
+            let header = ch.msgs.at(e.index).map(|m| &m.header);
             let body = ui
                 .archive
                 .message_body(&ch.id, e.index)?
