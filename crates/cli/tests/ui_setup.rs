@@ -276,14 +276,33 @@ fn two_newcomers_set_up_a_channel_by_the_ui_alone_and_exchange_a_case() {
         enc("Scanning from 198.51.100.1"),
         enc("Do you see it too?")
     );
-    let r = agent()
-        .post(format!("{}/compose", north.base))
-        .header("Cookie", &north.cookie)
-        .header("Origin", &north.base)
-        .content_type("application/x-www-form-urlencoded")
-        .send(form)
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 303);
+    // Until Northland's background sync brings Southland's roster, Compose
+    // refuses with what to wait for (422, nothing sent); then it sends.
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        let r = agent()
+            .post(format!("{}/compose", north.base))
+            .header("Cookie", &north.cookie)
+            .header("Origin", &north.base)
+            .content_type("application/x-www-form-urlencoded")
+            .send(&form)
+            .unwrap();
+        let status = r.status().as_u16();
+        let body = r.into_body().read_to_string().unwrap_or_default();
+        if status == 303 {
+            break;
+        }
+        assert_eq!(status, 422, "{body}");
+        assert!(
+            body.contains("southland has no roster in this archive yet"),
+            "{body}"
+        );
+        assert!(
+            Instant::now() < deadline,
+            "Southland's roster never reached Northland: {body}"
+        );
+        std::thread::sleep(Duration::from_millis(300));
+    }
     let deadline = Instant::now() + PATIENCE;
     loop {
         let (_, inbox) = south.get("/");

@@ -236,10 +236,15 @@ pub fn send(
             recipients.push(m.encryption_key);
         }
     }
-    if !d.to.iter().all(|p| members.iter().any(|(q, _)| q == p)) {
-        return Err(ComposeError::Invalid(
-            "an addressed party has published no roster yet: it could not read the message".into(),
-        ));
+    if let Some(p) = d.to.iter().find(|p| !members.iter().any(|(q, _)| q == *p)) {
+        let short = charter
+            .charter()
+            .party(p)
+            .map_or_else(|| p.to_hex(), |x| x.short.clone());
+        return Err(ComposeError::Invalid(format!(
+            "{short} has no roster in this archive yet, so no member of it could read the \
+             message: wait until it publishes one and a sync brings it, then send again"
+        )));
     }
     let mut rng = rand_core::OsRng;
     let id = MessageId::random(&mut rng);

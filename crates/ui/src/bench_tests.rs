@@ -234,7 +234,7 @@ async fn the_inbox_shows_its_first_rows_and_a_link_to_more() {
         a.store(&ui, Kind::Inquiry, None, &format!("inquiry {i}"), "x");
     }
     let page = text(send(&ui, with_cookie(get("/"), &cookie)).await).await;
-    assert_eq!(page.matches(r#"<tr class="case"#).count(), view::INBOX_PAGE);
+    assert_eq!(page.matches(r#"<tr data-case=""#).count(), view::INBOX_PAGE);
     assert!(
         page.contains(&format!(
             "Showing the first {} of {n} cases",
@@ -249,7 +249,7 @@ async fn the_inbox_shows_its_first_rows_and_a_link_to_more() {
     );
 
     let page = text(send(&ui, with_cookie(get("/?shown=400"), &cookie)).await).await;
-    assert_eq!(page.matches(r#"<tr class="case"#).count(), n);
+    assert_eq!(page.matches(r#"<tr data-case=""#).count(), n);
     assert!(!page.contains("Showing the first"), "{page}");
     // The live refresh keeps what the page shows.
     assert!(
@@ -265,19 +265,19 @@ async fn the_inbox_shows_its_first_rows_and_a_link_to_more() {
         .await,
     )
     .await;
-    assert_eq!(page.matches(r#"<tr class="case"#).count(), 10);
+    assert_eq!(page.matches(r#"<tr data-case=""#).count(), 10);
     assert!(
         page.contains(r#"href="/?kind=inquiry&#38;state=open&#38;shown=210""#),
         "{page}"
     );
     let page = text(send(&ui, with_cookie(get("/?state=closed"), &cookie)).await).await;
-    assert_eq!(page.matches(r#"<tr class="case"#).count(), 0);
+    assert_eq!(page.matches(r#"<tr data-case=""#).count(), 0);
     assert!(!page.contains("Showing the first"), "{page}");
     // A `shown` that is no number is the default, not an error.
     let r = send(&ui, with_cookie(get("/?shown=lots"), &cookie)).await;
     assert_eq!(r.status(), axum::http::StatusCode::OK);
     let page = text(r).await;
-    assert_eq!(page.matches(r#"<tr class="case"#).count(), view::INBOX_PAGE);
+    assert_eq!(page.matches(r#"<tr data-case=""#).count(), view::INBOX_PAGE);
 }
 
 #[test]

@@ -120,6 +120,7 @@ fn the_inbox_list_swaps_itself_on_the_changed_event() {
         rows: vec![],
         notices: vec![],
         fragment: "/fragment/inbox?kind=inquiry&party=x".into(),
+        more: None,
     };
     let html = list.render().unwrap();
     assert!(

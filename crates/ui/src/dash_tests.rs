@@ -85,7 +85,7 @@ fn fixture(south: &str, title: &str) -> ChannelView {
     );
     let id = |i: u64| Some(MessageId([i as u8 + 1; 16]));
     let c = None;
-    ch.msgs = vec![
+    let mut msgs = vec![
         // South: acknowledged on time, answered late.
         msg(0, Kind::Inquiry, NORTH, None, 1000, title),
         msg(1, Kind::Ack, SOUTH, id(0), 1050, "ack"),
@@ -102,10 +102,11 @@ fn fixture(south: &str, title: &str) -> ChannelView {
         msg(9, Kind::Ping, NORTH, c, 5100, "ping"),
     ];
     // The pong names the ping in its refs and the zero case.
-    ch.msgs[8].header.case = PING_CASE_ID;
-    ch.msgs[7].header.case = PING_CASE_ID;
-    ch.msgs[9].header.case = PING_CASE_ID;
-    ch.cases = cases::derive(&ch.charter, &ch.msgs).0;
+    msgs[8].header.case = PING_CASE_ID;
+    msgs[7].header.case = PING_CASE_ID;
+    msgs[9].header.case = PING_CASE_ID;
+    ch.cases = cases::derive(&ch.charter, &msgs).0.into();
+    ch.msgs = msgs.into();
     ch
 }
 

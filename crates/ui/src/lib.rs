@@ -33,12 +33,12 @@ use rand_core::{OsRng, RngCore as _};
 use tokio::sync::broadcast;
 
 mod actions;
-mod chrome;
 mod cache;
+mod chrome;
 mod compose;
-mod disclosure;
 mod dash;
 mod dash_svg;
+mod disclosure;
 mod evidence;
 mod graph;
 pub mod i18n;
@@ -47,8 +47,8 @@ pub mod live;
 pub mod markdown;
 mod pages;
 pub mod security;
-mod uploads;
 mod setup;
+mod uploads;
 mod view;
 
 pub use security::SESSION_COOKIE;
@@ -170,16 +170,16 @@ pub fn router(ui: Arc<Ui>) -> Router {
 }
 
 #[cfg(test)]
-mod disclose_tests;
+mod bench_tests;
 #[cfg(test)]
 mod chrome_tests;
 #[cfg(test)]
 mod dash_tests;
 #[cfg(test)]
+mod disclose_tests;
+#[cfg(test)]
 mod evidence_tests;
 #[cfg(test)]
 mod setup_tests;
-#[cfg(test)]
-mod bench_tests;
 #[cfg(test)]
 mod tests;
