@@ -7,7 +7,7 @@
 //
 // Nothing here downloads a browser: playwright-core drives the Chromium at
 // $CHROMIUM (default /usr/bin/chromium, Debian's package).
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
@@ -197,7 +197,8 @@ export async function waitForCaseInInbox(p, caseId, title) {
   log(`${p.name}: the case appeared in the open inbox without a reload`);
 }
 
-/// A small valid STIX 2.1 bundle of one indicator.
+/// A small valid STIX 2.1 bundle: an indicator of a malware and the
+/// relationship between them (so that the evidence graph has an edge).
 export const STIX = JSON.stringify({
   type: 'bundle',
   id: 'bundle--5d0092c5-5f74-4287-9642-33f4c354e56d',
@@ -211,21 +212,46 @@ export const STIX = JSON.stringify({
     pattern: "[ipv4-addr:value = '198.51.100.1']",
     pattern_type: 'stix',
     valid_from: '2026-01-01T00:00:00Z',
+  }, {
+    type: 'malware',
+    spec_version: '2.1',
+    id: 'malware--31b940d4-6f7f-459a-80ea-9c1f17b58abc',
+    created: '2026-01-01T00:00:00.000Z',
+    modified: '2026-01-01T00:00:00.000Z',
+    name: 'GridLock loader',
+    is_family: true,
+  }, {
+    type: 'relationship',
+    spec_version: '2.1',
+    id: 'relationship--44298a74-ba52-4f0c-87a3-1824e67d7fad',
+    created: '2026-01-01T00:00:00.000Z',
+    modified: '2026-01-01T00:00:00.000Z',
+    relationship_type: 'indicates',
+    source_ref: 'indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f',
+    target_ref: 'malware--31b940d4-6f7f-459a-80ea-9c1f17b58abc',
   }],
 }, null, 2);
 
-/// Attaches evidence on the Compose form. Today: the STIX bundle pasted as
-/// JSON. (File upload, when Compose has it, is added here: `files` are paths
-/// for `page.setInputFiles`.)
-export async function attachEvidence(page, { stix, files = [] }) {
+/// STIX written to a file in the screenshots folder, for an upload.
+export function stixFile(name = 'evidence.stix.json', stix = STIX) {
+  const file = join(screenshots(), name);
+  writeFileSync(file, stix);
+  return file;
+}
+
+/// Attaches evidence on the Compose form: a STIX bundle pasted as JSON
+/// (`stix`), a STIX file uploaded (`stixFile`, a path) and other files
+/// (`files`, paths).
+export async function attachEvidence(page, { stix, stixFile, files = [] }) {
   if (stix) await page.fill('#c-stix', stix);
-  if (files.length) throw new Error('file upload: not in Compose yet; add it here');
+  if (stixFile) await page.setInputFiles('#c-stix-file', stixFile);
+  if (files.length) await page.setInputFiles('#c-files', files);
 }
 
 /// Compose: kind, addressed parties, TLP, title, Markdown body, evidence;
 /// Check (the preview page gets axe and a screenshot), then Send. Returns
 /// the new case's id (from the case page Send lands on).
-export async function composeInquiry(p, { kind = 'inquiry', to, tlp = 'TLP:AMBER', title, body, stix, files }) {
+export async function composeInquiry(p, { kind = 'inquiry', to, tlp = 'TLP:AMBER', title, body, stix, stixFile, files }) {
   const page = p.page;
   await page.click('header nav a[href="/compose"]');
   await page.waitForURL(`${p.base}/compose`);
@@ -235,7 +261,7 @@ export async function composeInquiry(p, { kind = 'inquiry', to, tlp = 'TLP:AMBER
   await page.selectOption('#c-tlp', tlp);
   await page.fill('#c-title', title);
   await page.fill('#c-body', body);
-  await attachEvidence(page, { stix, files });
+  await attachEvidence(page, { stix, stixFile, files });
 
   await Promise.all([page.waitForNavigation(), page.click('button[name="step"][value="check"]')]);
   await page.locator('section.preview').waitFor();
@@ -304,6 +330,133 @@ export async function seeAnsweredOnTime(p, caseId, { answeredBy, answerText }) {
   }
   await visit(page, `${p.name}-case-answered-on-time`);
   log(`${p.name}: sees ${caseId} answered on time`);
+}
+
+/// On a case page with STIX evidence: the evidence graph, by its link;
+/// the SVG names every object given and draws the relationships.
+export async function openEvidenceGraph(p, caseId, names) {
+  const page = p.page;
+  await page.goto(`${p.base}/case/${caseId}`);
+  await Promise.all([page.waitForURL(`${p.base}/case/${caseId}/evidence`), page.click(`a[href="/case/${caseId}/evidence"]`)]);
+  const svg = page.locator('svg.evidence-graph');
+  await svg.waitFor();
+  const text = await svg.textContent();
+  for (const n of names) assert(text.includes(n), `${p.name}: the evidence graph names ${n}: ${text}`);
+  assert((await page.locator('.evidence-relations li, .evidence-relations tr').count()) > 0, `${p.name}: the evidence page lists a relationship`);
+  await visit(page, `${p.name}-evidence-graph`, { dark: true, narrow: true });
+  log(`${p.name}: the evidence graph of ${caseId} renders`);
+}
+
+/// The responsiveness dashboard, by the navigation: charts (server-rendered
+/// SVG) and the figures table, with at least one case answered on time.
+export async function openDashboard(p) {
+  const page = p.page;
+  await Promise.all([page.waitForURL(`${p.base}/dashboard`), page.click('header nav a[href="/dashboard"]')]);
+  assert((await page.locator('svg.chart').count()) > 0, `${p.name}: the dashboard draws its charts`);
+  const figures = await page.locator('table.figures').first().textContent();
+  assert(/\d/.test(figures), `${p.name}: the dashboard has figures: ${figures}`);
+  await visit(page, `${p.name}-dashboard`, { dark: true, narrow: true });
+  log(`${p.name}: the dashboard renders`);
+}
+
+/// Channel health, by the navigation: the latest verified checkpoint.
+export async function openHealth(p) {
+  const page = p.page;
+  await Promise.all([page.waitForURL(`${p.base}/health`), page.click('header nav a[href="/health"]')]);
+  assert((await page.locator('.health-channel').count()) > 0, `${p.name}: the health page shows the channel`);
+  assert((await page.locator('.checkpoint').count()) > 0, `${p.name}: the health page shows a checkpoint`);
+  await visit(page, `${p.name}-health`, { dark: true, narrow: true });
+  log(`${p.name}: the health page renders`);
+}
+
+/// The help page, by its keyboard shortcut (?), and back to the inbox (g i).
+export async function openHelpByKeyboard(p) {
+  const page = p.page;
+  await page.goto(`${p.base}/`);
+  await page.locator('body').click({ position: { x: 5, y: 5 } });
+  await Promise.all([page.waitForURL(`${p.base}/help`), page.keyboard.press('?')]);
+  assert((await page.locator('table.shortcuts tr').count()) > 5, `${p.name}: the help page lists the shortcuts`);
+  await visit(page, `${p.name}-help`);
+  await page.keyboard.press('g');
+  await Promise.all([page.waitForURL(`${p.base}/`), page.keyboard.press('i')]);
+  log(`${p.name}: ? opens the help page, g i the inbox`);
+}
+
+/// The set-up page (a member's channels and their rosters).
+export async function openSetup(p) {
+  const page = p.page;
+  await Promise.all([page.waitForURL(`${p.base}/setup`), page.click('header nav a[href="/setup"]')]);
+  assert((await page.locator('.setup-channel').count()) > 0, `${p.name}: the set-up page lists the channel`);
+  await visit(page, `${p.name}-setup`);
+}
+
+/// Disclosure, requester's side: the form, by the navigation; the case
+/// ticked, a purpose; lands on the request's page. Returns its id.
+export async function requestDisclosure(p, caseId, purpose) {
+  const page = p.page;
+  await Promise.all([page.waitForURL(`${p.base}/disclosure`), page.click('header nav a[href="/disclosure"]')]);
+  await visit(page, `${p.name}-disclosure`);
+  await page.check(`#d-case-${caseId}`);
+  await page.fill('#d-purpose', purpose);
+  await Promise.all([page.waitForURL(/\/disclosure\/[0-9a-f]{32}$/), page.click('#d-request-submit')]);
+  const id = new URL(page.url()).pathname.split('/').pop();
+  assert((await page.locator('#d-export').count()) === 0, `${p.name}: no export before the others consent`);
+  await visit(page, `${p.name}-disclosure-requested`);
+  log(`${p.name}: requested disclosure ${id}`);
+  return id;
+}
+
+/// Disclosure, another party's side: the request appears in its list
+/// (reloaded until its sync brought it), marked as needing its answer; it
+/// opens the request and consents.
+export async function consentToDisclosure(p, id) {
+  const page = p.page;
+  await Promise.all([page.waitForURL(`${p.base}/disclosure`), page.click('header nav a[href="/disclosure"]')]);
+  const row = page.locator(`#d-row-${id}`);
+  const end = Date.now() + PATIENCE;
+  while ((await row.count()) === 0) {
+    if (Date.now() > end) throw new Error(`${p.name}: disclosure ${id} never reached the list`);
+    await page.waitForTimeout(500);
+    await page.reload();
+  }
+  assert(/needs/.test(await row.textContent()), `${p.name}: the request is marked as needing our answer`);
+  await visit(page, `${p.name}-disclosure-list`);
+  await Promise.all([page.waitForURL(`${p.base}/disclosure/${id}`), row.locator(`a[href="/disclosure/${id}"]`).click()]);
+  await visit(page, `${p.name}-disclosure-request`);
+  await Promise.all([page.waitForNavigation(), page.click('#d-consent')]);
+  assert((await page.locator('#d-consent').count()) === 0, `${p.name}: answered once consented`);
+  assert(/consented/.test(await page.locator('table.answers').textContent()), `${p.name}: the answers say consented`);
+  await visit(page, `${p.name}-disclosure-consented`);
+  log(`${p.name}: consented to ${id}`);
+}
+
+/// Disclosure, requester's side again: the export appears (reloaded until
+/// every consent was synced), is downloaded, and the verify page, by its
+/// link, verifies the file in the browser.
+export async function exportAndVerify(p, id) {
+  const page = p.page;
+  await page.goto(`${p.base}/disclosure/${id}`);
+  const end = Date.now() + PATIENCE;
+  while ((await page.locator('#d-export').count()) === 0) {
+    if (Date.now() > end) throw new Error(`${p.name}: disclosure ${id} never became exportable`);
+    await page.waitForTimeout(500);
+    await page.reload();
+  }
+  await visit(page, `${p.name}-disclosure-complete`);
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#d-export')]);
+  const file = join(screenshots(), download.suggestedFilename());
+  await download.saveAs(file);
+  const bundle = JSON.parse(readFileSync(file, 'utf8'));
+  assert(typeof bundle === 'object' && bundle !== null, `${p.name}: the export is a JSON bundle`);
+  await Promise.all([page.waitForURL(`${p.base}/verify`), page.click('#d-verify')]);
+  await page.setInputFiles('#file', file);
+  const verdict = page.locator('#verdict');
+  await verdict.waitFor({ timeout: PATIENCE });
+  const said = await verdict.getAttribute('data-verdict');
+  assert(said === 'valid', `${p.name}: verify.html finds the bundle valid, not ${said}: ${await verdict.textContent()}`);
+  await visit(page, `${p.name}-verify`);
+  log(`${p.name}: exported ${download.suggestedFilename()} and verify.html says: ${(await verdict.textContent()).trim().slice(0, 80)}`);
+  return file;
 }
 
 /// Error pages: an unknown path and an unknown case (404), and a browser

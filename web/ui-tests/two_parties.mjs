@@ -3,14 +3,20 @@
 // stdout): Northland composes an inquiry with STIX evidence, checks and
 // sends it; Southland's open inbox shows it without a reload; Southland
 // opens it, acknowledges and answers it; Northland's case page shows the
-// answer, on time. Error pages are visited. Then we ask the test to stop
-// the relay, and both UIs say the relay is unreachable.
+// answer, on time. The evidence graph, the dashboard, channel health, the
+// help page (by keyboard) and the set-up page render. Northland requests
+// the case's disclosure, Southland consents, Northland exports it and the
+// verify page verifies it, all by clicking. Error pages are visited. Then
+// we ask the test to stop the relay, and both UIs say the relay is
+// unreachable.
 //
 // Environment: HOTLINE_UI_A and HOTLINE_UI_B (the printed login addresses),
 // HOTLINE_UI_SCREENSHOTS (the folder for the screenshots).
 import {
   run, env, login, visit, shot, markPage, composeInquiry, waitForCaseInInbox, openCase,
-  acknowledgeAndAnswer, seeAnsweredOnTime, errorPages, ask, waitForNotice, assertNoProblems, STIX, log,
+  acknowledgeAndAnswer, seeAnsweredOnTime, errorPages, ask, waitForNotice, assertNoProblems, stixFile, log,
+  openEvidenceGraph, openDashboard, openHealth, openHelpByKeyboard, openSetup, requestDisclosure,
+  consentToDisclosure, exportAndVerify,
 } from './lib.mjs';
 
 const TITLE = 'Scanning of the grid operator from 198.51.100.1';
@@ -30,7 +36,7 @@ await run(async (browser) => {
     tlp: 'TLP:AMBER',
     title: TITLE,
     body: 'Since 02:10 UTC we see **scanning** of the grid operator\'s VPN from `198.51.100.1`.\n\n- Is the host yours?\n- Can you stop it?',
-    stix: STIX,
+    stixFile: stixFile(),
   });
 
   await waitForCaseInInbox(b, caseId, TITLE);
@@ -46,6 +52,17 @@ await run(async (browser) => {
   await shot(b.page, 'case', { dark: true, narrow: true });
 
   await seeAnsweredOnTime(a, caseId, { answeredBy: 'Southland', answerText: 'a compromised university server, now cleaned.' });
+  await openEvidenceGraph(a, caseId, ['C2 server of the campaign', 'GridLock loader']);
+  await openDashboard(a);
+  await openDashboard(b);
+  await openHealth(a);
+  await openHelpByKeyboard(a);
+  await openSetup(a);
+
+  const disclosure = await requestDisclosure(a, caseId, 'Joint report to the OSCE on the scanning incident');
+  await consentToDisclosure(b, disclosure);
+  await exportAndVerify(a, disclosure);
+
   await errorPages(browser, a);
 
   // The relay goes away: Southland's open inbox says so by itself, and
@@ -60,7 +77,7 @@ await run(async (browser) => {
   await visit(a.page, 'northland-case-relay-unreachable');
 
   assertNoProblems([a, b]);
-  log(`two parties: case ${caseId} sent, seen live, acknowledged, answered on time; relay outage shown`);
+  log(`two parties: case ${caseId} sent with a STIX file, seen live, acknowledged, answered on time; graph, dashboard, health, help, set-up rendered; disclosure ${disclosure} requested, consented, exported, verified; relay outage shown`);
 });
 
 /// The inbox row of the new case: needs us, TLP badge, a deadline.
