@@ -87,7 +87,7 @@ pub(crate) struct Chart<'a> {
     pub strips: &'a [Strip],
 }
 
-const W: u32 = 640;
+const W: u32 = 720;
 const ROW: u32 = 24;
 const TOP: u32 = 22;
 const LABEL_W: u32 = 180;

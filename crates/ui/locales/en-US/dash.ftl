@@ -5,7 +5,7 @@ nav-health = Channel health
 alarm-review = Review and acknowledge on the health page
 
 dash-title = Responsiveness
-dash-intro = Each party's figures as of now, computed from the verified log by the same function as `hotline report`: every party's machine computes the same figures. On-time rates count the acknowledgements and answers given; overdue counts open cases whose deadline passed with nothing given.
+dash-intro = Each party's figures as of now, computed from the verified log by the same function as the command hotline report: every party's machine computes the same figures. On-time rates count the acknowledgements and answers given; overdue counts open cases whose deadline passed with nothing given.
 dash-no-channel = This profile follows no channel yet.
 dash-channel-summary = { $cases } case(s), { $open } open, { $pings } ping(s)
 dash-figures-caption = Figures per party (cases addressed to it)
