@@ -506,3 +506,36 @@ fn what_the_streams_say_decides_when_to_sync() {
     ));
     assert!(!followed[&id], "poll again");
 }
+
+/// The style sheet's blocks are balanced: a lost `}` (as a merge once left
+/// at the end of an `@media` block) silently swallows every rule after it.
+#[test]
+fn the_style_sheet_has_no_unclosed_block() {
+    let css = include_str!("../static/style.css");
+    let mut depth = 0i32;
+    let mut in_comment = false;
+    let b = css.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if in_comment {
+            if b[i..].starts_with(b"*/") {
+                in_comment = false;
+                i += 1;
+            }
+        } else if b[i..].starts_with(b"/*") {
+            in_comment = true;
+            i += 1;
+        } else if b[i] == b'{' {
+            depth += 1;
+        } else if b[i] == b'}' {
+            depth -= 1;
+            assert!(depth >= 0, "a '}}' closes nothing at byte {i}");
+        } else if b[i] == b'@' {
+            // An at-rule nests at most one level of rules here.
+            assert!(depth == 0, "an at-rule inside a block at byte {i}");
+        }
+        i += 1;
+    }
+    assert!(!in_comment, "an unclosed comment");
+    assert_eq!(depth, 0, "{depth} block(s) left open");
+}
