@@ -459,6 +459,71 @@ export async function exportAndVerify(p, id) {
   return file;
 }
 
+/// The login address used a second time (another browser, or the address
+/// replayed): the session starts locked. The locked page refuses a wrong
+/// passphrase and the right one unlocks it to the inbox.
+export async function replayedLoginIsLocked(browser, p, passphrase) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(p.login);
+  await page.locator('#unlock').waitFor();
+  await visit(page, `${p.name}-locked`);
+  await page.fill('#unlock-passphrase', 'not the passphrase');
+  await Promise.all([page.waitForNavigation(), page.click('#unlock button[type="submit"]')]);
+  assert((await page.locator('#unlock').count()) === 1, `${p.name}: a wrong passphrase does not unlock`);
+  assert((await page.locator('.notice[role="alert"]').count()) === 1, `${p.name}: the locked page says the passphrase was wrong`);
+  await visit(page, `${p.name}-locked-wrong`);
+  await page.fill('#unlock-passphrase', passphrase);
+  await Promise.all([page.waitForNavigation(), page.click('#unlock button[type="submit"]')]);
+  assert((await page.locator('#unlock').count()) === 0, `${p.name}: the passphrase unlocks`);
+  assert(new URL(page.url()).pathname === '/', `${p.name}: unlocked to the inbox, not ${page.url()}`);
+  await context.close();
+  log(`${p.name}: a replayed login starts locked; the passphrase unlocks it`);
+}
+
+/// An alarm on record (the Rust test raises it when asked): a banner on
+/// every page, its detail escaped, until acknowledged on the health page;
+/// then no banner, and the alarm still listed there, acknowledged.
+export async function alarmUntilAcknowledged(p) {
+  const page = p.page;
+  ask('raise-alarm');
+  await page.goto(`${p.base}/`);
+  const banner = page.locator('.alarm[role="alert"]');
+  const end = Date.now() + PATIENCE;
+  while ((await banner.count()) === 0) {
+    if (Date.now() > end) throw new Error(`${p.name}: no alarm banner within ${PATIENCE} ms`);
+    await page.waitForTimeout(300);
+    await page.reload();
+  }
+  const text = await banner.first().textContent();
+  assert(text.includes('<img src=x onerror=alert(1)>'), `${p.name}: the banner shows the detail as text: ${text}`);
+  assert((await page.locator('.alarm img').count()) === 0, `${p.name}: no element from the alarm's detail`);
+  await visit(page, `${p.name}-inbox-alarm`);
+  for (const path of ['/compose', '/dashboard', '/disclosure']) {
+    await page.goto(`${p.base}${path}`);
+    assert((await banner.count()) > 0, `${p.name}: the alarm banner on ${path}`);
+  }
+  await Promise.all([page.waitForURL(`${p.base}/health#alarms`), banner.first().locator('a[href="/health#alarms"]').click()]);
+  const row = page.locator('table.alarms tr.unacked');
+  assert((await row.count()) === 1, `${p.name}: the health page lists the alarm, not acknowledged`);
+  await visit(page, `${p.name}-health-alarm`);
+  await Promise.all([page.waitForNavigation(), row.locator('button[type="submit"]').click()]);
+  assert((await page.locator('table.alarms tr.acked').count()) === 1, `${p.name}: the alarm stays listed, acknowledged`);
+  assert((await banner.count()) === 0, `${p.name}: no banner once acknowledged`);
+  await page.goto(`${p.base}/`);
+  assert((await banner.count()) === 0, `${p.name}: no banner on the inbox once acknowledged`);
+  await visit(page, `${p.name}-health-alarm-acknowledged`);
+  log(`${p.name}: the alarm was a banner on every page until acknowledged`);
+}
+
+/// The channel set-up draft form.
+export async function openSetupDraft(p) {
+  const page = p.page;
+  await page.goto(`${p.base}/setup`);
+  await Promise.all([page.waitForURL(`${p.base}/setup/draft`), page.click('#setup-draft-link')]);
+  await visit(page, `${p.name}-setup-draft`);
+}
+
 /// Error pages: an unknown path and an unknown case (404), and a browser
 /// without the session (401).
 export async function errorPages(browser, p) {

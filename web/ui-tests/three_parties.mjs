@@ -1,11 +1,15 @@
 // Three parties of one channel: Northland addresses Southland and Eastland
-// in one inquiry; both open inboxes show it without a reload
-// (crates/cli/tests/ui_browser.rs starts everything).
+// in one inquiry; both open inboxes show it without a reload. Eastland's
+// login address replayed in another browser starts locked; the passphrase
+// unlocks it. An alarm in Southland's archive is a banner on every page
+// until acknowledged on the health page. Eastland sees the set-up draft
+// form (crates/cli/tests/ui_browser.rs starts everything).
 //
 // Environment: HOTLINE_UI_A, HOTLINE_UI_B, HOTLINE_UI_C (the printed login
-// addresses), HOTLINE_UI_SCREENSHOTS.
+// addresses), HOTLINE_UI_PASSPHRASE, HOTLINE_UI_SCREENSHOTS.
 import {
   run, env, login, visit, markPage, composeInquiry, waitForCaseInInbox, openCase, assertNoProblems, STIX, log,
+  replayedLoginIsLocked, alarmUntilAcknowledged, openSetupDraft,
 } from './lib.mjs';
 
 const TITLE = 'Coordinated phishing against three ministries';
@@ -32,6 +36,9 @@ await run(async (browser) => {
     await visit(p.page, `three-${p.name}-inbox`);
   }
   for (const p of others) await openCase(p, caseId, `three-${p.name}-case`);
+  await replayedLoginIsLocked(browser, others[1], env('HOTLINE_UI_PASSPHRASE'));
+  await alarmUntilAcknowledged(others[0]);
+  await openSetupDraft(others[1]);
   assertNoProblems([a, ...others]);
-  log(`three parties: case ${caseId} reached southland and eastland live`);
+  log(`three parties: case ${caseId} reached southland and eastland live; replayed login locked; alarm shown until acknowledged`);
 });

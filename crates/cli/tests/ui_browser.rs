@@ -88,6 +88,8 @@ fn run_flow(dir: &Path, flow: &str, uis: &[&Ui], mut on_ask: impl FnMut(&str)) {
     for (ui, letter) in uis.iter().zip('A'..) {
         cmd.env(format!("HOTLINE_UI_{letter}"), &ui.login);
     }
+    // The profiles' passphrase, for the idle lock's unlock form.
+    cmd.env("HOTLINE_UI_PASSPHRASE", PASS);
     let mut child = cmd.spawn().expect("node runs");
     let (tx, rx) = mpsc::channel();
     let out = BufReader::new(child.stdout.take().unwrap());
@@ -197,12 +199,30 @@ fn three_parties_one_inquiry_to_two_appears_live_in_both_inboxes() {
         ],
     );
     let uis: Vec<Ui> = dirs.iter().map(|p| ui_serve(p)).collect();
+    let mut raised = false;
     run_flow(
         &dir,
         "three_parties",
         &uis.iter().collect::<Vec<_>>(),
-        |what| panic!("the three-party flow asks for nothing, not {what:?}"),
+        |what| {
+            // An alarm on record in Southland's archive, as sync records one
+            // (`Archive::raise`), its detail hostile: the pages must show it
+            // escaped, as a banner on every page until acknowledged.
+            assert_eq!(what, "raise-alarm", "the flow asks for what this test does");
+            let archive = hotline_client::archive::Archive::open(&dirs[1]).unwrap();
+            let channel = archive.channels().unwrap()[0].id;
+            archive
+                .raise(
+                    &channel,
+                    "fork",
+                    "two checkpoints of size 7 with different roots <img src=x onerror=alert(1)>",
+                    &[b"evidence"],
+                )
+                .unwrap();
+            raised = true;
+        },
     );
+    assert!(raised, "the flow asked for the alarm");
     drop(uis);
     stop(relay);
 }
