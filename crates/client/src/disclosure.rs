@@ -340,30 +340,48 @@ pub fn answers(
 }
 
 /// The disclosure requests addressed to party `me` that it has neither
-/// consented to nor refused: (request id, requesting party, purpose).
+/// consented to nor refused: (request id, requesting party, purpose), in
+/// log order (what `hotline inbox` lists).
+///
+/// The semantics are [`requests`]' and [`answers`]': a request whose terms
+/// do not parse is left out — another party cannot break our inbox with
+/// one — and our answer counts when it binds to the request's leaf hash, as
+/// a bundle's verifier counts it (not when it merely names the request).
 pub fn pending_requests(
     archive: &Archive,
     channel: &ChannelId,
     me: &KeyId,
 ) -> Result<Vec<(MessageId, KeyId, String)>, DisclosureError> {
     let msgs = archive.logged_messages(channel)?;
-    let mut out = Vec::new();
+    // The leaves of the requests our party answered, in one pass.
+    let mut answered = BTreeSet::new();
     for m in &msgs {
-        if m.header.kind != Kind::DisclosureRequest || !m.header.to.contains(me) {
+        if m.header.party != *me {
             continue;
         }
-        let answered = msgs.iter().any(|a| {
-            a.header.party == *me
-                && matches!(
-                    a.header.kind,
-                    Kind::DisclosureConsent | Kind::DisclosureRefusal
-                )
-                && a.header.refs.contains(&m.header.id)
-        });
-        if !answered {
-            let body = archive.message_body(channel, m.index)?.unwrap_or_default();
-            let terms = Request::parse(body.as_bytes()).map_err(|e| invalid(e.to_string()))?;
-            out.push((m.header.id, m.header.party, terms.purpose));
+        let kind = m.header.kind;
+        if !matches!(kind, Kind::DisclosureConsent | Kind::DisclosureRefusal) {
+            continue;
+        }
+        let body = archive.message_body(channel, m.index)?.unwrap_or_default();
+        let leaf = match kind {
+            Kind::DisclosureConsent => Consent::parse(body.as_bytes()).ok().map(|c| c.request),
+            _ => Refusal::parse(body.as_bytes()).ok().map(|r| r.request),
+        };
+        answered.extend(leaf);
+    }
+    let mut out = Vec::new();
+    for m in &msgs {
+        if m.header.kind != Kind::DisclosureRequest
+            || !m.header.to.contains(me)
+            || m.header.party == *me
+        {
+            continue;
+        }
+        match found(archive, channel, m) {
+            Ok(r) if !answered.contains(&r.leaf) => out.push((r.id, r.party, r.terms.purpose)),
+            Ok(_) | Err(DisclosureError::Invalid(_)) => {}
+            Err(e) => return Err(e),
         }
     }
     Ok(out)
