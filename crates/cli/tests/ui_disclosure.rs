@@ -15,7 +15,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::cli::*;
-use common::ui::{agent, enc, open_inquiry};
+use common::ui::{Session, agent, enc, logged_in, open_inquiry};
 use common::*;
 
 const HOSTILE: &str = r#"Breach <script>alert(1)</script> "><img src=x onerror=alert(2)>"#;
@@ -24,34 +24,12 @@ const HOSTILE_ESCAPED: &str = "Breach &#60;script&#62;alert(1)&#60;/script&#62; 
 /// (the background sync): a bound, not a timing assertion.
 const PATIENCE: Duration = Duration::from_secs(40);
 
-/// A logged-in `hotline ui`: the running server, its cookie and form token.
-struct Ui {
-    server: common::ui::Ui,
-    cookie: String,
-    csrf: String,
-}
+/// A logged-in `hotline ui` (`common::ui::Session`).
+type Ui = Session;
 
-/// `hotline ui` on `profile`, logged in: its address, cookie and form token.
+/// `hotline ui` on `profile`, logged in.
 fn ui_serve(profile: &std::path::Path) -> Ui {
-    let server = common::ui::ui_serve(profile);
-    let r = agent().get(&server.login).call().unwrap();
-    assert_eq!(r.status().as_u16(), 303);
-    let cookie = r.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
-    let mut ui = Ui {
-        server,
-        cookie,
-        csrf: String::new(),
-    };
-    let (_, page) = ui.get("/disclosure");
-    let at = page.find(r#"name="csrf" value=""#).unwrap() + 19;
-    ui.csrf = page[at..at + 64].to_owned();
-    ui
+    logged_in(profile, "/disclosure")
 }
 
 struct Answer {
@@ -69,17 +47,6 @@ impl Answer {
 }
 
 impl Ui {
-    fn get(&self, path: &str) -> (u16, String) {
-        let mut r = agent()
-            .get(format!("{}{path}", self.server.base))
-            .header("Cookie", &self.cookie)
-            .call()
-            .unwrap();
-        (r.status().as_u16(), r.body_mut().read_to_string().unwrap())
-    }
-
-    /// POSTs `fields` to `path` with our Origin, and with the form token
-    /// unless `csrf` is false.
     fn post_with(&self, path: &str, origin: &str, csrf: bool, fields: &[(&str, &str)]) -> Answer {
         let mut body = if csrf {
             format!("csrf={}", self.csrf)

@@ -9,81 +9,21 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::cli::*;
+use common::ui::{Session, agent, enc, logged_in};
 use common::*;
 
 const PATIENCE: Duration = Duration::from_secs(30);
 const BOUNDARY: &str = "----hotline-ui-setup-test";
 
-struct Ui {
-    child: Child,
-    base: String,
-    cookie: String,
-    csrf: String,
-}
+/// A logged-in `hotline ui` (`common::ui::Session`).
+type Ui = Session;
 
-impl Drop for Ui {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .max_redirects(0)
-        .build()
-        .into()
-}
-
-/// `hotline ui` on `profile`, logged in: its address, cookie and form token.
+/// `hotline ui` on `profile`, logged in.
 fn ui_serve(profile: &std::path::Path) -> Ui {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_hotline"))
-        .arg("--profile")
-        .arg(profile)
-        .args(["ui", "--no-open", "--listen", "127.0.0.1:0"])
-        .env("HOTLINE_PASSPHRASE", PASS)
-        .env("HOTLINE_INSECURE_KDF_LOG_N", "10")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let mut out = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    out.read_line(&mut line).unwrap();
-    let base = line
-        .trim()
-        .strip_prefix("ui listening on ")
-        .unwrap_or_else(|| panic!("{line:?}"))
-        .trim_end_matches('/')
-        .to_owned();
-    line.clear();
-    out.read_line(&mut line).unwrap();
-    let login = line.trim().strip_prefix("open ").unwrap().to_owned();
-    let r = agent().get(&login).call().unwrap();
-    assert_eq!(r.status().as_u16(), 303);
-    let cookie = r.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
-    let mut ui = Ui {
-        child,
-        base,
-        cookie,
-        csrf: String::new(),
-    };
-    let (_, page) = ui.get("/setup");
-    let at = page.find(r#"name="csrf" value=""#).unwrap() + 19;
-    ui.csrf = page[at..at + 64].to_owned();
-    ui
+    logged_in(profile, "/setup")
 }
 
 enum P<'a> {
@@ -92,15 +32,6 @@ enum P<'a> {
 }
 
 impl Ui {
-    fn get(&self, path: &str) -> (u16, String) {
-        let mut r = agent()
-            .get(format!("{}{path}", self.base))
-            .header("Cookie", &self.cookie)
-            .call()
-            .unwrap();
-        (r.status().as_u16(), r.body_mut().read_to_string().unwrap())
-    }
-
     /// A multipart form (with our form token) to `path`: status, the
     /// Content-Disposition header, and the body.
     fn upload(&self, path: &str, parts: &[P]) -> (u16, String, Vec<u8>) {
@@ -125,9 +56,9 @@ impl Ui {
         }
         b.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
         let mut r = agent()
-            .post(format!("{}{path}", self.base))
+            .post(format!("{}{path}", self.server.base))
             .header("Cookie", &self.cookie)
-            .header("Origin", &self.base)
+            .header("Origin", &self.server.base)
             .content_type(format!("multipart/form-data; boundary={BOUNDARY}"))
             .send(&b[..])
             .unwrap();
@@ -139,18 +70,6 @@ impl Ui {
         let status = r.status().as_u16();
         (status, cd, r.body_mut().read_to_vec().unwrap())
     }
-}
-
-fn enc(v: &str) -> String {
-    v.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
 }
 
 #[test]
@@ -281,9 +200,9 @@ fn two_newcomers_set_up_a_channel_by_the_ui_alone_and_exchange_a_case() {
     let deadline = Instant::now() + PATIENCE;
     loop {
         let r = agent()
-            .post(format!("{}/compose", north.base))
+            .post(format!("{}/compose", north.server.base))
             .header("Cookie", &north.cookie)
-            .header("Origin", &north.base)
+            .header("Origin", &north.server.base)
             .content_type("application/x-www-form-urlencoded")
             .send(&form)
             .unwrap();

@@ -219,40 +219,6 @@ pub(crate) fn form_field(body: &Bytes, name: &str) -> Option<String> {
         .map(|(_, v)| v.into_owned())
 }
 
-/// Whether the request's body is `multipart/form-data` (a form with files).
-pub(crate) fn is_multipart(headers: &HeaderMap) -> bool {
-    headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.trim_start()
-                .to_ascii_lowercase()
-                .starts_with("multipart/form-data")
-        })
-}
-
-/// The first text field `name` of a `multipart/form-data` body (read
-/// already, bounded); `None` when there is none or the body is malformed.
-pub(crate) async fn multipart_field(
-    headers: &HeaderMap,
-    body: &Bytes,
-    name: &str,
-) -> Option<String> {
-    use axum::extract::FromRequest as _;
-    let mut r = Request::new(Body::from(body.clone()));
-    r.headers_mut().insert(
-        header::CONTENT_TYPE,
-        headers.get(header::CONTENT_TYPE)?.clone(),
-    );
-    let mut m = axum::extract::Multipart::from_request(r, &()).await.ok()?;
-    while let Ok(Some(f)) = m.next_field().await {
-        if f.name() == Some(name) && f.file_name().is_none() {
-            return f.text().await.ok();
-        }
-    }
-    None
-}
-
 /// `GET /login?token=T`.
 pub async fn login(
     State(ui): State<Arc<Ui>>,

@@ -60,6 +60,50 @@ pub fn ui_serve(profile: &Path) -> Ui {
     Ui { child, base, login }
 }
 
+/// A logged-in `hotline ui`: the running server, its session cookie and
+/// the form token of that session.
+pub struct Session {
+    pub server: Ui,
+    pub cookie: String,
+    pub csrf: String,
+}
+
+/// `hotline ui` on `profile`, logged in with the printed address; the form
+/// token read from the page at `path` (any page with a form).
+pub fn logged_in(profile: &Path, path: &str) -> Session {
+    let server = ui_serve(profile);
+    let r = agent().get(&server.login).call().unwrap();
+    assert_eq!(r.status().as_u16(), 303);
+    let cookie = r.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let mut s = Session {
+        server,
+        cookie,
+        csrf: String::new(),
+    };
+    let (_, page) = s.get(path);
+    let at = page.find(r#"name="csrf" value=""#).unwrap() + 19;
+    s.csrf = page[at..at + 64].to_owned();
+    s
+}
+
+impl Session {
+    /// `GET path` with the session: the status and the body.
+    pub fn get(&self, path: &str) -> (u16, String) {
+        let mut r = agent()
+            .get(format!("{}{path}", self.server.base))
+            .header("Cookie", &self.cookie)
+            .call()
+            .unwrap();
+        (r.status().as_u16(), r.body_mut().read_to_string().unwrap())
+    }
+}
+
 /// An HTTP client that returns every status as it is and follows no
 /// redirect (the tests look at 303s themselves).
 pub fn agent() -> ureq::Agent {
