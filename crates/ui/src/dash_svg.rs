@@ -11,34 +11,7 @@
 
 use std::fmt::Write as _;
 
-/// Escapes text for SVG (XML) content and attribute values.
-pub(crate) fn esc(s: &str) -> String {
-    let mut o = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => o.push_str("&amp;"),
-            '<' => o.push_str("&lt;"),
-            '>' => o.push_str("&gt;"),
-            '"' => o.push_str("&quot;"),
-            '\'' => o.push_str("&#39;"),
-            // XML 1.0 does not allow most control characters at all.
-            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => o.push('\u{FFFD}'),
-            c => o.push(c),
-        }
-    }
-    o
-}
-
-/// At most `n` characters, with an ellipsis if cut.
-fn cut(s: &str, n: usize) -> String {
-    if s.chars().count() <= n {
-        s.to_owned()
-    } else {
-        let mut t: String = s.chars().take(n.saturating_sub(1)).collect();
-        t.push('…');
-        t
-    }
-}
+use crate::svg::{cut, esc};
 
 /// How a strip is drawn.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -196,7 +169,5 @@ mod tests {
         assert!(svg.contains(r#"class="chart-met" x="190" y="26" width="75""#));
         assert!(svg.contains(r#"class="chart-late" x="190" y="50" width="300""#));
         assert!(svg.contains("<path class=\"chart-late\""));
-        assert!(esc("\u{1}").contains('\u{FFFD}'));
-        assert_eq!(cut("abcdef", 4), "abc…");
     }
 }

@@ -21,6 +21,8 @@ use std::fmt::Write as _;
 
 use serde_json::Value;
 
+use crate::svg::{cut, esc};
+
 /// The most nodes drawn (the table lists them all).
 pub(crate) const MAX_DRAWN: usize = 150;
 /// The longest label drawn in a box, in characters (the full one is in the
@@ -213,31 +215,8 @@ fn rank(kind: &str) -> usize {
     ORDER.iter().position(|k| *k == kind).unwrap_or(ORDER.len())
 }
 
-/// Escapes text for SVG (XML) content and attribute values.
-pub(crate) fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c if c.is_control() => {}
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 fn short(s: &str) -> String {
-    if s.chars().count() > LABEL_CHARS {
-        let mut t: String = s.chars().take(LABEL_CHARS - 1).collect();
-        t.push('…');
-        t
-    } else {
-        s.to_owned()
-    }
+    cut(s, LABEL_CHARS)
 }
 
 /// Where a line from `from` (a box's centre) towards `to` leaves the box.

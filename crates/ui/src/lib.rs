@@ -48,6 +48,7 @@ pub mod markdown;
 mod pages;
 pub mod security;
 mod setup;
+mod svg;
 mod uploads;
 mod view;
 
