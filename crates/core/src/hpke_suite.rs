@@ -12,22 +12,24 @@ pub(crate) type Kem = hpke::kem::X25519HkdfSha256;
 pub(crate) type Kdf = hpke::kdf::HkdfSha256;
 pub(crate) type Aead = hpke::aead::ChaCha20Poly1305;
 
-/// Lets the `hpke` crate (rand_core 0.9) draw from a rand_core 0.6 generator.
+/// Lets the `hpke` crate (rand_core 0.10) draw from a rand_core 0.6 generator.
 pub(crate) struct RngBridge<'a, R: CryptoRngCore>(pub(crate) &'a mut R);
 
-impl<R: CryptoRngCore> rand_core_09::RngCore for RngBridge<'_, R> {
-    fn next_u32(&mut self) -> u32 {
-        self.0.next_u32()
+impl<R: CryptoRngCore> rand_core_010::TryRng for RngBridge<'_, R> {
+    type Error = core::convert::Infallible;
+    fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
+        Ok(self.0.next_u32())
     }
-    fn next_u64(&mut self) -> u64 {
-        self.0.next_u64()
+    fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
+        Ok(self.0.next_u64())
     }
-    fn fill_bytes(&mut self, dst: &mut [u8]) {
-        self.0.fill_bytes(dst)
+    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
+        self.0.fill_bytes(dst);
+        Ok(())
     }
 }
 
-impl<R: CryptoRngCore> rand_core_09::CryptoRng for RngBridge<'_, R> {}
+impl<R: CryptoRngCore> rand_core_010::TryCryptoRng for RngBridge<'_, R> {}
 
 /// `SealBase(pkR, info, aad, pt)`: returns the 32-byte encapsulated key and the ciphertext.
 pub fn seal_base(
@@ -38,7 +40,7 @@ pub fn seal_base(
     rng: &mut impl CryptoRngCore,
 ) -> Result<([u8; 32], Vec<u8>), CryptoError> {
     let pk = <Kem as hpke::Kem>::PublicKey::from_bytes(&pk.0).map_err(|_| CryptoError)?;
-    let (enc, ct) = hpke::single_shot_seal::<Aead, Kdf, Kem, _>(
+    let (enc, ct) = hpke::single_shot_seal_with_rng::<Aead, Kdf, Kem>(
         &OpModeS::Base,
         &pk,
         info,
