@@ -843,6 +843,53 @@ fn a_sync_killed_between_the_append_and_the_opening_loses_nothing() {
     stop(w.relay);
 }
 
+#[test]
+fn two_syncs_at_once_store_an_envelope_once_and_raise_no_alarm() {
+    // `hotline ui` syncs in the background while a reply it sends syncs to
+    // confirm itself, and `hotline watch` may run beside `hotline inbox`:
+    // two syncs of one archive overlap. The first one's envelope request is
+    // slow; the second sync stores the envelope meanwhile. The first then
+    // opens the same entry again: that is no replay.
+    let w = CliWorld::new();
+    let (case, _) = w.warn();
+    w.proxy.set(|l| l.pause_first_envelope_request = true);
+    let first = std::process::Command::new(env!("CARGO_BIN_EXE_hotline"))
+        .arg("--profile")
+        .arg(&w.south)
+        .arg("sync")
+        .env("HOTLINE_PASSPHRASE", common::cli::PASS)
+        .env("HOTLINE_INSECURE_KDF_LOG_N", "10")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let t = std::time::Instant::now();
+    while !w.proxy.lies.lock().unwrap().paused {
+        assert!(
+            t.elapsed() < Duration::from_secs(30),
+            "the first sync never asked for the envelope"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let out = common::cli::ok(common::cli::hotline(&w.south, &["sync"]));
+    assert!(out.contains("1 opened for us"), "the second sync: {out}");
+    w.proxy.set(|l| l.pause_first_envelope_request = false);
+    let first = first.wait_with_output().unwrap();
+    assert!(
+        first.status.success(),
+        "the first sync: {}{}",
+        String::from_utf8_lossy(&first.stdout),
+        String::from_utf8_lossy(&first.stderr)
+    );
+    let a = Archive::open(&w.south).unwrap();
+    assert_eq!(a.alarms().unwrap(), vec![], "no alarm");
+    assert_eq!(a.messages(&w.ch).unwrap().len(), 1, "stored once");
+    let inbox = common::cli::ok(common::cli::hotline(&w.south, &["inbox"]));
+    assert!(inbox.contains(&case), "{inbox}");
+    drop(w.dir);
+    stop(w.relay);
+}
+
 /// `env` (sealed to s1 first) with its first recipient stanza listed twice,
 /// the head's stanza hash updated and re-signed by `sender`: a body that
 /// matches its signed head but that `Envelope::from_bytes` refuses.

@@ -26,7 +26,9 @@
 //!    [`WITHHELD_AFTER_ATTEMPTS`] syncs over [`WITHHELD_AFTER_SECS`]:
 //!    `withheld-envelope`); ours are opened and their plaintext checked against
 //!    the commitment (the sender's fault otherwise: `bad-envelope`, done with);
-//!    a message id opened before is a replay (`replayed-entry`);
+//!    a message id opened before at another entry is a replay
+//!    (`replayed-entry`; the same entry, stored meanwhile by another sync of
+//!    this archive, is not);
 //! 6. the receipt: our cosignature of the largest verified checkpoint below
 //!    which nothing is left to fetch.
 
@@ -1630,7 +1632,12 @@ fn store_pages(
                             Some(j) => Some(*j),
                             None => archive.message_index(channel, &id)?,
                         };
-                        if let Some(earlier) = earlier {
+                        if earlier == Some(p.index) {
+                            // This very entry, stored by another sync of this
+                            // archive since we listed it as pending (the UI's
+                            // background sync beside a send's): no replay.
+                            done.struck.push(p.index);
+                        } else if let Some(earlier) = earlier {
                             raised.push(archive.raise(
                             channel,
                             "replayed-entry",

@@ -44,6 +44,12 @@ pub struct Lies {
     pub hold_envelope: Option<u64>,
     /// How many envelope requests were held so far.
     pub held: u32,
+    /// While set, the first envelope request (a page or a single one)
+    /// waits, then is forwarded as usual once this is cleared; the others
+    /// pass. A slow answer, not a lie: two syncs then overlap.
+    pub pause_first_envelope_request: bool,
+    /// Whether that first request came (and waits, or waited).
+    pub paused: bool,
     /// Envelope index whose requests are answered by closing the connection.
     pub hang_up_envelope: Option<u64>,
     /// Where `GET …/checkpoints/{size}` goes instead of `upstream`: another
@@ -228,6 +234,21 @@ fn serve(conn: TcpStream, lies: &Mutex<Lies>) -> std::io::Result<()> {
         }
         if page {
             g.envelope_page_gets += 1;
+        }
+    }
+    if method == "GET" && (page || envelope_index.is_some()) {
+        let wait = {
+            let mut g = lies.lock().unwrap();
+            let first = g.pause_first_envelope_request && !g.paused;
+            g.paused |= first;
+            first
+        };
+        let t = std::time::Instant::now();
+        while wait
+            && lies.lock().unwrap().pause_first_envelope_request
+            && t.elapsed() < Duration::from_secs(120)
+        {
+            std::thread::sleep(Duration::from_millis(20));
         }
     }
     if method == "GET" && envelope_index.is_some() {
