@@ -221,6 +221,20 @@ fn scenario(database: Option<&str>) {
         status(m_n1.tile(&ch, "tile/0/../../etc").unwrap_err()).0,
         404
     );
+    // Numbers that overflow u64 arithmetic (`index * 256`, a hash's stored
+    // index at a high level, `index + 1`): a 404 problem each, never a
+    // panic, and never another tile's bytes under this path.
+    for path in [
+        "tile/entries/x018/x446/x744/x073/x709/x551/615",
+        "tile/entries/x072/x057/x594/x037/x927/936",
+        "tile/0/x072/x057/x594/x037/x927/936",
+        "tile/63/001",
+        "tile/63/x018/x446/x744/x073/x709/x551/615.p/1",
+    ] {
+        assert_eq!(status(m_n1.tile(&ch, path).unwrap_err()).0, 404, "{path}");
+    }
+    assert_eq!(status(m_n1.envelope(&ch, u64::MAX).unwrap_err()).0, 404);
+    assert_eq!(m_n1.tile(&ch, "tile/entries/000.p/10").unwrap(), bundle);
 
     // A member's cosignature (its receipt) is checked and attached.
     let cos = Cosigner::new(&n1.signing.key_id().to_hex(), &n1.signing.seed()).unwrap();

@@ -188,10 +188,16 @@ impl<'a> Log<'a> {
         match t.level {
             Some(_) => Ok(tiles::read_tile(t, &self.reader())?),
             None => {
-                let lo = t.index * tiles::TILE_WIDTH;
-                let entries = self
-                    .store
-                    .read_entries(&self.name, lo, lo + u64::from(t.width))?;
+                // From a request: checked (an entry bundle beyond u64
+                // entries is in no log).
+                let (lo, hi) = t
+                    .index
+                    .checked_mul(tiles::TILE_WIDTH)
+                    .and_then(|lo| Some((lo, lo.checked_add(u64::from(t.width))?)))
+                    .ok_or_else(|| {
+                        StoreError::Missing(format!("entries for {} (beyond any log)", t.path()))
+                    })?;
+                let entries = self.store.read_entries(&self.name, lo, hi)?;
                 if entries.len() != usize::from(t.width) {
                     return Err(StoreError::Missing(format!("entries for {}", t.path())).into());
                 }

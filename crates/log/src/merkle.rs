@@ -71,6 +71,23 @@ pub fn stored_index(level: u32, index: u64) -> u64 {
     i + u64::from(level)
 }
 
+/// [`stored_index`] with checked arithmetic: `None` where the position
+/// does not fit in a `u64` (no tree that large can be stored), for indexes
+/// read from a request.
+pub fn checked_stored_index(level: u32, index: u64) -> Option<u64> {
+    let mut n = index;
+    for _ in 0..level {
+        n = n.checked_mul(2)?.checked_add(1)?;
+    }
+    let mut i = 0u64;
+    let mut m = n;
+    while m > 0 {
+        i = i.checked_add(m)?;
+        m >>= 1;
+    }
+    i.checked_add(u64::from(level))
+}
+
 /// How many stored hashes a tree of `size` leaves has.
 pub fn stored_hash_count(size: u64) -> u64 {
     if size == 0 {
@@ -486,6 +503,22 @@ mod tests {
                 node_hash(&mth(&leaves[..k]), &mth(&leaves[k..]))
             }
         }
+    }
+
+    #[test]
+    fn checked_stored_index_agrees_where_it_fits_and_refuses_beyond() {
+        for level in 0..12 {
+            for index in 0..300 {
+                assert_eq!(
+                    checked_stored_index(level, index),
+                    Some(stored_index(level, index))
+                );
+            }
+        }
+        assert_eq!(checked_stored_index(0, u64::MAX), None);
+        assert_eq!(checked_stored_index(63, 1), None);
+        assert_eq!(checked_stored_index(504, 0), None);
+        assert!(checked_stored_index(0, u64::MAX / 2).is_some());
     }
 
     #[test]

@@ -206,9 +206,18 @@ pub fn read_tile(t: &Tile, r: &impl HashReader) -> Result<Vec<u8>, TileError> {
         .level
         .ok_or_else(|| TileError::Malformed("an entry bundle is not a hash tile".into()))?;
     let tree_level = u32::from(level) * TILE_HEIGHT;
-    let indexes: Vec<u64> = (0..u64::from(t.width))
-        .map(|j| merkle::stored_index(tree_level, t.index * TILE_WIDTH + j))
-        .collect();
+    // The tile's numbers come from a request: checked, as no stored tree
+    // has a hash beyond u64.
+    let beyond = || TileError::Malformed(format!("tile {} is beyond any log", t.path()));
+    let first = t.index.checked_mul(TILE_WIDTH).ok_or_else(beyond)?;
+    let indexes = (0..u64::from(t.width))
+        .map(|j| {
+            first
+                .checked_add(j)
+                .and_then(|n| merkle::checked_stored_index(tree_level, n))
+                .ok_or_else(beyond)
+        })
+        .collect::<Result<Vec<u64>, TileError>>()?;
     Ok(r.read_hashes(&indexes)?.concat())
 }
 

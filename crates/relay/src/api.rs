@@ -474,7 +474,12 @@ async fn get_envelope(
     let store = relay.store();
     let origin = chan.origin.clone();
     let bytes = blocking(move || {
-        let e = store.read_entries(&origin, index, index + 1)?;
+        let Some(end) = index.checked_add(1) else {
+            return Err(Problem::not_found(format!(
+                "entry {index} is not an envelope (or not in the log)"
+            )));
+        };
+        let e = store.read_entries(&origin, index, end)?;
         let Some(Ok(Entry::Head(h))) = e.first().map(|b| Entry::from_bytes(b)) else {
             return Err(Problem::not_found(format!(
                 "entry {index} is not an envelope (or not in the log)"
