@@ -62,11 +62,13 @@ const VKEY_FILE: &str = "witness.vkey";
 fn load_seed(data: &Path) -> anyhow::Result<Zeroizing<[u8; 32]>> {
     let pass = crate::passphrase::existing("witness key")?;
     let bytes = keyfile::read(&data.join(KEY_FILE), &pass)?;
-    let seed: [u8; 32] = bytes
-        .as_slice()
-        .try_into()
-        .map_err(|_| anyhow::anyhow!("{} is not a witness key", data.join(KEY_FILE).display()))?;
-    Ok(Zeroizing::new(seed))
+    if bytes.len() != 32 {
+        anyhow::bail!("{} is not a witness key", data.join(KEY_FILE).display());
+    }
+    // Straight into the wiped buffer: no copy of the seed left behind.
+    let mut seed = Zeroizing::new([0u8; 32]);
+    seed.copy_from_slice(&bytes);
+    Ok(seed)
 }
 
 pub fn run(cmd: &WitnessCommand) -> anyhow::Result<Outcome> {

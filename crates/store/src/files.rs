@@ -19,22 +19,32 @@ pub fn write_atomic(path: &Path, bytes: &[u8], private: bool, create_new: bool) 
             format!("{} already exists", path.display()),
         ));
     }
-    let tmp = dir.join(format!(
-        ".{}.tmp-{}",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
-    let mut opts = OpenOptions::new();
-    opts.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(if private { 0o600 } else { 0o644 });
-    }
-    #[cfg(not(unix))]
-    let _ = private;
+    // The temporary file: a random name, created only if nothing is there
+    // (O_CREAT|O_EXCL, which also refuses a symbolic link planted there).
+    // A predictable name could be prepared by anyone who can write to the
+    // folder; a collision with a random one is retried.
+    let mut attempt = 0;
+    let (tmp, mut f) = loop {
+        let mut rnd = [0u8; 16];
+        rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, &mut rnd);
+        let hex: String = rnd.iter().map(|b| format!("{b:02x}")).collect();
+        let tmp = dir.join(format!(".{}.tmp-{hex}", name.to_string_lossy()));
+        let mut opts = OpenOptions::new();
+        opts.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            opts.mode(if private { 0o600 } else { 0o644 });
+        }
+        #[cfg(not(unix))]
+        let _ = private;
+        match opts.open(&tmp) {
+            Ok(f) => break (tmp, f),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists && attempt < 3 => attempt += 1,
+            Err(e) => return Err(e),
+        }
+    };
     let result = (|| {
-        let mut f = opts.open(&tmp)?;
         f.write_all(bytes)?;
         f.sync_all()?;
         drop(f);
@@ -75,4 +85,47 @@ pub fn create_private_dir(dir: &Path) -> io::Result<()> {
         fs::set_permissions(dir, fs::Permissions::from_mode(0o700))?;
     }
     Ok(())
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+
+    /// Someone who can write to the folder plants a symbolic link where the
+    /// temporary file would be written (its name was `.NAME.tmp-PID`,
+    /// predictable), pointing at a file of theirs or ours: writing the key
+    /// must neither follow it nor fail because of it.
+    #[test]
+    fn a_planted_symbolic_link_at_the_temporary_name_is_not_followed() {
+        let d = tempfile::tempdir().unwrap();
+        let victim = d.path().join("victim");
+        fs::write(&victim, b"untouched").unwrap();
+        let path = d.path().join("member.key");
+        let planted = d
+            .path()
+            .join(format!(".member.key.tmp-{}", std::process::id()));
+        std::os::unix::fs::symlink(&victim, &planted).unwrap();
+        for create_new in [false, true] {
+            let _ = fs::remove_file(&path);
+            write_atomic(&path, b"secret", true, create_new).unwrap();
+            assert_eq!(fs::read(&path).unwrap(), b"secret");
+            assert_eq!(fs::read(&victim).unwrap(), b"untouched");
+            assert!(fs::symlink_metadata(&path).unwrap().file_type().is_file());
+        }
+        // Nothing of ours is left behind: only the planted link, the victim
+        // and the file.
+        let mut names: Vec<String> = fs::read_dir(d.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(
+            names,
+            vec![
+                format!(".member.key.tmp-{}", std::process::id()),
+                "member.key".to_owned(),
+                "victim".to_owned()
+            ]
+        );
+    }
 }
