@@ -847,22 +847,27 @@ fn a_sync_killed_between_the_append_and_the_opening_loses_nothing() {
 fn two_syncs_at_once_store_an_envelope_once_and_raise_no_alarm() {
     // `hotline ui` syncs in the background while a reply it sends syncs to
     // confirm itself, and `hotline watch` may run beside `hotline inbox`:
-    // two syncs of one archive overlap. The first one's envelope request is
-    // slow; the second sync stores the envelope meanwhile. The first then
-    // opens the same entry again: that is no replay.
+    // two syncs of one archive at once. The first one's envelope request is
+    // slow; the second starts meanwhile. They must not take each other's
+    // appends and stores for a relay's replay or fork: the second waits for
+    // the first (`Archive::sync_lock`), and an entry stored by another sync
+    // since it was listed is no replay either.
     let w = CliWorld::new();
     let (case, _) = w.warn();
     w.proxy.set(|l| l.pause_first_envelope_request = true);
-    let first = std::process::Command::new(env!("CARGO_BIN_EXE_hotline"))
-        .arg("--profile")
-        .arg(&w.south)
-        .arg("sync")
-        .env("HOTLINE_PASSPHRASE", common::cli::PASS)
-        .env("HOTLINE_INSECURE_KDF_LOG_N", "10")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let sync = || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_hotline"))
+            .arg("--profile")
+            .arg(&w.south)
+            .arg("sync")
+            .env("HOTLINE_PASSPHRASE", common::cli::PASS)
+            .env("HOTLINE_INSECURE_KDF_LOG_N", "10")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let first = sync();
     let t = std::time::Instant::now();
     while !w.proxy.lies.lock().unwrap().paused {
         assert!(
@@ -871,16 +876,18 @@ fn two_syncs_at_once_store_an_envelope_once_and_raise_no_alarm() {
         );
         std::thread::sleep(Duration::from_millis(20));
     }
-    let out = common::cli::ok(common::cli::hotline(&w.south, &["sync"]));
-    assert!(out.contains("1 opened for us"), "the second sync: {out}");
+    let second = sync();
+    std::thread::sleep(Duration::from_millis(300));
     w.proxy.set(|l| l.pause_first_envelope_request = false);
-    let first = first.wait_with_output().unwrap();
-    assert!(
-        first.status.success(),
-        "the first sync: {}{}",
-        String::from_utf8_lossy(&first.stdout),
-        String::from_utf8_lossy(&first.stderr)
-    );
+    for (which, child) in [("first", first), ("second", second)] {
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "the {which} sync: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
     let a = Archive::open(&w.south).unwrap();
     assert_eq!(a.alarms().unwrap(), vec![], "no alarm");
     assert_eq!(a.messages(&w.ch).unwrap().len(), 1, "stored once");

@@ -308,6 +308,15 @@ fn scenario(database: Option<&str>) {
     // A signature over another query does not carry over.
     let hs = m_n1.sign_request("GET", &path, Some("start=0"), b"");
     assert_eq!(raw_get(&relay.url, &path, "start=1", &hs), 401);
+    // Nor one made for another authority (`@authority` is covered): a
+    // request signed for `localhost:PORT`, sent to `127.0.0.1:PORT`.
+    let elsewhere = RelayClient::new(
+        &relay.url.replace("127.0.0.1", "localhost"),
+        n1.signing.clone(),
+    )
+    .unwrap();
+    let hs = elsewhere.sign_request("GET", &path, Some("start=0"), b"");
+    assert_eq!(raw_get(&relay.url, &path, "start=0", &hs), 401);
 
     // Hostile input: malformed JSON, bad base64, a tampered head, stanzas that
     // do not match, another channel's envelope, a huge body.

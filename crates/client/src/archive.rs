@@ -323,6 +323,11 @@ pub struct Archive {
     db: Mutex<Connection>,
 }
 
+/// Held while one sync of a channel runs ([`Archive::sync_lock`]): an
+/// exclusive lock on `PROFILE/sync-CHANNEL.lock`, released when dropped.
+#[derive(Debug)]
+pub struct SyncLock(#[allow(dead_code)] std::fs::File);
+
 /// An RFC 3339 time this archive wrote (`now`), in POSIX seconds.
 fn posix_secs(t: &str) -> Option<u64> {
     time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339)
@@ -503,6 +508,27 @@ fn insert_message(
 }
 
 impl Archive {
+    /// Waits for, then holds, the right to sync `id`: one sync of a channel
+    /// at a time, across the threads of a process (the UI's background sync
+    /// beside a reply's own) and across processes (`hotline watch` beside
+    /// `hotline inbox`). Two overlapping syncs would each append what the
+    /// other appended and see the same entries twice, which looks like a
+    /// relay's replay or fork. The lock is the operating system's (`flock`),
+    /// so a process that dies releases it.
+    pub fn sync_lock(&self, id: &ChannelId) -> Result<SyncLock, ArchiveError> {
+        let dir = self.path.parent().unwrap_or(Path::new("."));
+        let p = dir.join(format!("sync-{}.lock", id.to_hex()));
+        let err = |e: std::io::Error| ArchiveError::Db(p.clone(), format!("the sync lock: {e}"));
+        let f = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&p)
+            .map_err(err)?;
+        f.lock().map_err(err)?;
+        Ok(SyncLock(f))
+    }
+
     /// Opens (creating if needed) the archive in a profile folder.
     pub fn open(profile_dir: &Path) -> Result<Archive, ArchiveError> {
         let path = profile_dir.join(FILE);
@@ -1247,6 +1273,33 @@ impl Archive {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_sync_of_a_channel_at_a_time_across_archives_of_one_profile() {
+        let d = tempfile::tempdir().unwrap();
+        let a = Archive::open(d.path()).unwrap();
+        let ch = ChannelId([5; 16]);
+        let held = a.sync_lock(&ch).unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let dir = d.path().to_owned();
+        let t = std::thread::spawn(move || {
+            // Another opening of the archive, as another process would.
+            let b = Archive::open(&dir).unwrap();
+            let _l = b.sync_lock(&ch).unwrap();
+            tx.send(()).unwrap();
+            // Another channel is not held up by this one.
+            let _m = b.sync_lock(&ChannelId([6; 16])).unwrap();
+        });
+        assert!(
+            rx.recv_timeout(std::time::Duration::from_millis(300))
+                .is_err(),
+            "the second sync waited while the first held the lock"
+        );
+        drop(held);
+        rx.recv_timeout(std::time::Duration::from_secs(10))
+            .expect("and went on once it was released");
+        t.join().unwrap();
+    }
 
     /// The query plans of the look-ups a sync makes once per entry: each
     /// must search an index, never scan a channel's rows (which made a cold

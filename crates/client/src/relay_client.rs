@@ -619,8 +619,8 @@ impl RelayClient {
     }
 }
 
-fn hotline_httpsig_required() -> [&'static str; 4] {
-    ["@method", "@path", "@query", "content-digest"]
+fn hotline_httpsig_required() -> [&'static str; 5] {
+    ["@method", "@authority", "@path", "@query", "content-digest"]
 }
 
 #[cfg(test)]

@@ -620,6 +620,8 @@ pub fn sync_channel_with(
     opts: &SyncOptions,
 ) -> Result<SyncOutcome, SyncError> {
     let rec = archive.channel(channel)?;
+    // One sync of this channel at a time (threads and processes).
+    let _lock = archive.sync_lock(channel)?;
     let alarm = |kind: &str, detail: String, evidence: &[&[u8]]| -> SyncError {
         match archive.raise(channel, kind, &detail, evidence) {
             Ok(a) => SyncError::Alarm(Box::new(a)),

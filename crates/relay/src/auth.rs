@@ -1,7 +1,9 @@
 //! Request authentication (RFC 9421 with Ed25519) and per-key limits.
 //!
 //! Every request except the public log reads carries `Content-Digest`
-//! (RFC 9530, sha-256) and a signature covering `@method`, `@path`, `@query`
+//! (RFC 9530, sha-256) and a signature covering `@method`, `@authority` (the
+//! `Host` the relay was reached at: a request signed for one relay is refused
+//! by another), `@path`, `@query`
 //! and `content-digest`, with `created`, `nonce` and `keyid` (the hex key id
 //! of the signer's Ed25519 key). A signature older than the window, from the
 //! future beyond the allowed skew, or whose nonce was seen before inside the
@@ -19,7 +21,7 @@ use crate::config::Config;
 use crate::problem::Problem;
 
 /// The components every request signature must cover.
-pub const REQUIRED: [&str; 4] = ["@method", "@path", "@query", "content-digest"];
+pub const REQUIRED: [&str; 5] = ["@method", "@authority", "@path", "@query", "content-digest"];
 
 /// The nonce cache's hard bound; beyond it requests are refused (503)
 /// rather than memory growing.

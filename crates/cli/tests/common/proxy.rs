@@ -187,6 +187,9 @@ fn serve(conn: TcpStream, lies: &Mutex<Lies>) -> std::io::Result<()> {
         parts.next().unwrap_or("").to_owned(),
         parts.next().unwrap_or("").to_owned(),
     );
+    // Every header but the framing ones is forwarded, `Host` too, as a
+    // reverse proxy in front of a relay must (request signatures cover
+    // `@authority`: the address the client signed for).
     let mut headers = Vec::new();
     let mut len = 0usize;
     loop {
@@ -203,7 +206,7 @@ fn serve(conn: TcpStream, lies: &Mutex<Lies>) -> std::io::Result<()> {
             }
             if !matches!(
                 k.as_str(),
-                "host" | "content-length" | "connection" | "transfer-encoding"
+                "content-length" | "connection" | "transfer-encoding"
             ) {
                 headers.push((k, v));
             }
