@@ -366,9 +366,27 @@ fn scenario(database: Option<&str>) {
     // Nothing of that reached the log.
     assert_eq!(m_n1.entries(&ch, 0, 1).unwrap().size, 12);
 
-    // Revocation: south's roster v2 drops s2; s2 is refused from then on.
+    // Revocation: south's roster v2 drops s2; s2 is refused from then on,
+    // and the event stream s2 opened before is closed at once (an open
+    // stream is judged against the directory as of the current log size).
+    let mut s2_events = sse_lines(&relay.url, &m_s2, &ch, 12);
     let rs2 = roster(ch, &south, 2, Some(&rs), &[&s1]);
     assert_eq!(m_s1.post_roster(&ch, &rs2).unwrap().index, 12);
+    let mut after = Vec::new();
+    loop {
+        let mut l = String::new();
+        match s2_events.read_line(&mut l) {
+            Ok(0) => break,
+            Ok(_) => after.extend(l.trim().strip_prefix("id: ").map(str::to_owned)),
+            Err(e) => panic!("the revoked member's stream stayed open until {e}"),
+        }
+    }
+    assert_eq!(
+        after,
+        Vec::<String>::new(),
+        "nothing streamed to a revoked member"
+    );
+    drop(s2_events);
     let late = envelope(ch, &s2, &[&n1], "after revocation");
     assert_eq!(
         status(

@@ -565,7 +565,7 @@ async fn events(
     let slot = relay.streams.open(key)?;
     let rx = chan.subscribe();
     let state = (
-        (relay.clone(), slot),
+        (relay.clone(), slot, key),
         chan.clone(),
         rx,
         cur.start,
@@ -573,14 +573,24 @@ async fn events(
     );
     let stream = futures_util::stream::unfold(
         state,
-        |((relay, slot), chan, mut rx, mut next, mut pending)| async move {
+        |((relay, slot, key), chan, mut rx, mut next, mut pending)| async move {
             loop {
+                // Judged again at every step against the directory as of
+                // the current log size: a member revoked meanwhile gets
+                // nothing more, and its stream ends at once.
+                if chan
+                    .with_dir(|d, size| d.signer_at(&key, size).map(|_| ()))
+                    .is_none()
+                {
+                    tracing::info!(key = %key.to_hex(), "an event stream of a revoked key was closed");
+                    return None;
+                }
                 if let Some(e) = pending.pop() {
                     let ev = Event::default()
                         .event("entry")
                         .id(e.index.to_string())
                         .data(serde_json::to_string(&e).unwrap_or_default());
-                    return Some((Ok(ev), ((relay, slot), chan, rx, next, pending)));
+                    return Some((Ok(ev), ((relay, slot, key), chan, rx, next, pending)));
                 }
                 if relay.closing() {
                     return None;
