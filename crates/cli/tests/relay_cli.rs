@@ -818,23 +818,7 @@ fn wait_cosigned(c: &RelayClient, ch: &ChannelId, size: u64, vkey: &str) -> u64 
 fn relay_forwards_checkpoints_to_the_charters_witness() {
     let d = tempfile::tempdir().unwrap();
     let wdir = d.path().join("witness");
-    let witness = |args: &[&str]| {
-        let out = Command::new(env!("CARGO_BIN_EXE_hotline"))
-            .arg("witness")
-            .args(args)
-            .arg("--data")
-            .arg(&wdir)
-            .env("HOTLINE_PASSPHRASE", "witness passphrase")
-            .env("HOTLINE_INSECURE_KDF_LOG_N", "10")
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
-    };
+    let witness = |args: &[&str]| witness_cmd(&wdir, args);
     witness(&["init", "--name", "witness.test/w1"]);
     let wvkey = witness(&["key"]).trim().to_owned();
     // The charter names the witness's URL before it runs: pick a free port.
@@ -917,6 +901,108 @@ fn relay_forwards_checkpoints_to_the_charters_witness() {
         .status();
     let mut w = w;
     w.wait().unwrap();
+    stop(relay);
+}
+
+/// `hotline witness ARGS --data WDIR`: its stdout (it must succeed).
+fn witness_cmd(wdir: &Path, args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_hotline"))
+        .arg("witness")
+        .args(args)
+        .arg("--data")
+        .arg(wdir)
+        .env("HOTLINE_PASSPHRASE", "witness passphrase")
+        .env("HOTLINE_INSECURE_KDF_LOG_N", "10")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// A server on loopback that answers every request with a 303 redirect to
+/// `to` and counts the requests it got.
+fn redirector(to: String) -> (u16, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::io::{Read as _, Write as _};
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    let hits = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let h = hits.clone();
+    std::thread::spawn(move || {
+        for mut c in l.incoming().flatten() {
+            h.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let _ = c.set_read_timeout(Some(Duration::from_millis(200)));
+            let mut buf = [0u8; 65536];
+            let _ = c.read(&mut buf);
+            let _ = write!(
+                c,
+                "HTTP/1.1 303 See Other\r\nLocation: {to}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            );
+        }
+    });
+    (port, hits)
+}
+
+#[test]
+fn the_relay_follows_no_redirect_from_a_witness_url() {
+    // A charter's witness URL is its authors' choice; a redirect from it
+    // could send the relay to any address its network reaches, an internal
+    // service say (server-side request forgery: a 303 turns the POST into a
+    // GET, which an HTTP client follows). The relay must not go there.
+    let d = tempfile::tempdir().unwrap();
+    let (internal, internal_hits) = redirector("http://127.0.0.1:1/".into());
+    let (via, hits) = redirector(format!("http://127.0.0.1:{internal}/latest/meta-data"));
+    let name = unique("relay");
+    let relay = start(&d.path().join("relay"), &name, None);
+    let north = SigningKey::generate(&mut rand_core::OsRng);
+    let south = SigningKey::generate(&mut rand_core::OsRng);
+    let n1 = MemberKeys::generate(&mut rand_core::OsRng);
+    let w = hotline_log::cosignature::Cosigner::new("witness.test/w2", &[7; 32]).unwrap();
+    let charter = charter_doc_with(
+        &relay,
+        &[("north", &north), ("south", &south)],
+        "0a1b2c3d4e5f60718293a4b5c6d7e8f9",
+        vec![hotline_core::charter::WitnessInfo {
+            key: w.vkey(),
+            url: format!("http://127.0.0.1:{via}"),
+        }],
+    );
+    let as_north = RelayClient::new(&relay.url, north.clone()).unwrap();
+    let ch = as_north.create_channel(&charter).unwrap();
+    as_north
+        .post_roster(&ch, &roster(ch, &north, 1, None, &[&n1]))
+        .unwrap();
+    let m = RelayClient::new(&relay.url, n1.signing.clone()).unwrap();
+    m.post_envelopes(&ch, &[envelope(ch, &n1, &[&n1], "one")])
+        .unwrap();
+    wait_checkpoint(&m, &ch, 3, &relay.vkey);
+    // The relay asked the charter's URL and counted a failure…
+    let t = Instant::now();
+    loop {
+        let (_, _, metrics) = get(&format!("{}/metrics", relay.url));
+        if hits.load(std::sync::atomic::Ordering::SeqCst) > 0
+            && metrics.lines().any(|l| {
+                l.starts_with("hotline_relay_witness_failures_total ") && !l.ends_with(" 0")
+            })
+        {
+            break;
+        }
+        assert!(
+            t.elapsed() < Duration::from_secs(15),
+            "the relay never tried the witness URL, or counted no failure:\n{metrics}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // …and never went where the redirect pointed.
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(
+        internal_hits.load(std::sync::atomic::Ordering::SeqCst),
+        0,
+        "the relay followed the witness URL's redirect"
+    );
     stop(relay);
 }
 

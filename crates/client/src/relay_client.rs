@@ -169,14 +169,7 @@ pub fn trust_ca_pem(pem: &[u8]) -> Result<usize, RelayError> {
 /// Whether `host` (from a URL's authority) is a loopback address (also
 /// the TAXII client's rule for plain http).
 pub(crate) fn is_loopback(authority: &str) -> bool {
-    let host = match authority.strip_prefix('[') {
-        Some(rest) => rest.split(']').next().unwrap_or(rest),
-        None => authority.rsplit_once(':').map_or(authority, |(h, _)| h),
-    };
-    host == "localhost"
-        || host
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
+    hotline_core::net::is_loopback_authority(authority)
 }
 
 /// A signed client of one relay.

@@ -54,6 +54,7 @@ pub mod hpke_suite;
 pub mod ids;
 pub mod keys;
 pub mod message;
+pub mod net;
 pub mod roster;
 
 pub use rand_core;

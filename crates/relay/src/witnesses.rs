@@ -34,9 +34,13 @@ pub struct Witnesses {
 impl Default for Witnesses {
     fn default() -> Witnesses {
         Witnesses {
+            // No redirect is followed: a charter's witness URL is its
+            // authors' choice, and a redirect could send the relay to any
+            // address its network reaches (a 303 turns the POST into a GET).
             agent: ureq::Agent::config_builder()
                 .http_status_as_error(false)
                 .timeout_global(Some(TIMEOUT))
+                .max_redirects(0)
                 .build()
                 .into(),
             known: Mutex::default(),
@@ -113,6 +117,7 @@ impl Witnesses {
     ) -> Result<Outcome, String> {
         let verifier = CosignatureVerifier::from_vkey(&w.key)
             .map_err(|e| format!("the charter's witness key {:?}: {e}", w.key))?;
+        egress_allowed(&w.url)?;
         let url = format!("{}/add-checkpoint", w.url.trim_end_matches('/'));
         let note = Note::parse(note_bytes).map_err(|e| e.to_string())?;
         let mut old = self
@@ -193,5 +198,36 @@ impl Witnesses {
             }
         }
         Err(format!("{url} kept answering 409"))
+    }
+}
+
+/// Whether the relay may send to the witness at `url`: https, or plain
+/// http to this machine only (a checkpoint and its proof are public, but a
+/// cosignature that comes back over plain HTTP across a network could be
+/// swapped, and plain HTTP to a charter's choice of host is a request
+/// forgery aid).
+pub fn egress_allowed(url: &str) -> Result<(), String> {
+    let a = hotline_core::net::authority(url)
+        .ok_or_else(|| format!("the witness URL {url:?} is not an http(s) URL"))?;
+    if url.starts_with("http://") && !hotline_core::net::is_loopback_authority(a) {
+        return Err(format!(
+            "refusing plain HTTP to the witness at {a}: use https (plain HTTP only on loopback)"
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn witness_urls_over_https_or_on_loopback_only() {
+        use super::egress_allowed as ok;
+        assert!(ok("https://witness.example/").is_ok());
+        assert!(ok("http://127.0.0.1:9300").is_ok());
+        assert!(ok("http://[::1]:9300/").is_ok());
+        assert!(ok("http://169.254.169.254/latest/meta-data").is_err());
+        assert!(ok("http://witness.example").is_err());
+        assert!(ok("file:///etc/passwd").is_err());
+        assert!(ok("https://user@witness.example/").is_err());
     }
 }
