@@ -26,12 +26,18 @@ pub const REQUIRED: [&str; 5] = ["@method", "@authority", "@path", "@query", "co
 /// The nonce cache's hard bound; beyond it requests are refused (503)
 /// rather than memory growing.
 const MAX_NONCES: usize = 2_000_000;
+/// The nonces one key may hold in the cache: an eighth of it, so that one
+/// key (even one whose rate allows more) cannot fill it for the others; it
+/// is answered 429, they go on.
+const MAX_NONCES_PER_KEY: usize = MAX_NONCES / 8;
 /// Keys tracked by the rate limiter (only keys whose signature verified).
 const MAX_BUCKETS: usize = 100_000;
 
 struct Nonces {
     seen: HashMap<(KeyId, String), i64>,
     order: VecDeque<(i64, KeyId, String)>,
+    /// How many of `seen` each key holds.
+    per_key: HashMap<KeyId, usize>,
 }
 
 struct Bucket {
@@ -62,6 +68,7 @@ impl Auth {
             nonces: Mutex::new(Nonces {
                 seen: HashMap::new(),
                 order: VecDeque::new(),
+                per_key: HashMap::new(),
             }),
             buckets: Mutex::new(HashMap::new()),
         }
@@ -158,13 +165,24 @@ impl Auth {
             if *exp >= now {
                 break;
             }
-            if let Some((_, k, s)) = n.order.pop_front() {
-                n.seen.remove(&(k, s));
+            if let Some((_, k, s)) = n.order.pop_front()
+                && n.seen.remove(&(k, s)).is_some()
+                && let Some(c) = n.per_key.get_mut(&k)
+            {
+                *c -= 1;
+                if *c == 0 {
+                    n.per_key.remove(&k);
+                }
             }
         }
         if n.seen.contains_key(&(key, nonce.clone())) {
             return Err(Problem::unauthenticated(
                 "this request was already received (replayed nonce); sign each request afresh",
+            ));
+        }
+        if n.per_key.get(&key).copied().unwrap_or(0) >= MAX_NONCES_PER_KEY {
+            return Err(Problem::rate_limited(
+                "this key has too many recent requests on record; slow down and retry",
             ));
         }
         if n.seen.len() >= MAX_NONCES {
@@ -174,6 +192,7 @@ impl Auth {
         }
         let exp = created + self.policy.max_age + self.policy.max_skew;
         n.seen.insert((key, nonce.clone()), exp);
+        *n.per_key.entry(key).or_insert(0) += 1;
         // Expiries are not strictly ordered (clock skew between clients);
         // the front-pruning above is conservative: an entry stays at most
         // until the entries before it expire, and the bound holds.
@@ -247,5 +266,33 @@ impl Drop for StreamSlot {
                 m.remove(&self.key);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod nonce_tests {
+    use super::*;
+
+    /// One key that fills its share of the nonce cache is refused (429);
+    /// another key is not, and once the first key's nonces expire it may go
+    /// on.
+    #[test]
+    fn one_key_cannot_fill_the_nonce_cache_for_the_others() {
+        let auth = Auth::new(&Config::default());
+        let (a, b) = (KeyId([1; 32]), KeyId([2; 32]));
+        for i in 0..MAX_NONCES_PER_KEY {
+            auth.fresh_nonce(a, format!("{i:x}"), 1_000, 1_000).unwrap();
+        }
+        let e = auth
+            .fresh_nonce(a, "one more".into(), 1_000, 1_000)
+            .unwrap_err();
+        assert_eq!(e.status, 429, "{e:?}");
+        auth.fresh_nonce(b, "0".into(), 1_000, 1_000).unwrap();
+        // A replay is still a replay, not a quota matter.
+        let e = auth.fresh_nonce(b, "0".into(), 1_000, 1_000).unwrap_err();
+        assert_eq!(e.status, 401, "{e:?}");
+        // Past the window, a's nonces expire and it is served again.
+        let later = 1_000 + Config::default().signature_max_age_secs + 100;
+        auth.fresh_nonce(a, "after".into(), later, later).unwrap();
     }
 }
