@@ -17,7 +17,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use common::cli::*;
-use common::ui::{agent, enc, open_inquiry, ui_serve};
+use common::ui::{agent, enc, login_cookie, open_inquiry, ui_serve};
 use common::*;
 
 const HOSTILE: &str = r#"Breach <script>alert(1)</script> "><img src=x onerror=alert(2)>"#;
@@ -117,15 +117,7 @@ fn the_ui_shows_cases_escaped_and_live_and_says_when_the_relay_is_down() {
     let (status, _) = page(&format!("{}/login?token=00", ui.base), None);
     assert_eq!(status, 401);
 
-    let r = agent().get(&ui.login).call().unwrap();
-    assert_eq!(r.status().as_u16(), 303);
-    let cookie = r.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
+    let cookie = login_cookie(&ui.login);
     let events_cookie = cookie.clone();
     let cookie = Some(cookie.as_str());
 

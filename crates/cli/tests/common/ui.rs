@@ -72,15 +72,7 @@ pub struct Session {
 /// token read from the page at `path` (any page with a form).
 pub fn logged_in(profile: &Path, path: &str) -> Session {
     let server = ui_serve(profile);
-    let r = agent().get(&server.login).call().unwrap();
-    assert_eq!(r.status().as_u16(), 303);
-    let cookie = r.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
+    let cookie = login_cookie(&server.login);
     let mut s = Session {
         server,
         cookie,
@@ -102,6 +94,20 @@ impl Session {
             .unwrap();
         (r.status().as_u16(), r.body_mut().read_to_string().unwrap())
     }
+}
+
+/// Logs in with the printed `login` address (303 to the inbox): the
+/// session cookie it sets, as `name=value`.
+pub fn login_cookie(login: &str) -> String {
+    let r = agent().get(login).call().unwrap();
+    assert_eq!(r.status().as_u16(), 303);
+    r.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned()
 }
 
 /// An HTTP client that returns every status as it is and follows no
