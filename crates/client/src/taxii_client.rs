@@ -349,15 +349,27 @@ pub struct Page {
 /// Unknown members are ignored, as TAXII asks. The error says what is wrong.
 pub fn parse_envelope(bytes: &[u8]) -> Result<Page, String> {
     let env: Envelope = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
+    let objects: Vec<String> = env
+        .objects
+        .unwrap_or_default()
+        .into_iter()
+        .map(|o| o.get().to_owned())
+        .collect();
+    // An object keyed by serde_json's private RawValue token is JSON text
+    // that serde_json cannot read as a value (the fuzz target found it):
+    // nothing downstream could use it, so the page is refused here.
+    if let Some(i) = objects
+        .iter()
+        .position(|o| serde_json::from_str::<serde_json::Value>(o).is_err())
+    {
+        return Err(format!(
+            "object {i} of the page is not a JSON value serde_json can read"
+        ));
+    }
     Ok(Page {
         more: env.more.unwrap_or(false),
         next: env.next,
-        objects: env
-            .objects
-            .unwrap_or_default()
-            .into_iter()
-            .map(|o| o.get().to_owned())
-            .collect(),
+        objects,
     })
 }
 
@@ -757,6 +769,24 @@ mod tests {
     use std::io::{BufRead as _, BufReader, Write as _};
     use std::net::TcpListener;
     use std::sync::Mutex;
+
+    /// The fuzz target's find: an object keyed by serde_json's private
+    /// RawValue token, which serde_json cannot read as a value; the page is
+    /// refused.
+    #[test]
+    fn a_page_with_an_object_keyed_by_serde_jsons_raw_value_token_is_refused() {
+        let page = br#"{"more":true,"next":"abc","objects":[{"$serde_json::private::RawValue":"indicatob","spec11111111111111?_version":"2.0","id":"indicator--","valid_from":"2026-11-20T08:00:00Z"}, { "type" : "ipv4-addr", "sppa_version":"2.1", "id":"ipv3-addr--ff26c055-6336-5bc5-b226742=d", "value":"198.51.100.3" }]}"#;
+        assert!(
+            parse_envelope(page)
+                .unwrap_err()
+                .contains("not a JSON value")
+        );
+        let ok = br#"{"objects":[{"type":"indicator"}]}"#;
+        assert_eq!(
+            parse_envelope(ok).unwrap().objects,
+            vec![r#"{"type":"indicator"}"#]
+        );
+    }
 
     /// What the test server saw of a request.
     #[derive(Debug, Clone)]

@@ -36,7 +36,18 @@ pub fn parse_posted(body: &[u8]) -> Result<Vec<&str>, TaxiiError> {
             "the body is not JSON ({e}): post a TAXII envelope, {{\"objects\": [STIX objects]}}"
         )),
     })?;
-    Ok(posted.objects.iter().map(|o| o.get()).collect())
+    let texts: Vec<&str> = posted.objects.iter().map(|o| o.get()).collect();
+    // An object keyed by serde_json's private RawValue token is JSON text
+    // that serde_json cannot read as a value (the fuzz target found it).
+    if let Some(i) = texts
+        .iter()
+        .position(|t| serde_json::from_str::<serde_json::Value>(t).is_err())
+    {
+        return Err(TaxiiError::unprocessable(format!(
+            "object {i} of the envelope is not a JSON value we can read: post {{\"objects\": [STIX objects]}}"
+        )));
+    }
+    Ok(texts)
 }
 
 /// A status resource (§4.3.1).
@@ -311,6 +322,17 @@ pub(crate) async fn status(
 mod tests {
     use super::*;
     use axum::http::HeaderValue;
+
+    /// The fuzz target's find: an object keyed by serde_json's private
+    /// RawValue token, which serde_json cannot read as a value; refused.
+    #[test]
+    fn an_object_keyed_by_serde_jsons_raw_value_token_is_refused() {
+        let body = br#"{"more":true,"next":"abc","objects":[{"$serde_json::private::RawValue":"indicatob","spec11111111111111?_version":"2.0","id":"indicator--","valid_from":"2026-11-20T08:00:00Z"}, { "type" : "ipv4-addr", "sppa_version":"2.1", "id":"ipv3-addr--ff26c055-6336-5bc5-b226742=d", "value":"198.51.100.3" }]}"#;
+        let e = parse_posted(body).unwrap_err();
+        assert_eq!(e.status, 422, "{e}");
+        let ok = br#"{"objects":[{"type":"indicator"}]}"#;
+        assert_eq!(parse_posted(ok).unwrap(), vec![r#"{"type":"indicator"}"#]);
+    }
 
     #[test]
     fn content_type_is_taxii_2_1() {
