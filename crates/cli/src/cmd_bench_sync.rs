@@ -271,7 +271,7 @@ pub fn sync_bench(a: &SyncArgs) -> anyhow::Result<Outcome> {
     let proof = probe
         .signed_head()
         .verified(&sender.signing.verifying_key())?;
-    let rk = hotline_core::envelope::Recipient::new(&recipient.encryption);
+    let rk = hotline_core::envelope::Recipient::new(&recipient.encryption)?;
     let m = 2_000u32;
     let t = Instant::now();
     for _ in 0..m {

@@ -10,7 +10,7 @@ use hotline_client::channel;
 use hotline_client::profile::{Profile, ProfileInfo};
 use hotline_client::relay_client::RelayClient;
 use hotline_client::sync::{SyncError, sync_channel};
-use hotline_core::charter::{VerifiedCharter, parse_unverified};
+use hotline_core::charter::{Suite, VerifiedCharter, parse_unverified};
 use hotline_core::dsse::SignedDocument;
 use hotline_core::ids::ChannelId;
 
@@ -45,6 +45,11 @@ pub enum ChannelCommand {
         /// The channel's default TLP label [default: amber].
         #[arg(long)]
         default_tlp: Option<String>,
+        /// The cipher suite: hotline-v2-xwing (post-quantum hybrid: X-Wing,
+        /// ML-KEM-768 with X25519) or hotline-v1 (X25519 only, for parties
+        /// whose software predates the hybrid) [default: hotline-v2-xwing].
+        #[arg(long, value_parser = parse_suite)]
+        suite: Option<Suite>,
         /// Where to write the draft (DSSE JSON).
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
@@ -87,6 +92,11 @@ pub enum RosterCommand {
         /// (`profile.json`) [default: this profile's party].
         #[arg(long)]
         party: Option<String>,
+        /// The channel's cipher suite (its charter's `suite`:
+        /// hotline-v2-xwing or hotline-v1); needed only when this profile
+        /// does not follow the channel [default: the followed channel's].
+        #[arg(long, value_parser = parse_suite)]
+        suite: Option<Suite>,
         /// Where to write the proof (JSON).
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
@@ -158,6 +168,7 @@ pub fn run_channel(cli: &Cli, cmd: &ChannelCommand) -> anyhow::Result<Outcome> {
             quorum,
             deadlines,
             default_tlp,
+            suite,
             out: file,
         } => {
             let mut ps = Vec::new();
@@ -182,6 +193,7 @@ pub fn run_channel(cli: &Cli, cmd: &ChannelCommand) -> anyhow::Result<Outcome> {
                     .map(|d| channel::parse_deadline(d))
                     .collect::<Result<_, _>>()?,
                 default_tlp: default_tlp.as_deref().map(channel::parse_tlp).transpose()?,
+                suite: *suite,
             };
             let doc = channel::draft_with(&o, &ps, &mut rand_core::OsRng)?;
             if file.exists() {
@@ -293,6 +305,7 @@ pub fn run_roster(cli: &Cli, cmd: &RosterCommand) -> anyhow::Result<Outcome> {
         RosterCommand::Proof {
             channel,
             party,
+            suite,
             out: file,
         } => {
             let id = channel_id(channel)?;
@@ -316,8 +329,25 @@ pub fn run_roster(cli: &Cli, cmd: &RosterCommand) -> anyhow::Result<Outcome> {
                     id.to_hex()
                 );
             }
+            let followed = Archive::open(p.dir())
+                .ok()
+                .and_then(|a| channel::suite_of(&a, &id).ok());
+            // A newcomer does not follow the channel yet: new channels are
+            // of the default suite, and a proof of the wrong suite is refused
+            // by the party's `roster publish` with the reason.
+            let suite_flag = *suite;
+            let suite = match (suite, followed) {
+                (Some(s), Some(f)) if *s != f => bail!(
+                    "channel {} is of suite {f} (its charter says so), not {s}; leave out --suite",
+                    id.to_hex()
+                ),
+                (Some(s), _) => *s,
+                (None, Some(f)) => f,
+                (None, None) => Suite::DEFAULT,
+            };
             let keys = p.unlock_member(&crate::passphrase::existing("member keys")?)?;
-            let proof = hotline_client::channel::MemberProof::new(&id, &party, &member.name, &keys);
+            let proof =
+                hotline_client::channel::MemberProof::new(suite, &id, &party, &member.name, &keys)?;
             let tmp = file.with_extension("partial");
             std::fs::write(&tmp, serde_json::to_vec_pretty(&proof)?)
                 .with_context(|| format!("writing {}", tmp.display()))?;
@@ -330,6 +360,12 @@ pub fn run_roster(cli: &Cli, cmd: &RosterCommand) -> anyhow::Result<Outcome> {
                 id.to_hex(),
                 file.display()
             );
+            if followed.is_none() && suite_flag.is_none() {
+                out!(
+                    "It names this member's {suite} key (new channels' suite); for a channel of suite \
+                     hotline-v1 make it again with --suite hotline-v1"
+                );
+            }
             out!(
                 "Next: the party's key holder runs `hotline roster update --channel {} --add {}`",
                 id.to_hex(),
@@ -659,5 +695,15 @@ pub fn run_alarms(cli: &Cli, json: bool) -> anyhow::Result<Outcome> {
         Outcome::Ok
     } else {
         Outcome::CheckFailed
+    })
+}
+
+/// A cipher suite named on the command line.
+pub(crate) fn parse_suite(s: &str) -> Result<Suite, String> {
+    Suite::from_name(s).ok_or_else(|| {
+        format!(
+            "unknown suite {s:?}; choose {}",
+            Suite::ALL.map(Suite::name).join(" or ")
+        )
     })
 }

@@ -248,6 +248,7 @@ pub fn run_demo(a: &DemoArgs) -> anyhow::Result<Outcome> {
             url: format!("http://127.0.0.1:{wport}"),
         }],
         1,
+        hotline_core::charter::Suite::DEFAULT,
         &mut rand_core::OsRng,
     )?;
     for p in &parties {
@@ -291,12 +292,13 @@ pub fn run_demo(a: &DemoArgs) -> anyhow::Result<Outcome> {
     for p in &parties {
         p.archive.add_channel(&rec)?;
         let name = p.profile.info().member.clone().context("member info")?.name;
-        let members = vec![hotline_core::roster::RosterMember::new(
+        let members = vec![hotline_core::roster::RosterMember::for_suite(
+            v.charter().cipher_suite()?,
             &ch,
             &p.key.key_id(),
             &name,
             &p.me,
-        )];
+        )?];
         let r = hotline_client::channel::next_roster(&p.archive, &ch, &p.key.key_id(), &members)?;
         let mut rd = r.to_document()?;
         rd.sign(&p.key);

@@ -115,13 +115,20 @@ fn rotate(cli: &Cli, no_roster: bool) -> anyhow::Result<Outcome> {
             continue;
         }
         let r = crate::cmd_channel::publish_roster(&p, &pass, &rec.id, |a, party| {
+            let suite = hotline_client::channel::suite_of(a, &rec.id)?;
+            let entry = hotline_core::roster::RosterMember::for_suite(
+                suite, &rec.id, party, &new.name, &keys,
+            )
+            .map_err(|e| {
+                hotline_client::channel::SetupError::Roster(
+                    hotline_client::channel::RosterUpdateError::Invalid(e.to_string()),
+                )
+            })?;
             Ok(hotline_client::channel::updated_roster(
                 a,
                 &rec.id,
                 party,
-                &[hotline_core::roster::RosterMember::new(
-                    &rec.id, party, &new.name, &keys,
-                )],
+                &[entry],
                 &[old.signing_key_id],
             )?)
         });
@@ -151,7 +158,8 @@ fn rotate(cli: &Cli, no_roster: bool) -> anyhow::Result<Outcome> {
             continue;
         };
         let file = p.dir().join(format!("member-proof-{}.json", id.to_hex()));
-        let proof = hotline_client::channel::MemberProof::new(id, &party, &new.name, &keys);
+        let suite = hotline_client::channel::suite_of(&a, id)?;
+        let proof = hotline_client::channel::MemberProof::new(suite, id, &party, &new.name, &keys)?;
         std::fs::write(&file, serde_json::to_vec_pretty(&proof)?)?;
         out!(
             "Channel {}: the party's key holder runs `hotline roster update --channel {} --add {} --revoke {}`",

@@ -906,7 +906,7 @@ fn with_a_duplicate_recipient(
 ) -> serde_json::Value {
     use sha2::Digest as _;
     let st = env.stanza_bytes();
-    let n = hotline_core::envelope::STANZA_LEN;
+    let n = env.signed_head().head.header.suite.stanza_len();
     let mut dup = st[..n].to_vec();
     dup.extend_from_slice(&st[..n]);
     let mut sh = *env.signed_head();

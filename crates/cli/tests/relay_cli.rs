@@ -349,6 +349,12 @@ fn scenario(database: Option<&str>) {
         status(m_n1.post_envelopes(&ch, &[elsewhere]).unwrap_err()).0,
         422
     );
+    // An envelope of another suite than the charter's: X-Wing stanzas in
+    // this hotline-v1 channel, properly signed by a member.
+    let hybrid = envelope_in(hotline_core::charter::Suite::XWing, ch, &n1, &[&s1], "z");
+    let e = m_n1.post_envelopes(&ch, &[hybrid]).unwrap_err();
+    assert!(e.to_string().contains("suite"), "{e}");
+    assert_eq!(status(e).0, 422);
     let huge = vec![b'a'; 300_000];
     assert_eq!(
         status(

@@ -17,6 +17,7 @@ use common::cli::*;
 use common::*;
 use hotline_client::archive::Archive;
 use hotline_client::profile::{Passphrase, Profile};
+use hotline_core::charter::Suite;
 use hotline_core::dsse::SignedDocument;
 use hotline_core::entry::Entry;
 use hotline_core::keys::{EncryptionSecretKey, MemberKeys};
@@ -157,11 +158,19 @@ fn bundles_with_rosters_that_break_the_key_rules_are_invalid() {
     let fresh = || MemberKeys::generate(&mut rand_core::OsRng);
     let mut no_proof = s1.clone();
     no_proof.proof = String::new();
-    let mut bad_proof = RosterMember::new(&ch, &sid, "extra", &fresh());
+    // The channel is of the default suite (X-Wing): its members' entries are.
+    let entry = |name: &str, keys: &MemberKeys| {
+        RosterMember::for_suite(Suite::DEFAULT, &ch, &sid, name, keys).unwrap()
+    };
+    let mut bad_proof = entry("extra", &fresh());
     bad_proof.proof = s1.proof.clone();
     let party_key_member = MemberKeys {
         signing: north_key.clone(),
         encryption: EncryptionSecretKey::generate(&mut rand_core::OsRng),
+        xwing: Some(EncryptionSecretKey::generate_for(
+            Suite::XWing,
+            &mut rand_core::OsRng,
+        )),
     };
     let cases: Vec<(&str, Vec<RosterMember>, &str)> = vec![
         ("roster-resigned-unchanged", real.members.clone(), ""),
@@ -177,15 +186,12 @@ fn bundles_with_rosters_that_break_the_key_rules_are_invalid() {
         ),
         (
             "roster-other-partys-key",
-            vec![s1.clone(), RosterMember::new(&ch, &sid, "stolen", &n1)],
+            vec![s1.clone(), entry("stolen", &n1)],
             "is already a key of party northland",
         ),
         (
             "roster-party-key",
-            vec![
-                s1.clone(),
-                RosterMember::new(&ch, &sid, "party", &party_key_member),
-            ],
+            vec![s1.clone(), entry("party", &party_key_member)],
             "the party key of northland",
         ),
     ];

@@ -211,6 +211,7 @@ fn bad_rosters(
     let with_signing = |k: &SigningKey| MemberKeys {
         signing: k.clone(),
         encryption: EncryptionSecretKey::generate(&mut rand_core::OsRng),
+        xwing: None,
     };
     let v2 = |m: RosterMember| raw_roster(ch, north, 2, Some(v1), vec![own.clone(), m]);
     vec![
@@ -225,6 +226,20 @@ fn bad_rosters(
             "party-key",
             v2(RosterMember::new(&ch, &nid, "party", &with_signing(south))),
             "the party key of south",
+        ),
+        (
+            // An X-Wing key, properly proven, in this hotline-v1 channel:
+            // no member of it could seal to that key.
+            "other-suite-key",
+            v2(RosterMember::for_suite(
+                hotline_core::charter::Suite::XWing,
+                &ch,
+                &nid,
+                "hybrid",
+                &MemberKeys::generate(&mut rand_core::OsRng),
+            )
+            .unwrap()),
+            "its encryption key is of suite hotline-v2-xwing, but the channel's suite is hotline-v1",
         ),
     ]
 }

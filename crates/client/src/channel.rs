@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use hotline_core::charter::{
-    Charter, CharterParty, Deadline, DisclosureRule, RelayInfo, WitnessInfo,
+    Charter, CharterParty, Deadline, DisclosureRule, RelayInfo, Suite, WitnessInfo,
 };
 use hotline_core::dsse::SignedDocument;
 use hotline_core::entry::Entry;
@@ -39,7 +39,9 @@ pub fn default_deadlines() -> BTreeMap<Kind, Deadline> {
 }
 
 /// A draft charter for `parties`, carried by the relay at `relay_url` with
-/// verifier key `relay_key`. Unsigned; every party signs it.
+/// verifier key `relay_key`, in cipher suite `suite` (new channels:
+/// [`Suite::DEFAULT`], the X-Wing hybrid). Unsigned; every party signs it.
+#[allow(clippy::too_many_arguments)]
 pub fn draft(
     title: &str,
     parties: &[PartyInfo],
@@ -47,6 +49,7 @@ pub fn draft(
     relay_key: &str,
     witnesses: Vec<WitnessInfo>,
     witness_quorum: u32,
+    suite: Suite,
     rng: &mut impl CryptoRngCore,
 ) -> Result<SignedDocument, hotline_core::charter::CharterError> {
     let mut nonce = [0u8; 16];
@@ -80,7 +83,7 @@ pub fn draft(
         disclosure: DisclosureRule::Unanimous,
         default_tlp: Tlp::Amber,
         retention_days: 365,
-        suite: "hotline-v1".into(),
+        suite: suite.name().into(),
     };
     c.validate()?;
     c.to_document()
@@ -234,20 +237,25 @@ pub struct MemberProof {
 }
 
 impl MemberProof {
-    /// The proof of the member holding `keys`, to be listed as `name` by `party` in `channel`.
+    /// The proof of the member holding `keys`, to be listed as `name` by
+    /// `party` in `channel`, whose cipher suite is `suite` (the proof names
+    /// the member's encryption key of that suite). Refused if the keys have
+    /// none of that suite (made before it; rotating them adds one).
     pub fn new(
+        suite: Suite,
         channel: &ChannelId,
         party: &KeyId,
         name: &str,
         keys: &hotline_core::keys::MemberKeys,
-    ) -> MemberProof {
-        MemberProof {
+    ) -> Result<MemberProof, RosterUpdateError> {
+        Ok(MemberProof {
             kind: MEMBER_PROOF_FILE_TYPE.into(),
             v: 1,
             channel: *channel,
             party: *party,
-            member: RosterMember::new(channel, party, name, keys),
-        }
+            member: RosterMember::for_suite(suite, channel, party, name, keys)
+                .map_err(|e| RosterUpdateError::Invalid(e.to_string()))?,
+        })
     }
 
     /// The roster entry, if this proof is for `party` in `channel` and verifies.
@@ -307,6 +315,21 @@ fn chained(
             .unwrap_or_default(),
         members,
     }
+}
+
+/// The cipher suite of a channel in the archive, from its stored charter.
+pub fn suite_of(archive: &Archive, channel: &ChannelId) -> Result<Suite, ArchiveError> {
+    let rec = archive.channel(channel)?;
+    let bad = |e: String| {
+        ArchiveError::Db(
+            std::path::PathBuf::new(),
+            format!("the stored charter: {e}"),
+        )
+    };
+    let doc = SignedDocument::from_json(&rec.charter).map_err(|e| bad(e.to_string()))?;
+    hotline_core::charter::parse_unverified(&doc)
+        .and_then(|c| c.cipher_suite())
+        .map_err(|e| bad(e.to_string()))
 }
 
 /// The party `member` (a signing key id) belongs to in the channel's
@@ -512,6 +535,8 @@ pub struct DraftOptions {
     pub deadlines: Vec<(Kind, Deadline)>,
     /// The default TLP label; `None`: TLP:AMBER.
     pub default_tlp: Option<Tlp>,
+    /// The cipher suite; `None`: [`Suite::DEFAULT`] (`hotline-v2-xwing`).
+    pub suite: Option<Suite>,
 }
 
 /// A draft charter for `parties` with `o` (unsigned; every party signs it).
@@ -530,6 +555,7 @@ pub fn draft_with(
         &o.relay_key,
         o.witnesses.clone(),
         quorum,
+        o.suite.unwrap_or(Suite::DEFAULT),
         rng,
     )?;
     if o.deadlines.is_empty() && o.default_tlp.is_none() {
@@ -757,7 +783,11 @@ pub fn publish_members(
     publish_roster(archive, party, key, me.map(|(_, k)| k), id, |a, p| {
         let mut ms = Vec::new();
         if let Some((name, keys)) = me {
-            ms.push(RosterMember::new(id, p, name, &keys.current));
+            let suite = suite_of(a, id)?;
+            ms.push(
+                RosterMember::for_suite(suite, id, p, name, &keys.current)
+                    .map_err(|e| SetupError::Roster(RosterUpdateError::Invalid(e.to_string())))?,
+            );
         }
         for (f, proof) in proofs {
             ms.push(proof.check(id, p).map_err(|e| {

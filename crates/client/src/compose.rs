@@ -233,7 +233,7 @@ pub fn send(
     let mut recipients = Vec::new();
     for (party, m) in &members {
         if (*party == my_party || d.to.contains(party)) && !recipients.contains(&m.encryption_key) {
-            recipients.push(m.encryption_key);
+            recipients.push(m.encryption_key.clone());
         }
     }
     if let Some(p) = d.to.iter().find(|p| !members.iter().any(|(q, _)| q == *p)) {

@@ -3,7 +3,7 @@
 //! still open what was sealed to them before every sender saw the new
 //! roster. Sync opens an envelope with whichever of our keys it names.
 
-use hotline_core::keys::{KeyId, MemberKeys};
+use hotline_core::keys::{EncryptionSecretKey, KeyId, MemberKeys};
 
 /// The keys a client acts with.
 pub trait Keys {
@@ -13,11 +13,13 @@ pub trait Keys {
     fn retired(&self) -> &[MemberKeys] {
         &[]
     }
-    /// Our pair whose encryption key has id `recipient`, if any.
-    fn opener(&self, recipient: &KeyId) -> Option<&MemberKeys> {
+    /// Our encryption key (of any suite, current or retired) with id
+    /// `recipient`, if any.
+    fn opener(&self, recipient: &KeyId) -> Option<&EncryptionSecretKey> {
         std::iter::once(self.current())
             .chain(self.retired())
-            .find(|k| k.encryption.public_key().key_id() == *recipient)
+            .flat_map(MemberKeys::encryption_keys)
+            .find(|k| k.key_id() == *recipient)
     }
 }
 
@@ -57,17 +59,23 @@ mod tests {
             MemberKeys::generate(&mut rand_core::OsRng),
         );
         let id = |k: &MemberKeys| k.encryption.public_key().key_id();
+        let xid = |k: &MemberKeys| k.xwing.as_ref().unwrap().key_id();
+        let key_id = |k: &EncryptionSecretKey| k.key_id();
         let ring = Keyring {
             current: a.clone(),
             retired: vec![b.clone()],
         };
-        assert_eq!(ring.opener(&id(&a)).map(&id), Some(id(&a)));
-        assert_eq!(ring.opener(&id(&b)).map(&id), Some(id(&b)));
+        assert_eq!(ring.opener(&id(&a)).map(key_id), Some(id(&a)));
+        assert_eq!(ring.opener(&id(&b)).map(key_id), Some(id(&b)));
+        // Keys of either suite.
+        assert_eq!(ring.opener(&xid(&a)).map(key_id), Some(xid(&a)));
+        assert_eq!(ring.opener(&xid(&b)).map(key_id), Some(xid(&b)));
         assert!(ring.opener(&id(&c)).is_none());
+        assert!(ring.opener(&xid(&c)).is_none());
         assert!(
             a.opener(&id(&b)).is_none(),
             "a bare pair has no retired keys"
         );
-        assert_eq!(a.opener(&id(&a)).map(&id), Some(id(&a)));
+        assert_eq!(a.opener(&id(&a)).map(key_id), Some(id(&a)));
     }
 }

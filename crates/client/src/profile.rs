@@ -16,6 +16,7 @@
 
 use std::path::{Path, PathBuf};
 
+use hotline_core::charter::Suite;
 use hotline_core::keys::{
     EncryptionPublicKey, EncryptionSecretKey, KeyId, MemberKeys, SigningKey, VerifyingKey,
 };
@@ -113,10 +114,17 @@ pub struct MemberInfo {
     pub signing_key_id: KeyId,
     /// Signing public key, base64.
     pub signing_key: String,
-    /// Encryption key id.
+    /// Encryption key id (X25519, for `hotline-v1` channels).
     pub encryption_key_id: KeyId,
-    /// Encryption public key, base64.
+    /// Encryption public key (X25519), base64.
     pub encryption_key: String,
+    /// X-Wing encryption key id, for `hotline-v2-xwing` channels; absent in
+    /// a profile made before that suite, until its keys are rotated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub xwing_key_id: Option<KeyId>,
+    /// X-Wing encryption public key (1,216 bytes), base64.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub xwing_key: Option<String>,
 }
 
 /// The public half of a profile (`profile.json`).
@@ -160,6 +168,9 @@ struct KeyFile {
     signing_seed: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     encryption_secret: Option<String>,
+    /// The X-Wing seed (member keys made since the X-Wing suite).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    xwing_secret: Option<String>,
 }
 
 const PARTY_KEY_TYPE: &str = "hotline.party-key";
@@ -234,6 +245,7 @@ impl Profile {
                 v: 1,
                 signing_seed: hotline_core::b64::encode(key.seed().as_ref()),
                 encryption_secret: None,
+                xwing_secret: None,
             };
             write_key_file(&dir.join("party.key"), &file, pass, kdf)?;
             let vk = key.verifying_key();
@@ -338,6 +350,7 @@ impl Profile {
         let keys = read_member_keys(&path, pass)?;
         if keys.signing.key_id() != member.signing_key_id
             || keys.encryption.key_id() != member.encryption_key_id
+            || keys.xwing.as_ref().map(EncryptionSecretKey::key_id) != member.xwing_key_id
         {
             return Err(corrupt(&path, "the keys do not match profile.json"));
         }
@@ -451,12 +464,15 @@ const NEXT_MEMBER_KEY: &str = "member.key.next";
 pub fn member_info(name: &str, keys: &MemberKeys) -> MemberInfo {
     let pk: EncryptionPublicKey = keys.encryption.public_key();
     let vk: VerifyingKey = keys.signing.verifying_key();
+    let xwing = keys.xwing.as_ref().map(EncryptionSecretKey::public_key);
     MemberInfo {
         name: name.to_owned(),
         signing_key_id: vk.key_id(),
         signing_key: vk.to_base64(),
         encryption_key_id: pk.key_id(),
         encryption_key: pk.to_base64(),
+        xwing_key_id: xwing.as_ref().map(EncryptionPublicKey::key_id),
+        xwing_key: xwing.as_ref().map(EncryptionPublicKey::to_base64),
     }
 }
 
@@ -493,6 +509,10 @@ fn member_key_file(keys: &MemberKeys) -> KeyFile {
         encryption_secret: Some(hotline_core::b64::encode(
             keys.encryption.to_bytes().as_ref(),
         )),
+        xwing_secret: keys
+            .xwing
+            .as_ref()
+            .map(|k| hotline_core::b64::encode(k.to_bytes().as_ref())),
     }
 }
 
@@ -503,9 +523,17 @@ fn read_member_keys(path: &Path, pass: &Passphrase) -> Result<MemberKeys, Profil
         .encryption_secret
         .as_deref()
         .ok_or_else(|| corrupt(path, "no encryption key"))?;
+    let xwing = match file.xwing_secret.as_deref() {
+        Some(s) => Some(EncryptionSecretKey::from_suite_bytes(
+            Suite::XWing,
+            &*decode32(path, s)?,
+        )),
+        None => None,
+    };
     Ok(MemberKeys {
         signing: SigningKey::from_seed(&*decode32(path, &file.signing_seed)?),
         encryption: EncryptionSecretKey::from_bytes(&*decode32(path, enc)?),
+        xwing,
     })
 }
 

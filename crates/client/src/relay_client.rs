@@ -368,7 +368,7 @@ impl RelayClient {
             .map(|e| {
                 let b = e.to_bytes();
                 let head = &b[..SIGNED_HEAD_LEN];
-                let n = e.signed_head().head.recipient_count as usize * hotline_core::envelope::STANZA_LEN;
+                let n = e.signed_head().head.stanzas_len() as usize;
                 let stanzas = &b[SIGNED_HEAD_LEN..SIGNED_HEAD_LEN + n];
                 let ct = &b[SIGNED_HEAD_LEN + n..];
                 serde_json::json!({"head": B64.encode(head), "stanzas": B64.encode(stanzas), "ciphertext": B64.encode(ct)})

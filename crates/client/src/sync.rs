@@ -37,11 +37,10 @@ use hotline_core::commitment::encode_parts;
 use hotline_core::dsse::SignedDocument;
 use hotline_core::entry::Entry;
 use hotline_core::envelope::{
-    Envelope, EnvelopeError, Opened, Recipient, SIGNED_HEAD_LEN, STANZA_LEN, SignedHead,
-    VerifiedHead,
+    Envelope, EnvelopeError, Opened, Recipient, SIGNED_HEAD_LEN, SignedHead, VerifiedHead,
 };
 use hotline_core::ids::ChannelId;
-use hotline_core::keys::VerifyingKey;
+use hotline_core::keys::{MemberKeys, VerifyingKey};
 use hotline_core::roster::Directory;
 use hotline_log::checkpoint::Checkpoint;
 use hotline_log::cosignature::{CosignatureVerifier, Cosigner};
@@ -551,8 +550,7 @@ fn check_and_open(
         return Err("the relay served another head than the one logged".into());
     }
     let sh = SignedHead::from_bytes(logged).map_err(|e| format!("the logged head: {e}"))?;
-    let stanzas = sh.head.recipient_count as usize * STANZA_LEN;
-    let expected = SIGNED_HEAD_LEN as u64 + stanzas as u64 + sh.head.ciphertext_len;
+    let expected = SIGNED_HEAD_LEN as u64 + sh.head.stanzas_len() + sh.head.ciphertext_len;
     if bytes.len() as u64 != expected {
         return Err(format!(
             "the relay served {} bytes where the logged head names {expected}",
@@ -1062,6 +1060,18 @@ fn append_new(
                     failed = Some((index, "bad-entry", "an envelope of another channel".into()));
                     break;
                 }
+                if Ok(h.head.header.suite) != dir.charter().charter().cipher_suite() {
+                    failed = Some((
+                        index,
+                        "bad-entry",
+                        format!(
+                            "an envelope of suite {}, not the channel's ({})",
+                            h.head.header.suite,
+                            dir.charter().charter().suite
+                        ),
+                    ));
+                    break;
+                }
                 let Some(signer) = dir.signer_at(&h.head.header.sender, index) else {
                     failed = Some((
                         index,
@@ -1350,7 +1360,8 @@ fn fetch_pending(
     // Ours if it names one of our keys, current or retired.
     let mine: Vec<Recipient> = std::iter::once(f.me.current())
         .chain(f.me.retired())
-        .map(|k| Recipient::new(&k.encryption))
+        .flat_map(MemberKeys::encryption_keys)
+        .filter_map(|k| Recipient::new(k).ok())
         .collect();
     let pending = f.archive.pending(f.channel)?;
     let (stage, pending) = (&stage, pending.as_slice());

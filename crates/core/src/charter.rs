@@ -11,14 +11,15 @@ use serde::{Deserialize, Serialize};
 
 use crate::codec::DecodeError;
 use crate::dsse::SignedDocument;
+pub use crate::hpke_suite::Suite;
 use crate::ids::ChannelId;
 use crate::keys::{KeyId, VerifyingKey};
 use crate::message::{Kind, Tlp, string_enum};
 
 /// DSSE payload type of a charter.
 pub const CHARTER_PAYLOAD_TYPE: &str = "application/vnd.hotline.charter+json";
-/// The cipher suite name of version 1.
-pub const SUITE_NAME: &str = "hotline-v1";
+/// The cipher suite name of version 1 (see [`Suite`] for every suite).
+pub const SUITE_NAME: &str = Suite::V1.name();
 /// Most parties in one channel.
 pub const MAX_PARTIES: usize = 32;
 
@@ -105,7 +106,7 @@ pub struct Charter {
     pub default_tlp: Tlp,
     /// Days after which old encryption keys are deleted.
     pub retention_days: u32,
-    /// Cipher suite; `hotline-v1`.
+    /// Cipher suite: `hotline-v2-xwing` or `hotline-v1` ([`Suite::name`]).
     pub suite: String,
 }
 
@@ -136,16 +137,28 @@ fn valid_short(s: &str) -> bool {
 }
 
 impl Charter {
+    /// The cipher suite, if it is one this version knows (a validated
+    /// charter's always is).
+    pub fn cipher_suite(&self) -> Result<Suite, CharterError> {
+        Suite::from_name(&self.suite)
+            .ok_or_else(|| CharterError::Invalid(format!("unknown suite {:?}", self.suite)))
+    }
+
     /// Checks the rules a charter must meet on its own.
     pub fn validate(&self) -> Result<(), CharterError> {
         let bad = |m: String| Err(CharterError::Invalid(m));
         if self.v != 1 {
             return bad(format!("unsupported version {}", self.v));
         }
-        if self.suite != SUITE_NAME {
+        if Suite::from_name(&self.suite).is_none() {
             return bad(format!(
-                "unknown suite {:?}; this version supports {SUITE_NAME:?}",
-                self.suite
+                "unknown suite {:?}; this version supports {}",
+                self.suite,
+                Suite::ALL
+                    .iter()
+                    .map(|s| format!("{:?}", s.name()))
+                    .collect::<Vec<_>>()
+                    .join(" and ")
             ));
         }
         if self.parties.len() < 2 || self.parties.len() > MAX_PARTIES {

@@ -5,18 +5,23 @@
 //! signed_head = head || ed25519_signature[64]              (241 bytes)
 //! head        = header || u32 recipient_count || stanzas_sha256[32]
 //!               || u64 ciphertext_len || ciphertext_sha256[32]   (177 bytes)
-//! header      = "HLE" 0x01 || suite 0x01 || channel[16] || sender_key_id[32]
+//! header      = "HLE" 0x01 || suite[1] || channel[16] || sender_key_id[32]
 //!               || envelope_nonce[16] || commitment[32]          (101 bytes)
-//! stanza      = recipient_key_id[32] || hpke_enc[32] || wrapped_key[48]
+//! stanza      = recipient_key_id[32] || hpke_enc[Nenc] || wrapped_key[48]
 //! ```
+//!
+//! The suite byte is 1 for `hotline-v1` (X25519, `Nenc` = 32, stanzas of
+//! 112 bytes) and 2 for `hotline-v2-xwing` (X-Wing, `Nenc` = 1,120, stanzas
+//! of 1,200 bytes); see [`Suite`].
 //!
 //! The content (the encoded parts, see [`crate::commitment`]) is encrypted
 //! once under a fresh 32-byte key with STREAM (64 KiB chunks,
 //! ChaCha20-Poly1305, nonce = 11-byte big-endian counter || last-chunk flag,
 //! as in age), every chunk with the header as associated data. The key is
-//! wrapped to every recipient with HPKE base mode (RFC 9180,
-//! DHKEM(X25519, HKDF-SHA256) / HKDF-SHA256 / ChaCha20-Poly1305),
-//! info `"hotline/v1 content key"`, the header as associated data. The sender
+//! wrapped to every recipient with HPKE base mode (RFC 9180, the suite's KEM
+//! / HKDF-SHA256 / ChaCha20-Poly1305), info [`Suite::hpke_info`]
+//! (`"hotline/v1 content key"` in `hotline-v1`), the header as associated
+//! data. The sender
 //! signs `pae("application/vnd.hotline.envelope-head.v1", head)`.
 //!
 //! The signed head is the channel log's entry: small and fixed-size, it binds
@@ -34,7 +39,8 @@ use zeroize::Zeroizing;
 use crate::codec::{DecodeError, Reader};
 use crate::commitment::{self, Digest32, Part};
 use crate::dsse::pae;
-use crate::hpke_suite;
+pub use crate::hpke_suite::Suite;
+use crate::hpke_suite::{self, Opener};
 use crate::ids::ChannelId;
 use crate::keys::{
     CryptoError, EncryptionPublicKey, EncryptionSecretKey, KeyId, Signature, SigningKey,
@@ -44,20 +50,19 @@ use crate::message::Message;
 
 /// The magic and version at the start of every envelope.
 pub const MAGIC: [u8; 4] = *b"HLE\x01";
-/// The only cipher suite of version 1 (see the module docs).
+/// The suite byte of `hotline-v1` (see the module docs and [`Suite::id`]).
 pub const SUITE_V1: u8 = 1;
 /// DSSE payload type of the signed head.
 pub const HEAD_PAYLOAD_TYPE: &str = "application/vnd.hotline.envelope-head.v1";
-/// HPKE `info` for wrapping the content key.
-pub const HPKE_INFO: &[u8] = b"hotline/v1 content key";
+/// HPKE `info` for wrapping the content key in `hotline-v1`
+/// ([`Suite::hpke_info`] for every suite).
+pub const HPKE_INFO: &[u8] = Suite::V1.hpke_info();
 /// Length of the header.
 pub const HEADER_LEN: usize = 101;
 /// Length of the head.
 pub const HEAD_LEN: usize = HEADER_LEN + 4 + 32 + 8 + 32;
 /// Length of the signed head (the log entry).
 pub const SIGNED_HEAD_LEN: usize = HEAD_LEN + 64;
-/// Length of one recipient stanza.
-pub const STANZA_LEN: usize = 32 + 32 + 48;
 /// Most recipients of one envelope.
 pub const MAX_RECIPIENTS: u32 = 10_000;
 /// Largest ciphertext (256 MiB).
@@ -105,6 +110,8 @@ pub enum EnvelopeError {
 /// The header: bound into every HPKE wrap and every content chunk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Header {
+    /// The cipher suite (the channel's).
+    pub suite: Suite,
     /// The channel.
     pub channel: ChannelId,
     /// The sender's signing key id.
@@ -120,7 +127,7 @@ impl Header {
     pub fn to_bytes(&self) -> [u8; HEADER_LEN] {
         let mut out = [0u8; HEADER_LEN];
         out[..4].copy_from_slice(&MAGIC);
-        out[4] = SUITE_V1;
+        out[4] = self.suite.id();
         out[5..21].copy_from_slice(&self.channel.0);
         out[21..53].copy_from_slice(&self.sender.0);
         out[53..69].copy_from_slice(&self.nonce);
@@ -137,13 +144,11 @@ impl Header {
             ));
         }
         let suite = r.u8()?;
-        if suite != SUITE_V1 {
-            return Err(DecodeError::invalid(
-                "envelope",
-                format!("unknown cipher suite {suite}"),
-            ));
-        }
+        let suite = Suite::from_id(suite).ok_or_else(|| {
+            DecodeError::invalid("envelope", format!("unknown cipher suite {suite}"))
+        })?;
         Ok(Header {
+            suite,
             channel: ChannelId(r.array()?),
             sender: KeyId(r.array()?),
             nonce: r.array()?,
@@ -181,6 +186,12 @@ impl Head {
         o += 8;
         out[o..o + 32].copy_from_slice(&self.ciphertext_sha256);
         out
+    }
+
+    /// Length of the stanzas this head announces (its suite's stanza length
+    /// times the recipient count).
+    pub fn stanzas_len(&self) -> u64 {
+        u64::from(self.recipient_count) * self.header.suite.stanza_len() as u64
     }
 
     /// What the sender signs: `pae(HEAD_PAYLOAD_TYPE, head)`.
@@ -292,20 +303,39 @@ impl VerifiedHead {
 
 /// A recipient's private key with its key id, derived once: opening finds
 /// the recipient's stanza by that id, and deriving it costs a scalar
-/// multiplication per envelope otherwise.
-#[derive(Debug, Clone)]
+/// multiplication (or an ML-KEM key generation) per envelope otherwise.
+#[derive(Clone)]
 pub struct Recipient {
-    key: EncryptionSecretKey,
+    key: Opener,
+    suite: Suite,
     id: KeyId,
 }
 
+impl core::fmt::Debug for Recipient {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(
+            f,
+            "Recipient({}, {}, secret redacted)",
+            self.suite,
+            self.id.short()
+        )
+    }
+}
+
 impl Recipient {
-    /// The recipient holding `key`.
-    pub fn new(key: &EncryptionSecretKey) -> Recipient {
-        Recipient {
+    /// The recipient holding `key` (its 32 secret bytes parsed for the
+    /// suite's KEM, which takes any 32 bytes: the error is not expected).
+    pub fn new(key: &EncryptionSecretKey) -> Result<Recipient, CryptoError> {
+        Ok(Recipient {
             id: key.key_id(),
-            key: key.clone(),
-        }
+            suite: key.suite(),
+            key: Opener::new(key)?,
+        })
+    }
+
+    /// Its suite.
+    pub fn suite(&self) -> Suite {
+        self.suite
     }
 
     /// Its key id (of the public key).
@@ -315,12 +345,12 @@ impl Recipient {
 }
 
 /// One recipient's wrapped content key.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Stanza {
     /// The recipient's encryption key id.
     pub recipient: KeyId,
-    /// The HPKE encapsulated key.
-    pub enc: [u8; 32],
+    /// The HPKE encapsulated key ([`Suite::enc_len`] bytes).
+    pub enc: Vec<u8>,
     /// The content key sealed by HPKE (32 bytes + 16-byte tag).
     pub wrapped: [u8; 48],
 }
@@ -332,10 +362,10 @@ impl Stanza {
         out.extend_from_slice(&self.wrapped);
     }
 
-    fn read(r: &mut Reader<'_>) -> Result<Stanza, DecodeError> {
+    fn read(r: &mut Reader<'_>, suite: Suite) -> Result<Stanza, DecodeError> {
         Ok(Stanza {
             recipient: KeyId(r.array()?),
-            enc: r.array()?,
+            enc: r.take(suite.enc_len())?.to_vec(),
             wrapped: r.array()?,
         })
     }
@@ -417,7 +447,8 @@ pub(crate) fn sha256(b: &[u8]) -> Digest32 {
 }
 
 impl Envelope {
-    /// Seals `parts` from `sender` to `recipients` in `channel`.
+    /// Seals `parts` from `sender` to `recipients` in `channel`, in the
+    /// suite of the recipients' keys (all of one suite, the channel's).
     ///
     /// Recipients must be distinct; include the sender's own devices to keep a copy.
     pub fn seal(
@@ -432,6 +463,12 @@ impl Envelope {
                 "{} recipients; between 1 and {MAX_RECIPIENTS} are allowed",
                 recipients.len()
             )));
+        }
+        let suite = recipients[0].suite();
+        if recipients.iter().any(|r| r.suite() != suite) {
+            return Err(EnvelopeError::Unsealable(
+                "the recipients' keys are of different suites; a channel has one".into(),
+            ));
         }
         let mut ids: Vec<KeyId> = recipients.iter().map(EncryptionPublicKey::key_id).collect();
         ids.sort();
@@ -452,6 +489,7 @@ impl Envelope {
         let mut nonce = [0u8; 16];
         rng.fill_bytes(&mut nonce);
         let header = Header {
+            suite,
             channel,
             sender: sender.key_id(),
             nonce,
@@ -464,13 +502,15 @@ impl Envelope {
 
         let mut stanzas = Vec::with_capacity(recipients.len());
         for r in recipients {
-            let (enc, wrapped) = hpke_suite::seal_base(r, HPKE_INFO, &aad, key.as_ref(), rng)
-                .map_err(|_| {
-                    EnvelopeError::Unsealable(format!(
-                        "recipient key {} is not a valid X25519 key",
-                        r.key_id().short()
-                    ))
-                })?;
+            let (enc, wrapped) =
+                hpke_suite::seal_base(r, suite.hpke_info(), &aad, key.as_ref(), rng).map_err(
+                    |_| {
+                        EnvelopeError::Unsealable(format!(
+                            "recipient key {} is not a valid {suite} key",
+                            r.key_id().short()
+                        ))
+                    },
+                )?;
             let wrapped: [u8; 48] = wrapped
                 .try_into()
                 .map_err(|_| EnvelopeError::Unsealable("unexpected HPKE output length".into()))?;
@@ -480,7 +520,7 @@ impl Envelope {
                 wrapped,
             });
         }
-        let mut stanza_bytes = Vec::with_capacity(stanzas.len() * STANZA_LEN);
+        let mut stanza_bytes = Vec::with_capacity(stanzas.len() * suite.stanza_len());
         for s in &stanzas {
             s.write(&mut stanza_bytes);
         }
@@ -528,9 +568,13 @@ impl Envelope {
         &self.stanzas
     }
 
+    fn stanzas_len(&self) -> usize {
+        self.stanzas.len() * self.signed_head.head.header.suite.stanza_len()
+    }
+
     /// The encoded stanzas (their SHA-256 is in the head).
     pub fn stanza_bytes(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(self.stanzas.len() * STANZA_LEN);
+        let mut out = Vec::with_capacity(self.stanzas_len());
         for s in &self.stanzas {
             s.write(&mut out);
         }
@@ -544,9 +588,8 @@ impl Envelope {
 
     /// The whole envelope's bytes.
     pub fn to_bytes(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(
-            SIGNED_HEAD_LEN + self.stanzas.len() * STANZA_LEN + self.ciphertext.len(),
-        );
+        let mut out =
+            Vec::with_capacity(SIGNED_HEAD_LEN + self.stanzas_len() + self.ciphertext.len());
         out.extend_from_slice(&self.signed_head.to_bytes());
         for s in &self.stanzas {
             s.write(&mut out);
@@ -560,8 +603,8 @@ impl Envelope {
     pub fn from_bytes(bytes: &[u8]) -> Result<Envelope, EnvelopeError> {
         let mut r = Reader::new(bytes, "envelope");
         let signed_head = SignedHead::read(&mut r)?;
-        let n = signed_head.head.recipient_count as usize;
-        let stanza_bytes = r.take(n * STANZA_LEN)?;
+        // At most MAX_RECIPIENTS × 1,200 bytes, which fits in usize.
+        let stanza_bytes = r.take(signed_head.head.stanzas_len() as usize)?;
         // ciphertext_len is bounded by MAX_CIPHERTEXT_LEN, which fits in usize.
         let ciphertext = r.take(signed_head.head.ciphertext_len as usize)?.to_vec();
         r.finish()?;
@@ -576,7 +619,7 @@ impl Envelope {
         ciphertext: Vec<u8>,
     ) -> Result<Envelope, EnvelopeError> {
         let head = &signed_head.head;
-        if stanza_bytes.len() != head.recipient_count as usize * STANZA_LEN
+        if stanza_bytes.len() as u64 != head.stanzas_len()
             || sha256(stanza_bytes) != head.stanzas_sha256
             || ciphertext.len() as u64 != head.ciphertext_len
             || sha256(&ciphertext) != head.ciphertext_sha256
@@ -586,7 +629,7 @@ impl Envelope {
         let mut r = Reader::new(stanza_bytes, "recipient stanzas");
         let mut stanzas = Vec::with_capacity(head.recipient_count as usize);
         for _ in 0..head.recipient_count {
-            let s = Stanza::read(&mut r)?;
+            let s = Stanza::read(&mut r, head.header.suite)?;
             if stanzas.iter().any(|x: &Stanza| x.recipient == s.recipient) {
                 return Err(DecodeError::invalid(
                     "recipient stanzas",
@@ -611,7 +654,7 @@ impl Envelope {
         recipient: &EncryptionSecretKey,
     ) -> Result<Opened, EnvelopeError> {
         let head = self.signed_head.verified(sender)?;
-        self.open_verified(&head, &Recipient::new(recipient))
+        self.open_verified(&head, &Recipient::new(recipient)?)
     }
 
     /// As [`Envelope::open`], with the head's signature already verified:
@@ -628,6 +671,11 @@ impl Envelope {
             ));
         }
         let header = self.signed_head.head.header;
+        if recipient.suite != header.suite {
+            return Err(EnvelopeError::Inconsistent(
+                "the envelope's suite is not the recipient key's",
+            ));
+        }
         let my_id = recipient.id;
         let stanza = self
             .stanzas
@@ -635,10 +683,9 @@ impl Envelope {
             .find(|s| s.recipient == my_id)
             .ok_or(EnvelopeError::NotARecipient(my_id))?;
         let aad = header.to_bytes();
-        let key = Zeroizing::new(hpke_suite::open_base(
-            &recipient.key,
+        let key = Zeroizing::new(recipient.key.open(
             &stanza.enc,
-            HPKE_INFO,
+            header.suite.hpke_info(),
             &aad,
             &stanza.wrapped,
         )?);
@@ -711,21 +758,62 @@ mod tests {
     fn seal_open_roundtrip_many_recipients_and_chunk_sizes() {
         let alice = MemberKeys::generate(&mut OsRng);
         let recips: Vec<MemberKeys> = (0..3).map(|_| MemberKeys::generate(&mut OsRng)).collect();
-        let pks: Vec<_> = recips.iter().map(|k| k.encryption.public_key()).collect();
-        for size in [0usize, 1, CHUNK_LEN - 300, CHUNK_LEN * 2 + 5] {
-            let m = message(&alice.signing, ChannelId([1; 16]), vec![7u8; size]);
-            let (env, parts) =
-                Envelope::seal_message(&m, &alice.signing, &pks, &mut OsRng).unwrap();
-            let bytes = env.to_bytes();
-            let env2 = Envelope::from_bytes(&bytes).unwrap();
-            for r in &recips {
-                let o = env2
-                    .open(&alice.signing.verifying_key(), &r.encryption)
-                    .unwrap();
-                assert_eq!(o.message, m);
-                assert_eq!(o.parts, parts);
+        for suite in Suite::ALL {
+            let key = |k: &MemberKeys| k.encryption_for(suite).unwrap().clone();
+            let pks: Vec<_> = recips.iter().map(|k| key(k).public_key()).collect();
+            for size in [0usize, 1, CHUNK_LEN - 300, CHUNK_LEN * 2 + 5] {
+                let m = message(&alice.signing, ChannelId([1; 16]), vec![7u8; size]);
+                let (env, parts) =
+                    Envelope::seal_message(&m, &alice.signing, &pks, &mut OsRng).unwrap();
+                let bytes = env.to_bytes();
+                assert_eq!(bytes[4], suite.id());
+                assert_eq!(
+                    bytes.len(),
+                    SIGNED_HEAD_LEN + 3 * suite.stanza_len() + env.ciphertext().len()
+                );
+                let env2 = Envelope::from_bytes(&bytes).unwrap();
+                for r in &recips {
+                    let o = env2.open(&alice.signing.verifying_key(), &key(r)).unwrap();
+                    assert_eq!(o.message, m);
+                    assert_eq!(o.parts, parts);
+                }
+                // The same member's key of the other suite opens nothing.
+                let other = Suite::ALL.into_iter().find(|s| *s != suite).unwrap();
+                assert!(matches!(
+                    env2.open(
+                        &alice.signing.verifying_key(),
+                        recips[0].encryption_for(other).unwrap()
+                    ),
+                    Err(EnvelopeError::Inconsistent(_))
+                ));
             }
         }
+    }
+
+    #[test]
+    fn one_envelope_has_one_suite() {
+        let alice = MemberKeys::generate(&mut OsRng);
+        let bob = MemberKeys::generate(&mut OsRng);
+        let mixed = [
+            bob.encryption.public_key(),
+            bob.xwing.as_ref().unwrap().public_key(),
+        ];
+        let m = message(&alice.signing, ChannelId([1; 16]), vec![1]);
+        assert!(matches!(
+            Envelope::seal_message(&m, &alice.signing, &mixed, &mut OsRng),
+            Err(EnvelopeError::Unsealable(_))
+        ));
+        // A head whose suite byte says X-Wing over v1 stanzas: the stanza
+        // lengths no longer add up, so it is malformed, not misread.
+        let (env, _) = Envelope::seal_message(&m, &alice.signing, &mixed[..1], &mut OsRng).unwrap();
+        let mut bytes = env.to_bytes();
+        bytes[4] = Suite::XWing.id();
+        assert!(Envelope::from_bytes(&bytes).is_err());
+        bytes[4] = 3;
+        assert!(matches!(
+            Envelope::from_bytes(&bytes),
+            Err(EnvelopeError::Malformed(_))
+        ));
     }
 
     #[test]
@@ -743,13 +831,13 @@ mod tests {
         let vk = alice.signing.verifying_key();
         let proof = env.signed_head().verified(&vk).unwrap();
         assert_eq!(
-            env.open_verified(&proof, &Recipient::new(&bob.encryption))
+            env.open_verified(&proof, &Recipient::new(&bob.encryption).unwrap())
                 .unwrap()
                 .message,
             env.open(&vk, &bob.encryption).unwrap().message
         );
         assert!(matches!(
-            other.open_verified(&proof, &Recipient::new(&bob.encryption)),
+            other.open_verified(&proof, &Recipient::new(&bob.encryption).unwrap()),
             Err(EnvelopeError::Inconsistent(_))
         ));
         // No proof for a signature that does not verify.
@@ -811,6 +899,7 @@ mod tests {
 
         // Commitment to `honest`, content `other_parts`, properly signed.
         let header = Header {
+            suite: Suite::V1,
             channel: ChannelId([1; 16]),
             sender: alice.signing.key_id(),
             nonce: [3; 16],

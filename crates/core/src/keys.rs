@@ -2,9 +2,10 @@
 //!
 //! * Party keys and member signing keys are Ed25519 (RFC 8032); verification
 //!   is strict (`verify_strict`: canonical S, no small-order keys).
-//! * Member encryption keys are X25519, used through HPKE (RFC 9180).
+//! * Member encryption keys are X25519 (`hotline-v1`) or X-Wing
+//!   (`hotline-v2-xwing`), used through HPKE (RFC 9180).
 //! * A [`KeyId`] is `SHA-256("hotline/keyid/v1/" || alg || 0x00 || public key)`,
-//!   where `alg` is `ed25519` or `x25519`: it names one public key and tells
+//!   where `alg` is `ed25519`, `x25519` or `x-wing`: it names one public key and tells
 //!   the algorithm apart, so a signing key and an encryption key with equal
 //!   bytes still get different ids.
 
@@ -14,6 +15,8 @@ use ed25519_dalek::Signer as _;
 use rand_core::CryptoRngCore;
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
+
+use crate::hpke_suite::{Suite, XWING_PUBLIC_KEY_LEN};
 
 /// A cryptographic check failed. Deliberately opaque: the reason is not
 /// revealed (which byte, which key), so errors cannot serve as an oracle.
@@ -190,59 +193,135 @@ impl fmt::Debug for SigningKey {
     }
 }
 
-/// An X25519 public key used as an HPKE recipient key.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub struct EncryptionPublicKey(pub [u8; 32]);
+/// A recipient's public encryption key, of one suite: X25519 (32 bytes)
+/// or X-Wing (1,216 bytes).
+#[derive(Clone, PartialEq, Eq)]
+pub enum EncryptionPublicKey {
+    /// `hotline-v1`.
+    X25519([u8; 32]),
+    /// `hotline-v2-xwing`.
+    XWing(Box<[u8; XWING_PUBLIC_KEY_LEN]>),
+}
 
 impl EncryptionPublicKey {
-    /// This key's id.
+    /// The suite this key belongs to.
+    pub fn suite(&self) -> Suite {
+        match self {
+            EncryptionPublicKey::X25519(_) => Suite::V1,
+            EncryptionPublicKey::XWing(_) => Suite::XWing,
+        }
+    }
+
+    /// The encoded key.
+    pub fn as_bytes(&self) -> &[u8] {
+        match self {
+            EncryptionPublicKey::X25519(b) => b,
+            EncryptionPublicKey::XWing(b) => b.as_ref(),
+        }
+    }
+
+    /// This key's id (`x25519` or `x-wing` as the algorithm).
     pub fn key_id(&self) -> KeyId {
-        KeyId::derive("x25519", &self.0)
+        KeyId::derive(self.suite().key_alg(), self.as_bytes())
     }
 
-    /// Standard base64 of the 32 bytes.
+    /// Parses an encoded key: 32 bytes are X25519, 1,216 bytes X-Wing (whose
+    /// ML-KEM part must pass the FIPS 203 modulus check).
+    pub fn from_bytes(bytes: &[u8]) -> Result<EncryptionPublicKey, crate::codec::DecodeError> {
+        let bad = |why: &str| crate::codec::DecodeError::invalid("encryption public key", why);
+        if let Ok(b) = <[u8; 32]>::try_from(bytes) {
+            return Ok(EncryptionPublicKey::X25519(b));
+        }
+        let b: [u8; XWING_PUBLIC_KEY_LEN] = bytes
+            .try_into()
+            .map_err(|_| bad("neither 32 bytes (X25519) nor 1216 bytes (X-Wing)"))?;
+        if !crate::hpke_suite::xwing_public_key_valid(&b) {
+            return Err(bad(
+                "not a valid X-Wing key (its ML-KEM-768 part is not reduced)",
+            ));
+        }
+        Ok(EncryptionPublicKey::XWing(Box::new(b)))
+    }
+
+    /// Standard base64 of the encoded key.
     pub fn to_base64(&self) -> String {
-        crate::b64::encode(&self.0)
+        crate::b64::encode(self.as_bytes())
     }
 
-    /// Parses standard base64 of 32 bytes.
+    /// Parses standard base64 of an encoded key ([`EncryptionPublicKey::from_bytes`]).
     pub fn from_base64(s: &str) -> Result<EncryptionPublicKey, crate::codec::DecodeError> {
-        crate::b64::decode_array(s, "x25519 public key").map(EncryptionPublicKey)
+        let bytes = crate::b64::decode(s, "encryption public key", XWING_PUBLIC_KEY_LEN)?;
+        EncryptionPublicKey::from_bytes(&bytes)
     }
 }
 
 impl fmt::Debug for EncryptionPublicKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "EncryptionPublicKey({})", self.key_id().short())
+        write!(
+            f,
+            "EncryptionPublicKey({}, {})",
+            self.suite(),
+            self.key_id().short()
+        )
     }
 }
 
-/// An X25519 private key. Zeroized on drop; never printed.
+/// A private encryption key, of one suite: 32 secret bytes either way (an
+/// X25519 scalar, clamped when used, or an X-Wing seed). Zeroized on drop;
+/// never printed.
 #[derive(Clone)]
-pub struct EncryptionSecretKey(Zeroizing<[u8; 32]>);
+pub struct EncryptionSecretKey {
+    suite: Suite,
+    secret: Zeroizing<[u8; 32]>,
+}
 
 impl EncryptionSecretKey {
-    /// A fresh key from the given CSPRNG.
+    /// A fresh X25519 key from the given CSPRNG.
     pub fn generate(rng: &mut impl CryptoRngCore) -> EncryptionSecretKey {
-        let mut b = Zeroizing::new([0u8; 32]);
-        rng.fill_bytes(b.as_mut());
-        EncryptionSecretKey(b)
+        Self::generate_for(Suite::V1, rng)
     }
 
-    /// The key with these 32 secret bytes (clamped when used, RFC 7748).
+    /// A fresh key of `suite` from the given CSPRNG.
+    pub fn generate_for(suite: Suite, rng: &mut impl CryptoRngCore) -> EncryptionSecretKey {
+        let mut b = Zeroizing::new([0u8; 32]);
+        rng.fill_bytes(b.as_mut());
+        EncryptionSecretKey { suite, secret: b }
+    }
+
+    /// The X25519 key with these 32 secret bytes (clamped when used, RFC 7748).
     pub fn from_bytes(bytes: &[u8; 32]) -> EncryptionSecretKey {
-        EncryptionSecretKey(Zeroizing::new(*bytes))
+        Self::from_suite_bytes(Suite::V1, bytes)
+    }
+
+    /// The key of `suite` with these 32 secret bytes.
+    pub fn from_suite_bytes(suite: Suite, bytes: &[u8; 32]) -> EncryptionSecretKey {
+        EncryptionSecretKey {
+            suite,
+            secret: Zeroizing::new(*bytes),
+        }
+    }
+
+    /// Its suite.
+    pub fn suite(&self) -> Suite {
+        self.suite
     }
 
     /// The 32 secret bytes.
     pub fn to_bytes(&self) -> Zeroizing<[u8; 32]> {
-        self.0.clone()
+        self.secret.clone()
     }
 
     /// The public half.
     pub fn public_key(&self) -> EncryptionPublicKey {
-        let secret = x25519_dalek::StaticSecret::from(*self.0);
-        EncryptionPublicKey(x25519_dalek::PublicKey::from(&secret).to_bytes())
+        match self.suite {
+            Suite::V1 => {
+                let secret = x25519_dalek::StaticSecret::from(*self.secret);
+                EncryptionPublicKey::X25519(x25519_dalek::PublicKey::from(&secret).to_bytes())
+            }
+            Suite::XWing => {
+                EncryptionPublicKey::XWing(crate::hpke_suite::xwing_public_key(&self.secret))
+            }
+        }
     }
 
     /// The public key's id.
@@ -255,28 +334,55 @@ impl fmt::Debug for EncryptionSecretKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "EncryptionSecretKey({}, secret redacted)",
+            "EncryptionSecretKey({}, {}, secret redacted)",
+            self.suite,
             self.key_id().short()
         )
     }
 }
 
-/// A member's two private keys.
+/// A member's private keys: one signing key and an encryption key per
+/// suite (a profile made before the X-Wing suite has none of that suite
+/// until its keys are rotated).
 #[derive(Clone, Debug)]
 pub struct MemberKeys {
     /// Signs envelopes, cosignatures and HTTP requests.
     pub signing: SigningKey,
-    /// Opens envelopes addressed to this member.
+    /// Opens envelopes of `hotline-v1` channels addressed to this member.
     pub encryption: EncryptionSecretKey,
+    /// Opens envelopes of `hotline-v2-xwing` channels addressed to this member.
+    pub xwing: Option<EncryptionSecretKey>,
 }
 
 impl MemberKeys {
-    /// Fresh keys.
+    /// Fresh keys for every suite.
     pub fn generate(rng: &mut impl CryptoRngCore) -> MemberKeys {
+        let mut keys = Self::generate_v1(rng);
+        keys.xwing = Some(EncryptionSecretKey::generate_for(Suite::XWing, rng));
+        keys
+    }
+
+    /// Fresh keys of `hotline-v1` only (a signing and an X25519 key, drawn in
+    /// that order, as before the X-Wing suite).
+    pub fn generate_v1(rng: &mut impl CryptoRngCore) -> MemberKeys {
         MemberKeys {
             signing: SigningKey::generate(rng),
             encryption: EncryptionSecretKey::generate(rng),
+            xwing: None,
         }
+    }
+
+    /// The encryption key for a channel of `suite`, if these keys have one.
+    pub fn encryption_for(&self, suite: Suite) -> Option<&EncryptionSecretKey> {
+        match suite {
+            Suite::V1 => Some(&self.encryption),
+            Suite::XWing => self.xwing.as_ref(),
+        }
+    }
+
+    /// Every encryption key, of every suite.
+    pub fn encryption_keys(&self) -> impl Iterator<Item = &EncryptionSecretKey> {
+        std::iter::once(&self.encryption).chain(self.xwing.as_ref())
     }
 }
 
@@ -315,7 +421,7 @@ mod tests {
     #[test]
     fn key_ids_separate_algorithms() {
         let bytes = [9u8; 32];
-        let x = EncryptionPublicKey(bytes);
+        let x = EncryptionPublicKey::X25519(bytes);
         assert_ne!(x.key_id(), KeyId::derive("ed25519", &bytes));
         assert_eq!(KeyId::from_hex(&x.key_id().to_hex()).unwrap(), x.key_id());
         assert!(KeyId::from_hex(&x.key_id().to_hex().to_uppercase()).is_err());

@@ -25,13 +25,20 @@ use sha2::{Digest, Sha256};
 use crate::charter::VerifiedCharter;
 use crate::codec::DecodeError;
 use crate::dsse::{SignedDocument, pae};
+use crate::hpke_suite::Suite;
 use crate::ids::ChannelId;
-use crate::keys::{EncryptionPublicKey, KeyId, MemberKeys, Signature, VerifyingKey};
+use crate::keys::{
+    EncryptionPublicKey, EncryptionSecretKey, KeyId, MemberKeys, Signature, VerifyingKey,
+};
 
 /// DSSE payload type of a roster.
 pub const ROSTER_PAYLOAD_TYPE: &str = "application/vnd.hotline.roster+json";
-/// The PAE type of a member's proof of possession ([`member_statement`]).
+/// The PAE type of a member's proof of possession ([`member_statement`])
+/// with an X25519 key (`hotline-v1`).
 pub const MEMBER_PROOF_TYPE: &str = "application/vnd.hotline.member-proof.v1";
+/// The PAE type of a member's proof of possession with an X-Wing key
+/// (`hotline-v2-xwing`).
+pub const MEMBER_PROOF_TYPE_XWING: &str = "application/vnd.hotline.member-proof.v2-xwing";
 /// Most members in one roster.
 pub const MAX_MEMBERS: usize = 256;
 
@@ -43,7 +50,8 @@ pub struct RosterMember {
     pub name: String,
     /// Ed25519 signing key, base64.
     pub signing_key: String,
-    /// X25519 encryption key, base64.
+    /// Encryption key of the channel's suite, base64: X25519 (32 bytes) or
+    /// X-Wing (1,216 bytes).
     pub encryption_key: String,
     /// Proof of possession: the member signing key's Ed25519 signature over
     /// [`member_statement`], base64. Required; a missing one parses as empty
@@ -56,9 +64,12 @@ pub struct RosterMember {
 /// be listed under `name` in `party`'s roster of `channel` with these keys
 /// (`docs/format.md` §3.2):
 ///
-/// `PAE(MEMBER_PROOF_TYPE, channel[16] || party[32] || signing_key[32] || encryption_key[32] || name)`
+/// `PAE(type, channel[16] || party[32] || signing_key[32] || encryption_key || name)`
 ///
-/// with the name's UTF-8 bytes last (everything before it has a fixed length).
+/// where `type` is [`MEMBER_PROOF_TYPE`] with an X25519 key (32 bytes) and
+/// [`MEMBER_PROOF_TYPE_XWING`] with an X-Wing key (1,216 bytes), with the
+/// name's UTF-8 bytes last (for each type everything before the name has a
+/// fixed length).
 pub fn member_statement(
     channel: &ChannelId,
     party: &KeyId,
@@ -66,21 +77,55 @@ pub fn member_statement(
     signing_key: &VerifyingKey,
     encryption_key: &EncryptionPublicKey,
 ) -> Vec<u8> {
-    let mut body = Vec::with_capacity(112 + name.len());
+    let key = encryption_key.as_bytes();
+    let mut body = Vec::with_capacity(80 + key.len() + name.len());
     body.extend_from_slice(&channel.0);
     body.extend_from_slice(&party.0);
     body.extend_from_slice(&signing_key.to_bytes());
-    body.extend_from_slice(&encryption_key.0);
+    body.extend_from_slice(key);
     body.extend_from_slice(name.as_bytes());
-    pae(MEMBER_PROOF_TYPE, &body)
+    let kind = match encryption_key.suite() {
+        Suite::V1 => MEMBER_PROOF_TYPE,
+        Suite::XWing => MEMBER_PROOF_TYPE_XWING,
+    };
+    pae(kind, &body)
 }
 
 impl RosterMember {
     /// The roster entry of the member holding `keys`, listed as `name` in
-    /// `party`'s roster of `channel`, with its proof of possession.
+    /// `party`'s roster of a `hotline-v1` channel, with its proof of
+    /// possession ([`RosterMember::for_suite`] for a channel of any suite).
     pub fn new(channel: &ChannelId, party: &KeyId, name: &str, keys: &MemberKeys) -> RosterMember {
+        Self::with_key(channel, party, name, keys, &keys.encryption)
+    }
+
+    /// The roster entry of the member holding `keys` in a channel of
+    /// `suite`: refused if the keys have no encryption key of that suite (a
+    /// profile made before the X-Wing suite, until its keys are rotated).
+    pub fn for_suite(
+        suite: Suite,
+        channel: &ChannelId,
+        party: &KeyId,
+        name: &str,
+        keys: &MemberKeys,
+    ) -> Result<RosterMember, RosterError> {
+        let key = keys.encryption_for(suite).ok_or_else(|| {
+            RosterError::Invalid(format!(
+                "member {name:?} has no {suite} encryption key: these keys were made before that suite; rotate them (`hotline key rotate`) to add one"
+            ))
+        })?;
+        Ok(Self::with_key(channel, party, name, keys, key))
+    }
+
+    fn with_key(
+        channel: &ChannelId,
+        party: &KeyId,
+        name: &str,
+        keys: &MemberKeys,
+        key: &EncryptionSecretKey,
+    ) -> RosterMember {
         let signing_key = keys.signing.verifying_key();
-        let encryption_key = keys.encryption.public_key();
+        let encryption_key = key.public_key();
         let sig = keys.signing.sign(&member_statement(
             channel,
             party,
@@ -200,13 +245,16 @@ impl Roster {
         let mut out: Vec<Member> = Vec::with_capacity(self.members.len());
         for m in &self.members {
             let member = m.verify(&self.channel, &self.party)?;
-            // Every key's 32 bytes differ from every other key's, whatever
+            // Every key's bytes differ from every other key's, whatever
             // their kinds.
-            let (s, e) = (member.signing_key.to_bytes(), member.encryption_key.0);
-            if s == e
+            let (s, e) = (
+                member.signing_key.to_bytes(),
+                member.encryption_key.as_bytes(),
+            );
+            if s[..] == *e
                 || out.iter().any(|o| {
-                    let (os, oe) = (o.signing_key.to_bytes(), o.encryption_key.0);
-                    [os, oe].contains(&s) || [os, oe].contains(&e)
+                    let (os, oe) = (o.signing_key.to_bytes(), o.encryption_key.as_bytes());
+                    [&os[..], oe].contains(&&s[..]) || [&os[..], oe].contains(&e)
                 })
             {
                 return Err(RosterError::Invalid(format!(
@@ -255,7 +303,7 @@ pub struct Directory {
     histories: Vec<Vec<RosterVersion>>,
     // Every public key of the channel by its raw bytes: the charter's keys
     // and every member key any roster has listed.
-    owners: BTreeMap<[u8; 32], Owner>,
+    owners: BTreeMap<Vec<u8>, Owner>,
 }
 
 /// The 32 key bytes of a C2SP verifier key `name+id+base64(type || key)`,
@@ -283,18 +331,21 @@ impl Directory {
         for p in &c.parties {
             if let Ok(k) = VerifyingKey::from_base64(&p.key) {
                 owners.insert(
-                    k.to_bytes(),
+                    k.to_bytes().to_vec(),
                     Owner::Reserved(format!("the party key of {}", p.short)),
                 );
             }
         }
         if let Some(k) = vkey_bytes(&c.relay.key) {
-            owners.insert(k, Owner::Reserved("the relay's key".into()));
+            owners.insert(k.to_vec(), Owner::Reserved("the relay's key".into()));
         }
         for w in &c.witnesses {
             if let Some(k) = vkey_bytes(&w.key) {
                 let name = w.key.split('+').next().unwrap_or_default();
-                owners.insert(k, Owner::Reserved(format!("the key of witness {name}")));
+                owners.insert(
+                    k.to_vec(),
+                    Owner::Reserved(format!("the key of witness {name}")),
+                );
             }
         }
         let n = c.parties.len();
@@ -309,9 +360,9 @@ impl Directory {
     /// relay or witness key, or this party's key of the other kind.
     fn check_owner(&self, slot: usize, m: &Member, signing: bool) -> Result<(), RosterError> {
         let (bytes, what) = if signing {
-            (m.signing_key.to_bytes(), "signing key")
+            (m.signing_key.to_bytes().to_vec(), "signing key")
         } else {
-            (m.encryption_key.0, "encryption key")
+            (m.encryption_key.as_bytes().to_vec(), "encryption key")
         };
         let parties = &self.charter.charter().parties;
         let why = match self.owners.get(&bytes) {
@@ -384,7 +435,17 @@ impl Directory {
             ));
         }
         let members = roster.parsed_members()?;
+        let suite = charter
+            .cipher_suite()
+            .map_err(|e| RosterError::Invalid(e.to_string()))?;
         for m in &members {
+            if m.encryption_key.suite() != suite {
+                return Err(RosterError::Invalid(format!(
+                    "member {:?}: its encryption key is of suite {}, but the channel's suite is {suite}",
+                    m.name,
+                    m.encryption_key.suite()
+                )));
+            }
             self.check_owner(slot, m, true)?;
             self.check_owner(slot, m, false)?;
         }
@@ -415,9 +476,11 @@ impl Directory {
         .map_err(|_| RosterError::Invalid("issued is not an RFC 3339 time".into()))?;
         for m in &members {
             self.owners
-                .insert(m.signing_key.to_bytes(), Owner::Member(slot, true));
-            self.owners
-                .insert(m.encryption_key.0, Owner::Member(slot, false));
+                .insert(m.signing_key.to_bytes().to_vec(), Owner::Member(slot, true));
+            self.owners.insert(
+                m.encryption_key.as_bytes().to_vec(),
+                Owner::Member(slot, false),
+            );
         }
         let history = &mut self.histories[slot];
         history.push(RosterVersion {

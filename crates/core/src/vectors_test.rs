@@ -1,10 +1,12 @@
-//! Envelope test vectors (`tests/vectors/envelopes.json`, `docs/format.md` §8).
+//! Envelope test vectors (`tests/vectors/envelopes.json` for `hotline-v1`,
+//! `tests/vectors/envelopes-xwing.json` for `hotline-v2-xwing`,
+//! `docs/format.md` §8).
 //!
-//! The vectors are generated from a fixed seed. This test regenerates them
-//! and asserts the result equals the checked-in file byte for byte, then
-//! opens every vector *from the file* and checks its expected outcome. To
-//! rewrite the file after a deliberate format change, run with
-//! `HOTLINE_WRITE_VECTORS=1` and review the diff.
+//! The vectors are generated from a fixed seed per suite. This test
+//! regenerates them and asserts the result equals the checked-in file byte
+//! for byte, then opens every vector *from the file* and checks its
+//! expected outcome. To rewrite the files after a deliberate format change,
+//! run with `HOTLINE_WRITE_VECTORS=1` and review the diff.
 
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
@@ -12,14 +14,36 @@ use serde_json::{Value, json};
 
 use crate::commitment::{self, OpenedPart, Opening, Part, PartKind};
 use crate::envelope::*;
+use crate::hpke_suite::Suite;
 use crate::ids::{ChannelId, MessageId};
-use crate::keys::{KeyId, MemberKeys, SigningKey};
+use crate::keys::{EncryptionSecretKey, KeyId, MemberKeys, SigningKey};
 use crate::message::{AttachmentMeta, InnerHeader, Kind, Message, Norm, Tlp, sha256_hex};
 
-const PATH: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../tests/vectors/envelopes.json"
-);
+fn path(suite: Suite) -> String {
+    let file = match suite {
+        Suite::V1 => "envelopes.json",
+        Suite::XWing => "envelopes-xwing.json",
+    };
+    format!("{}/../../tests/vectors/{file}", env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A member's keys for the vectors of `suite`: for `hotline-v1` drawn as
+/// when those vectors were first generated (signing key, X25519 key).
+fn member(rng: &mut ChaCha20Rng, suite: Suite) -> MemberKeys {
+    match suite {
+        Suite::V1 => MemberKeys::generate_v1(rng),
+        Suite::XWing => MemberKeys {
+            signing: SigningKey::generate(rng),
+            encryption: EncryptionSecretKey::generate(rng),
+            xwing: Some(EncryptionSecretKey::generate_for(Suite::XWing, rng)),
+        },
+    }
+}
+
+fn enc(k: &MemberKeys, suite: Suite) -> &EncryptionSecretKey {
+    k.encryption_for(suite)
+        .expect("vector keys have every suite")
+}
 
 fn sample_message(
     rng: &mut ChaCha20Rng,
@@ -67,11 +91,12 @@ fn part_json(p: &Part) -> Value {
     json!({"kind": p.kind.name(), "salt": hex::encode(p.salt), "content": hex::encode(&p.bytes)})
 }
 
-fn keys_json(k: &MemberKeys) -> Value {
+fn keys_json(k: &MemberKeys, suite: Suite) -> Value {
+    let k = enc(k, suite);
     json!({
-        "secret": hex::encode(*k.encryption.to_bytes()),
-        "public": hex::encode(k.encryption.public_key().0),
-        "key_id": k.encryption.key_id().to_hex(),
+        "secret": hex::encode(*k.to_bytes()),
+        "public": hex::encode(k.public_key().as_bytes()),
+        "key_id": k.key_id().to_hex(),
     })
 }
 
@@ -79,7 +104,7 @@ fn keys_json(k: &MemberKeys) -> Value {
 fn assemble(sender: &SigningKey, header: Header, stanzas: &[u8], ciphertext: Vec<u8>) -> Envelope {
     let head = Head {
         header,
-        recipient_count: (stanzas.len() / STANZA_LEN) as u32,
+        recipient_count: (stanzas.len() / header.suite.stanza_len()) as u32,
         stanzas_sha256: sha256(stanzas),
         ciphertext_len: ciphertext.len() as u64,
         ciphertext_sha256: sha256(&ciphertext),
@@ -89,30 +114,40 @@ fn assemble(sender: &SigningKey, header: Header, stanzas: &[u8], ciphertext: Vec
         .expect("consistent by construction")
 }
 
-fn wrap(rng: &mut ChaCha20Rng, to: &MemberKeys, key: &[u8; 32], aad: &[u8]) -> Vec<u8> {
+fn wrap(
+    rng: &mut ChaCha20Rng,
+    suite: Suite,
+    to: &MemberKeys,
+    key: &[u8; 32],
+    aad: &[u8],
+) -> Vec<u8> {
+    let to = enc(to, suite);
     let (enc, wrapped) =
-        crate::hpke_suite::seal_base(&to.encryption.public_key(), HPKE_INFO, aad, key, rng)
+        crate::hpke_suite::seal_base(&to.public_key(), suite.hpke_info(), aad, key, rng)
             .expect("seal");
-    let mut out = to.encryption.key_id().0.to_vec();
+    let mut out = to.key_id().0.to_vec();
     out.extend_from_slice(&enc);
     out.extend_from_slice(&wrapped);
     out
 }
 
-fn generate() -> String {
-    let mut rng = ChaCha20Rng::from_seed([0x48; 32]);
-    let alice = MemberKeys::generate(&mut rng);
-    let bob = MemberKeys::generate(&mut rng);
-    let carol = MemberKeys::generate(&mut rng);
-    let eve = MemberKeys::generate(&mut rng);
+fn generate(suite: Suite) -> String {
+    let mut rng = ChaCha20Rng::from_seed(match suite {
+        Suite::V1 => [0x48; 32],
+        Suite::XWing => [0x58; 32],
+    });
+    let alice = member(&mut rng, suite);
+    let bob = member(&mut rng, suite);
+    let carol = member(&mut rng, suite);
+    let eve = member(&mut rng, suite);
     let channel = ChannelId([0xc4; 16]);
     let party_a = KeyId([0xaa; 32]);
     let party_b = KeyId([0xbb; 32]);
     let m = sample_message(&mut rng, &alice.signing, party_a, party_b, channel);
     let recipients = [
-        alice.encryption.public_key(),
-        bob.encryption.public_key(),
-        carol.encryption.public_key(),
+        enc(&alice, suite).public_key(),
+        enc(&bob, suite).public_key(),
+        enc(&carol, suite).public_key(),
     ];
     let (env, parts) =
         Envelope::seal_message(&m, &alice.signing, &recipients, &mut rng).expect("seal");
@@ -122,7 +157,7 @@ fn generate() -> String {
         "name": "envelope_three_recipients",
         "description": "An inquiry with an attachment and a STIX bundle, sealed to three recipients; every recipient opens it to the same parts.",
         "sender_public": sender_pub,
-        "openers": [keys_json(&alice), keys_json(&bob), keys_json(&carol)],
+        "openers": [keys_json(&alice, suite), keys_json(&bob, suite), keys_json(&carol, suite)],
         "envelope": hex::encode(&good),
         "expect": "ok",
         "commitment": hex::encode(env.signed_head().head.header.commitment),
@@ -133,7 +168,7 @@ fn generate() -> String {
                     envelope: &[u8],
                     opener: &MemberKeys,
                     expect: &str| {
-        json!({"name": name, "description": description, "sender_public": sender_pub, "openers": [keys_json(opener)], "envelope": hex::encode(envelope), "expect": expect})
+        json!({"name": name, "description": description, "sender_public": sender_pub, "openers": [keys_json(opener, suite)], "envelope": hex::encode(envelope), "expect": expect})
     };
     vectors.push(negative(
         "envelope_wrong_recipient",
@@ -200,6 +235,7 @@ fn generate() -> String {
     let mut nonce = [0u8; 16];
     rand_core::RngCore::fill_bytes(&mut rng, &mut nonce);
     let header = Header {
+        suite,
         channel,
         sender: alice.signing.key_id(),
         nonce,
@@ -209,8 +245,8 @@ fn generate() -> String {
     let k1 = [0x11u8; 32];
     let k2 = [0x22u8; 32];
     let ct = stream_encrypt(&k1, &aad, &commitment::encode_parts(&other_parts));
-    let mut stanzas = wrap(&mut rng, &bob, &k1, &aad);
-    stanzas.extend(wrap(&mut rng, &carol, &k2, &aad));
+    let mut stanzas = wrap(&mut rng, suite, &bob, &k1, &aad);
+    stanzas.extend(wrap(&mut rng, suite, &carol, &k2, &aad));
     let e = assemble(&alice.signing, header, &stanzas, ct);
     vectors.push(negative(
         "envelope_commitment_mismatch",
@@ -250,13 +286,29 @@ fn generate() -> String {
         json!({"name": "opening_header_only", "description": "Only the header open.", "commitment": commitment_hex, "parts": opening_json(&Opening::new(&parts, &[0])), "expect": "ok"}),
         json!({"name": "opening_body_swapped", "description": "The body replaced: the commitment no longer matches.", "commitment": commitment_hex, "parts": opening_json(&swapped), "expect": "mismatch"}),
     ];
-    let doc = json!({
+    let mut doc = json!({
         "description": "Hotline envelope vectors, docs/format.md §5 and §4.2. Generated from a fixed seed by crates/core/src/vectors_test.rs; secrets are test-only.",
         "head_payload_type": HEAD_PAYLOAD_TYPE,
-        "hpke_info": String::from_utf8_lossy(HPKE_INFO),
+        "hpke_info": String::from_utf8_lossy(suite.hpke_info()),
         "vectors": vectors,
         "openings": openings,
     });
+    if suite != Suite::V1 {
+        // The hotline-v1 file predates the suites and stays byte for byte.
+        doc["suite"] = json!(suite.name());
+        doc["suite_id"] = json!(suite.id());
+        doc["hpke"] = json!({
+            "mode": "base (0x00)",
+            "kem_id": format!("0x{:04x}", suite.kem_id()),
+            "kem": "X-Wing (ML-KEM-768 + X25519), draft-connolly-cfrg-xwing-kem; HPKE codepoint per draft-ietf-hpke-pq-03",
+            "kdf_id": "0x0001",
+            "aead_id": "0x0003",
+            "enc_len": suite.enc_len(),
+            "public_key_len": suite.public_key_len(),
+            "stanza_len": suite.stanza_len(),
+            "secret": "the 32-byte X-Wing decapsulation key (seed)",
+        });
+    }
     let mut s = serde_json::to_string_pretty(&doc).expect("json");
     s.push('\n');
     s
@@ -277,15 +329,25 @@ fn expect_of(r: &Result<Opened, EnvelopeError>) -> &'static str {
 
 #[test]
 fn envelope_vectors_match_and_open_as_expected() {
-    let generated = generate();
+    check_vectors(Suite::V1);
+}
+
+#[test]
+fn xwing_envelope_vectors_match_and_open_as_expected() {
+    check_vectors(Suite::XWing);
+}
+
+fn check_vectors(suite: Suite) {
+    let path = path(suite);
+    let generated = generate(suite);
     if std::env::var_os("HOTLINE_WRITE_VECTORS").is_some() {
-        std::fs::write(PATH, &generated).expect("write vectors");
+        std::fs::write(&path, &generated).expect("write vectors");
     }
-    let on_disk = std::fs::read_to_string(PATH)
-        .expect("tests/vectors/envelopes.json is missing; run with HOTLINE_WRITE_VECTORS=1");
+    let on_disk = std::fs::read_to_string(&path)
+        .unwrap_or_else(|_| panic!("{path} is missing; run with HOTLINE_WRITE_VECTORS=1"));
     assert!(
         generated == on_disk,
-        "regenerated vectors differ from tests/vectors/envelopes.json"
+        "regenerated vectors differ from {path}"
     );
 
     let doc: Value = serde_json::from_str(&on_disk).unwrap();
@@ -296,9 +358,11 @@ fn envelope_vectors_match_and_open_as_expected() {
             crate::keys::VerifyingKey::from_bytes(&h(&v["sender_public"]).try_into().unwrap())
                 .unwrap();
         for opener in v["openers"].as_array().unwrap() {
-            let sk = crate::keys::EncryptionSecretKey::from_bytes(
+            let sk = EncryptionSecretKey::from_suite_bytes(
+                suite,
                 &h(&opener["secret"]).try_into().unwrap(),
             );
+            assert_eq!(sk.public_key().as_bytes(), h(&opener["public"]));
             let r = Envelope::from_bytes(&h(&v["envelope"])).and_then(|e| e.open(&sender, &sk));
             assert_eq!(
                 expect_of(&r),

@@ -296,6 +296,7 @@ fn with_signing(signing: &SigningKey) -> MemberKeys {
     MemberKeys {
         signing: signing.clone(),
         encryption: hotline_core::keys::EncryptionSecretKey::generate(&mut rand_core::OsRng),
+        xwing: None,
     }
 }
 
@@ -398,6 +399,7 @@ fn a_key_belongs_to_one_party() {
     let mixed = MemberKeys {
         signing: bob.signing.clone(),
         encryption: alice.encryption.clone(),
+        xwing: None,
     };
     let r = roster_doc(&s, 1, 1, None, vec![member(&s, 1, &mixed, "Bob")]);
     refused(s.dir.apply(2, &r), "its encryption key");
@@ -426,10 +428,11 @@ fn a_key_belongs_to_one_party() {
     let echo = MemberKeys {
         signing: SigningKey::from_seed(&[42; 32]),
         encryption: hotline_core::keys::EncryptionSecretKey::generate(&mut rand_core::OsRng),
+        xwing: None,
     };
     let mut twin = member(&s, 1, &echo, "Echo");
     let vk = echo.signing.verifying_key();
-    let same = hotline_core::keys::EncryptionPublicKey(vk.to_bytes());
+    let same = hotline_core::keys::EncryptionPublicKey::X25519(vk.to_bytes());
     twin.encryption_key = same.to_base64();
     twin.proof = hotline_core::b64::encode(
         &echo

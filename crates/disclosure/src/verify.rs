@@ -814,6 +814,13 @@ fn check_message(
     if hd.channel != charter.channel() {
         return Err("an envelope of another channel".into());
     }
+    if charter.charter().cipher_suite().ok() != Some(hd.suite) {
+        return Err(format!(
+            "an envelope of suite {}, not the channel's ({})",
+            hd.suite,
+            charter.charter().suite
+        ));
+    }
     let signer = dir
         .signer_at(&hd.sender, index)
         .ok_or("its sender was not a member of a party's roster at that index")?;

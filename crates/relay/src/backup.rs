@@ -17,7 +17,6 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use hotline_core::charter::VerifiedCharter;
 use hotline_core::entry::Entry;
-use hotline_core::envelope::STANZA_LEN;
 use hotline_core::ids::ChannelId;
 use hotline_core::roster::Directory;
 use hotline_log::checkpoint::Checkpoint;
@@ -428,6 +427,12 @@ impl Checking {
                 if head.header.channel != self.channel {
                     return Err(format!("the envelope at {index} is for another channel"));
                 }
+                if dir.charter().charter().cipher_suite().ok() != Some(head.header.suite) {
+                    return Err(format!(
+                        "the envelope at {index} is of suite {}, not the channel's",
+                        head.header.suite
+                    ));
+                }
                 let signer = dir.signer_at(&head.header.sender, index).ok_or_else(|| {
                     format!("the sender of the envelope at {index} was not a member then")
                 })?;
@@ -437,7 +442,7 @@ impl Checking {
                     index,
                     HeadRefs {
                         stanzas: head.stanzas_sha256,
-                        stanzas_len: u64::from(head.recipient_count) * STANZA_LEN as u64,
+                        stanzas_len: head.stanzas_len(),
                         ciphertext: head.ciphertext_sha256,
                         ciphertext_len: head.ciphertext_len,
                     },

@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 use hotline_core::charter::VerifiedCharter;
 use hotline_core::dsse::SignedDocument;
 use hotline_core::entry::Entry;
-use hotline_core::envelope::{STANZA_LEN, SignedHead};
+use hotline_core::envelope::SignedHead;
 use hotline_core::ids::ChannelId;
 use hotline_core::keys::VerifyingKey;
 use hotline_core::roster::Directory;
@@ -795,6 +795,14 @@ impl Relay {
 /// is for this channel, and its signature verifies with the sender's key as
 /// of the last roster seen. A sender not (yet) known is left to the
 /// sequencer, which sees rosters queued before this envelope.
+/// The refusal of an envelope whose suite is not its channel's.
+fn wrong_suite(head: &SignedHead) -> Problem {
+    Problem::rejected(format!(
+        "the envelope is of cipher suite {}, which is not this channel's (its charter names the suite); seal it to the members' keys of the channel's suite",
+        head.head.header.suite
+    ))
+}
+
 fn precheck(chan: &Channel, item: Submission) -> Result<Submission, Problem> {
     let Submission::Envelope(mut p) = item else {
         return Ok(item);
@@ -803,6 +811,10 @@ fn precheck(chan: &Channel, item: Submission) -> Result<Submission, Problem> {
         .map_err(|e| Problem::rejected(format!("the envelope head does not parse: {e}")))?;
     if head.head.header.channel != chan.id {
         return Err(Problem::rejected("the envelope is for another channel"));
+    }
+    let suite = chan.with_dir(|d, _| d.charter().charter().cipher_suite().ok());
+    if suite != Some(head.head.header.suite) {
+        return Err(wrong_suite(&head));
     }
     let key = chan.with_dir(|d, size| {
         d.signer_at(&head.head.header.sender, size)
@@ -946,6 +958,9 @@ fn check(
             if h.header.channel != *channel {
                 return Err(Problem::rejected("the envelope is for another channel"));
             }
+            if dir.charter().charter().cipher_suite().ok() != Some(h.header.suite) {
+                return Err(wrong_suite(&head));
+            }
             let signer = dir.signer_at(&h.header.sender, index).ok_or_else(|| {
                 Problem::rejected(format!(
                     "the sender key {} is not in its party's current roster (unknown or revoked)",
@@ -956,7 +971,7 @@ fn check(
                 head.verify(&signer.member.signing_key)
                     .map_err(|e| Problem::rejected(format!("the envelope head signature: {e}")))?;
             }
-            if p.stanzas.len() as u64 != u64::from(h.recipient_count) * STANZA_LEN as u64
+            if p.stanzas.len() as u64 != h.stanzas_len()
                 || Sha256::digest(&p.stanzas).as_slice() != h.stanzas_sha256
             {
                 return Err(Problem::rejected(

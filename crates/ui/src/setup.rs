@@ -645,6 +645,7 @@ pub(crate) async fn draft(
                 witness_quorum: quorum,
                 deadlines,
                 default_tlp,
+                suite: None,
             };
             match channel::draft_with(&o, &parties, &mut rand_core::OsRng) {
                 Ok(doc) => {

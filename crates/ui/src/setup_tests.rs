@@ -84,6 +84,7 @@ fn charter(title: &str, parties: &[PartyInfo]) -> SignedDocument {
         RELAY_KEY,
         vec![],
         0,
+        hotline_core::charter::Suite::DEFAULT,
         &mut rand_core::OsRng,
     )
     .unwrap()

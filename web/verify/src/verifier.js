@@ -244,13 +244,15 @@ function parseEntry(bytes) {
   if (eq(m, MAGIC.roster)) return { kind: 'roster', doc: parseDsse(bytes.slice(4), 'a roster') };
   if (eq(m, MAGIC.head)) {
     if (bytes.length !== SIGNED_HEAD_LEN) fail('an envelope head is not 241 bytes');
-    if (bytes[4] !== 1) fail('unknown suite');
+    const suite = SUITE_BY_ID[bytes[4]];
+    if (!suite) fail(`unknown cipher suite ${bytes[4]}`);
     const recipients = u32(bytes, 101);
     if (recipients === 0 || recipients > 10000) fail(`recipient count ${recipients} out of range 1..=10000`);
     const ciphertext = (BigInt(u32(bytes, 137)) << 32n) | BigInt(u32(bytes, 141));
     if (ciphertext < 16n || ciphertext > 256n * 1024n * 1024n) fail(`ciphertext length ${ciphertext} out of range`);
     return {
       kind: 'head',
+      suite,
       head: bytes.slice(0, 177),
       channel: hex(bytes.slice(5, 21)),
       sender: hex(bytes.slice(21, 53)),
@@ -340,7 +342,7 @@ function verifyCharter(doc) {
     shape(d, { ack_within: [TY.u64, 'nullable'], answer_within: [TY.u64, 'nullable'] }, 'a deadline');
   }
   if (c.v !== 1) fail(`invalid charter: unsupported version ${c.v}`);
-  if (c.suite !== 'hotline-v1') fail(`invalid charter: unknown suite ${JSON.stringify(c.suite)}`);
+  if (!Object.hasOwn(SUITES, c.suite)) fail(`invalid charter: unknown suite ${JSON.stringify(c.suite)}; this version supports "hotline-v2-xwing" and "hotline-v1"`);
   if (c.parties.length < 2 || c.parties.length > 32) fail(`invalid charter: ${c.parties.length} parties; between 2 and 32 are required`);
   if (!/^[0-9a-fA-F]{32}$/.test(c.nonce)) fail('invalid charter: nonce must be 32 hex digits');
   if (!rfc3339(c.created)) fail('invalid charter: created is not an RFC 3339 time');
@@ -366,6 +368,27 @@ function verifyCharter(doc) {
 // every rule of Roster::parsed_members and Directory::apply. Keys are
 // compared as their raw 32 bytes, whatever their kind.
 const MEMBER_PROOF_TYPE = 'application/vnd.hotline.member-proof.v1';
+
+// The cipher suites (docs/format.md §5.5): the length of a member's
+// encryption key and the PAE type of its proof; SUITE_BY_ID names the suite
+// of an envelope head's suite byte.
+const SUITES = {
+  'hotline-v1': { keyLen: 32, proofType: MEMBER_PROOF_TYPE },
+  'hotline-v2-xwing': { keyLen: 1216, proofType: 'application/vnd.hotline.member-proof.v2-xwing' },
+};
+const SUITE_BY_ID = { 1: 'hotline-v1', 2: 'hotline-v2-xwing' };
+
+// An X-Wing public key's ML-KEM-768 part must pass FIPS 203's modulus check
+// (every 12-bit coefficient of its three polynomials below q = 3329), as the
+// Rust verifier requires.
+function xwingKeyValid(k) {
+  for (let i = 0; i < 1152; i += 3) {
+    const a = k[i] | ((k[i + 1] & 0x0f) << 8);
+    const b = (k[i + 1] >> 4) | (k[i + 2] << 4);
+    if (a >= 3329 || b >= 3329) return false;
+  }
+  return true;
+}
 const MAX_MEMBERS = 256;
 const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
 function vkeyBytes(vkey) {
@@ -414,11 +437,14 @@ class Directory {
       if (!point) fail(`${who}: its signing key is not a valid point`);
       if (point.isSmallOrder()) fail(`${who}: its signing key is weak (small order)`);
       const encKey = b64(m.encryption_key, 'an encryption key');
-      if (encKey.length !== 32) fail('an encryption key is not 32 bytes');
+      const suite = SUITES[this.charter.suite];
+      if (encKey.length !== 32 && encKey.length !== 1216) fail('an encryption key is neither 32 bytes (X25519) nor 1216 bytes (X-Wing)');
+      if (encKey.length === 1216 && !xwingKeyValid(encKey)) fail('an encryption key is not a valid X-Wing key');
+      if (encKey.length !== suite.keyLen) fail(`${who}: its encryption key is of suite ${encKey.length === 32 ? 'hotline-v1' : 'hotline-v2-xwing'}, but the channel's suite is ${this.charter.suite}`);
       if (m.proof === undefined || m.proof === '') fail(`${who}: it carries no proof of possession`);
       const proof = b64(m.proof, 'a member proof');
       if (proof.length !== 64) fail(`${who}: its proof of possession is not a 64-byte signature`);
-      const statement = pae(MEMBER_PROOF_TYPE, concat(channelBytes, partyBytes, pub, encKey, enc.encode(m.name)));
+      const statement = pae(suite.proofType, concat(channelBytes, partyBytes, pub, encKey, enc.encode(m.name)));
       if (!verifySig(proof, statement, pub)) fail(`${who}: its proof of possession does not verify`);
       const [s, e] = [hex(pub), hex(encKey)];
       if (s === e || seen.has(s) || seen.has(e)) fail(`${who}: a key is listed twice`);
@@ -597,6 +623,7 @@ function parseHeader(bytes) {
 
 function checkMessage(dir, channel, index, e, wire) {
   if (e.channel !== channel) fail('an envelope of another channel');
+  if (e.suite !== dir.charter.suite) fail(`an envelope of suite ${e.suite}, not the channel's (${dir.charter.suite})`);
   const signer = dir.signerAt(e.sender, index);
   if (!signer) fail("its sender was not a member of a party's roster at that index");
   if (!verifySig(e.sig, pae(HEAD_TYPE, e.head), signer.member.pub)) fail('its signature does not verify');

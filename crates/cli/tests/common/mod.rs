@@ -234,13 +234,27 @@ pub fn sealed(
 
 /// An envelope of bare parts (not an inner message: sync refuses to open it).
 pub fn envelope(channel: ChannelId, from: &MemberKeys, to: &[&MemberKeys], body: &str) -> Envelope {
+    envelope_in(hotline_core::charter::Suite::V1, channel, from, to, body)
+}
+
+/// As [`envelope`], sealed to the recipients' keys of `suite`.
+pub fn envelope_in(
+    suite: hotline_core::charter::Suite,
+    channel: ChannelId,
+    from: &MemberKeys,
+    to: &[&MemberKeys],
+    body: &str,
+) -> Envelope {
     let mut rng = rand_core::OsRng;
     let parts = vec![Part::new(
         PartKind::Body,
         body.as_bytes().to_vec(),
         &mut rng,
     )];
-    let recipients: Vec<_> = to.iter().map(|m| m.encryption.public_key()).collect();
+    let recipients: Vec<_> = to
+        .iter()
+        .map(|m| m.encryption_for(suite).unwrap().public_key())
+        .collect();
     Envelope::seal(channel, &from.signing, &recipients, &parts, &mut rng).unwrap()
 }
 
