@@ -360,9 +360,26 @@ fn sync_raises_an_alarm_for_a_bad_roster_the_relay_logged_anyway() {
     .unwrap()
     .0;
     let origin = format!("{name}/{}", ch.to_hex());
-    for (what, doc, want) in bad_rosters(ch, &north, &south, &v1, &n1, &s1) {
+    // Every bad roster, and a member's properly signed envelope of another
+    // suite than the charter's (X-Wing in this hotline-v1 channel).
+    // (what, (entry kind, entry bytes), the alarm's reason)
+    type Case<'a> = (&'a str, (String, Vec<u8>), &'a str);
+    let mut cases: Vec<Case<'_>> = bad_rosters(ch, &north, &south, &v1, &n1, &s1)
+        .into_iter()
+        .map(|(what, doc, want)| {
+            let e = ("roster".to_owned(), Entry::Roster(doc).to_bytes().unwrap());
+            (what, e, want)
+        })
+        .collect();
+    let hybrid = envelope_in(hotline_core::charter::Suite::XWing, ch, &n1, &[&s1], "x");
+    cases.push((
+        "other-suite-envelope",
+        ("envelope".into(), hybrid.signed_head().to_bytes().to_vec()),
+        "an envelope of suite hotline-v2-xwing, not the channel's (hotline-v1)",
+    ));
+    for (what, entry, want) in cases {
         let mut entries = logged.clone();
-        entries.push(("roster".into(), Entry::Roster(doc).to_bytes().unwrap()));
+        entries.push(entry);
         let mut tree = MemoryTree::new();
         for (_, e) in &entries {
             tree.append(leaf_hash(e));

@@ -5,7 +5,7 @@
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use ed25519_dalek::{Signer as _, SigningKey as DalekKey};
 use hotline_core::commitment::{self, Part, PartKind};
-use hotline_core::envelope::{Envelope, HPKE_INFO};
+use hotline_core::envelope::{Envelope, HPKE_INFO, Suite};
 use hotline_core::hpke_suite;
 use hotline_core::ids::{ChannelId, MessageId};
 use hotline_core::keys::{KeyId, MemberKeys};
@@ -81,6 +81,9 @@ fn baselines(c: &mut Criterion) {
     g.finish();
 }
 
+/// Seal and open for 1–1,000 recipients in both suites, side by side in one
+/// run (ids `seal/<suite>/<n>`, `open/<suite>/<n>`), so the hybrid suite
+/// reads as a ratio to hotline-v1.
 fn envelopes(c: &mut Criterion) {
     let sender = MemberKeys::generate(&mut OsRng);
     let m = message(&sender, vec![0xab; 16 * 1024]);
@@ -88,22 +91,26 @@ fn envelopes(c: &mut Criterion) {
     g.sample_size(10).measurement_time(Duration::from_secs(3));
     for n in [1usize, 10, 100, 1000] {
         let recips: Vec<MemberKeys> = (0..n).map(|_| MemberKeys::generate(&mut OsRng)).collect();
-        let pks: Vec<_> = recips.iter().map(|k| k.encryption.public_key()).collect();
-        g.throughput(Throughput::Elements(1));
-        g.bench_with_input(BenchmarkId::new("seal", n), &n, |b, _| {
-            b.iter(|| Envelope::seal_message(&m, &sender.signing, &pks, &mut OsRng).unwrap())
-        });
-        let (env, _) = Envelope::seal_message(&m, &sender.signing, &pks, &mut OsRng).unwrap();
-        let bytes = env.to_bytes();
-        let last = &recips[n - 1];
-        g.bench_with_input(BenchmarkId::new("open", n), &n, |b, _| {
-            b.iter(|| {
-                Envelope::from_bytes(black_box(&bytes))
-                    .unwrap()
-                    .open(&sender.signing.verifying_key(), &last.encryption)
-                    .unwrap()
-            })
-        });
+        for suite in [Suite::V1, Suite::XWing] {
+            let key = |k: &MemberKeys| k.encryption_for(suite).unwrap().clone();
+            let pks: Vec<_> = recips.iter().map(|k| key(k).public_key()).collect();
+            let name = |op: &str| format!("{op}/{}", suite.name());
+            g.throughput(Throughput::Elements(1));
+            g.bench_with_input(BenchmarkId::new(name("seal"), n), &n, |b, _| {
+                b.iter(|| Envelope::seal_message(&m, &sender.signing, &pks, &mut OsRng).unwrap())
+            });
+            let (env, _) = Envelope::seal_message(&m, &sender.signing, &pks, &mut OsRng).unwrap();
+            let bytes = env.to_bytes();
+            let last = key(&recips[n - 1]);
+            g.bench_with_input(BenchmarkId::new(name("open"), n), &n, |b, _| {
+                b.iter(|| {
+                    Envelope::from_bytes(black_box(&bytes))
+                        .unwrap()
+                        .open(&sender.signing.verifying_key(), &last)
+                        .unwrap()
+                })
+            });
+        }
     }
     g.finish();
 }
