@@ -326,10 +326,11 @@ impl Recipient {
     /// The recipient holding `key` (its 32 secret bytes parsed for the
     /// suite's KEM, which takes any 32 bytes: the error is not expected).
     pub fn new(key: &EncryptionSecretKey) -> Result<Recipient, CryptoError> {
+        let opener = Opener::new(key)?;
         Ok(Recipient {
-            id: key.key_id(),
+            id: opener.public_key()?.key_id(),
             suite: key.suite(),
-            key: Opener::new(key)?,
+            key: opener,
         })
     }
 

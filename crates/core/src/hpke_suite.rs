@@ -210,6 +210,17 @@ impl Opener {
         })
     }
 
+    /// The public key (from the parsed key: no second X-Wing key expansion).
+    pub(crate) fn public_key(&self) -> Result<EncryptionPublicKey, CryptoError> {
+        match self {
+            Opener::V1(sk) => EncryptionPublicKey::from_bytes(&Kem::sk_to_pk(sk).to_bytes()),
+            Opener::XWing(sk) => {
+                EncryptionPublicKey::from_bytes(&XWingKem::sk_to_pk(sk).to_bytes())
+            }
+        }
+        .map_err(|_| CryptoError)
+    }
+
     /// `OpenBase(enc, skR, info, aad, ct)`.
     pub(crate) fn open(
         &self,
