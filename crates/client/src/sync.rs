@@ -1060,7 +1060,7 @@ fn append_new(
                     failed = Some((index, "bad-entry", "an envelope of another channel".into()));
                     break;
                 }
-                if Ok(h.head.header.suite) != dir.charter().charter().cipher_suite() {
+                if h.head.header.suite != dir.charter().suite() {
                     failed = Some((
                         index,
                         "bad-entry",

@@ -247,6 +247,7 @@ impl Charter {
 pub struct VerifiedCharter {
     charter: Charter,
     channel: ChannelId,
+    suite: Suite,
     document: SignedDocument,
 }
 
@@ -268,6 +269,7 @@ impl VerifiedCharter {
         }
         Ok(VerifiedCharter {
             channel: ChannelId::for_charter_payload(&doc.payload),
+            suite: charter.cipher_suite()?,
             charter,
             document: doc.clone(),
         })
@@ -281,6 +283,11 @@ impl VerifiedCharter {
     /// The channel id.
     pub fn channel(&self) -> ChannelId {
         self.channel
+    }
+
+    /// The cipher suite (parsed once, when verified).
+    pub fn suite(&self) -> Suite {
+        self.suite
     }
 
     /// The signed document.

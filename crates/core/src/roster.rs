@@ -435,9 +435,7 @@ impl Directory {
             ));
         }
         let members = roster.parsed_members()?;
-        let suite = charter
-            .cipher_suite()
-            .map_err(|e| RosterError::Invalid(e.to_string()))?;
+        let suite = self.charter.suite();
         for m in &members {
             if m.encryption_key.suite() != suite {
                 return Err(RosterError::Invalid(format!(

@@ -814,7 +814,7 @@ fn check_message(
     if hd.channel != charter.channel() {
         return Err("an envelope of another channel".into());
     }
-    if charter.charter().cipher_suite().ok() != Some(hd.suite) {
+    if charter.suite() != hd.suite {
         return Err(format!(
             "an envelope of suite {}, not the channel's ({})",
             hd.suite,

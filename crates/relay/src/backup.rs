@@ -427,7 +427,7 @@ impl Checking {
                 if head.header.channel != self.channel {
                     return Err(format!("the envelope at {index} is for another channel"));
                 }
-                if dir.charter().charter().cipher_suite().ok() != Some(head.header.suite) {
+                if dir.charter().suite() != head.header.suite {
                     return Err(format!(
                         "the envelope at {index} is of suite {}, not the channel's",
                         head.header.suite

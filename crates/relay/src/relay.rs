@@ -812,8 +812,7 @@ fn precheck(chan: &Channel, item: Submission) -> Result<Submission, Problem> {
     if head.head.header.channel != chan.id {
         return Err(Problem::rejected("the envelope is for another channel"));
     }
-    let suite = chan.with_dir(|d, _| d.charter().charter().cipher_suite().ok());
-    if suite != Some(head.head.header.suite) {
+    if chan.with_dir(|d, _| d.charter().suite()) != head.head.header.suite {
         return Err(wrong_suite(&head));
     }
     let key = chan.with_dir(|d, size| {
@@ -958,7 +957,7 @@ fn check(
             if h.header.channel != *channel {
                 return Err(Problem::rejected("the envelope is for another channel"));
             }
-            if dir.charter().charter().cipher_suite().ok() != Some(h.header.suite) {
+            if dir.charter().suite() != h.header.suite {
                 return Err(wrong_suite(&head));
             }
             let signer = dir.signer_at(&h.header.sender, index).ok_or_else(|| {
