@@ -10,8 +10,8 @@
 //! log in a fresh SQLite store directly, with no HTTP, no verification.
 
 use std::collections::BTreeMap;
-use std::io::{BufRead as _, BufReader};
-use std::path::Path;
+use std::io::{BufRead as _, BufReader, Write as _};
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -135,6 +135,8 @@ fn verify_bench(file: &std::path::Path, iterations: u32) -> anyhow::Result<Outco
 
 pub(crate) struct RelayProcess {
     child: Child,
+    /// The relay's admission file: [`bench_channel`] admits its parties there.
+    pub admit_file: PathBuf,
 }
 
 impl RelayProcess {
@@ -158,6 +160,11 @@ pub(crate) fn start_relay(
     data: &Path,
     database: Option<&str>,
 ) -> anyhow::Result<(RelayProcess, String, String)> {
+    // No party is admitted until bench_channel makes its two.
+    hotline_store::files::create_private_dir(data)
+        .with_context(|| format!("creating {}", data.display()))?;
+    let admit_file = data.join("admitted-parties");
+    std::fs::write(&admit_file, "# parties bench_channel admits\n")?;
     let mut cmd = Command::new(std::env::current_exe()?);
     cmd.args([
         "relay",
@@ -169,6 +176,8 @@ pub(crate) fn start_relay(
     ])
     .arg("--data")
     .arg(data)
+    .arg("--admit-file")
+    .arg(&admit_file)
     .env("HOTLINE_PASSPHRASE", "hotline bench relay")
     .env("HOTLINE_INSECURE_KDF_LOG_N", "10")
     .env("HOTLINE_RELAY_RATE_PER_SECOND", "1000000")
@@ -181,7 +190,7 @@ pub(crate) fn start_relay(
     }
     let mut child = cmd.spawn().context("starting hotline relay serve")?;
     let stdout = child.stdout.take().context("the relay's stdout")?;
-    let guard = RelayProcess { child };
+    let guard = RelayProcess { child, admit_file };
     let mut r = BufReader::new(stdout);
     let mut line = String::new();
     r.read_line(&mut line)?;
@@ -272,6 +281,7 @@ fn seal_many(
 /// members (proofs of possession included). Returns the channel, its signed
 /// charter and the two party keys. Shared by `bench relay` and `bench sync`.
 pub(crate) fn bench_channel(
+    relay: &RelayProcess,
     title: &str,
     url: &str,
     relay_vkey: &str,
@@ -320,6 +330,12 @@ pub(crate) fn bench_channel(
     let mut doc = charter.to_document()?;
     doc.sign(&north);
     doc.sign(&south);
+    let mut admitted = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&relay.admit_file)
+        .with_context(|| format!("opening {}", relay.admit_file.display()))?;
+    writeln!(admitted, "{}\n{}", north.key_id(), south.key_id())?;
+    drop(admitted);
     let ch = RelayClient::new(url, north.clone())?.create_channel(&doc)?;
     for (k, members) in [(&north, north_members), (&south, south_members)] {
         let r = Roster {
@@ -371,6 +387,7 @@ fn relay(a: &RelayArgs) -> anyhow::Result<Outcome> {
     );
     let half = a.members / 2;
     let (ch, _, _) = bench_channel(
+        &relay_proc,
         "hotline bench relay",
         &url,
         &vkey,

@@ -162,6 +162,7 @@ pub fn sync_bench(a: &SyncArgs) -> anyhow::Result<Outcome> {
         MemberKeys::generate(&mut rng),
     );
     let (ch, charter, [north, south]) = bench_channel(
+        &relay_proc,
         "hotline bench sync",
         &url,
         &vkey,

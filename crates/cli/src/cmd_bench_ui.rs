@@ -481,13 +481,14 @@ pub fn ui_bench(a: &UiArgs) -> anyhow::Result<Outcome> {
     anyhow::ensure!(a.runs >= 1, "--runs must be at least 1");
     let dir = tempfile::tempdir()?;
     let load_before = load_average();
-    let (_relay, url, vkey) = start_relay(&dir.path().join("relay"), None)?;
+    let (relay, url, vkey) = start_relay(&dir.path().join("relay"), None)?;
     let mut rng = rand_core::OsRng;
     let (north_m, south_m) = (
         MemberKeys::generate(&mut rng),
         MemberKeys::generate(&mut rng),
     );
     let (ch, charter, [north, south]) = bench_channel(
+        &relay,
         "hotline bench ui",
         &url,
         &vkey,

@@ -176,26 +176,6 @@ pub fn run_demo(a: &DemoArgs) -> anyhow::Result<Outcome> {
     )?;
     let wvkey = run(&["witness", "key"], &wdir)?;
     let wport = free_port()?;
-    let rport = free_port()?;
-    let rdir = dir.join("relay");
-    let (relay_proc, lines) = spawn(
-        &[
-            "relay".into(),
-            "serve".into(),
-            "--data".into(),
-            rdir.display().to_string(),
-            "--listen".into(),
-            format!("127.0.0.1:{rport}"),
-            "--name".into(),
-            "relay.demo.hotline".into(),
-        ],
-        "relay listening on ",
-    )?;
-    let url = lines[0]
-        .trim_start_matches("relay listening on ")
-        .to_owned();
-    let vkey = lines[1].trim_start_matches("relay key ").to_owned();
-    out!("\n1. Relay listening on {url}\n   key {vkey}");
 
     // Two CERTs.
     let kdf = KdfStrength::from_env();
@@ -221,7 +201,7 @@ pub fn run_demo(a: &DemoArgs) -> anyhow::Result<Outcome> {
         let key = profile.unlock_party(&pass)?;
         let me = profile.unlock_member(&pass)?;
         let archive = Archive::open(&pdir)?;
-        out!("2. Created {name} ({short}) in {}", pdir.display());
+        out!("1. Created {name} ({short}) in {}", pdir.display());
         parties.push(Party {
             name: short,
             profile,
@@ -230,6 +210,33 @@ pub fn run_demo(a: &DemoArgs) -> anyhow::Result<Outcome> {
             archive,
         });
     }
+    let rport = free_port()?;
+    let rdir = dir.join("relay");
+    let (relay_proc, lines) = spawn(
+        &[
+            "relay".into(),
+            "serve".into(),
+            "--data".into(),
+            rdir.display().to_string(),
+            "--listen".into(),
+            format!("127.0.0.1:{rport}"),
+            "--name".into(),
+            "relay.demo.hotline".into(),
+            // The relay creates channels only for the parties it admits.
+            "--admit".into(),
+            parties[0].key.key_id().to_hex(),
+            "--admit".into(),
+            parties[1].key.key_id().to_hex(),
+        ],
+        "relay listening on ",
+    )?;
+    let url = lines[0]
+        .trim_start_matches("relay listening on ")
+        .to_owned();
+    let vkey = lines[1].trim_start_matches("relay key ").to_owned();
+    out!(
+        "\n2. Relay listening on {url}\n   key {vkey}\n   it creates channels for the two parties it admits, and no others"
+    );
     let (north, south) = (&parties[0], &parties[1]);
     let (n_id, s_id) = (north.key.key_id(), south.key.key_id());
 
@@ -259,9 +266,15 @@ pub fn run_demo(a: &DemoArgs) -> anyhow::Result<Outcome> {
     let ch = v.channel();
     let origin = format!("relay.demo.hotline/{}", ch.to_hex());
     out!(
-        "3. Both parties signed the charter of channel {} ({}/charter.json)",
+        "3. Both parties signed the charter of channel {} ({}/charter.json)\n   cipher suite {} ({})",
         ch.to_hex(),
-        dir.display()
+        dir.display(),
+        v.suite(),
+        match v.suite() {
+            hotline_core::charter::Suite::XWing =>
+                "post-quantum hybrid: X-Wing, X25519 with ML-KEM-768",
+            hotline_core::charter::Suite::V1 => "X25519",
+        }
     );
 
     run(

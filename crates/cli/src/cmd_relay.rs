@@ -97,6 +97,19 @@ pub struct ServeArgs {
     /// Allow plain HTTP on a non-loopback address (behind a TLS-terminating proxy).
     #[arg(long)]
     insecure_plain_http: bool,
+    /// Admit a party to create channels: its party key id or party key, as
+    /// its profile.json's "party" gives them (repeat for several; added to
+    /// relay.toml's `admit`). With no party admitted, every new channel is refused.
+    #[arg(long, value_name = "PARTY")]
+    admit: Vec<String>,
+    /// A file of admitted parties, one per line (# comments), read again at
+    /// every channel creation, so that admitting a party needs no restart.
+    #[arg(long, value_name = "FILE")]
+    admit_file: Option<PathBuf>,
+    /// DANGEROUS: let any party create channels (a trial on loopback, never
+    /// a relay others can reach: anyone could make it store and sequence channels).
+    #[arg(long, conflicts_with_all = ["admit", "admit_file"])]
+    danger_open_admission: bool,
 }
 
 /// The SQLite file inside the data folder.
@@ -396,7 +409,24 @@ fn serve(a: &ServeArgs) -> anyhow::Result<Outcome> {
         cfg.tls_key = Some(k.clone());
     }
     cfg.insecure_plain_http |= a.insecure_plain_http;
+    cfg.admit.extend(a.admit.iter().cloned());
+    if let Some(f) = &a.admit_file {
+        cfg.admit_file = Some(f.clone());
+    }
+    cfg.danger_open_admission |= a.danger_open_admission;
     cfg.check()?;
+    let admission = cfg.admission()?;
+    if admission.is_open() {
+        tracing::warn!(
+            "danger_open_admission: any party can create channels on this relay; \
+             list the parties it serves (admit, admit_file) before others can reach it"
+        );
+    } else if admission.admitted().map(|a| a.is_empty()).unwrap_or(false) {
+        tracing::warn!(
+            "no party is admitted: every new channel will be refused; \
+             list party key ids in relay.toml's admit or admit_file (docs/relay.md, Admission)"
+        );
+    }
     let key_exists = a.data.join(hotline_relay::key::KEY_FILE).exists();
     let pass = if key_exists {
         crate::passphrase::existing("relay key")?

@@ -37,6 +37,8 @@ fn demo_runs_and_leaves_everything_in_its_folder() {
         "The witness cosigned the checkpoint",
         "Both parties computed the same figures from the log.",
         "Alarms: 0",
+        "cipher suite hotline-v2-xwing (post-quantum hybrid",
+        "it creates channels for the two parties it admits",
         "DISCLOSURE REQUEST",
         "CONSENT",
         "verified offline: Valid",
@@ -214,7 +216,7 @@ fn demo_serves_southlands_ui_with_its_cases_until_sigterm() {
         );
         text.push_str(&line);
         let line = line.trim();
-        if let Some(u) = line.strip_prefix("1. Relay listening on http://") {
+        if let Some(u) = line.strip_prefix("2. Relay listening on http://") {
             relay = Some(u.to_owned());
         } else if let Some(u) = line.strip_prefix("ui listening on http://") {
             ui = Some(u.trim_end_matches('/').to_owned());

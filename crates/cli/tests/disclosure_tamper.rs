@@ -1154,6 +1154,24 @@ fn tampered_bundles_are_caught() {
         invalid,
         "not listed in southland's consent",
     );
+    // An envelope of the other cipher suite, properly signed by a member:
+    // Southland's consent with its head's suite byte changed and signed
+    // again, logged by the relay after the log's end.
+    let mut other_suite = B64.decode(real["entry"].as_str().unwrap()).unwrap();
+    other_suite[4] = if other_suite[4] == 1 { 2 } else { 1 };
+    let sig = keys.signing.sign(&hotline_core::dsse::pae(
+        hotline_core::envelope::HEAD_PAYLOAD_TYPE,
+        &other_suite[..177],
+    ));
+    other_suite[177..].copy_from_slice(&sig.0);
+    let mut e = real.clone();
+    e["entry"] = B64.encode(&other_suite).into();
+    expect(
+        "envelope-of-other_suite-suite",
+        bytes(&relog(&valid, &[e], &honest)),
+        invalid,
+        "an envelope of suite",
+    );
     let mut caught = |name: String, b: Value, want: &str| {
         expect(&name, bytes(&b), invalid, want);
     };

@@ -553,6 +553,33 @@ fn backup_and_restore(
         let n = v["stanzas"].as_str().unwrap().to_owned();
         v["stanzas"] = flip(&n, 5).into();
     });
+    // An envelope of the other cipher suite, signed by its member: its
+    // head's suite byte changed and signed again.
+    let head = base64_std(&e1.signed_head().to_bytes());
+    let other_suite = tampered("entries", &|v| {
+        let entries = v["entries"].as_array_mut().unwrap();
+        let e = entries
+            .iter_mut()
+            .find(|e| e.as_str() == Some(&head))
+            .unwrap();
+        let mut b = base64_dec(e.as_str().unwrap());
+        b[4] = if b[4] == 1 { 2 } else { 1 };
+        let sig = n1.signing.sign(&hotline_core::dsse::pae(
+            hotline_core::envelope::HEAD_PAYLOAD_TYPE,
+            &b[..177],
+        ));
+        b[177..].copy_from_slice(&sig.0);
+        *e = base64_std(&b).into();
+    });
+    let out = hotline(
+        &["relay", "import", other_suite.to_str().unwrap()],
+        &empty,
+        None,
+    );
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    assert!(said.contains("is of suite"), "{said}");
+    assert!(!empty.join("relay.sqlite").exists(), "nothing written");
     for p in [&bad_entry, &bad_checkpoint, &bad_blob, &bad_body] {
         let out = hotline(&["relay", "import", p.to_str().unwrap()], &empty, None);
         assert_eq!(
@@ -700,6 +727,17 @@ fn relay_over_tls_and_address_policy() {
     let mut log_line = String::new();
     // Kept open to the end, so the relay's later log lines have a reader.
     let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    stderr.read_line(&mut log_line).unwrap();
+    // A relay that admits no party says so first: it will refuse every new channel.
+    let log: serde_json::Value = serde_json::from_str(&log_line).expect("a JSON log line");
+    assert_eq!(log["level"], "WARN", "{log_line}");
+    assert!(
+        log["fields"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("no party is admitted")),
+        "{log_line}"
+    );
+    log_line.clear();
     stderr.read_line(&mut log_line).unwrap();
     let log: serde_json::Value = serde_json::from_str(&log_line).expect("a JSON log line");
     assert_eq!(log["level"], "INFO", "{log_line}");
@@ -1042,4 +1080,160 @@ fn a_test_that_panics_leaves_no_relay_running() {
         !Path::new(&format!("/proc/{pid}")).exists(),
         "the relay of a test that panicked is stopped"
     );
+}
+
+/// Admission (`docs/relay.md` § Admission): a relay on its default settings
+/// refuses a channel of parties it never admitted, with a problem that says
+/// which party and what to do; the operator's list (flags, `admit_file`,
+/// read again at each creation) admits them; a registered channel stays
+/// served when a party leaves the list, a new one is refused again.
+#[test]
+fn a_default_relay_refuses_channels_of_parties_it_never_admitted() {
+    let d = tempfile::tempdir().unwrap();
+    let name = unique("relay");
+    let (north, south) = (
+        SigningKey::generate(&mut rand_core::OsRng),
+        SigningKey::generate(&mut rand_core::OsRng),
+    );
+    let parties = [("north", &north), ("south", &south)];
+    let as_north = |r: &Relay| RelayClient::new(&r.url, north.clone()).unwrap();
+    let problem = |e: RelayError| match e {
+        RelayError::Problem {
+            status,
+            kind,
+            detail,
+            ..
+        } => (
+            status,
+            kind.rsplit(':').next().unwrap_or("").to_owned(),
+            detail,
+        ),
+        other => panic!("expected a problem, got {other}"),
+    };
+
+    // Default settings: nobody is admitted.
+    let relay = start_with(&d.path().join("default"), &name, None, &[]);
+    let charter = charter_doc(&relay, &parties, "00112233445566778899aabbccddeeff");
+    let (s, kind, detail) = problem(as_north(&relay).create_channel(&charter).unwrap_err());
+    assert_eq!((s, kind.as_str()), (403, "not-admitted"), "{detail}");
+    assert!(
+        detail.contains("does not admit north (party key id")
+            && detail.contains("and south (party key id")
+            && detail.contains("Ask the relay's operator")
+            && detail.contains("admit_file"),
+        "{detail}"
+    );
+    let (_, _, metrics) = get(&format!("{}/metrics", relay.url));
+    assert!(
+        metrics.contains("hotline_relay_not_admitted_total 1"),
+        "{metrics}"
+    );
+    // The refused charter left nothing behind.
+    let out = hotline(
+        &["relay", "channels", "--json"],
+        &d.path().join("default"),
+        None,
+    );
+    let listed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(listed, serde_json::json!([]), "{listed}");
+    stop(relay);
+
+    // An admission file naming one party (its key id): the other is named.
+    let data = d.path().join("listed");
+    std::fs::create_dir_all(&data).unwrap();
+    let file = data.join("admitted");
+    std::fs::write(
+        &file,
+        format!("# the parties we serve\n{}  # North\n", north.key_id()),
+    )
+    .unwrap();
+    let relay = start_with(
+        &data,
+        &name,
+        None,
+        &["--admit-file", file.to_str().unwrap()],
+    );
+    let charter = charter_doc(&relay, &parties, "00112233445566778899aabbccddeeff");
+    let (s, _, detail) = problem(as_north(&relay).create_channel(&charter).unwrap_err());
+    assert_eq!(s, 403);
+    assert!(
+        detail.contains("does not admit south (") && !detail.contains("north ("),
+        "{detail}"
+    );
+    // Admitting the other (by its party key, as profile.json gives it) needs no restart.
+    let mut text = std::fs::read_to_string(&file).unwrap();
+    text.push_str(&format!("{}\n", south.verifying_key().to_base64()));
+    std::fs::write(&file, &text).unwrap();
+    let ch = as_north(&relay).create_channel(&charter).unwrap();
+    // Leaving the list: the registered channel is still answered (its
+    // members post the charter again when they join); a new one is refused.
+    std::fs::write(&file, format!("{}\n", north.key_id())).unwrap();
+    assert_eq!(
+        RelayClient::new(&relay.url, south.clone())
+            .unwrap()
+            .create_channel(&charter)
+            .unwrap(),
+        ch
+    );
+    let another = charter_doc(&relay, &parties, "ffeeddccbbaa99887766554433221100");
+    assert_eq!(
+        problem(as_north(&relay).create_channel(&another).unwrap_err()).0,
+        403
+    );
+    // An admission file that breaks while the relay runs refuses new
+    // channels (503, retry later), never admits by default.
+    std::fs::write(&file, "not a key\n").unwrap();
+    let (s, kind, detail) = problem(as_north(&relay).create_channel(&another).unwrap_err());
+    assert_eq!((s, kind.as_str()), (503, "unavailable"), "{detail}");
+    assert!(!detail.contains("not a key"), "{detail}");
+    stop(relay);
+
+    // At start: a bad line is named and the relay does not start; open
+    // admission and a list together are refused.
+    let out = Command::new(env!("CARGO_BIN_EXE_hotline"))
+        .args(["relay", "serve", "--listen", "127.0.0.1:0", "--data"])
+        .arg(&data)
+        .args(["--admit-file", file.to_str().unwrap()])
+        .env("HOTLINE_PASSPHRASE", "relay test passphrase")
+        .env("HOTLINE_INSECURE_KDF_LOG_N", "10")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("line 1: \"not a key\" is neither"), "{err}");
+    std::fs::write(
+        data.join("relay.toml"),
+        format!(
+            "admit = [\"{}\"]\ndanger_open_admission = true\n",
+            north.key_id()
+        ),
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_hotline"))
+        .args(["relay", "serve", "--listen", "127.0.0.1:0", "--data"])
+        .arg(&data)
+        .env("HOTLINE_PASSPHRASE", "relay test passphrase")
+        .env("HOTLINE_INSECURE_KDF_LOG_N", "10")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("not both"), "{err}");
+
+    // Flags: --admit names the parties, as `hotline demo` does.
+    std::fs::remove_file(data.join("relay.toml")).unwrap();
+    let relay = start_with(
+        &d.path().join("flags"),
+        &name,
+        None,
+        &[
+            "--admit",
+            &north.key_id().to_hex(),
+            "--admit",
+            &south.key_id().to_hex(),
+        ],
+    );
+    let charter = charter_doc(&relay, &parties, "00112233445566778899aabbccddeeff");
+    as_north(&relay).create_channel(&charter).unwrap();
+    stop(relay);
 }

@@ -122,6 +122,42 @@ fn two_newcomers_set_up_a_channel_by_the_ui_alone_and_exchange_a_case() {
     );
     assert_eq!(status, 200, "{}", String::from_utf8_lossy(&draft));
     assert!(cd.starts_with("attachment; filename=\"charter-"), "{cd}");
+    // The form offers both suites, the hybrid one chosen unless told.
+    let (_, form) = north.get("/setup/draft");
+    assert!(
+        form.contains(r#"<option value="hotline-v2-xwing" selected>"#)
+            && form.contains(r#"<option value="hotline-v1">"#),
+        "{form}"
+    );
+    let suite_of = |doc: &[u8]| {
+        let doc = hotline_core::dsse::SignedDocument::from_json(doc).unwrap();
+        hotline_core::charter::parse_unverified(&doc).unwrap().suite
+    };
+    assert_eq!(suite_of(&draft), "hotline-v2-xwing");
+    let with_suite = |suite: &str| {
+        north.upload(
+            "/setup/draft",
+            &[
+                P::Text("title", "Suite trial"),
+                P::Text("include_me", "1"),
+                P::File("parties", "profile.json", &south_profile),
+                P::Text("relay_url", &relay.url),
+                P::Text("relay_key", &relay.vkey),
+                P::Text("tlp", "TLP:AMBER"),
+                P::Text("suite", suite),
+            ],
+        )
+    };
+    let (status, _, v1) = with_suite("hotline-v1");
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&v1));
+    assert_eq!(suite_of(&v1), "hotline-v1");
+    let (status, _, bad) = with_suite("hotline-v9");
+    let bad = String::from_utf8(bad).unwrap();
+    assert_eq!(status, 422, "{bad}");
+    assert!(
+        bad.contains("The cipher suite hotline-v9 is not known"),
+        "{bad}"
+    );
 
     // Each signs in turn: review, then sign.
     let (status, _, review) = north.upload(

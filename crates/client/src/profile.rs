@@ -628,6 +628,58 @@ mod tests {
         assert_eq!(p.unlock_retired(&pass).unwrap().len(), 2);
     }
 
+    /// A profile made before the X-Wing suite (its key file and
+    /// profile.json have no X-Wing key) still unlocks, is told to rotate
+    /// when a hybrid channel needs its key, and rotation adds one.
+    #[test]
+    fn a_profile_from_before_xwing_is_told_to_rotate_and_rotation_adds_the_key() {
+        let d = tempfile::tempdir().unwrap();
+        let dir = d.path().join("p");
+        let pass = Passphrase::new("a long enough passphrase".into());
+        Profile::create(&dir, &both(), &pass, FAST).unwrap();
+        // Rewrite it as an older version wrote it.
+        let old = MemberKeys::generate_v1(&mut OsRng);
+        assert!(old.xwing.is_none());
+        std::fs::remove_file(dir.join("member.key")).unwrap();
+        write_key_file(&dir.join("member.key"), &member_key_file(&old), &pass, FAST).unwrap();
+        let mut info: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(dir.join("profile.json")).unwrap()).unwrap();
+        info["member"] = serde_json::to_value(member_info("Duty officer", &old)).unwrap();
+        assert!(info["member"].get("xwing_key").is_none());
+        std::fs::write(dir.join("profile.json"), serde_json::to_vec(&info).unwrap()).unwrap();
+
+        let mut p = Profile::open(&dir).unwrap();
+        assert!(p.info().member.as_ref().unwrap().xwing_key.is_none());
+        let keys = p.unlock_member(&pass).unwrap();
+        assert_eq!(keys.signing.key_id(), old.signing.key_id());
+        let party = p.info().party.as_ref().unwrap().id;
+        let channel = hotline_core::ids::ChannelId([7; 16]);
+        // A v1 channel takes these keys; a hybrid one says what to do.
+        crate::channel::MemberProof::new(Suite::V1, &channel, &party, "Duty officer", &keys)
+            .unwrap();
+        let e =
+            crate::channel::MemberProof::new(Suite::XWing, &channel, &party, "Duty officer", &keys)
+                .unwrap_err()
+                .to_string();
+        assert!(e.contains("hotline key rotate"), "{e}");
+
+        let (_, new) = p.rotate_member(&pass, FAST).unwrap();
+        assert!(new.xwing_key.is_some());
+        let ring = Profile::open(&dir).unwrap().unlock_keyring(&pass).unwrap();
+        crate::channel::MemberProof::new(
+            Suite::XWing,
+            &channel,
+            &party,
+            "Duty officer",
+            &ring.current,
+        )
+        .unwrap();
+        // The retired pre-X-Wing keys still open what was sealed to them.
+        assert_eq!(ring.retired.len(), 1);
+        assert!(ring.retired[0].xwing.is_none());
+        assert_eq!(ring.retired[0].encryption.key_id(), old.encryption.key_id());
+    }
+
     #[test]
     fn create_open_unlock() {
         let d = tempfile::tempdir().unwrap();

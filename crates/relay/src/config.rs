@@ -43,6 +43,15 @@ pub struct Config {
     pub tls_key: Option<PathBuf>,
     /// Serve plain HTTP on a non-loopback address (behind a TLS proxy).
     pub insecure_plain_http: bool,
+    /// Parties admitted to create channels: party key ids (hex) or party
+    /// keys (base64), as profile.json's `party` gives them.
+    pub admit: Vec<String>,
+    /// A file of admitted parties, one per line (`#` comments), read again
+    /// at every channel creation.
+    pub admit_file: Option<PathBuf>,
+    /// Admit every party (trials only: anyone who reaches the relay can
+    /// make it store channels).
+    pub danger_open_admission: bool,
 }
 
 impl Default for Config {
@@ -63,6 +72,9 @@ impl Default for Config {
             tls_cert: None,
             tls_key: None,
             insecure_plain_http: false,
+            admit: Vec::new(),
+            admit_file: None,
+            danger_open_admission: false,
         }
     }
 }
@@ -140,6 +152,10 @@ impl Config {
                 "INSECURE_PLAIN_HTTP" => {
                     cfg.insecure_plain_http = matches!(v.as_str(), "1" | "true" | "yes")
                 }
+                "ADMIT_FILE" => cfg.admit_file = (!v.is_empty()).then(|| v.into()),
+                "DANGER_OPEN_ADMISSION" => {
+                    cfg.danger_open_admission = matches!(v.as_str(), "1" | "true" | "yes")
+                }
                 // Other HOTLINE_RELAY_* names are not settings (e.g. a test's).
                 _ => {}
             }
@@ -177,6 +193,12 @@ impl Config {
         {
             return bad("name must be a host name without spaces or '+'");
         }
+        if self.danger_open_admission && (!self.admit.is_empty() || self.admit_file.is_some()) {
+            return bad(
+                "danger_open_admission admits every party: give it, or admit/admit_file, not both",
+            );
+        }
+        self.admission()?.admitted().map_err(ConfigError::Invalid)?;
         if !self.listen.ip().is_loopback() && self.tls_cert.is_none() && !self.insecure_plain_http {
             return bad(&format!(
                 "refusing to serve plain HTTP on the non-loopback address {}: give a TLS certificate \
@@ -185,6 +207,18 @@ impl Config {
             ));
         }
         Ok(())
+    }
+}
+
+impl Config {
+    /// The admission rule these settings give.
+    pub fn admission(&self) -> Result<crate::admission::Admission, ConfigError> {
+        crate::admission::Admission::new(
+            self.danger_open_admission,
+            &self.admit,
+            self.admit_file.as_deref(),
+        )
+        .map_err(|e| ConfigError::Invalid(format!("admit: {e}")))
     }
 }
 

@@ -73,6 +73,8 @@ pub struct Metrics {
     pub witness_cosignatures: AtomicU64,
     /// Checkpoints a witness could not be given (down, refused, bad answer).
     pub witness_failures: AtomicU64,
+    /// New channels refused because a party is not admitted.
+    pub not_admitted: AtomicU64,
     /// Responses by status class: 2xx, 4xx, 5xx.
     pub responses: [AtomicU64; 3],
     /// Batch commit latency.
@@ -82,6 +84,11 @@ pub struct Metrics {
 }
 
 impl Metrics {
+    /// Records a channel refused for a party not admitted.
+    pub fn count_not_admitted(&self) {
+        self.not_admitted.fetch_add(1, Ordering::Relaxed);
+    }
+
     /// Records a committed batch of `n` submissions.
     pub fn observe_batch(&self, n: u64, d: Duration) {
         let _ = n;
@@ -139,6 +146,12 @@ impl Metrics {
             "hotline_relay_rejected_total",
             "Submissions refused by a check.",
             &self.rejected,
+        );
+        c(
+            &mut o,
+            "hotline_relay_not_admitted_total",
+            "New channels refused because a party is not admitted.",
+            &self.not_admitted,
         );
         c(
             &mut o,

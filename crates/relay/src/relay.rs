@@ -480,6 +480,27 @@ impl Relay {
         let entry = Entry::Charter(doc)
             .to_bytes()
             .map_err(|e| Problem::rejected(e.to_string()))?;
+        let admission = self
+            .cfg
+            .admission()
+            .map_err(|e| Problem::internal(e.to_string()))?;
+        if let Err(refused) = admission.check(charter.charter()) {
+            // Admission gates new channels: a charter already registered is
+            // answered as before (its members post it again when they join).
+            let (store, o, e) = (self.store.clone(), origin.clone(), entry.clone());
+            let registered = blocking(move || {
+                Ok(match store.read_entries(&o, 0, 1) {
+                    Ok(first) => first.first() == Some(&e),
+                    Err(_) => false,
+                })
+            })
+            .await?;
+            if !registered {
+                self.metrics.count_not_admitted();
+                tracing::info!(channel = %id.to_hex(), "a channel of parties not admitted was refused");
+                return Err(refused);
+            }
+        }
         let store = self.store.clone();
         let signer = self.signer.clone();
         let timestamper = self.timestamper.clone();

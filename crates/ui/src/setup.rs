@@ -31,7 +31,7 @@ use axum::routing::{get, post};
 use hotline_client::channel::{self, DraftOptions, SetupError};
 use hotline_client::profile::{PartyInfo, Profile};
 use hotline_client::relay_client::RelayError;
-use hotline_core::charter::{Charter, VerifiedCharter};
+use hotline_core::charter::{Charter, Suite, VerifiedCharter};
 use hotline_core::dsse::SignedDocument;
 use hotline_core::ids::ChannelId;
 use hotline_core::keys::SigningKey;
@@ -440,6 +440,13 @@ pub(crate) struct TlpChoice {
     pub on: bool,
 }
 
+/// A cipher suite offered by the draft form, with its explanation.
+pub(crate) struct SuiteChoice {
+    pub value: &'static str,
+    pub label: String,
+    pub on: bool,
+}
+
 /// What the draft form said (kept when it is shown again; files cannot be).
 #[derive(Default)]
 pub(crate) struct DraftForm {
@@ -451,6 +458,8 @@ pub(crate) struct DraftForm {
     pub witnesses: String,
     pub quorum: String,
     pub tlp: String,
+    /// The cipher suite's name (empty: the default).
+    pub suite: String,
 }
 
 #[derive(Template)]
@@ -463,6 +472,7 @@ pub(crate) struct DraftPage<'a> {
     pub form: DraftForm,
     pub deadlines: Vec<DeadlineRow>,
     pub tlps: Vec<TlpChoice>,
+    pub suites: Vec<SuiteChoice>,
     /// Our party's short name, offered as a party of the draft.
     pub party: Option<String>,
 }
@@ -479,6 +489,11 @@ fn draft_view<'a>(
     } else {
         form.tlp.clone()
     };
+    let suite = if form.suite.is_empty() {
+        Suite::DEFAULT.name().to_owned()
+    } else {
+        form.suite.clone()
+    };
     DraftPage {
         chrome,
         tr: &ui.tr,
@@ -489,6 +504,17 @@ fn draft_view<'a>(
             .map(|t| TlpChoice {
                 value: t.as_str(),
                 on: t.as_str() == tlp,
+            })
+            .collect(),
+        suites: Suite::ALL
+            .iter()
+            .map(|s| SuiteChoice {
+                value: s.name(),
+                label: ui.tr.t(match s {
+                    Suite::XWing => "setup-draft-suite-xwing",
+                    Suite::V1 => "setup-draft-suite-v1",
+                }),
+                on: s.name() == suite,
             })
             .collect(),
         form,
@@ -585,6 +611,7 @@ pub(crate) async fn draft(
             witnesses: up.text("witnesses"),
             quorum: up.text("quorum").trim().to_owned(),
             tlp: up.text("tlp"),
+            suite: up.text("suite").trim().to_owned(),
         };
         let rows: Vec<DeadlineRow> = DEADLINE_KINDS
             .iter()
@@ -629,6 +656,13 @@ pub(crate) async fn draft(
                 Err(e) => errors.push(e.to_string()),
             }
         }
+        let suite = match form.suite.as_str() {
+            "" => Some(Suite::DEFAULT),
+            name => Suite::from_name(name).or_else(|| {
+                errors.push(tr.args("setup-draft-bad-suite", &[("suite", name.to_owned())]));
+                None
+            }),
+        };
         let default_tlp = match channel::parse_tlp(&form.tlp) {
             Ok(t) => Some(t),
             Err(e) => {
@@ -645,7 +679,7 @@ pub(crate) async fn draft(
                 witness_quorum: quorum,
                 deadlines,
                 default_tlp,
-                suite: None,
+                suite,
             };
             match channel::draft_with(&o, &parties, &mut rand_core::OsRng) {
                 Ok(doc) => {

@@ -40,12 +40,21 @@ impl Drop for Relay {
     }
 }
 
+/// A relay on loopback that admits every party: the parties of most tests
+/// are made after their relay starts; admission itself is tested by
+/// relay_cli's admission test, through [`start_with`].
 pub fn start(data: &Path, name: &str, database: Option<&str>) -> Relay {
+    start_with(data, name, database, &["--danger-open-admission"])
+}
+
+/// A relay on loopback with `args` added to `hotline relay serve`.
+pub fn start_with(data: &Path, name: &str, database: Option<&str>, args: &[&str]) -> Relay {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_hotline"));
     cmd.args(["relay", "serve", "--listen", "127.0.0.1:0", "--name", name])
         .arg("--data")
         .arg(data)
         .args(["--checkpoint-interval-ms", "50"])
+        .args(args)
         .env("HOTLINE_PASSPHRASE", "relay test passphrase")
         .env("HOTLINE_INSECURE_KDF_LOG_N", "10")
         .env("HOTLINE_RELAY_MAX_BODY_BYTES", "262144")
