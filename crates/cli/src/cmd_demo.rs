@@ -227,6 +227,9 @@ pub fn run_demo(a: &DemoArgs) -> anyhow::Result<Outcome> {
             parties[0].key.key_id().to_hex(),
             "--admit".into(),
             parties[1].key.key_id().to_hex(),
+            // And contacts only the witness its operator allows.
+            "--allow-witness".into(),
+            format!("http://127.0.0.1:{wport}"),
         ],
         "relay listening on ",
     )?;
@@ -235,7 +238,7 @@ pub fn run_demo(a: &DemoArgs) -> anyhow::Result<Outcome> {
         .to_owned();
     let vkey = lines[1].trim_start_matches("relay key ").to_owned();
     out!(
-        "\n2. Relay listening on {url}\n   key {vkey}\n   it creates channels for the two parties it admits, and no others"
+        "\n2. Relay listening on {url}\n   key {vkey}\n   it creates channels for the two parties it admits, and no others,\n   and contacts only the witness it allows"
     );
     let (north, south) = (&parties[0], &parties[1]);
     let (n_id, s_id) = (north.key.key_id(), south.key.key_id());

@@ -110,6 +110,15 @@ pub struct ServeArgs {
     /// a relay others can reach: anyone could make it store and sequence channels).
     #[arg(long, conflicts_with_all = ["admit", "admit_file"])]
     danger_open_admission: bool,
+    /// Let the relay contact the witness at URL, exactly as charters name
+    /// it (repeat for several; added to relay.toml's `allowed_witnesses`).
+    /// A charter naming another witness is refused.
+    #[arg(long, value_name = "URL")]
+    allow_witness: Vec<String>,
+    /// DANGEROUS: contact whatever witness a charter names (a trial on
+    /// loopback: a charter's authors could make the relay POST anywhere).
+    #[arg(long, conflicts_with = "allow_witness")]
+    danger_any_witness: bool,
 }
 
 /// The SQLite file inside the data folder.
@@ -414,7 +423,16 @@ fn serve(a: &ServeArgs) -> anyhow::Result<Outcome> {
         cfg.admit_file = Some(f.clone());
     }
     cfg.danger_open_admission |= a.danger_open_admission;
+    cfg.allowed_witnesses
+        .extend(a.allow_witness.iter().cloned());
+    cfg.danger_any_witness |= a.danger_any_witness;
     cfg.check()?;
+    if cfg.danger_any_witness {
+        tracing::warn!(
+            "danger_any_witness: the relay contacts whatever witness a charter names; \
+             list the witnesses it may contact (allowed_witnesses) before others can reach it"
+        );
+    }
     let admission = cfg.admission()?;
     if admission.is_open() {
         tracing::warn!(

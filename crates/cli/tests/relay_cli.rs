@@ -1237,3 +1237,240 @@ fn a_default_relay_refuses_channels_of_parties_it_never_admitted() {
     as_north(&relay).create_channel(&charter).unwrap();
     stop(relay);
 }
+
+/// The relay contacts only the witnesses its operator allows
+/// (`allowed_witnesses`, `--allow-witness`): a new charter naming another
+/// is refused, and a registered channel whose witness was allowed no
+/// longer is not sent a checkpoint (a counted failure instead).
+#[test]
+fn the_relay_contacts_only_the_witnesses_its_operator_allows() {
+    let d = tempfile::tempdir().unwrap();
+    let data = d.path().join("relay");
+    let (allowed, allowed_hits) = redirector("http://127.0.0.1:1/".into());
+    let (other, other_hits) = redirector("http://127.0.0.1:1/".into());
+    let name = unique("relay");
+    let allowed_url = format!("http://127.0.0.1:{allowed}");
+    let serve = |extra: &[&str]| {
+        let mut args = vec!["--danger-open-admission"];
+        args.extend_from_slice(extra);
+        start_with(&data, &name, None, &args)
+    };
+    let relay = serve(&["--allow-witness", &format!("{allowed_url}/")]);
+    let north = SigningKey::generate(&mut rand_core::OsRng);
+    let south = SigningKey::generate(&mut rand_core::OsRng);
+    let n1 = MemberKeys::generate(&mut rand_core::OsRng);
+    let w = hotline_log::cosignature::Cosigner::new("witness.test/w3", &[8; 32]).unwrap();
+    let with_witness = |url: String, nonce: &str| {
+        charter_doc_with(
+            &relay,
+            &[("north", &north), ("south", &south)],
+            nonce,
+            vec![hotline_core::charter::WitnessInfo { key: w.vkey(), url }],
+        )
+    };
+    let as_north = RelayClient::new(&relay.url, north.clone()).unwrap();
+    let refused = with_witness(
+        format!("http://127.0.0.1:{other}"),
+        "0a1b2c3d4e5f60718293a4b5c6d7e8f0",
+    );
+    match as_north.create_channel(&refused).unwrap_err() {
+        RelayError::Problem {
+            status,
+            kind,
+            detail,
+            ..
+        } => {
+            assert_eq!(status, 403, "{detail}");
+            assert!(kind.ends_with("witness-not-allowed"), "{kind}");
+            assert!(
+                detail.contains(&format!("the witness at http://127.0.0.1:{other}"))
+                    && detail.contains("allowed_witnesses"),
+                "{detail}"
+            );
+        }
+        e => panic!("expected a problem, got {e}"),
+    }
+    let charter = with_witness(allowed_url.clone(), "0a1b2c3d4e5f60718293a4b5c6d7e8f1");
+    let ch = as_north.create_channel(&charter).unwrap();
+    as_north
+        .post_roster(&ch, &roster(ch, &north, 1, None, &[&n1]))
+        .unwrap();
+    let m = RelayClient::new(&relay.url, n1.signing.clone()).unwrap();
+    wait_checkpoint(&m, &ch, 2, &relay.vkey);
+    let t = Instant::now();
+    while allowed_hits.load(std::sync::atomic::Ordering::SeqCst) == 0 {
+        assert!(
+            t.elapsed() < Duration::from_secs(15),
+            "the allowed witness was never contacted"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    stop(relay);
+
+    // The operator withdraws the witness: the channel is still served, its
+    // checkpoints are no longer sent there.
+    let relay = serve(&[]);
+    let before = allowed_hits.load(std::sync::atomic::Ordering::SeqCst);
+    let m = RelayClient::new(&relay.url, n1.signing.clone()).unwrap();
+    m.post_envelopes(&ch, &[envelope(ch, &n1, &[&n1], "after")])
+        .unwrap();
+    wait_checkpoint(&m, &ch, 3, &relay.vkey);
+    let t = Instant::now();
+    loop {
+        let (_, _, metrics) = get(&format!("{}/metrics", relay.url));
+        if metrics
+            .lines()
+            .any(|l| l.starts_with("hotline_relay_witness_failures_total ") && !l.ends_with(" 0"))
+        {
+            break;
+        }
+        assert!(
+            t.elapsed() < Duration::from_secs(15),
+            "no witness failure counted:\n{metrics}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(
+        allowed_hits.load(std::sync::atomic::Ordering::SeqCst),
+        before
+    );
+    assert_eq!(other_hits.load(std::sync::atomic::Ordering::SeqCst), 0);
+    stop(relay);
+
+    // A listed URL the relay could never reach safely is refused at start.
+    let out = Command::new(env!("CARGO_BIN_EXE_hotline"))
+        .args(["relay", "serve", "--listen", "127.0.0.1:0", "--data"])
+        .arg(&data)
+        .args(["--allow-witness", "http://witness.example/"])
+        .env("HOTLINE_PASSPHRASE", "relay test passphrase")
+        .env("HOTLINE_INSECURE_KDF_LOG_N", "10")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("allowed_witnesses: refusing plain HTTP"),
+        "{err}"
+    );
+}
+
+/// Opens a connection that sends a request's head announcing `len` body
+/// bytes and then a few, and stalls (a slowloris client).
+fn stall(base: &str, len: usize) -> std::net::TcpStream {
+    use std::io::Write as _;
+    let addr = base.trim_start_matches("http://");
+    let mut c = std::net::TcpStream::connect(addr).unwrap();
+    write!(
+        c,
+        "POST /v1/channels HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {len}\r\n\r\n{{\"pay"
+    )
+    .unwrap();
+    c.flush().unwrap();
+    c
+}
+
+/// Global bounds (`docs/relay.md` § Limits): slow clients holding every
+/// request slot, or bodies announcing more bytes than the relay keeps in
+/// flight, get the next requests a 503 with Retry-After at once, not
+/// unbounded memory or a hang; health and metrics stay answerable; the
+/// request timeout frees the slots; then the relay serves again.
+#[test]
+fn the_relay_sheds_load_beyond_its_global_bounds() {
+    let d = tempfile::tempdir().unwrap();
+    let relay = start_env(
+        d.path(),
+        &unique("relay"),
+        None,
+        &["--danger-open-admission"],
+        &[
+            ("HOTLINE_RELAY_MAX_CONCURRENT_REQUESTS", "4"),
+            ("HOTLINE_RELAY_MAX_BLOB_BYTES", "262144"),
+            ("HOTLINE_RELAY_MAX_INFLIGHT_BODY_BYTES", "400000"),
+            ("HOTLINE_RELAY_REQUEST_TIMEOUT_SECS", "3"),
+        ],
+    );
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(10)))
+        .build()
+        .into();
+    let call = |path: &str| {
+        let mut r = agent.get(format!("{}{path}", relay.url)).call().unwrap();
+        let retry = r
+            .headers()
+            .get("retry-after")
+            .map(|v| v.to_str().unwrap().to_owned());
+        let ct = r
+            .headers()
+            .get("content-type")
+            .map(|v| v.to_str().unwrap().to_owned());
+        (
+            r.status().as_u16(),
+            retry,
+            ct,
+            r.body_mut().read_to_string().unwrap(),
+        )
+    };
+    assert_eq!(call("/v1/relay").0, 200);
+    let wait_until = |what: &str, f: &dyn Fn() -> bool| {
+        let t = Instant::now();
+        while !f() {
+            assert!(t.elapsed() < Duration::from_secs(10), "{what}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    };
+    let in_flight = |n: usize| {
+        let (_, _, _, m) = call("/metrics");
+        m.contains(&format!("hotline_relay_requests_in_flight {n}\n"))
+    };
+
+    // Four slow clients take every request slot.
+    let slow: Vec<_> = (0..4).map(|_| stall(&relay.url, 1000)).collect();
+    wait_until("four requests in flight", &|| in_flight(4));
+    let (s, retry, ct, body) = call("/v1/relay");
+    assert_eq!(s, 503, "{body}");
+    assert_eq!(retry.as_deref(), Some("1"));
+    assert_eq!(ct.as_deref(), Some("application/problem+json"));
+    assert!(body.contains("limit of 4 concurrent requests"), "{body}");
+    assert_eq!(call("/healthz").0, 200, "health stays answerable");
+    let (_, _, _, m) = call("/metrics");
+    assert!(!m.contains("hotline_relay_shed_total 0\n"), "{m}");
+    // Closing them frees the slots.
+    drop(slow);
+    wait_until("the slots freed", &|| in_flight(0));
+    assert_eq!(call("/v1/relay").0, 200);
+
+    // Bodies announcing more than the bytes kept in flight: the second is
+    // refused before it is read.
+    let big = stall(&relay.url, 250_000);
+    wait_until("one request in flight", &|| in_flight(1));
+    let mut second = stall(&relay.url, 200_000);
+    let mut answer = String::new();
+    let _ = std::io::Read::read_to_string(&mut second, &mut answer);
+    assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
+    assert!(
+        answer
+            .to_ascii_lowercase()
+            .contains("\r\nretry-after: 1\r\n"),
+        "{answer}"
+    );
+    assert!(
+        answer.contains("bytes of request bodies in flight"),
+        "{answer}"
+    );
+
+    // A client that never finishes its body is cut by the request timeout
+    // (408), which frees its slot and its bytes.
+    let t = Instant::now();
+    let mut big = big;
+    let mut answer = String::new();
+    let _ = std::io::Read::read_to_string(&mut big, &mut answer);
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(t.elapsed() < Duration::from_secs(8));
+    wait_until("the slot freed after the timeout", &|| in_flight(0));
+    let (_, _, _, m) = call("/metrics");
+    assert!(m.contains("hotline_relay_inflight_body_bytes 0\n"), "{m}");
+    assert_eq!(call("/v1/relay").0, 200);
+    stop(relay);
+}

@@ -8,7 +8,8 @@
 //! * `hotline-v2-xwing` (suite byte 2): X-Wing (ML-KEM-768 with X25519),
 //!   KEM 0x647a, as draft-ietf-hpke-pq-03 assigns it, with the X-Wing KEM
 //!   of draft-connolly-cfrg-xwing-kem (the `hpke` crate's, built on the
-//!   `x-wing` crate). Our envelopes in this suite are opened by
+//!   `x-wing` crate) for sealing; opening expands the recipient's key once
+//!   (`xwing_expanded.rs`). Our envelopes in this suite are opened by
 //!   independent implementations in `.ci/run`
 //!   (`tests/interop/xwing`).
 
@@ -16,6 +17,7 @@ use hpke::{Deserializable as _, Kem as _, OpModeR, OpModeS, Serializable as _};
 use rand_core::CryptoRngCore;
 
 use crate::keys::{CryptoError, EncryptionPublicKey, EncryptionSecretKey};
+use crate::xwing_expanded::XWingExpanded;
 
 pub(crate) type Kem = hpke::kem::X25519HkdfSha256;
 pub(crate) type XWingKem = hpke::kem::XWing;
@@ -192,7 +194,8 @@ pub fn seal_base(
 #[derive(Clone)]
 pub(crate) enum Opener {
     V1(<Kem as hpke::Kem>::PrivateKey),
-    XWing(Box<<XWingKem as hpke::Kem>::PrivateKey>),
+    /// Expanded once (`xwing_expanded.rs`): not again per envelope.
+    XWing(Box<<XWingExpanded as hpke::Kem>::PrivateKey>),
 }
 
 impl Opener {
@@ -204,7 +207,7 @@ impl Opener {
                     .map_err(|_| CryptoError)?,
             ),
             Suite::XWing => Opener::XWing(Box::new(
-                <XWingKem as hpke::Kem>::PrivateKey::from_bytes(bytes.as_ref())
+                <XWingExpanded as hpke::Kem>::PrivateKey::from_bytes(bytes.as_ref())
                     .map_err(|_| CryptoError)?,
             )),
         })
@@ -215,7 +218,7 @@ impl Opener {
         match self {
             Opener::V1(sk) => EncryptionPublicKey::from_bytes(&Kem::sk_to_pk(sk).to_bytes()),
             Opener::XWing(sk) => {
-                EncryptionPublicKey::from_bytes(&XWingKem::sk_to_pk(sk).to_bytes())
+                EncryptionPublicKey::from_bytes(&XWingExpanded::sk_to_pk(sk).to_bytes())
             }
         }
         .map_err(|_| CryptoError)
@@ -231,7 +234,7 @@ impl Opener {
     ) -> Result<Vec<u8>, CryptoError> {
         match self {
             Opener::V1(sk) => open_with::<Kem>(sk, enc, info, aad, ct),
-            Opener::XWing(sk) => open_with::<XWingKem>(sk, enc, info, aad, ct),
+            Opener::XWing(sk) => open_with::<XWingExpanded>(sk, enc, info, aad, ct),
         }
     }
 }

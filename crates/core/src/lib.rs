@@ -56,6 +56,7 @@ pub mod keys;
 pub mod message;
 pub mod net;
 pub mod roster;
+mod xwing_expanded;
 
 pub use rand_core;
 

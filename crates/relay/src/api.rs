@@ -77,6 +77,10 @@ pub fn router(relay: R) -> Router {
         .route("/v1/channels/{id}/log/checkpoint", get(log_checkpoint))
         .route("/v1/channels/{id}/log/{*path}", get(log_tile))
         .fallback(|| async { Problem::not_found("no such endpoint; see /v1/openapi.json") })
+        .layer(middleware::from_fn_with_state(
+            relay.clone(),
+            crate::limits::bound,
+        ))
         .layer(middleware::from_fn_with_state(relay.clone(), observe))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
@@ -176,7 +180,9 @@ async fn healthz(State(relay): State<R>) -> Response {
 
 async fn metrics(State(relay): State<R>) -> Response {
     let n = relay.channel_count();
-    let mut r = relay.metrics.render(n).into_response();
+    let mut text = relay.metrics.render(n);
+    text.push_str(&relay.limits.render());
+    let mut r = text.into_response();
     r.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/plain; version=0.0.4"),

@@ -37,6 +37,11 @@ pub struct Config {
     pub signature_max_skew_secs: i64,
     /// Per-request timeout (seconds).
     pub request_timeout_secs: u64,
+    /// Requests served at once; beyond it, 503 with Retry-After.
+    pub max_concurrent_requests: usize,
+    /// Bytes of request bodies held in flight at once (at least the
+    /// largest body); beyond it, 503 with Retry-After.
+    pub max_inflight_body_bytes: usize,
     /// TLS certificate chain (PEM); TLS is on when both files are given.
     pub tls_cert: Option<PathBuf>,
     /// TLS private key (PEM).
@@ -52,6 +57,11 @@ pub struct Config {
     /// Admit every party (trials only: anyone who reaches the relay can
     /// make it store channels).
     pub danger_open_admission: bool,
+    /// Witness URLs the relay may contact, exactly as charters name them.
+    pub allowed_witnesses: Vec<String>,
+    /// Contact whatever witness a charter names (trials only: a charter's
+    /// authors could make the relay POST to any address it reaches).
+    pub danger_any_witness: bool,
 }
 
 impl Default for Config {
@@ -69,12 +79,16 @@ impl Default for Config {
             signature_max_age_secs: 60,
             signature_max_skew_secs: 10,
             request_timeout_secs: 30,
+            max_concurrent_requests: 1024,
+            max_inflight_body_bytes: 256 << 20,
             tls_cert: None,
             tls_key: None,
             insecure_plain_http: false,
             admit: Vec::new(),
             admit_file: None,
             danger_open_admission: false,
+            allowed_witnesses: Vec::new(),
+            danger_any_witness: false,
         }
     }
 }
@@ -137,6 +151,9 @@ impl Config {
                 "CHECKPOINT_INTERVAL_MS" => cfg.checkpoint_interval_ms = num(&v)?,
                 "MAX_BODY_BYTES" => cfg.max_body_bytes = num(&v)? as usize,
                 "MAX_BLOB_BYTES" => cfg.max_blob_bytes = num(&v)? as usize,
+                "MAX_CONCURRENT_REQUESTS" => cfg.max_concurrent_requests = num(&v)? as usize,
+                "MAX_INFLIGHT_BODY_BYTES" => cfg.max_inflight_body_bytes = num(&v)? as usize,
+                "REQUEST_TIMEOUT_SECS" => cfg.request_timeout_secs = num(&v)?,
                 "RATE_PER_SECOND" => {
                     cfg.rate_per_second = v
                         .parse()
@@ -153,6 +170,9 @@ impl Config {
                     cfg.insecure_plain_http = matches!(v.as_str(), "1" | "true" | "yes")
                 }
                 "ADMIT_FILE" => cfg.admit_file = (!v.is_empty()).then(|| v.into()),
+                "DANGER_ANY_WITNESS" => {
+                    cfg.danger_any_witness = matches!(v.as_str(), "1" | "true" | "yes")
+                }
                 "DANGER_OPEN_ADMISSION" => {
                     cfg.danger_open_admission = matches!(v.as_str(), "1" | "true" | "yes")
                 }
@@ -172,6 +192,17 @@ impl Config {
         }
         if self.max_body_bytes < 4096 || self.max_blob_bytes < 4096 {
             return bad("max_body_bytes and max_blob_bytes must be at least 4096");
+        }
+        if self.max_concurrent_requests == 0 {
+            return bad("max_concurrent_requests must be at least 1");
+        }
+        if self.max_inflight_body_bytes < self.max_body_bytes.max(self.max_blob_bytes) {
+            return bad(
+                "max_inflight_body_bytes must be at least max_body_bytes and max_blob_bytes",
+            );
+        }
+        if self.request_timeout_secs == 0 {
+            return bad("request_timeout_secs must be at least 1");
         }
         if self.max_envelopes_per_request == 0 {
             return bad("max_envelopes_per_request must be at least 1");
@@ -199,6 +230,15 @@ impl Config {
             );
         }
         self.admission()?.admitted().map_err(ConfigError::Invalid)?;
+        for w in &self.allowed_witnesses {
+            crate::witnesses::egress_allowed(w)
+                .map_err(|e| ConfigError::Invalid(format!("allowed_witnesses: {e}")))?;
+        }
+        if self.danger_any_witness && !self.allowed_witnesses.is_empty() {
+            return bad(
+                "danger_any_witness contacts every witness: give it, or allowed_witnesses, not both",
+            );
+        }
         if !self.listen.ip().is_loopback() && self.tls_cert.is_none() && !self.insecure_plain_http {
             return bad(&format!(
                 "refusing to serve plain HTTP on the non-loopback address {}: give a TLS certificate \

@@ -23,6 +23,7 @@ pub mod auth;
 pub mod backup;
 pub mod config;
 pub mod key;
+pub mod limits;
 pub mod metrics;
 pub mod problem;
 pub mod relay;

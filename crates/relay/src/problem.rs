@@ -142,6 +142,11 @@ impl IntoResponse for Problem {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
         );
+        // Back-pressure and rate limits say when to come back (RFC 9110 §10.2.3).
+        if matches!(self.status, 429 | 503) {
+            r.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        }
         r
     }
 }

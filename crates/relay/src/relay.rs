@@ -260,6 +260,8 @@ pub struct Relay {
     pub streams: Arc<crate::auth::Streams>,
     /// Counters for `/metrics`.
     pub metrics: Metrics,
+    /// The global bounds on requests and body bytes in flight.
+    pub limits: crate::limits::Limits,
     closing: AtomicBool,
     /// Set to true when the sequencers are to drain their queues and stop.
     stop: watch::Sender<bool>,
@@ -302,6 +304,13 @@ impl Relay {
             signer,
             timestamper,
         } = keys;
+        let allowed =
+            crate::witnesses::Allowed::new(cfg.danger_any_witness, &cfg.allowed_witnesses);
+        let limits = crate::limits::Limits::new(
+            cfg.max_concurrent_requests,
+            cfg.max_inflight_body_bytes,
+            cfg.max_body_bytes.max(cfg.max_blob_bytes),
+        );
         Arc::new(Relay {
             auth: Auth::new(&cfg),
             streams: Arc::default(),
@@ -312,11 +321,12 @@ impl Relay {
             channels: RwLock::new(HashMap::new()),
             sequencers: Mutex::new(Vec::new()),
             metrics: Metrics::default(),
+            limits,
             closing: AtomicBool::new(false),
             stop: watch::Sender::new(false),
             started: Instant::now(),
             last_checkpoint_ms: AtomicU64::new(0),
-            witnesses: crate::witnesses::Witnesses::default(),
+            witnesses: crate::witnesses::Witnesses::new(allowed),
         })
     }
 
@@ -484,7 +494,29 @@ impl Relay {
             .cfg
             .admission()
             .map_err(|e| Problem::internal(e.to_string()))?;
-        if let Err(refused) = admission.check(charter.charter()) {
+        let refusal = admission.check(charter.charter()).and_then(|()| {
+            // A witness the relay may not contact could never cosign.
+            match charter
+                .charter()
+                .witnesses
+                .iter()
+                .find(|w| !self.witnesses.allowed().allows(&w.url))
+            {
+                Some(w) => Err(Problem::new(
+                    axum::http::StatusCode::FORBIDDEN,
+                    "witness-not-allowed",
+                    "Witness not allowed",
+                    format!(
+                        "this relay does not contact the witness at {}: its operator allows only \
+                         the witnesses listed in relay.toml's allowed_witnesses. Ask the operator \
+                         to allow it, or draft the charter with a witness the relay allows",
+                        w.url
+                    ),
+                )),
+                None => Ok(()),
+            }
+        });
+        if let Err(refused) = refusal {
             // Admission gates new channels: a charter already registered is
             // answered as before (its members post it again when they join).
             let (store, o, e) = (self.store.clone(), origin.clone(), entry.clone());
@@ -496,8 +528,10 @@ impl Relay {
             })
             .await?;
             if !registered {
-                self.metrics.count_not_admitted();
-                tracing::info!(channel = %id.to_hex(), "a channel of parties not admitted was refused");
+                if refused.kind.ends_with("not-admitted") {
+                    self.metrics.count_not_admitted();
+                }
+                tracing::info!(channel = %id.to_hex(), detail = %refused.detail, "a new channel was refused");
                 return Err(refused);
             }
         }

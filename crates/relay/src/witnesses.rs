@@ -21,8 +21,49 @@ use hotline_store::relaydata::RelayData;
 /// Per-request timeout towards a witness.
 const TIMEOUT: Duration = Duration::from_secs(10);
 
+/// Which witnesses the operator lets the relay contact (`relay.toml`'s
+/// `allowed_witnesses`; `docs/relay.md` § Witnesses): a charter is written
+/// by its parties, so without this list a charter could make the relay
+/// POST to any address its network reaches.
+#[derive(Debug, Clone, Default)]
+pub struct Allowed {
+    any: bool,
+    urls: Vec<String>,
+}
+
+impl Allowed {
+    /// The operator's list (URLs exactly as charters name them; a trailing
+    /// `/` does not count), or every witness (`danger_any_witness`).
+    pub fn new(any: bool, urls: &[String]) -> Allowed {
+        Allowed {
+            any,
+            urls: urls
+                .iter()
+                .map(|u| u.trim().trim_end_matches('/').to_owned())
+                .collect(),
+        }
+    }
+
+    /// Whether the relay may contact the witness at `url`.
+    pub fn allows(&self, url: &str) -> bool {
+        self.any || self.urls.iter().any(|u| u == url.trim_end_matches('/'))
+    }
+
+    /// Refuses a witness the operator did not allow, saying what to do.
+    pub fn check(&self, url: &str) -> Result<(), String> {
+        if self.allows(url) {
+            return Ok(());
+        }
+        Err(format!(
+            "this relay does not contact the witness at {url}: its operator allows only the \
+             witnesses listed in relay.toml's allowed_witnesses (docs/relay.md, Witnesses)"
+        ))
+    }
+}
+
 /// The witnesses' state as this relay process knows it.
 pub struct Witnesses {
+    allowed: Allowed,
     agent: ureq::Agent,
     /// (origin, witness url) -> the size the witness last cosigned, as it said.
     known: Mutex<HashMap<(String, String), u64>>,
@@ -31,9 +72,11 @@ pub struct Witnesses {
     busy: Mutex<HashMap<(String, String), bool>>,
 }
 
-impl Default for Witnesses {
-    fn default() -> Witnesses {
+impl Witnesses {
+    /// A relay's witness client, contacting the `allowed` witnesses only.
+    pub fn new(allowed: Allowed) -> Witnesses {
         Witnesses {
+            allowed,
             // No redirect is followed: a charter's witness URL is its
             // authors' choice, and a redirect could send the relay to any
             // address its network reaches (a 303 turns the POST into a GET).
@@ -60,6 +103,11 @@ pub enum Outcome {
 }
 
 impl Witnesses {
+    /// The operator's allow-list.
+    pub fn allowed(&self) -> &Allowed {
+        &self.allowed
+    }
+
     /// Sends the checkpoint of `size` (the relay's signed note) to `w` and
     /// attaches its verified cosignature. Blocking.
     pub fn forward(
@@ -117,6 +165,7 @@ impl Witnesses {
     ) -> Result<Outcome, String> {
         let verifier = CosignatureVerifier::from_vkey(&w.key)
             .map_err(|e| format!("the charter's witness key {:?}: {e}", w.key))?;
+        self.allowed.check(&w.url)?;
         egress_allowed(&w.url)?;
         let url = format!("{}/add-checkpoint", w.url.trim_end_matches('/'));
         let note = Note::parse(note_bytes).map_err(|e| e.to_string())?;
@@ -219,6 +268,22 @@ pub fn egress_allowed(url: &str) -> Result<(), String> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn only_the_operators_witnesses_are_contacted() {
+        let a = super::Allowed::new(false, &["https://w.example/log/".into()]);
+        assert!(a.allows("https://w.example/log") && a.allows("https://w.example/log/"));
+        assert!(!a.allows("https://w.example/log/other"));
+        assert!(!a.allows("https://w.example"));
+        assert!(!a.allows("http://127.0.0.1:9"));
+        assert!(
+            a.check("http://10.0.0.1/")
+                .unwrap_err()
+                .contains("allowed_witnesses")
+        );
+        assert!(!super::Allowed::default().allows("https://w.example/log"));
+        assert!(super::Allowed::new(true, &[]).allows("http://127.0.0.1:9"));
+    }
+
     #[test]
     fn witness_urls_over_https_or_on_loopback_only() {
         use super::egress_allowed as ok;

@@ -40,15 +40,33 @@ impl Drop for Relay {
     }
 }
 
-/// A relay on loopback that admits every party: the parties of most tests
-/// are made after their relay starts; admission itself is tested by
-/// relay_cli's admission test, through [`start_with`].
+/// A relay on loopback that admits every party and contacts any witness:
+/// the parties and witnesses of most tests are made after their relay
+/// starts; admission and the witness allow-list are tested by relay_cli,
+/// through [`start_with`].
 pub fn start(data: &Path, name: &str, database: Option<&str>) -> Relay {
-    start_with(data, name, database, &["--danger-open-admission"])
+    start_with(
+        data,
+        name,
+        database,
+        &["--danger-open-admission", "--danger-any-witness"],
+    )
 }
 
 /// A relay on loopback with `args` added to `hotline relay serve`.
 pub fn start_with(data: &Path, name: &str, database: Option<&str>, args: &[&str]) -> Relay {
+    start_env(data, name, database, args, &[])
+}
+
+/// As [`start_with`], with environment variables `envs` (`HOTLINE_RELAY_*`
+/// settings) set for the relay.
+pub fn start_env(
+    data: &Path,
+    name: &str,
+    database: Option<&str>,
+    args: &[&str],
+    envs: &[(&str, &str)],
+) -> Relay {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_hotline"));
     cmd.args(["relay", "serve", "--listen", "127.0.0.1:0", "--name", name])
         .arg("--data")
@@ -58,6 +76,7 @@ pub fn start_with(data: &Path, name: &str, database: Option<&str>, args: &[&str]
         .env("HOTLINE_PASSPHRASE", "relay test passphrase")
         .env("HOTLINE_INSECURE_KDF_LOG_N", "10")
         .env("HOTLINE_RELAY_MAX_BODY_BYTES", "262144")
+        .envs(envs.iter().copied())
         .stdout(Stdio::piped())
         .stderr(Stdio::null());
     if let Some(db) = database {
