@@ -65,6 +65,22 @@ fn two_relays_one_database_survive_a_kill() {
         .post_roster(&ch, &rs)
         .unwrap();
 
+    // A request captured on its way to one process, replayed to the other
+    // (behind one address, as with a load balancer: the same Host), is
+    // refused: nonces are recorded in the shared database.
+    let path = format!("/v1/channels/{}/entries", ch.to_hex());
+    let m0 = RelayClient::new(&a.url, members[0].signing.clone()).unwrap();
+    let hs = m0.sign_request("GET", &path, Some("start=0"), b"");
+    let authority = a.url.trim_start_matches("http://").to_owned();
+    let (sa, _) = raw_at(&a.url, &authority, &path, "start=0", &hs);
+    assert_eq!(sa, 200);
+    let (sb, body) = raw_at(&b.url, &authority, &path, "start=0", &hs);
+    assert_eq!(sb, 401, "{body}");
+    assert!(body.contains("already received"), "{body}");
+    // A fresh signature is served by either.
+    let hs = m0.sign_request("GET", &path, Some("start=0"), b"");
+    assert_eq!(raw_at(&b.url, &authority, &path, "start=0", &hs).0, 200);
+
     // Envelopes sealed before the load.
     let sealed: Vec<Vec<_>> = members
         .iter()
@@ -279,4 +295,32 @@ fn two_relays_one_database_survive_a_kill() {
     wait_checkpoint(&reader, &ch, total + 1, &b.vkey);
     stop(a2);
     stop(b);
+}
+
+/// Sends a GET to the relay at `base` with `Host: authority` and `headers`;
+/// its status and body.
+fn raw_at(
+    base: &str,
+    authority: &str,
+    path: &str,
+    query: &str,
+    headers: &[(String, String)],
+) -> (u16, String) {
+    use std::io::{Read as _, Write as _};
+    let mut c = std::net::TcpStream::connect(base.trim_start_matches("http://")).unwrap();
+    let mut req =
+        format!("GET {path}?{query} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n");
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    req.push_str("\r\n");
+    c.write_all(req.as_bytes()).unwrap();
+    let mut out = String::new();
+    c.read_to_string(&mut out).unwrap();
+    let status = out
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    (status, out)
 }

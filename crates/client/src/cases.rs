@@ -90,6 +90,12 @@ pub struct Case {
     pub ack_due: Option<u64>,
     /// When answers are due.
     pub answer_due: Option<u64>,
+    /// The charter's acknowledgement window for this kind (seconds), if
+    /// it sets one: owed even while the opening is not yet dated by the
+    /// relay's time attestation and `ack_due` is still unknown.
+    pub ack_within: Option<u64>,
+    /// The charter's answer window for this kind (seconds), if any.
+    pub answer_within: Option<u64>,
     /// First acknowledgement time per addressed party.
     pub acks: BTreeMap<KeyId, Option<u64>>,
     /// First answer time per addressed party.
@@ -116,10 +122,13 @@ impl Case {
         if self.state == State::Closed || !self.to.contains(party) {
             return None;
         }
-        if !self.acks.contains_key(party) && self.ack_due.is_some() {
+        // Owed when the charter sets a window, dated or not: an inquiry
+        // the relay has not dated yet still needs its addressee (with the
+        // due time unknown until it is).
+        if !self.acks.contains_key(party) && self.ack_within.is_some() {
             return Some((Kind::Ack, self.ack_due));
         }
-        if !self.answers.contains_key(party) && self.answer_due.is_some() {
+        if !self.answers.contains_key(party) && self.answer_within.is_some() {
             return Some((Kind::Answer, self.answer_due));
         }
         None
@@ -229,6 +238,8 @@ pub fn derive(charter: &Charter, msgs: &[LoggedMessage]) -> (Vec<Case>, Vec<Ping
                 opened_at: m.sequenced_at,
                 ack_due: plus(dl.ack_within),
                 answer_due: plus(dl.answer_within),
+                ack_within: dl.ack_within,
+                answer_within: dl.answer_within,
                 acks: BTreeMap::new(),
                 answers: BTreeMap::new(),
                 state: State::Open,
@@ -643,6 +654,18 @@ mod tests {
         assert_eq!(cases[1].state, State::Open);
         assert_eq!(cases[1].owed_by(&s), Some((Kind::Ack, Some(3100))));
         assert_eq!(cases[1].owed_by(&n), None);
+
+        // An inquiry the relay has not dated yet is owed all the same, its
+        // due time unknown; once dated, the time is known.
+        let mut undated = Log { msgs: vec![] };
+        undated.add(Kind::Inquiry, n, s, None, vec![], 7000);
+        undated.msgs[0].sequenced_at = None;
+        let (u, _) = derive(&c, &undated.msgs);
+        assert_eq!(u[0].ack_due, None);
+        assert_eq!(u[0].owed_by(&s), Some((Kind::Ack, None)));
+        undated.msgs[0].sequenced_at = Some(7000);
+        let (u, _) = derive(&c, &undated.msgs);
+        assert_eq!(u[0].owed_by(&s), Some((Kind::Ack, Some(7100))));
 
         let r = responsiveness(&s, &cases, &pings, 9999);
         assert_eq!((r.received, r.acked_on_time, r.acked_late), (2, 1, 0));

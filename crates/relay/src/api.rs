@@ -145,6 +145,27 @@ async fn read(req: Request, limit: usize) -> Result<(Parts, Bytes), Problem> {
     Ok((parts, bytes))
 }
 
+/// Records a checked request's nonce in a store other relay processes
+/// share, refusing it if one of them (or this one) accepted it before: a
+/// captured request cannot be replayed to another process. Returns the
+/// signer's key id.
+async fn recorded(relay: &R, c: crate::auth::Checked) -> Result<KeyId, Problem> {
+    let store = relay.store();
+    if !store.shared() {
+        return Ok(c.key);
+    }
+    let key = c.key;
+    let fresh =
+        blocking(move || Ok(store.record_nonce(&c.key.0, &c.nonce, c.expires, unix_now())?))
+            .await?;
+    if !fresh {
+        return Err(Problem::unauthenticated(
+            "this request was already received by a relay process (replayed nonce); sign each request afresh",
+        ));
+    }
+    Ok(key)
+}
+
 /// Authenticates a member of `chan` (a key in its party's current roster).
 async fn member(
     relay: &R,
@@ -154,14 +175,15 @@ async fn member(
 ) -> Result<KeyId, Problem> {
     let lookup =
         |kid: &KeyId| chan.with_dir(|d, size| d.signer_at(kid, size).map(|s| s.member.signing_key));
-    match relay.auth.check(parts, body, unix_now(), lookup) {
+    let checked = match relay.auth.check(parts, body, unix_now(), lookup) {
         Err(p) if p.status == 403 => {
             // Perhaps a roster another relay process appended: re-read once.
             relay.refresh(chan).await?;
             relay.auth.check(parts, body, unix_now(), lookup)
         }
         r => r,
-    }
+    }?;
+    recorded(relay, checked).await
 }
 
 async fn healthz(State(relay): State<R>) -> Response {
@@ -227,9 +249,10 @@ async fn create_channel(State(relay): State<R>, req: Request) -> Result<Response
         .iter()
         .filter_map(|p| VerifyingKey::from_base64(&p.key).ok())
         .collect();
-    relay.auth.check(&parts, &body, unix_now(), |kid| {
+    let checked = relay.auth.check(&parts, &body, unix_now(), |kid| {
         parties.iter().find(|k| k.key_id() == *kid).copied()
     })?;
+    recorded(&relay, checked).await?;
     let (id, created) = relay.create_channel(doc).await?;
     let status = if created {
         StatusCode::CREATED
@@ -282,7 +305,8 @@ async fn post_roster(
                 .or_else(|| d.signer_at(kid, size).map(|s| s.member.signing_key))
         })
     };
-    relay.auth.check(&parts, &body, unix_now(), lookup)?;
+    let checked = relay.auth.check(&parts, &body, unix_now(), lookup)?;
+    recorded(&relay, checked).await?;
     let mut out = relay.submit(&chan, vec![Submission::Roster(doc)]).await?;
     match out.pop() {
         Some(Ok(a)) => {

@@ -7,7 +7,10 @@
 //! and `content-digest`, with `created`, `nonce` and `keyid` (the hex key id
 //! of the signer's Ed25519 key). A signature older than the window, from the
 //! future beyond the allowed skew, or whose nonce was seen before inside the
-//! window is refused; so is a key over its rate.
+//! window is refused; so is a key over its rate. With several relay
+//! processes on one PostgreSQL database, each accepted nonce is also
+//! recorded in the database (`RelayData::record_nonce`), so that a request
+//! captured on its way to one process is refused by the others.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
@@ -43,6 +46,19 @@ struct Nonces {
 struct Bucket {
     tokens: f64,
     at: Instant,
+}
+
+/// A request whose signature verified and whose nonce this process had
+/// not seen: on a shared database the nonce must still be recorded there
+/// ([`crate::api`] does, before acting on the request).
+#[derive(Debug)]
+pub struct Checked {
+    /// The signer's key id.
+    pub key: KeyId,
+    /// The signature's nonce.
+    pub nonce: String,
+    /// Until when (Unix seconds) the nonce must be remembered.
+    pub expires: i64,
 }
 
 /// Verifies request signatures and applies replay and rate limits.
@@ -83,7 +99,7 @@ impl Auth {
         body: &[u8],
         now: i64,
         lookup: impl FnOnce(&KeyId) -> Option<VerifyingKey>,
-    ) -> Result<KeyId, Problem> {
+    ) -> Result<Checked, Problem> {
         let header = |n: &str| parts.headers.get(n).and_then(|v| v.to_str().ok());
         hotline_httpsig::check_content_digest(header("content-digest"), body)
             .map_err(|e| Problem::unauthenticated(e.to_string()))?;
@@ -127,8 +143,12 @@ impl Auth {
             return Err(Problem::unauthenticated("a nonce is 1 to 64 characters"));
         }
         self.rate_limit(&key_id)?;
-        self.fresh_nonce(key_id, nonce, verified.created, now)?;
-        Ok(key_id)
+        let expires = self.fresh_nonce(key_id, nonce.clone(), verified.created, now)?;
+        Ok(Checked {
+            key: key_id,
+            nonce,
+            expires,
+        })
     }
 
     fn rate_limit(&self, key: &KeyId) -> Result<(), Problem> {
@@ -159,7 +179,7 @@ impl Auth {
         nonce: String,
         created: i64,
         now: i64,
-    ) -> Result<(), Problem> {
+    ) -> Result<i64, Problem> {
         let mut n = self.nonces.lock().unwrap_or_else(|p| p.into_inner());
         while let Some((exp, _, _)) = n.order.front() {
             if *exp >= now {
@@ -197,7 +217,7 @@ impl Auth {
         // the front-pruning above is conservative: an entry stays at most
         // until the entries before it expire, and the bound holds.
         n.order.push_back((exp, key, nonce));
-        Ok(())
+        Ok(exp)
     }
 }
 

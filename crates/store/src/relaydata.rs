@@ -69,6 +69,19 @@ pub trait RelayData: LogStore {
     /// Whether other processes may append to the same logs (a shared
     /// database): then a relay must re-read what it did not append itself.
     fn shared(&self) -> bool;
+    /// Records a request signature's nonce of `key`, kept until `expires`
+    /// (Unix seconds), and says whether it is new: `false` is a replay, a
+    /// request this or another relay process sharing the store already
+    /// accepted. Nonces expired at `now` are forgotten. A store that one
+    /// process owns (SQLite) needs no record beyond that process's memory
+    /// (`auth.rs`), and answers `true`.
+    fn record_nonce(
+        &self,
+        key: &[u8; 32],
+        nonce: &str,
+        expires: i64,
+        now: i64,
+    ) -> Result<bool, StoreError>;
     /// Takes the right to sequence `log`, waiting up to `wait` while another
     /// process holds it; [`StoreError::Busy`] after that. The right is
     /// released when the lock drops, or when the process dies. Exactly one
@@ -182,6 +195,13 @@ CREATE TABLE IF NOT EXISTS hotline_cosignatures (
     seq BIGSERIAL,
     PRIMARY KEY (log, size, signer)
 );
+CREATE TABLE IF NOT EXISTS hotline_nonces (
+    key BYTEA NOT NULL,
+    nonce TEXT NOT NULL,
+    expires BIGINT NOT NULL,
+    PRIMARY KEY (key, nonce)
+);
+CREATE INDEX IF NOT EXISTS hotline_nonces_by_expiry ON hotline_nonces (expires);
 ";
 
 fn sq(e: rusqlite::Error) -> StoreError {
@@ -382,6 +402,17 @@ impl RelayData for SqliteStore {
         false
     }
 
+    fn record_nonce(
+        &self,
+        _key: &[u8; 32],
+        _nonce: &str,
+        _expires: i64,
+        _now: i64,
+    ) -> Result<bool, StoreError> {
+        // One process owns the file: its in-memory nonce cache is the record.
+        Ok(true)
+    }
+
     fn sequencer_lock(&self, _log: &str, _wait: Duration) -> Result<SequencerLock<'_>, StoreError> {
         // One process owns the file (the relay's data folder); its single
         // sequencer task per log is the only appender.
@@ -573,6 +604,46 @@ impl RelayData for PgStore {
 
     fn shared(&self) -> bool {
         true
+    }
+
+    fn record_nonce(
+        &self,
+        key: &[u8; 32],
+        nonce: &str,
+        expires: i64,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        let mut c = self.conn();
+        // One round trip: forget a few expired nonces, then insert this one
+        // unless present (then it is a replay). The table's primary key
+        // makes the insert the one arbiter across relay processes.
+        let fresh = c
+            .query_one(
+                "WITH gone AS (
+                     DELETE FROM hotline_nonces WHERE ctid IN (
+                         SELECT ctid FROM hotline_nonces WHERE expires < $4 LIMIT 16)
+                 ), ins AS (
+                     INSERT INTO hotline_nonces (key, nonce, expires) VALUES ($1, $2, $3)
+                     ON CONFLICT DO NOTHING RETURNING 1
+                 )
+                 SELECT count(*) FROM ins",
+                &[&&key[..], &nonce, &expires, &now],
+            )
+            .map_err(pg)?
+            .get::<_, i64>(0);
+        if fresh == 1 {
+            return Ok(true);
+        }
+        // Present: a replay, unless the earlier one has expired (then it is
+        // renewed for this request).
+        let renewed = c
+            .execute(
+                "UPDATE hotline_nonces SET expires = $3
+                 WHERE key = $1 AND nonce = $2 AND expires < $4",
+                &[&&key[..], &nonce, &expires, &now],
+            )
+            .map_err(pg)?;
+        Ok(renewed == 1)
     }
 
     fn sequencer_lock(&self, log: &str, wait: Duration) -> Result<SequencerLock<'_>, StoreError> {

@@ -276,6 +276,7 @@ fn hostile_row() -> view::Row {
             overdue: true,
         }),
         needs_us: true,
+        pending: false,
         action: Some("ack"),
         due_at: 0,
     }
@@ -625,6 +626,8 @@ pub(crate) fn case(
         opened_at: Some(1),
         ack_due,
         answer_due: None,
+        ack_within: ack_due.map(|_| 3600),
+        answer_within: None,
         acks: Default::default(),
         answers: Default::default(),
         state,
@@ -691,6 +694,15 @@ fn the_inbox_puts_what_is_due_first_and_marks_what_needs_us() {
     assert!(titles(&f("warning", "", "")).is_empty());
     assert_eq!(titles(&f("", "nobody", "")), Vec::<String>::new());
     assert_eq!(titles(&f("", "northland", "")).len(), 4);
+
+    // An inquiry to us that the relay has not dated yet needs us all the
+    // same; its due time is said to be unknown, not absent.
+    let mut undated = case(5, north, south, None, State::Open);
+    (undated.opened_at, undated.ack_within) = (None, Some(3600));
+    let ch = channel_of(vec![undated], north, south);
+    let rows = view::rows(&ui, std::slice::from_ref(&ch), &view::Filter::default());
+    assert!(rows[0].needs_us && rows[0].pending && rows[0].due.is_none());
+    assert_eq!(rows[0].action, Some("ack"));
 }
 
 #[test]

@@ -312,6 +312,8 @@ pub(crate) struct Row {
     pub state: String,
     pub due: Option<Due>,
     pub needs_us: bool,
+    /// Owed by us, with the due time unknown until the relay dates the case.
+    pub pending: bool,
     /// The case page's form for what we owe (`ack`, `answer`), when we do.
     pub action: Option<&'static str>,
     /// Sort key: the deadline, or `u64::MAX`. (The rows come sorted from
@@ -497,6 +499,8 @@ pub(crate) fn inbox_rows(
                 tlp_class: tlp_class(tlp),
                 state: ui.tr.t(&format!("state-{}", state_id(c.state))),
                 due: next.map(|(k, d)| due(&ui.tr, k, d, t)),
+                // Owed, but the relay has not dated the opening yet.
+                pending: needs_us && next.is_none() && c.opened_at.is_none(),
                 needs_us,
                 action: match ch.me.and_then(|m| c.owed_by(&m)) {
                     Some((Kind::Ack, _)) => Some("ack"),

@@ -23,6 +23,7 @@ col-state = State
 needs-us = needs us
 overdue = overdue
 no-deadline = no deadline
+due-not-yet-dated = due time not yet dated by the relay
 left = { $left } left to { $what }
 overdue-by = OVERDUE by { $left } ({ $what })
 owed-ack = acknowledge
