@@ -213,6 +213,24 @@ fn scenario(database: Option<&str>) {
     // Tiles at their tlog-tiles paths give the same entries and hashes.
     let bundle = m_n1.tile(&ch, "tile/entries/000.p/10").unwrap();
     assert_eq!(tiles::parse_bundle(&bundle, 10).unwrap(), raw);
+    // Who may read what: entry bundles (the charter, rosters naming the
+    // officials) need a member's, a party's or a charter witness's
+    // signature; hash tiles and checkpoints stay public for witnesses and
+    // monitors.
+    let tile_url = |p: &str| format!("{}/v1/channels/{}/log/{p}", relay.url, ch.to_hex());
+    let (s, ct, body) = get(&tile_url("tile/entries/000.p/10"));
+    assert_eq!(
+        (s, ct.as_str()),
+        (401, "application/problem+json"),
+        "{body}"
+    );
+    assert_eq!(
+        status(as_stranger.tile(&ch, "tile/entries/000.p/10").unwrap_err()).0,
+        403
+    );
+    assert_eq!(as_north.tile(&ch, "tile/entries/000.p/10").unwrap(), bundle);
+    assert_eq!(raw_get(&tile_url("tile/0/000.p/10"), "", "", &[]), 200);
+    assert_eq!(get(&tile_url("checkpoint")).0, 200);
     let level0 = m_n1.tile(&ch, "tile/0/000.p/10").unwrap();
     assert_eq!(level0.len(), 10 * 32);
     assert_eq!(&level0[..32], &merkle::leaf_hash(&raw[0]));

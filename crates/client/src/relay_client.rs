@@ -529,12 +529,14 @@ impl RelayClient {
     }
 
     /// A tile by its `tlog-tiles` path (`tile/0/000`, `tile/entries/000.p/3`).
+    /// Entry bundles are signed for (the relay serves them to the channel's
+    /// members, parties and witnesses only); hash tiles are public.
     pub fn tile(&self, channel: &ChannelId, path: &str) -> Result<Vec<u8>, RelayError> {
         self.send(
             "GET",
             &format!("/v1/channels/{}/log/{path}", channel.to_hex()),
             None,
-            false,
+            path.starts_with("tile/entries/"),
         )
     }
 

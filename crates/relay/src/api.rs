@@ -875,13 +875,62 @@ async fn checkpoint_at(
     Ok(bytes_response(b, "text/plain; charset=utf-8", "no-cache"))
 }
 
+/// Authenticates a reader of a channel's entry data: a current member, a
+/// party key, or a witness the charter names (its note key signs the
+/// request). Entries carry the charter and the rosters, which name the
+/// parties' officials: they are not for anyone who learns a channel id
+/// (`docs/relay.md` § Who may read what).
+async fn entry_reader(
+    relay: &R,
+    chan: &Arc<Channel>,
+    parts: &Parts,
+    body: &[u8],
+) -> Result<KeyId, Problem> {
+    let lookup = |kid: &KeyId| {
+        chan.with_dir(|d, size| {
+            let c = d.charter().charter();
+            d.signer_at(kid, size)
+                .map(|s| s.member.signing_key)
+                .or_else(|| {
+                    c.parties
+                        .iter()
+                        .filter_map(|p| VerifyingKey::from_base64(&p.key).ok())
+                        .find(|k| k.key_id() == *kid)
+                })
+                .or_else(|| {
+                    c.witnesses
+                        .iter()
+                        .filter_map(|w| hotline_log::note::VerifierKey::parse(&w.key).ok())
+                        .filter_map(|v| VerifyingKey::from_bytes(v.key.as_bytes()).ok())
+                        .find(|k| k.key_id() == *kid)
+                })
+        })
+    };
+    let checked = match relay.auth.check(parts, body, unix_now(), lookup) {
+        Err(p) if p.status == 403 => {
+            relay.refresh(chan).await?;
+            relay.auth.check(parts, body, unix_now(), lookup)
+        }
+        r => r,
+    }?;
+    recorded(relay, checked).await
+}
+
 async fn log_tile(
     State(relay): State<R>,
     Path((id, path)): Path<(String, String)>,
+    req: Request,
 ) -> Result<Response, Problem> {
     let chan = relay.channel(channel_id(&id)?).await?;
     let tile = Tile::parse_path(&path)
         .map_err(|_| Problem::not_found(format!("{path} is not a tlog-tiles path")))?;
+    // Hash tiles are public (witnesses and monitors need them, and they
+    // hold only hashes); entry bundles are for the channel's readers.
+    let data = path.starts_with("tile/entries/");
+    if data {
+        let (parts, body) = read(req, relay.cfg.max_body_bytes).await?;
+        entry_reader(&relay, &chan, &parts, &body).await?;
+    }
     let store = relay.store();
     let origin = chan.origin.clone();
     let full = u64::from(tile.width) == hotline_log::tiles::TILE_WIDTH;
@@ -891,10 +940,12 @@ async fn log_tile(
             .map_err(|_| Problem::not_found(format!("tile {} is beyond the log", tile.path())))
     })
     .await?;
-    let cache = if full {
-        "public, max-age=31536000, immutable"
-    } else {
-        "public, max-age=60"
+    // An entry bundle is not for shared caches: its readers authenticate.
+    let cache = match (data, full) {
+        (true, true) => "private, max-age=31536000, immutable",
+        (true, false) => "private, max-age=60",
+        (false, true) => "public, max-age=31536000, immutable",
+        (false, false) => "public, max-age=60",
     };
     Ok(bytes_response(b, "application/octet-stream", cache))
 }
