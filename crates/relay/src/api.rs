@@ -175,11 +175,23 @@ async fn member(
 ) -> Result<KeyId, Problem> {
     let lookup =
         |kid: &KeyId| chan.with_dir(|d, size| d.signer_at(kid, size).map(|s| s.member.signing_key));
-    let checked = match relay.auth.check(parts, body, unix_now(), lookup) {
+    checked_in(relay, chan, parts, body, lookup).await
+}
+
+/// Authenticates a request to `chan` with the key `lookup` finds in the
+/// channel's directory, re-reading the channel once if the key is unknown
+/// (perhaps a roster another relay process appended), and records its nonce.
+async fn checked_in(
+    relay: &R,
+    chan: &Arc<Channel>,
+    parts: &Parts,
+    body: &[u8],
+    lookup: impl Fn(&KeyId) -> Option<VerifyingKey>,
+) -> Result<KeyId, Problem> {
+    let checked = match relay.auth.check(parts, body, unix_now(), &lookup) {
         Err(p) if p.status == 403 => {
-            // Perhaps a roster another relay process appended: re-read once.
             relay.refresh(chan).await?;
-            relay.auth.check(parts, body, unix_now(), lookup)
+            relay.auth.check(parts, body, unix_now(), &lookup)
         }
         r => r,
     }?;
@@ -906,14 +918,7 @@ async fn entry_reader(
                 })
         })
     };
-    let checked = match relay.auth.check(parts, body, unix_now(), lookup) {
-        Err(p) if p.status == 403 => {
-            relay.refresh(chan).await?;
-            relay.auth.check(parts, body, unix_now(), lookup)
-        }
-        r => r,
-    }?;
-    recorded(relay, checked).await
+    checked_in(relay, chan, parts, body, lookup).await
 }
 
 async fn log_tile(
