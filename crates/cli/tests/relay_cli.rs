@@ -1492,3 +1492,264 @@ fn the_relay_sheds_load_beyond_its_global_bounds() {
     assert_eq!(call("/v1/relay").0, 200);
     stop(relay);
 }
+
+fn metric(base: &str, line_prefix: &str) -> Option<u64> {
+    let (_, _, m) = get(&format!("{base}/metrics"));
+    m.lines()
+        .find_map(|l| l.strip_prefix(line_prefix))
+        .and_then(|v| v.trim().parse().ok())
+}
+
+fn wait_metric(base: &str, line_prefix: &str, want: u64) {
+    let t = Instant::now();
+    while metric(base, line_prefix) != Some(want) {
+        assert!(
+            t.elapsed() < Duration::from_secs(15),
+            "{line_prefix} never became {want} (is {:?})",
+            metric(base, line_prefix)
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Quotas (`docs/relay.md` § Limits): a party's members cannot log or
+/// upload more than its quota in a channel, nor all parties together more
+/// than the channel's; a refusal is a 413 `quota-exceeded` problem that
+/// names the setting; a re-post of what is stored is still answered; the
+/// usage is in `/metrics`, by party key id; and it holds across a restart
+/// (envelope bytes are counted from the log, blob bytes in the database).
+fn quotas(database: Option<&str>) {
+    let d = tempfile::tempdir().unwrap();
+    let name = unique("relay");
+    let mut rng = rand_core::OsRng;
+    let (north, south) = (
+        SigningKey::generate(&mut rng),
+        SigningKey::generate(&mut rng),
+    );
+    let (n1, s1) = (
+        MemberKeys::generate(&mut rng),
+        MemberKeys::generate(&mut rng),
+    );
+    // Every envelope below has one recipient and a body of the same length.
+    let probe = envelope(ChannelId([0; 16]), &n1, &[&s1], "quota probe 00");
+    let len = probe.signed_head().head.stanzas_len() + probe.signed_head().head.ciphertext_len;
+    let (party_env, channel_env) = (2 * len + len / 2, 3 * len + len / 2);
+    let envs = [
+        (
+            "HOTLINE_RELAY_QUOTA_PARTY_ENVELOPE_BYTES",
+            party_env.to_string(),
+        ),
+        (
+            "HOTLINE_RELAY_QUOTA_CHANNEL_ENVELOPE_BYTES",
+            channel_env.to_string(),
+        ),
+        ("HOTLINE_RELAY_QUOTA_PARTY_BLOB_BYTES", "100".to_owned()),
+        ("HOTLINE_RELAY_QUOTA_CHANNEL_BLOB_BYTES", "150".to_owned()),
+    ];
+    let envs: Vec<(&str, &str)> = envs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let open = ["--danger-open-admission", "--danger-any-witness"];
+    let relay = start_env(d.path(), &name, database, &open, &envs);
+    let charter = charter_doc(
+        &relay,
+        &[("north", &north), ("south", &south)],
+        "00112233445566778899aabbccddeeff",
+    );
+    let ch = RelayClient::new(&relay.url, north.clone())
+        .unwrap()
+        .create_channel(&charter)
+        .unwrap();
+    RelayClient::new(&relay.url, north.clone())
+        .unwrap()
+        .post_roster(&ch, &roster(ch, &north, 1, None, &[&n1]))
+        .unwrap();
+    RelayClient::new(&relay.url, south.clone())
+        .unwrap()
+        .post_roster(&ch, &roster(ch, &south, 1, None, &[&s1]))
+        .unwrap();
+    let (m_n1, m_s1) = (
+        RelayClient::new(&relay.url, n1.signing.clone()).unwrap(),
+        RelayClient::new(&relay.url, s1.signing.clone()).unwrap(),
+    );
+    let env = |from: &MemberKeys, to: &MemberKeys, i: u32| {
+        envelope(ch, from, &[to], &format!("quota probe {i:02}"))
+    };
+
+    // North: two envelopes fit its quota, the third does not.
+    let first = env(&n1, &s1, 1);
+    m_n1.post_envelopes(&ch, std::slice::from_ref(&first))
+        .unwrap();
+    m_n1.post_envelopes(&ch, &[env(&n1, &s1, 2)]).unwrap();
+    let e = m_n1.post_envelopes(&ch, &[env(&n1, &s1, 3)]).unwrap_err();
+    let text = e.to_string();
+    assert_eq!(
+        status(e),
+        (413, "urn:hotline:problem:quota-exceeded".to_owned()),
+        "{text}"
+    );
+    assert!(text.contains("quota_party_envelope_bytes"), "{text}");
+    // What is already logged is answered as a re-post, not refused.
+    let again = m_n1
+        .post_envelopes(&ch, std::slice::from_ref(&first))
+        .unwrap();
+    assert!(again[0].duplicate);
+    // South: one envelope fits the channel's quota, a second does not.
+    m_s1.post_envelopes(&ch, &[env(&s1, &n1, 4)]).unwrap();
+    let e = m_s1.post_envelopes(&ch, &[env(&s1, &n1, 5)]).unwrap_err();
+    let text = e.to_string();
+    assert_eq!(status(e).0, 413, "{text}");
+    assert!(text.contains("quota_channel_envelope_bytes"), "{text}");
+
+    // Blobs: 100 bytes per party, 150 in the channel.
+    let blob = vec![b'n'; 60];
+    m_n1.put_blob(&ch, &blob).unwrap();
+    let e = m_n1.put_blob(&ch, &[b'm'; 60]).unwrap_err();
+    let text = e.to_string();
+    assert_eq!(status(e).0, 413, "{text}");
+    assert!(text.contains("quota_party_blob_bytes"), "{text}");
+    m_n1.put_blob(&ch, &blob)
+        .expect("a blob already stored is answered");
+    m_s1.put_blob(&ch, &[b's'; 60]).unwrap();
+    let e = m_s1.put_blob(&ch, &[b't'; 40]).unwrap_err();
+    let text = e.to_string();
+    assert_eq!(status(e).0, 413, "{text}");
+    assert!(text.contains("quota_channel_blob_bytes"), "{text}");
+
+    let check_metrics = |base: &str| {
+        let id = ch.to_hex();
+        let stored = |kind: &str, party: &str| {
+            metric(
+                base,
+                &format!(
+                    "hotline_relay_stored_bytes{{channel=\"{id}\",kind=\"{kind}\",party=\"{party}\"}} "
+                ),
+            )
+        };
+        assert_eq!(stored("envelope", ""), Some(3 * len));
+        assert_eq!(stored("envelope", &north.key_id().to_hex()), Some(2 * len));
+        assert_eq!(stored("envelope", &south.key_id().to_hex()), Some(len));
+        assert_eq!(stored("blob", ""), Some(120));
+        assert_eq!(stored("blob", &north.key_id().to_hex()), Some(60));
+    };
+    check_metrics(&relay.url);
+    assert_eq!(
+        metric(&relay.url, "hotline_relay_quota_refused_envelopes_total "),
+        Some(2)
+    );
+    assert_eq!(
+        metric(&relay.url, "hotline_relay_quota_refused_blobs_total "),
+        Some(2)
+    );
+    assert_eq!(
+        metric(
+            &relay.url,
+            "hotline_relay_quota_bytes{kind=\"blob\",scope=\"party\"} "
+        ),
+        Some(100)
+    );
+
+    // After a restart the quotas still hold.
+    stop(relay);
+    let relay = start_env(d.path(), &name, database, &open, &envs);
+    let (m_n1, m_s1) = (
+        RelayClient::new(&relay.url, n1.signing.clone()).unwrap(),
+        RelayClient::new(&relay.url, s1.signing.clone()).unwrap(),
+    );
+    assert_eq!(
+        status(m_n1.post_envelopes(&ch, &[env(&n1, &s1, 6)]).unwrap_err()).0,
+        413
+    );
+    assert_eq!(status(m_s1.put_blob(&ch, &[b'u'; 40]).unwrap_err()).0, 413);
+    check_metrics(&relay.url);
+    stop(relay);
+}
+
+#[test]
+fn quotas_hold_on_sqlite() {
+    quotas(None);
+}
+
+#[test]
+fn quotas_hold_on_postgres() {
+    let Ok(url) = std::env::var("HOTLINE_TEST_DATABASE_URL") else {
+        eprintln!("HOTLINE_TEST_DATABASE_URL is not set: the PostgreSQL backend was NOT tested");
+        return;
+    };
+    quotas(Some(&url));
+}
+
+/// Idle channels (`idle_channel_secs`): released from memory when unused,
+/// kept while an event stream is open, and loaded again on the next
+/// request with their log, directory and re-post index intact.
+#[test]
+fn an_idle_channel_is_released_and_loaded_again() {
+    let d = tempfile::tempdir().unwrap();
+    let relay = start_env(
+        d.path(),
+        &unique("relay"),
+        None,
+        &["--danger-open-admission", "--danger-any-witness"],
+        &[("HOTLINE_RELAY_IDLE_CHANNEL_SECS", "1")],
+    );
+    let mut rng = rand_core::OsRng;
+    let (north, south) = (
+        SigningKey::generate(&mut rng),
+        SigningKey::generate(&mut rng),
+    );
+    let (n1, s1) = (
+        MemberKeys::generate(&mut rng),
+        MemberKeys::generate(&mut rng),
+    );
+    let charter = charter_doc(
+        &relay,
+        &[("north", &north), ("south", &south)],
+        "00112233445566778899aabbccddeeff",
+    );
+    let as_north = RelayClient::new(&relay.url, north.clone()).unwrap();
+    let ch = as_north.create_channel(&charter).unwrap();
+    as_north
+        .post_roster(&ch, &roster(ch, &north, 1, None, &[&n1]))
+        .unwrap();
+    RelayClient::new(&relay.url, south.clone())
+        .unwrap()
+        .post_roster(&ch, &roster(ch, &south, 1, None, &[&s1]))
+        .unwrap();
+    let m_n1 = RelayClient::new(&relay.url, n1.signing.clone()).unwrap();
+    let first = envelope(ch, &n1, &[&s1], "before the channel idles");
+    let a = m_n1
+        .post_envelopes(&ch, std::slice::from_ref(&first))
+        .unwrap();
+    assert_eq!(metric(&relay.url, "hotline_relay_channels "), Some(1));
+    wait_metric(&relay.url, "hotline_relay_channels ", 0);
+    assert_eq!(
+        metric(&relay.url, "hotline_relay_channels_released_total "),
+        Some(1)
+    );
+
+    // An open event stream keeps its channel loaded.
+    let mut lines = sse_lines(&relay.url, &m_n1, &ch, 0);
+    let mut l = String::new();
+    lines.read_line(&mut l).unwrap();
+    assert_eq!(metric(&relay.url, "hotline_relay_channels "), Some(1));
+    std::thread::sleep(Duration::from_millis(2500));
+    assert_eq!(metric(&relay.url, "hotline_relay_channels "), Some(1));
+    drop(lines);
+    wait_metric(&relay.url, "hotline_relay_channels ", 0);
+
+    // Loaded again: the re-post index, the directory and the log go on.
+    let again = m_n1
+        .post_envelopes(&ch, std::slice::from_ref(&first))
+        .unwrap();
+    assert_eq!((again[0].index, again[0].duplicate), (a[0].index, true));
+    let next = m_n1
+        .post_envelopes(&ch, &[envelope(ch, &n1, &[&s1], "after")])
+        .unwrap();
+    assert!(next[0].index > a[0].index && !next[0].duplicate);
+    let stranger = MemberKeys::generate(&mut rng);
+    let e = RelayClient::new(&relay.url, stranger.signing.clone())
+        .unwrap()
+        .post_envelopes(&ch, &[envelope(ch, &stranger, &[&s1], "x")])
+        .unwrap_err();
+    assert_eq!(status(e).0, 403);
+    wait_checkpoint(&m_n1, &ch, next[0].index + 1, &relay.vkey);
+    stop(relay);
+}

@@ -216,12 +216,56 @@ async fn metrics(State(relay): State<R>) -> Response {
     let n = relay.channel_count();
     let mut text = relay.metrics.render(n);
     text.push_str(&relay.limits.render());
+    text.push_str(&usage_metrics(&relay));
     let mut r = text.into_response();
     r.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/plain; version=0.0.4"),
     );
     r
+}
+
+/// Each loaded channel's stored bytes, in all and by party (party key ids,
+/// never names), and the configured quotas.
+fn usage_metrics(relay: &R) -> String {
+    use std::fmt::Write as _;
+    let c = &relay.cfg;
+    let mut o = String::from(
+        "# HELP hotline_relay_quota_bytes Configured quotas.\n# TYPE hotline_relay_quota_bytes gauge\n",
+    );
+    for (kind, scope, v) in [
+        ("envelope", "channel", c.quota_channel_envelope_bytes),
+        ("envelope", "party", c.quota_party_envelope_bytes),
+        ("blob", "channel", c.quota_channel_blob_bytes),
+        ("blob", "party", c.quota_party_blob_bytes),
+    ] {
+        let _ = writeln!(
+            o,
+            "hotline_relay_quota_bytes{{kind=\"{kind}\",scope=\"{scope}\"}} {v}"
+        );
+    }
+    o.push_str("# HELP hotline_relay_stored_bytes Bytes stored in each loaded channel, in all (party=\"\") and by party.\n# TYPE hotline_relay_stored_bytes gauge\n");
+    for chan in relay.loaded() {
+        let id = chan.id.to_hex();
+        let (env, blobs) = chan.usage();
+        for (kind, u) in [("envelope", &env), ("blob", &blobs)] {
+            let _ = writeln!(
+                o,
+                "hotline_relay_stored_bytes{{channel=\"{id}\",kind=\"{kind}\",party=\"\"}} {}",
+                u.total
+            );
+            let mut parties: Vec<_> = u.parties.iter().collect();
+            parties.sort_by_key(|(p, _)| p.to_hex());
+            for (p, b) in parties {
+                let _ = writeln!(
+                    o,
+                    "hotline_relay_stored_bytes{{channel=\"{id}\",kind=\"{kind}\",party=\"{}\"}} {b}",
+                    p.to_hex()
+                );
+            }
+        }
+    }
+    o
 }
 
 async fn openapi() -> Response {
@@ -351,7 +395,12 @@ fn count(relay: &R, outcomes: &[Result<crate::relay::Accepted, Problem>]) {
         match o {
             Ok(a) if a.duplicate => relay.metrics.duplicates.fetch_add(1, Relaxed),
             Ok(_) => relay.metrics.appends.fetch_add(1, Relaxed),
-            Err(_) => relay.metrics.rejected.fetch_add(1, Relaxed),
+            Err(p) => {
+                if p.kind.ends_with(":quota-exceeded") {
+                    relay.metrics.quota_refused_envelopes.fetch_add(1, Relaxed);
+                }
+                relay.metrics.rejected.fetch_add(1, Relaxed)
+            }
         };
     }
 }
@@ -688,7 +737,7 @@ async fn put_blob(
     let chan = relay.channel(channel_id(&id)?).await?;
     let h = blob_hash(&hash)?;
     let (parts, body) = read(req, relay.cfg.max_blob_bytes).await?;
-    member(&relay, &chan, &parts, &body).await?;
+    let key = member(&relay, &chan, &parts, &body).await?;
     if Sha256::digest(&body).as_slice() != h {
         return Err(Problem::bad_request(
             "the body's SHA-256 is not the blob's name",
@@ -698,14 +747,7 @@ async fn put_blob(
         .metrics
         .body_bytes
         .fetch_add(body.len() as u64, std::sync::atomic::Ordering::Relaxed);
-    let store = relay.store();
-    let origin = chan.origin.clone();
-    let existed = blocking(move || {
-        let existed = store.has_blob(&origin, &h)?;
-        store.put_blobs(&origin, &[(h, &body)])?;
-        Ok(existed)
-    })
-    .await?;
+    let existed = relay.put_blob(&chan, &key, h, body).await?;
     Ok(json(
         if existed {
             StatusCode::OK

@@ -62,6 +62,18 @@ pub struct Config {
     /// Contact whatever witness a charter names (trials only: a charter's
     /// authors could make the relay POST to any address it reaches).
     pub danger_any_witness: bool,
+    /// Most envelope bytes (stanzas and ciphertext, as the heads declare
+    /// them) logged in one channel.
+    pub quota_channel_envelope_bytes: u64,
+    /// Most envelope bytes one party's members log in one channel.
+    pub quota_party_envelope_bytes: u64,
+    /// Most blob bytes uploaded to one channel.
+    pub quota_channel_blob_bytes: u64,
+    /// Most blob bytes one party's members upload to one channel.
+    pub quota_party_blob_bytes: u64,
+    /// Seconds without requests after which a channel is released from
+    /// memory (its sequencer stops; it is loaded again on the next request).
+    pub idle_channel_secs: u64,
 }
 
 impl Default for Config {
@@ -89,6 +101,11 @@ impl Default for Config {
             danger_open_admission: false,
             allowed_witnesses: Vec::new(),
             danger_any_witness: false,
+            quota_channel_envelope_bytes: 16 << 30,
+            quota_party_envelope_bytes: 8 << 30,
+            quota_channel_blob_bytes: 16 << 30,
+            quota_party_blob_bytes: 8 << 30,
+            idle_channel_secs: 600,
         }
     }
 }
@@ -154,6 +171,11 @@ impl Config {
                 "MAX_CONCURRENT_REQUESTS" => cfg.max_concurrent_requests = num(&v)? as usize,
                 "MAX_INFLIGHT_BODY_BYTES" => cfg.max_inflight_body_bytes = num(&v)? as usize,
                 "REQUEST_TIMEOUT_SECS" => cfg.request_timeout_secs = num(&v)?,
+                "QUOTA_CHANNEL_ENVELOPE_BYTES" => cfg.quota_channel_envelope_bytes = num(&v)?,
+                "QUOTA_PARTY_ENVELOPE_BYTES" => cfg.quota_party_envelope_bytes = num(&v)?,
+                "QUOTA_CHANNEL_BLOB_BYTES" => cfg.quota_channel_blob_bytes = num(&v)?,
+                "QUOTA_PARTY_BLOB_BYTES" => cfg.quota_party_blob_bytes = num(&v)?,
+                "IDLE_CHANNEL_SECS" => cfg.idle_channel_secs = num(&v)?,
                 "RATE_PER_SECOND" => {
                     cfg.rate_per_second = v
                         .parse()
@@ -199,6 +221,16 @@ impl Config {
         if self.max_inflight_body_bytes < self.max_body_bytes.max(self.max_blob_bytes) {
             return bad(
                 "max_inflight_body_bytes must be at least max_body_bytes and max_blob_bytes",
+            );
+        }
+        if self.idle_channel_secs == 0 {
+            return bad("idle_channel_secs must be at least 1");
+        }
+        if self.quota_party_envelope_bytes > self.quota_channel_envelope_bytes
+            || self.quota_party_blob_bytes > self.quota_channel_blob_bytes
+        {
+            return bad(
+                "a party's quota (quota_party_*) cannot exceed its channel's (quota_channel_*)",
             );
         }
         if self.request_timeout_secs == 0 {

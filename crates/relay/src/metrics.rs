@@ -75,6 +75,12 @@ pub struct Metrics {
     pub witness_failures: AtomicU64,
     /// New channels refused because a party is not admitted.
     pub not_admitted: AtomicU64,
+    /// Channels released from memory after `idle_channel_secs` unused.
+    pub channels_released: AtomicU64,
+    /// Envelopes refused for a quota.
+    pub quota_refused_envelopes: AtomicU64,
+    /// Blob uploads refused for a quota.
+    pub quota_refused_blobs: AtomicU64,
     /// Responses by status class: 2xx, 4xx, 5xx.
     pub responses: [AtomicU64; 3],
     /// Batch commit latency.
@@ -152,6 +158,24 @@ impl Metrics {
             "hotline_relay_not_admitted_total",
             "New channels refused because a party is not admitted.",
             &self.not_admitted,
+        );
+        c(
+            &mut o,
+            "hotline_relay_channels_released_total",
+            "Channels released from memory after idle_channel_secs without use.",
+            &self.channels_released,
+        );
+        c(
+            &mut o,
+            "hotline_relay_quota_refused_envelopes_total",
+            "Envelopes refused because a channel or party quota would be passed.",
+            &self.quota_refused_envelopes,
+        );
+        c(
+            &mut o,
+            "hotline_relay_quota_refused_blobs_total",
+            "Blob uploads refused because a channel or party quota would be passed.",
+            &self.quota_refused_blobs,
         );
         c(
             &mut o,

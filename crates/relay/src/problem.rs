@@ -92,6 +92,16 @@ impl Problem {
         )
     }
 
+    /// 413: storing this would take a channel or a party past its quota.
+    pub fn quota(detail: impl Into<String>) -> Problem {
+        Problem::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "quota-exceeded",
+            "Storage quota exceeded",
+            detail,
+        )
+    }
+
     /// 422: well-formed, but an envelope, roster or charter failed a check.
     pub fn rejected(detail: impl Into<String>) -> Problem {
         Problem::new(

@@ -19,11 +19,13 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
+use axum::body::Bytes;
 use hotline_core::charter::VerifiedCharter;
 use hotline_core::dsse::SignedDocument;
 use hotline_core::entry::Entry;
 use hotline_core::envelope::SignedHead;
 use hotline_core::ids::ChannelId;
+use hotline_core::keys::KeyId;
 use hotline_core::keys::VerifyingKey;
 use hotline_core::roster::Directory;
 use hotline_log::cosignature::{CosignatureVerifier, Cosigner};
@@ -31,7 +33,7 @@ use hotline_log::log::{Log, LogError};
 use hotline_log::merkle::{self, Hash};
 use hotline_log::note::{Ed25519Signer, Note};
 use hotline_store::StoreError;
-use hotline_store::relaydata::{Body, RelayData};
+use hotline_store::relaydata::{BlobPut, BlobQuota, Body, RelayData};
 use sha2::{Digest, Sha256};
 use tokio::sync::{mpsc, oneshot, watch};
 
@@ -104,6 +106,59 @@ struct DirState {
     leaves: LeafIndex,
     /// Which envelope heads a time attestation has dated.
     timing: Timing,
+    /// Envelope bytes logged, by party (from the heads, so exact across
+    /// relay processes: every batch re-reads the log under the lock).
+    envelopes: Usage,
+}
+
+/// Bytes stored in a channel, in all and by party.
+#[derive(Default, Clone, Debug)]
+pub struct Usage {
+    /// Every party's.
+    pub total: u64,
+    /// By party key id.
+    pub parties: HashMap<KeyId, u64>,
+}
+
+impl Usage {
+    fn charge(&mut self, party: KeyId, bytes: u64) {
+        self.total = self.total.saturating_add(bytes);
+        let p = self.parties.entry(party).or_default();
+        *p = p.saturating_add(bytes);
+    }
+
+    fn of(&self, party: &KeyId) -> u64 {
+        self.parties.get(party).copied().unwrap_or(0)
+    }
+}
+
+/// The quotas of one channel (`relay.toml`'s `quota_*`).
+#[derive(Debug, Clone, Copy)]
+pub struct Quotas {
+    /// Envelope bytes in the channel.
+    pub channel_envelope: u64,
+    /// Envelope bytes by one party in the channel.
+    pub party_envelope: u64,
+    /// Blob bytes in the channel, and by one party.
+    pub blob: BlobQuota,
+}
+
+impl Quotas {
+    fn of(cfg: &Config) -> Quotas {
+        Quotas {
+            channel_envelope: cfg.quota_channel_envelope_bytes,
+            party_envelope: cfg.quota_party_envelope_bytes,
+            blob: BlobQuota {
+                channel: cfg.quota_channel_blob_bytes,
+                party: cfg.quota_party_blob_bytes,
+            },
+        }
+    }
+}
+
+/// The bytes an envelope head declares: its stanzas and its ciphertext.
+fn envelope_len(h: &SignedHead) -> u64 {
+    h.head.stanzas_len().saturating_add(h.head.ciphertext_len)
 }
 
 /// Which envelope heads a logged time attestation dates (`docs/relay.md`,
@@ -229,6 +284,10 @@ pub struct Channel {
     dir: Mutex<DirState>,
     tx: mpsc::Sender<Job>,
     size: watch::Sender<u64>,
+    quota: Quotas,
+    /// Blob bytes charged, by party, as this process last read or charged
+    /// them (for `/metrics`; the store decides uploads).
+    blobs: Mutex<Usage>,
 }
 
 impl Channel {
@@ -242,6 +301,23 @@ impl Channel {
     /// A receiver of the log size, updated after every append.
     pub fn subscribe(&self) -> watch::Receiver<u64> {
         self.size.subscribe()
+    }
+
+    /// Envelope and blob bytes stored in the channel, as this process knows them.
+    pub fn usage(&self) -> (Usage, Usage) {
+        let env = self
+            .dir
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .envelopes
+            .clone();
+        let blobs = self.blobs.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        (env, blobs)
+    }
+
+    /// The party of a member key, as of the current log size.
+    pub fn party_of(&self, key: &KeyId) -> Option<KeyId> {
+        self.with_dir(|d, size| d.signer_at(key, size).map(|s| s.party))
     }
 }
 
@@ -423,12 +499,18 @@ impl Relay {
                 scanned: 1,
                 leaves: LeafIndex::default(),
                 timing: Timing::default(),
+                envelopes: Usage::default(),
             };
             st.leaves.insert(&merkle::leaf_hash(&first[0]), 0);
             refresh(&*store, &o, &mut st)?;
-            Ok(st)
+            let mut blobs = Usage::default();
+            for (party, bytes) in store.blob_usage(&o)? {
+                blobs.charge(KeyId(party), bytes);
+            }
+            Ok((st, blobs))
         })
         .await?;
+        let (st, blobs) = st;
         let mut map = self.channels.write().unwrap_or_else(|p| p.into_inner());
         if let Some(c) = map.get(&id) {
             return Ok(c.clone());
@@ -441,14 +523,90 @@ impl Relay {
             dir: Mutex::new(st),
             tx,
             size: size_tx,
+            quota: Quotas::of(&self.cfg),
+            blobs: Mutex::new(blobs),
         });
         map.insert(id, chan.clone());
         let handle = tokio::spawn(sequencer(self.clone(), chan.clone(), rx));
-        self.sequencers
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push(handle);
+        let mut seqs = self.sequencers.lock().unwrap_or_else(|p| p.into_inner());
+        // Sequencers of released channels have ended: forget them.
+        seqs.retain(|h| !h.is_finished());
+        seqs.push(handle);
         Ok(chan)
+    }
+
+    /// Stores a blob uploaded by member `key` of the channel, within the
+    /// channel's and the member's party's blob quotas; true if it was
+    /// already stored.
+    pub async fn put_blob(
+        self: &Arc<Self>,
+        chan: &Arc<Channel>,
+        key: &KeyId,
+        hash: Hash,
+        body: Bytes,
+    ) -> Result<bool, Problem> {
+        let party = chan
+            .party_of(key)
+            .ok_or_else(|| Problem::forbidden("not a current member"))?;
+        let store = self.store.clone();
+        let origin = chan.origin.clone();
+        let quota = chan.quota.blob;
+        let len = body.len() as u64;
+        let put =
+            blocking(move || Ok(store.put_blob_within(&origin, &hash, &body, &party.0, quota)?))
+                .await?;
+        let refused = |detail: String| {
+            self.metrics
+                .quota_refused_blobs
+                .fetch_add(1, Ordering::Relaxed);
+            Err(Problem::quota(detail))
+        };
+        match put {
+            BlobPut::Existed => Ok(true),
+            BlobPut::Created => {
+                chan.blobs
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .charge(party, len);
+                Ok(false)
+            }
+            BlobPut::OverParty(used) => refused(format!(
+                "party {} has uploaded {used} blob bytes to this channel; this blob's {len} would pass its quota of {} (the relay operator sets quota_party_blob_bytes)",
+                party.short(),
+                quota.party
+            )),
+            BlobPut::OverChannel(used) => refused(format!(
+                "this channel holds {used} blob bytes; this blob's {len} would pass its quota of {} (the relay operator sets quota_channel_blob_bytes)",
+                quota.channel
+            )),
+        }
+    }
+
+    /// The loaded channels.
+    pub fn loaded(&self) -> Vec<Arc<Channel>> {
+        let mut v: Vec<_> = self
+            .channels
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .values()
+            .cloned()
+            .collect();
+        v.sort_by_key(|c| c.id.to_hex());
+        v
+    }
+
+    /// Releases `chan` from memory if nothing but the map and its own
+    /// sequencer holds it: no request, event stream or witness exchange
+    /// (none can take it from the map while the map is locked here). The
+    /// next request loads it again from the store.
+    fn release_if_unused(&self, chan: &Arc<Channel>) -> bool {
+        let mut map = self.channels.write().unwrap_or_else(|p| p.into_inner());
+        if Arc::strong_count(chan) != 2 || !map.get(&chan.id).is_some_and(|c| Arc::ptr_eq(c, chan))
+        {
+            return false;
+        }
+        map.remove(&chan.id);
+        true
     }
 
     /// Re-reads the channel's log past what its directory reflects (entries
@@ -945,6 +1103,11 @@ fn refresh(store: &dyn RelayData, origin: &str, st: &mut DirState) -> Result<(),
                     Problem::internal(format!("the logged roster at {index} does not apply: {e}"))
                 })?;
             }
+            if let Ok(Entry::Head(h)) = &entry
+                && let Some(s) = st.dir.signer_at(&h.head.header.sender, index)
+            {
+                st.envelopes.charge(s.party, envelope_len(h));
+            }
             if let Ok(entry) = &entry {
                 st.timing.observe(index, Dated::of(entry));
             }
@@ -961,6 +1124,8 @@ struct Ready {
     body: Option<(Vec<u8>, Option<Vec<u8>>)>,
     /// What the entry is to the channel's [`Timing`].
     dated: Dated,
+    /// The envelope bytes it charges to a party.
+    charge: Option<(KeyId, u64)>,
 }
 
 /// Checks one submission as the entry at `index`, against (and updating)
@@ -969,7 +1134,8 @@ fn check(
     store: &dyn RelayData,
     origin: &str,
     channel: &ChannelId,
-    (dir, timing): (&mut Directory, &Timing),
+    (dir, timing, usage): (&mut Directory, &Timing, &Usage),
+    quota: &Quotas,
     index: u64,
     item: &Submission,
 ) -> Result<Ready, Problem> {
@@ -984,6 +1150,7 @@ fn check(
                 entry,
                 body: None,
                 dated: Dated::Other,
+                charge: None,
             })
         }
         Submission::Time(note) => {
@@ -1003,6 +1170,7 @@ fn check(
                 entry,
                 body: None,
                 dated: Dated::Time(size),
+                charge: None,
             })
         }
         Submission::Envelope(p) => {
@@ -1050,10 +1218,26 @@ fn check(
                     }
                 }
             }
+            let bytes = envelope_len(&head);
+            let (party, used) = (signer.party, usage.of(&signer.party));
+            if used.saturating_add(bytes) > quota.party_envelope {
+                return Err(Problem::quota(format!(
+                    "party {} has logged {used} envelope bytes in this channel; this envelope's {bytes} would pass its quota of {} (the relay operator sets quota_party_envelope_bytes)",
+                    party.short(),
+                    quota.party_envelope
+                )));
+            }
+            if usage.total.saturating_add(bytes) > quota.channel_envelope {
+                return Err(Problem::quota(format!(
+                    "this channel holds {} envelope bytes; this envelope's {bytes} would pass its quota of {} (the relay operator sets quota_channel_envelope_bytes)",
+                    usage.total, quota.channel_envelope
+                )));
+            }
             Ok(Ready {
                 entry: p.head.clone(),
                 body: Some((p.stanzas.clone(), p.ciphertext.clone())),
                 dated: Dated::Head,
+                charge: Some((party, bytes)),
             })
         }
     }
@@ -1074,6 +1258,7 @@ fn run_batch(
         let size = st.scanned;
         let mut dir = st.dir.clone();
         let mut timing = st.timing.clone();
+        let mut usage = st.envelopes.clone();
         let mut seen: HashMap<Hash, u64> = HashMap::new();
         let mut ready: Vec<Ready> = Vec::new();
         let mut outcomes: Vec<Vec<Result<Accepted, Problem>>> = Vec::with_capacity(jobs.len());
@@ -1086,7 +1271,8 @@ fn run_batch(
                     store,
                     &chan.origin,
                     &chan.id,
-                    (&mut dir, &timing),
+                    (&mut dir, &timing, &usage),
+                    &chan.quota,
                     index,
                     item,
                 );
@@ -1109,6 +1295,9 @@ fn run_batch(
                         } else {
                             seen.insert(leaf, index);
                             timing.observe(index, rd.dated);
+                            if let Some((party, bytes)) = rd.charge {
+                                usage.charge(party, bytes);
+                            }
                             ready.push(rd);
                             Ok(accepted(index, &leaf, Some(at.clone())))
                         }
@@ -1142,6 +1331,7 @@ fn run_batch(
             Ok(_) => {
                 st.dir = dir;
                 st.timing = timing;
+                st.envelopes = usage;
                 st.scanned = size + entries.len() as u64;
                 for (leaf, i) in &seen {
                     st.leaves.insert(leaf, *i);
@@ -1205,6 +1395,8 @@ async fn sequencer(relay: Arc<Relay>, chan: Arc<Channel>, mut rx: mpsc::Receiver
     let mut ticker = tokio::time::interval(interval);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut dirty = true;
+    let idle = Duration::from_secs(relay.cfg.idle_channel_secs);
+    let mut last_job = Instant::now();
     let mut stop = relay.stop.subscribe();
     if let Err(p) = relay.reforward_undated(&chan).await {
         tracing::warn!(channel = %chan.id.to_hex(), detail = %p.detail, "re-sending to the witnesses failed");
@@ -1221,6 +1413,7 @@ async fn sequencer(relay: Arc<Relay>, chan: Arc<Channel>, mut rx: mpsc::Receiver
             }
             job = rx.recv() => {
                 let Some(first) = job else { break };
+                last_job = Instant::now();
                 let mut jobs = vec![first];
                 let mut n = jobs[0].items.len();
                 while n < MAX_BATCH_ENTRIES {
@@ -1268,6 +1461,16 @@ async fn sequencer(relay: Arc<Relay>, chan: Arc<Channel>, mut rx: mpsc::Receiver
                 match relay.attest_time(&chan).await {
                     Ok(appended) => dirty |= appended,
                     Err(p) => tracing::error!(channel = %chan.id.to_hex(), detail = %p.detail, "time attestation failed"),
+                }
+                // Unused for idle_channel_secs, signed, every head dated
+                // (none waits for its witnesses), nothing queued: released.
+                // (Its checkpoint covers the whole log, so nothing is left
+                // to sign.)
+                let waiting = !chan.dir.lock().unwrap_or_else(|p| p.into_inner()).timing.undated.is_empty();
+                if !dirty && !waiting && last_job.elapsed() >= idle && rx.is_empty() && relay.release_if_unused(&chan) {
+                    relay.metrics.channels_released.fetch_add(1, Ordering::Relaxed);
+                    tracing::debug!(channel = %chan.id.to_hex(), "an idle channel was released from memory");
+                    return;
                 }
             }
         }

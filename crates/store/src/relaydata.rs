@@ -50,6 +50,22 @@ pub trait RelayData: LogStore {
     fn checkpoint_sizes(&self, log: &str) -> Result<Vec<u64>, StoreError>;
     /// The names of every blob of `log`, ascending.
     fn blob_hashes(&self, log: &str) -> Result<Vec<Hash>, StoreError>;
+    /// Stores a blob (the caller checked its SHA-256) uploaded by a member
+    /// of `party`, charging its bytes to the party, if the log's and the
+    /// party's charged blob bytes stay within `quota`; checked, stored and
+    /// charged in one durable transaction (one arbiter across processes). A
+    /// blob already present is kept and charged to nobody.
+    fn put_blob_within(
+        &self,
+        log: &str,
+        hash: &Hash,
+        data: &[u8],
+        party: &[u8; 32],
+        quota: BlobQuota,
+    ) -> Result<BlobPut, StoreError>;
+    /// The blob bytes charged to each party of `log` (by
+    /// [`RelayData::put_blob_within`]), by party key id.
+    fn blob_usage(&self, log: &str) -> Result<Vec<([u8; 32], u64)>, StoreError>;
     /// Appends a batch (as `LogStore::append`) and the bodies of the
     /// envelopes in it, in one durable transaction.
     fn append_with_bodies(
@@ -87,6 +103,42 @@ pub trait RelayData: LogStore {
     /// released when the lock drops, or when the process dies. Exactly one
     /// holder per log at a time across every process sharing the database.
     fn sequencer_lock(&self, log: &str, wait: Duration) -> Result<SequencerLock<'_>, StoreError>;
+}
+
+/// The most blob bytes charged to one log and to one party in it.
+#[derive(Debug, Clone, Copy)]
+pub struct BlobQuota {
+    /// Over every party of the log.
+    pub channel: u64,
+    /// To one party.
+    pub party: u64,
+}
+
+/// What [`RelayData::put_blob_within`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BlobPut {
+    /// Stored and charged.
+    Created,
+    /// Already present: kept as it was, charged to nobody.
+    Existed,
+    /// Refused: the log's charged bytes would exceed the channel quota
+    /// (those charged so far).
+    OverChannel(u64),
+    /// Refused: the party's charged bytes would exceed its quota (those
+    /// charged so far).
+    OverParty(u64),
+}
+
+/// Decides a blob upload of `len` bytes against charged bytes `channel`
+/// and `party`.
+fn within(len: u64, channel: u64, party: u64, q: BlobQuota) -> Option<BlobPut> {
+    if party.saturating_add(len) > q.party {
+        Some(BlobPut::OverParty(party))
+    } else if channel.saturating_add(len) > q.channel {
+        Some(BlobPut::OverChannel(channel))
+    } else {
+        None
+    }
 }
 
 /// A stored body: the stanzas, and the ciphertext unless it is a blob.
@@ -165,6 +217,12 @@ CREATE TABLE IF NOT EXISTS cosignatures (
     seq INTEGER NOT NULL,
     PRIMARY KEY (log, size, signer)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS blob_usage (
+    log TEXT NOT NULL,
+    party BLOB NOT NULL,
+    bytes INTEGER NOT NULL,
+    PRIMARY KEY (log, party)
+) WITHOUT ROWID;
 ";
 
 pub(crate) const PG_SCHEMA: &str = "
@@ -202,6 +260,12 @@ CREATE TABLE IF NOT EXISTS hotline_nonces (
     PRIMARY KEY (key, nonce)
 );
 CREATE INDEX IF NOT EXISTS hotline_nonces_by_expiry ON hotline_nonces (expires);
+CREATE TABLE IF NOT EXISTS hotline_blob_usage (
+    log TEXT NOT NULL,
+    party BYTEA NOT NULL,
+    bytes BIGINT NOT NULL,
+    PRIMARY KEY (log, party)
+);
 ";
 
 fn sq(e: rusqlite::Error) -> StoreError {
@@ -228,6 +292,78 @@ impl RelayData for SqliteStore {
             }
         }
         tx.commit().map_err(sq)
+    }
+
+    fn put_blob_within(
+        &self,
+        log: &str,
+        hash: &Hash,
+        data: &[u8],
+        party: &[u8; 32],
+        quota: BlobQuota,
+    ) -> Result<BlobPut, StoreError> {
+        let mut c = self.writer();
+        let tx = c
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(sq)?;
+        let present = tx
+            .query_row(
+                "SELECT 1 FROM blobs WHERE log = ?1 AND hash = ?2",
+                params![log, &hash[..]],
+                |_| Ok(()),
+            )
+            .optional()
+            .map_err(sq)?
+            .is_some();
+        if present {
+            return Ok(BlobPut::Existed);
+        }
+        let (channel, mine): (i64, i64) = tx
+            .query_row(
+                "SELECT COALESCE(SUM(bytes), 0),
+                        COALESCE(SUM(CASE WHEN party = ?2 THEN bytes END), 0)
+                 FROM blob_usage WHERE log = ?1",
+                params![log, &party[..]],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .map_err(sq)?;
+        let len = data.len() as u64;
+        if let Some(refused) = within(len, channel as u64, mine as u64, quota) {
+            return Ok(refused);
+        }
+        tx.execute(
+            "INSERT INTO blobs (log, hash, data) VALUES (?1, ?2, ?3)",
+            params![log, &hash[..], data],
+        )
+        .map_err(sq)?;
+        tx.execute(
+            "INSERT INTO blob_usage (log, party, bytes) VALUES (?1, ?2, ?3)
+             ON CONFLICT (log, party) DO UPDATE SET bytes = bytes + excluded.bytes",
+            params![log, &party[..], to_i64(len, "blob length")?],
+        )
+        .map_err(sq)?;
+        tx.commit().map_err(sq)?;
+        Ok(BlobPut::Created)
+    }
+
+    fn blob_usage(&self, log: &str) -> Result<Vec<([u8; 32], u64)>, StoreError> {
+        let c = self.reader();
+        let mut st = c
+            .prepare_cached("SELECT party, bytes FROM blob_usage WHERE log = ?1 ORDER BY party")
+            .map_err(sq)?;
+        let rows = st
+            .query_map(params![log], |r| {
+                Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, i64>(1)?))
+            })
+            .map_err(sq)?;
+        let mut out = Vec::new();
+        for r in rows {
+            let (p, b) = r.map_err(sq)?;
+            if let Ok(p) = <[u8; 32]>::try_from(p.as_slice()) {
+                out.push((p, b.max(0) as u64));
+            }
+        }
+        Ok(out)
     }
 
     fn blob(&self, log: &str, hash: &Hash) -> Result<Option<Vec<u8>>, StoreError> {
@@ -437,6 +573,70 @@ impl RelayData for PgStore {
             tx.execute(&st, &[&log, &&h[..], b]).map_err(pg)?;
         }
         tx.commit().map_err(pg)
+    }
+
+    fn put_blob_within(
+        &self,
+        log: &str,
+        hash: &Hash,
+        data: &[u8],
+        party: &[u8; 32],
+        quota: BlobQuota,
+    ) -> Result<BlobPut, StoreError> {
+        let mut c = self.conn();
+        let mut tx = c.transaction().map_err(pg)?;
+        // One uploader per log at a time across processes, for the length
+        // of this transaction: the sum read is the sum charged against.
+        tx.execute(
+            "SELECT pg_advisory_xact_lock($1)",
+            &[&sequencer_lock_key(&format!("blobs {log}"))],
+        )
+        .map_err(pg)?;
+        let row = tx
+            .query_one(
+                "SELECT EXISTS (SELECT 1 FROM hotline_blobs WHERE log = $1 AND hash = $2),
+                        COALESCE((SELECT SUM(bytes) FROM hotline_blob_usage WHERE log = $1), 0)::BIGINT,
+                        COALESCE((SELECT bytes FROM hotline_blob_usage WHERE log = $1 AND party = $3), 0)::BIGINT",
+                &[&log, &&hash[..], &&party[..]],
+            )
+            .map_err(pg)?;
+        if row.get::<_, bool>(0) {
+            return Ok(BlobPut::Existed);
+        }
+        let (channel, mine): (i64, i64) = (row.get(1), row.get(2));
+        let len = data.len() as u64;
+        if let Some(refused) = within(len, channel as u64, mine as u64, quota) {
+            return Ok(refused);
+        }
+        tx.execute(
+            "WITH b AS (INSERT INTO hotline_blobs (log, hash, data) VALUES ($1, $2, $3))
+             INSERT INTO hotline_blob_usage (log, party, bytes) VALUES ($1, $4, $5)
+             ON CONFLICT (log, party) DO UPDATE SET bytes = hotline_blob_usage.bytes + EXCLUDED.bytes",
+            &[&log, &&hash[..], &data, &&party[..], &to_i64(len, "blob length")?],
+        )
+        .map_err(pg)?;
+        tx.commit().map_err(pg)?;
+        Ok(BlobPut::Created)
+    }
+
+    fn blob_usage(&self, log: &str) -> Result<Vec<([u8; 32], u64)>, StoreError> {
+        let rows = self
+            .conn()
+            .query(
+                "SELECT party, bytes FROM hotline_blob_usage WHERE log = $1 ORDER BY party",
+                &[&log],
+            )
+            .map_err(pg)?;
+        Ok(rows
+            .iter()
+            .filter_map(|r| {
+                let p: Vec<u8> = r.get(0);
+                let b: i64 = r.get(1);
+                <[u8; 32]>::try_from(p.as_slice())
+                    .ok()
+                    .map(|p| (p, b.max(0) as u64))
+            })
+            .collect())
     }
 
     fn blob(&self, log: &str, hash: &Hash) -> Result<Option<Vec<u8>>, StoreError> {
