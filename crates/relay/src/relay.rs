@@ -1090,7 +1090,20 @@ fn add_time(
 
 /// Reads entries past `st.scanned` and applies the rosters among them.
 fn refresh(store: &dyn RelayData, origin: &str, st: &mut DirState) -> Result<(), Problem> {
-    let size = store.size(origin)?;
+    refresh_to(store, origin, st, None)
+}
+
+/// As [`refresh`], to the log size `known` if the caller read it already.
+fn refresh_to(
+    store: &dyn RelayData,
+    origin: &str,
+    st: &mut DirState,
+    known: Option<u64>,
+) -> Result<(), Problem> {
+    let size = match known {
+        Some(s) => s,
+        None => store.size(origin)?,
+    };
     while st.scanned < size {
         let end = size.min(st.scanned + 4096);
         let entries = store.read_entries(origin, st.scanned, end)?;
@@ -1252,9 +1265,10 @@ fn run_batch(
     let mut st = chan.dir.lock().unwrap_or_else(|p| p.into_inner());
     // Across relay processes sharing a database, one sequencer per log at a
     // time: the others wait here, then re-read what it appended.
-    let _lock = store.sequencer_lock(&chan.origin, SEQUENCER_WAIT)?;
+    let lock = store.sequencer_lock(&chan.origin, SEQUENCER_WAIT)?;
+    let mut known = lock.size;
     for _attempt in 0..8 {
-        refresh(store, &chan.origin, &mut st)?;
+        refresh_to(store, &chan.origin, &mut st, known.take())?;
         let size = st.scanned;
         let mut dir = st.dir.clone();
         let mut timing = st.timing.clone();

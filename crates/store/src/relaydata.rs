@@ -160,12 +160,20 @@ pub struct Body<'a> {
 /// The right to sequence one log; released on drop.
 pub struct SequencerLock<'a> {
     release: Option<Box<dyn FnOnce() + Send + 'a>>,
+    /// The log's size, when the store read it with the lock (in the same
+    /// round trip). It may predate an append that committed just before
+    /// the lock was granted: a batch checked against it can only fail the
+    /// append's own size check (a conflict, then a re-read), never fork the log.
+    pub size: Option<u64>,
 }
 
 impl SequencerLock<'_> {
     /// A lock that guards nothing (a store no other process can open).
     pub fn local() -> SequencerLock<'static> {
-        SequencerLock { release: None }
+        SequencerLock {
+            release: None,
+            size: None,
+        }
     }
 }
 
@@ -764,11 +772,7 @@ impl RelayData for PgStore {
         bodies: &[Body<'_>],
     ) -> Result<(), StoreError> {
         batch.check()?;
-        let mut c = self.conn();
-        let mut tx = c.transaction().map_err(pg)?;
-        crate::postgres::append_in(&mut tx, log, batch)?;
-        pg_bodies(&mut tx, log, bodies)?;
-        tx.commit().map_err(pg)
+        crate::postgres::append_one(&mut self.conn(), log, batch, bodies)
     }
 
     fn put_bodies(&self, log: &str, bodies: &[Body<'_>]) -> Result<(), StoreError> {
@@ -851,13 +855,18 @@ impl RelayData for PgStore {
         let deadline = Instant::now() + wait;
         let mut pause = Duration::from_millis(1);
         loop {
-            let got: bool = self
+            // One round trip for the lock and the log's size.
+            let row = self
                 .locks
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
-                .query_one("SELECT pg_try_advisory_lock($1)", &[&key])
-                .map_err(pg)?
-                .get(0);
+                .query_one(
+                    "SELECT pg_try_advisory_lock($1),
+                            (SELECT size FROM hotline_logs WHERE name = $2)",
+                    &[&key, &log],
+                )
+                .map_err(pg)?;
+            let got: bool = row.get(0);
             if got {
                 return Ok(SequencerLock {
                     release: Some(Box::new(move || {
@@ -865,6 +874,7 @@ impl RelayData for PgStore {
                         // If this fails the session is gone, and the lock with it.
                         let _ = c.execute("SELECT pg_advisory_unlock($1)", &[&key]);
                     })),
+                    size: row.get::<_, Option<i64>>(1).map(|s| s as u64),
                 });
             }
             if Instant::now() >= deadline {
