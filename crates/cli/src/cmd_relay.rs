@@ -487,26 +487,18 @@ fn serve(a: &ServeArgs) -> anyhow::Result<Outcome> {
             relay.vkey()
         ));
         let shutdown = crate::serve::shutdown_signal();
-        match tls {
-            Some(t) => {
-                // The relay's own shutdown, as `hotline_relay::api::serve`
-                // does it over plain HTTP: event streams end on the signal,
-                // and the last checkpoints are signed after the drain.
-                let closing = relay.clone();
-                let signal = async move {
-                    shutdown.await;
-                    closing.begin_close();
-                };
-                let app = hotline_relay::api::router(relay.clone());
-                let grace = hotline_relay::api::SHUTDOWN_GRACE;
-                crate::serve::serve_tls(app, listener, t, signal, grace).await?;
-                relay.shutdown().await;
-            }
-            None => {
-                let listener = tokio::net::TcpListener::from_std(listener)?;
-                hotline_relay::api::serve(relay, listener, shutdown).await?
-            }
-        }
+        // The relay's own shutdown: event streams end on the signal, and
+        // the last checkpoints are signed after the drain.
+        let closing = relay.clone();
+        let signal = async move {
+            shutdown.await;
+            closing.begin_close();
+        };
+        let app = hotline_relay::api::router(relay.clone());
+        let grace = hotline_relay::api::SHUTDOWN_GRACE;
+        let header_timeout = std::time::Duration::from_secs(relay.cfg.header_read_timeout_secs);
+        crate::serve::serve_app(app, listener, tls, signal, grace, header_timeout).await?;
+        relay.shutdown().await;
         tracing::info!("relay stopped; every acknowledged entry is durable");
         Ok::<_, anyhow::Error>(())
     })?;

@@ -48,6 +48,11 @@ impl Tls {
     }
 }
 
+/// How long a client may take to send a request's headers before the
+/// connection is closed: a client that trickles them (slowloris) holds a
+/// socket only this long.
+pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// Serves `app` over TLS (rustls) on `listener` until `shutdown` resolves,
 /// then lets requests in flight finish for at most `grace`.
 pub async fn serve_tls(
@@ -57,16 +62,54 @@ pub async fn serve_tls(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     grace: Duration,
 ) -> std::io::Result<()> {
+    serve_app(
+        app,
+        listener,
+        Some(config),
+        shutdown,
+        grace,
+        HEADER_READ_TIMEOUT,
+    )
+    .await
+}
+
+/// Serves `app` on `listener`, over TLS when `tls` is given, until
+/// `shutdown` resolves, then lets requests in flight finish for at most
+/// `grace`. A connection that has not sent a whole request head within
+/// `header_timeout` is closed (hyper's HTTP/1 header read timeout, with
+/// tokio's timer: without a timer hyper enforces none).
+pub async fn serve_app(
+    app: axum::Router,
+    listener: std::net::TcpListener,
+    tls: Option<RustlsConfig>,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    grace: Duration,
+    header_timeout: Duration,
+) -> std::io::Result<()> {
     let handle = axum_server::Handle::new();
     let h = handle.clone();
     tokio::spawn(async move {
         shutdown.await;
         h.graceful_shutdown(Some(grace));
     });
-    axum_server::from_tcp_rustls(listener, config)?
-        .handle(handle)
-        .serve(app.into_make_service())
-        .await
+    let timeouts =
+        |b: &mut hyper_util::server::conn::auto::Builder<hyper_util::rt::TokioExecutor>| {
+            b.http1()
+                .timer(hyper_util::rt::TokioTimer::new())
+                .header_read_timeout(header_timeout);
+        };
+    match tls {
+        Some(config) => {
+            let mut server = axum_server::from_tcp_rustls(listener, config)?;
+            timeouts(server.http_builder());
+            server.handle(handle).serve(app.into_make_service()).await
+        }
+        None => {
+            let mut server = axum_server::from_tcp(listener)?;
+            timeouts(server.http_builder());
+            server.handle(handle).serve(app.into_make_service()).await
+        }
+    }
 }
 
 /// Refuses plain HTTP on a non-loopback address unless explicitly allowed.

@@ -1753,3 +1753,105 @@ fn an_idle_channel_is_released_and_loaded_again() {
     wait_checkpoint(&m_n1, &ch, next[0].index + 1, &relay.vkey);
     stop(relay);
 }
+
+/// A body announced beyond what the route takes is refused at once (413),
+/// before any of it is read: a client cannot hold a request slot and the
+/// bytes it reserved until the request timeout by announcing a gigabyte
+/// and sending a few bytes.
+#[test]
+fn a_body_announced_beyond_the_limit_is_refused_before_it_is_read() {
+    use std::io::{Read as _, Write as _};
+    let d = tempfile::tempdir().unwrap();
+    let relay = start(d.path(), &unique("relay"), None);
+    let addr = relay.url.trim_start_matches("http://").to_owned();
+    let (north, south) = (
+        SigningKey::generate(&mut rand_core::OsRng),
+        SigningKey::generate(&mut rand_core::OsRng),
+    );
+    let charter = charter_doc(
+        &relay,
+        &[("north", &north), ("south", &south)],
+        "00112233445566778899aabbccddeeff",
+    );
+    let ch = RelayClient::new(&relay.url, north)
+        .unwrap()
+        .create_channel(&charter)
+        .unwrap()
+        .to_hex();
+    for (method, path, len) in [
+        ("POST", format!("/v1/channels/{ch}/entries"), 1u64 << 30),
+        (
+            "PUT",
+            format!("/v1/channels/{ch}/blobs/{}", "ab".repeat(32)),
+            1 << 40,
+        ),
+        // Beyond max_body_bytes (262144 in these tests), within max_blob_bytes.
+        ("POST", "/v1/channels".to_owned(), 1 << 20),
+        ("POST", format!("/v1/channels/{ch}/entries"), 1 << 20),
+        // A read takes no body.
+        ("GET", format!("/v1/channels/{ch}/entries"), 10),
+    ] {
+        let mut s = std::net::TcpStream::connect(&addr).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        write!(
+            s,
+            "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {len}\r\n\r\n{{\"env"
+        )
+        .unwrap();
+        let t = Instant::now();
+        let mut buf = vec![0u8; 4096];
+        let n = s.read(&mut buf).unwrap_or(0);
+        let answer = String::from_utf8_lossy(&buf[..n]).into_owned();
+        assert!(
+            answer.starts_with("HTTP/1.1 413"),
+            "{method} {path} with Content-Length {len}: {answer:?}"
+        );
+        assert!(answer.contains("application/problem+json"), "{answer}");
+        assert!(
+            t.elapsed() < Duration::from_secs(5),
+            "answered only after {:?}",
+            t.elapsed()
+        );
+    }
+    let (_, _, m) = get(&format!("{}/metrics", relay.url));
+    assert!(m.contains("hotline_relay_requests_in_flight 0\n"), "{m}");
+    assert!(m.contains("hotline_relay_inflight_body_bytes 0\n"), "{m}");
+    stop(relay);
+}
+
+/// Slowloris: a connection that sends its request line and then one header
+/// byte a second, never finishing, is closed after
+/// `header_read_timeout_secs` — a socket is not held for ever.
+#[test]
+fn a_connection_that_trickles_its_headers_is_closed() {
+    use std::io::Write as _;
+    let d = tempfile::tempdir().unwrap();
+    let relay = start_env(
+        d.path(),
+        &unique("relay"),
+        None,
+        &["--danger-open-admission"],
+        &[("HOTLINE_RELAY_HEADER_READ_TIMEOUT_SECS", "2")],
+    );
+    let addr = relay.url.trim_start_matches("http://").to_owned();
+    let mut s = std::net::TcpStream::connect(&addr).unwrap();
+    write!(s, "GET /v1/relay HTTP/1.1\r\nHost: {addr}\r\nX-Slow: ").unwrap();
+    let t = Instant::now();
+    let closed = loop {
+        std::thread::sleep(Duration::from_millis(250));
+        if s.write_all(b"x").is_err() {
+            break t.elapsed();
+        }
+        // A closed socket may take one more write to report it.
+        if t.elapsed() > Duration::from_secs(15) {
+            panic!("the relay still held a trickling connection after 15 s");
+        }
+    };
+    assert!(
+        closed >= Duration::from_secs(1),
+        "closed after only {closed:?}"
+    );
+    // The relay still serves.
+    assert_eq!(get(&format!("{}/v1/relay", relay.url)).0, 200);
+    stop(relay);
+}

@@ -5,7 +5,6 @@
 //! channel (or, to create a channel, by one of its parties).
 
 use std::convert::Infallible;
-use std::future::IntoFuture;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -40,8 +39,9 @@ use crate::relay::{Channel, PostedEnvelope, Relay, Submission};
 type R = Arc<Relay>;
 
 /// How long open connections may take to drain after the shutdown signal
-/// (also over HTTPS: `hotline relay serve` serves [`router`] with the CLI's
-/// TLS server, calling [`Relay::begin_close`] on the signal and
+/// (`hotline relay serve` serves [`router`] with the CLI's server,
+/// `crates/cli/src/serve.rs`, over HTTP or HTTPS, with a header read
+/// timeout; it calls [`Relay::begin_close`] on the signal and
 /// [`Relay::shutdown`] after).
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(20);
 
@@ -86,8 +86,67 @@ pub fn router(relay: R) -> Router {
             StatusCode::REQUEST_TIMEOUT,
             timeout,
         ))
+        .layer(middleware::from_fn(problems_only))
         .layer(DefaultBodyLimit::max(limit))
         .with_state(relay)
+}
+
+/// Every error is a problem document: a refusal that axum or tower-http
+/// answer themselves in plain text or with no body (a query or path that
+/// does not parse, a method the route has not, the request timeout) is
+/// turned into an RFC 9457 problem with the same status, its text as the
+/// detail, and its headers (`Allow`, `Retry-After`) kept.
+async fn problems_only(req: Request, next: Next) -> Response {
+    let r = next.run(req).await;
+    let status = r.status();
+    let is_problem = r
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
+    if status.as_u16() < 400 || is_problem {
+        return r;
+    }
+    let (parts, body) = r.into_parts();
+    let text = axum::body::to_bytes(body, 4096).await.unwrap_or_default();
+    let text = String::from_utf8_lossy(&text).trim().to_owned();
+    let (slug, title, hint) = match status {
+        StatusCode::BAD_REQUEST => (
+            "bad-request",
+            "Bad request",
+            "a path or query parameter is malformed; see /v1/openapi.json",
+        ),
+        StatusCode::NOT_FOUND => ("not-found", "Not found", "see /v1/openapi.json"),
+        StatusCode::METHOD_NOT_ALLOWED => (
+            "method-not-allowed",
+            "Method not allowed",
+            "this endpoint does not take that method; the Allow header lists those it takes",
+        ),
+        StatusCode::REQUEST_TIMEOUT => (
+            "timeout",
+            "Request timeout",
+            "the request was not received and answered within request_timeout_secs; retry",
+        ),
+        StatusCode::PAYLOAD_TOO_LARGE => ("too-large", "Request too large", "send less"),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => (
+            "bad-request",
+            "Bad request",
+            "the content type is not one this endpoint takes",
+        ),
+        s if s.is_server_error() => ("internal", "Internal error", "the relay failed; retry"),
+        _ => ("bad-request", "Bad request", "see /v1/openapi.json"),
+    };
+    let detail = if text.is_empty() {
+        hint.to_owned()
+    } else {
+        format!("{text} ({hint})")
+    };
+    let mut out = Problem::new(status, slug, title, detail).into_response();
+    for name in [header::ALLOW, header::RETRY_AFTER] {
+        if let Some(v) = parts.headers.get(&name) {
+            out.headers_mut().insert(name, v.clone());
+        }
+    }
+    out
 }
 
 async fn observe(State(relay): State<R>, req: Request, next: Next) -> Response {
@@ -134,8 +193,14 @@ fn channel_id(s: &str) -> Result<ChannelId, Problem> {
         .map_err(|_| Problem::not_found("a channel id is 32 lower-case hex digits"))
 }
 
-/// Reads the body within `limit`, answering 413 beyond it.
+/// Reads the body within `limit`, answering 413 beyond it — at once, before
+/// reading any of it, when the body announces more.
 async fn read(req: Request, limit: usize) -> Result<(Parts, Bytes), Problem> {
+    if crate::limits::declared_length(req.headers()).is_some_and(|n| n > limit as u64) {
+        return Err(Problem::too_large(format!(
+            "the request body announces more than the {limit} bytes this endpoint takes"
+        )));
+    }
     let (parts, body) = req.into_parts();
     let bytes = axum::body::to_bytes(body, limit).await.map_err(|_| {
         Problem::too_large(format!(
@@ -995,39 +1060,4 @@ async fn log_tile(
         (false, false) => "public, max-age=60",
     };
     Ok(bytes_response(b, "application/octet-stream", cache))
-}
-
-/// Serves `router` on `listener` until `shutdown` resolves, then lets the
-/// relay finish and sign its last checkpoints.
-pub async fn serve(
-    relay: R,
-    listener: tokio::net::TcpListener,
-    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    let app = router(relay.clone());
-    let closing = relay.clone();
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let signal = async move {
-        shutdown.await;
-        // Event streams see this and end; requests in flight finish.
-        closing.begin_close();
-        let _ = tx.send(());
-    };
-    let server = axum::serve(listener, app).with_graceful_shutdown(signal);
-    let grace = async move {
-        if rx.await.is_ok() {
-            tokio::time::sleep(SHUTDOWN_GRACE).await;
-        } else {
-            std::future::pending::<()>().await;
-        }
-    };
-    tokio::select! {
-        r = server.into_future() => r?,
-        _ = grace => tracing::warn!(
-            "connections still open {} s after the shutdown signal: closing them",
-            SHUTDOWN_GRACE.as_secs()
-        ),
-    }
-    relay.shutdown().await;
-    Ok(())
 }

@@ -37,6 +37,9 @@ pub struct Config {
     pub signature_max_skew_secs: i64,
     /// Per-request timeout (seconds).
     pub request_timeout_secs: u64,
+    /// Seconds a client may take to send a request's headers before its
+    /// connection is closed (slowloris).
+    pub header_read_timeout_secs: u64,
     /// Requests served at once; beyond it, 503 with Retry-After.
     pub max_concurrent_requests: usize,
     /// Bytes of request bodies held in flight at once (at least the
@@ -91,6 +94,7 @@ impl Default for Config {
             signature_max_age_secs: 60,
             signature_max_skew_secs: 10,
             request_timeout_secs: 30,
+            header_read_timeout_secs: 10,
             max_concurrent_requests: 1024,
             max_inflight_body_bytes: 256 << 20,
             tls_cert: None,
@@ -171,6 +175,7 @@ impl Config {
                 "MAX_CONCURRENT_REQUESTS" => cfg.max_concurrent_requests = num(&v)? as usize,
                 "MAX_INFLIGHT_BODY_BYTES" => cfg.max_inflight_body_bytes = num(&v)? as usize,
                 "REQUEST_TIMEOUT_SECS" => cfg.request_timeout_secs = num(&v)?,
+                "HEADER_READ_TIMEOUT_SECS" => cfg.header_read_timeout_secs = num(&v)?,
                 "QUOTA_CHANNEL_ENVELOPE_BYTES" => cfg.quota_channel_envelope_bytes = num(&v)?,
                 "QUOTA_PARTY_ENVELOPE_BYTES" => cfg.quota_party_envelope_bytes = num(&v)?,
                 "QUOTA_CHANNEL_BLOB_BYTES" => cfg.quota_channel_blob_bytes = num(&v)?,
@@ -222,6 +227,9 @@ impl Config {
             return bad(
                 "max_inflight_body_bytes must be at least max_body_bytes and max_blob_bytes",
             );
+        }
+        if self.header_read_timeout_secs == 0 {
+            return bad("header_read_timeout_secs must be at least 1");
         }
         if self.idle_channel_secs == 0 {
             return bad("idle_channel_secs must be at least 1");

@@ -87,6 +87,14 @@ impl Limits {
     }
 }
 
+/// The body length a request's `Content-Length` announces, if it has one
+/// that parses.
+pub fn declared_length(h: &axum::http::HeaderMap) -> Option<u64> {
+    h.get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+}
+
 /// The middleware applying [`Limits`] to every request but health and
 /// metrics.
 pub async fn bound(State(relay): State<Arc<Relay>>, req: Request, next: Next) -> Response {
@@ -101,15 +109,20 @@ pub async fn bound(State(relay): State<Arc<Relay>>, req: Request, next: Next) ->
             limits.max_requests
         ));
     };
+    // A body announced beyond what any request may carry is refused at
+    // once, unread (each handler then holds its own route to its limit).
+    let declared = declared_length(req.headers());
+    if declared.is_some_and(|n| n > limits.max_body as u64) {
+        return Problem::too_large(format!(
+            "the request body announces more than the {} bytes any request may carry",
+            limits.max_body
+        ))
+        .into_response();
+    }
     // What the body will hold: its declared length, or the largest a
     // request may send when it declares none (chunked) and may have one.
-    let declared = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
     let bytes = match declared {
-        Some(n) => n.min(limits.max_body),
+        Some(n) => (n as usize).min(limits.max_body),
         None if req.headers().contains_key(header::TRANSFER_ENCODING) => limits.max_body,
         None => 0,
     };
