@@ -76,6 +76,14 @@ pub struct RelayArgs {
     /// Length of the latency phase, seconds.
     #[arg(long, default_value_t = 10)]
     latency_secs: u64,
+    /// After the latency phase, run it again while other clients flood the relay
+    /// (unsigned requests, bad signatures, replays, oversized bodies, slowloris),
+    /// and report both, with the relay's resident memory.
+    #[arg(long)]
+    hostile: bool,
+    /// Slow connections held open by the slowloris attacker (with --hostile).
+    #[arg(long, default_value_t = 256)]
+    slow_connections: usize,
     /// Print the figures as JSON.
     #[arg(long)]
     json: bool,
@@ -457,49 +465,26 @@ fn relay(a: &RelayArgs) -> anyhow::Result<Outcome> {
 
     // Phase 2: latency at a fixed offered rate, one envelope per request.
     let n2 = (a.rate * a.latency_secs) as usize;
-    let envs2 = seal_many(ch, &members, n2, "sealing")?;
-    // Many senders, so that arrivals stay on schedule while earlier
-    // requests are in flight (an open loop, as independent members are).
-    let threads = a.senders.max(1);
-    let all: Vec<Envelope> = envs2.into_iter().flatten().collect();
-    let mut per_thread: Vec<Vec<(usize, Envelope)>> = (0..threads).map(|_| Vec::new()).collect();
-    for (slot, e) in all.into_iter().enumerate() {
-        per_thread[slot % threads].push((slot, e));
-    }
-    let interval = Duration::from_secs_f64(1.0 / a.rate as f64);
-    let pb = bar(n2 as u64, "latency");
-    let start = Instant::now() + Duration::from_millis(200);
-    let mut lat: Vec<Duration> = std::thread::scope(|s| {
-        let hs: Vec<_> = per_thread
-            .into_iter()
-            .enumerate()
-            .map(|(t, mine)| {
-                let (url, pb) = (url.clone(), pb.clone());
-                let key = members[t % members.len()].signing.clone();
-                s.spawn(move || {
-                    let mut out = Vec::with_capacity(mine.len());
-                    let Ok(c) = RelayClient::new(&url, key) else {
-                        return out;
-                    };
-                    for (slot, e) in &mine {
-                        let at = start + interval * (*slot as u32);
-                        if let Some(wait) = at.checked_duration_since(Instant::now()) {
-                            std::thread::sleep(wait);
-                        }
-                        if c.post_envelopes(&ch, std::slice::from_ref(e)).is_ok() {
-                            out.push(Instant::now().duration_since(at));
-                        }
-                        pb.inc(1);
-                    }
-                    out
-                })
-            })
-            .collect();
-        hs.into_iter()
-            .flat_map(|h| h.join().unwrap_or_default())
-            .collect()
-    });
-    pb.finish_and_clear();
+    let mut lat = latency(a, &url, ch, &members, "latency")?;
+    // Phase 3 (--hostile): the same, under attack.
+    let hostile = if a.hostile {
+        let before = crate::cmd_bench_hostile::memory_kib(relay_proc.id());
+        let flood = crate::cmd_bench_hostile::Flood::start(
+            &url,
+            ch,
+            &members[0].signing,
+            a.slow_connections,
+        );
+        // Let the floods reach full strength first.
+        std::thread::sleep(Duration::from_secs(2));
+        let mut under = latency(a, &url, ch, &members, "under attack")?;
+        let during = crate::cmd_bench_hostile::memory_kib(relay_proc.id());
+        let tally = flood.stop();
+        under.sort();
+        Some((under, tally, before, during))
+    } else {
+        None
+    };
     // The relay's own view: batches committed and their mean size and time.
     let metrics = relay_metrics(&url);
     lat.sort();
@@ -539,6 +524,27 @@ fn relay(a: &RelayArgs) -> anyhow::Result<Outcome> {
         "baseline_log_only_sqlite_per_second": baseline,
         "ratio_to_baseline": throughput / baseline,
     });
+    let mut report = report;
+    let mut hostile_ok = true;
+    if let Some((under, tally, before, during)) = &hostile {
+        let (hp50, hp99, hmax) = (
+            percentile(under, 0.50),
+            percentile(under, 0.99),
+            under.last().copied().unwrap_or_default(),
+        );
+        hostile_ok = under.len() == n2;
+        let sent: u64 = tally.values().flat_map(|m| m.values()).sum();
+        report["hostile"] = serde_json::json!({
+            "requests": n2, "ok": under.len(),
+            "p50_ms": hp50.as_secs_f64() * 1e3, "p99_ms": hp99.as_secs_f64() * 1e3, "max_ms": hmax.as_secs_f64() * 1e3,
+            "p99_ratio_to_quiet": hp99.as_secs_f64() / p99.as_secs_f64().max(1e-9),
+            "attack_answers": tally, "attack_requests": sent,
+            "slow_connections": a.slow_connections,
+            "relay_rss_kib_before": before.map(|m| m.0),
+            "relay_rss_kib_under_attack": during.map(|m| m.0),
+            "relay_peak_rss_kib": during.map(|m| m.1),
+        });
+    }
     if a.json {
         out!("{}", serde_json::to_string_pretty(&report)?);
     } else {
@@ -572,12 +578,97 @@ fn relay(a: &RelayArgs) -> anyhow::Result<Outcome> {
             "baseline, the same entries appended to a SQLite log directly: {baseline:.0}/s; relay/baseline = {:.2}",
             throughput / baseline
         );
+        if let Some(h) = report.get("hostile") {
+            let ms = |k: &str| h[k].as_f64().unwrap_or(0.0);
+            out!(
+                "under attack ({} attack requests and {} slow connections meanwhile): {} of {n2} ok, p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms; p99 under attack / quiet = {:.2}",
+                h["attack_requests"],
+                a.slow_connections,
+                h["ok"],
+                ms("p50_ms"),
+                ms("p99_ms"),
+                ms("max_ms"),
+                ms("p99_ratio_to_quiet")
+            );
+            if let Some(t) = h["attack_answers"].as_object() {
+                for (kind, answers) in t {
+                    out!("  {kind}: {answers}");
+                }
+            }
+            let kib = |k: &str| {
+                h[k].as_u64()
+                    .map_or("?".to_owned(), |v| format!("{:.1} MiB", v as f64 / 1024.0))
+            };
+            out!(
+                "relay resident memory: {} before, {} under attack, peak {}",
+                kib("relay_rss_kib_before"),
+                kib("relay_rss_kib_under_attack"),
+                kib("relay_peak_rss_kib")
+            );
+        }
     }
-    Ok(if failed == 0 && ok2 == n2 {
+    Ok(if failed == 0 && ok2 == n2 && hostile_ok {
         Outcome::Ok
     } else {
         Outcome::CheckFailed
     })
+}
+
+/// One latency phase: `rate × latency_secs` single-envelope requests on a
+/// fixed schedule from `senders` threads, each latency measured from its
+/// request's scheduled time; the latencies of those acknowledged.
+fn latency(
+    a: &RelayArgs,
+    url: &str,
+    ch: ChannelId,
+    members: &Arc<Vec<MemberKeys>>,
+    what: &'static str,
+) -> anyhow::Result<Vec<Duration>> {
+    let n2 = (a.rate * a.latency_secs) as usize;
+    let envs2 = seal_many(ch, members, n2, "sealing")?;
+    // Many senders, so that arrivals stay on schedule while earlier
+    // requests are in flight (an open loop, as independent members are).
+    let threads = a.senders.max(1);
+    let all: Vec<Envelope> = envs2.into_iter().flatten().collect();
+    let mut per_thread: Vec<Vec<(usize, Envelope)>> = (0..threads).map(|_| Vec::new()).collect();
+    for (slot, e) in all.into_iter().enumerate() {
+        per_thread[slot % threads].push((slot, e));
+    }
+    let interval = Duration::from_secs_f64(1.0 / a.rate as f64);
+    let pb = bar(n2 as u64, what);
+    let start = Instant::now() + Duration::from_millis(200);
+    let lat: Vec<Duration> = std::thread::scope(|s| {
+        let hs: Vec<_> = per_thread
+            .into_iter()
+            .enumerate()
+            .map(|(t, mine)| {
+                let (url, pb) = (url.to_owned(), pb.clone());
+                let key = members[t % members.len()].signing.clone();
+                s.spawn(move || {
+                    let mut out = Vec::with_capacity(mine.len());
+                    let Ok(c) = RelayClient::new(&url, key) else {
+                        return out;
+                    };
+                    for (slot, e) in &mine {
+                        let at = start + interval * (*slot as u32);
+                        if let Some(wait) = at.checked_duration_since(Instant::now()) {
+                            std::thread::sleep(wait);
+                        }
+                        if c.post_envelopes(&ch, std::slice::from_ref(e)).is_ok() {
+                            out.push(Instant::now().duration_since(at));
+                        }
+                        pb.inc(1);
+                    }
+                    out
+                })
+            })
+            .collect();
+        hs.into_iter()
+            .flat_map(|h| h.join().unwrap_or_default())
+            .collect()
+    });
+    pb.finish_and_clear();
+    Ok(lat)
 }
 
 /// (batches, mean entries per batch, mean batch time in ms) from `/metrics`.

@@ -4,6 +4,7 @@
 #![forbid(unsafe_code)]
 
 mod cmd_bench;
+mod cmd_bench_hostile;
 mod cmd_bench_sync;
 mod cmd_bench_taxii;
 mod cmd_bench_ui;
