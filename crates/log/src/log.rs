@@ -135,6 +135,16 @@ impl<'a> Log<'a> {
             base: self.reader(),
             pending: HashMap::new(),
         };
+        // The old tree's frontier, in one read: the only hashes from before
+        // the batch that any of its leaves needs (one round trip to a
+        // database, rather than one per leaf that needs one).
+        if !entries.is_empty() {
+            let frontier = merkle::frontier(old);
+            if !frontier.is_empty() {
+                let hs = self.reader().read_hashes(&frontier)?;
+                overlay.pending.extend(frontier.into_iter().zip(hs));
+            }
+        }
         let mut hashes = Vec::with_capacity(entries.len() * 2);
         for (i, leaf) in leaves.iter().enumerate() {
             let size = old + i as u64;

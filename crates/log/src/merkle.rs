@@ -172,6 +172,16 @@ pub fn hashes_for_append(
     Ok(out)
 }
 
+/// The stored indexes of the roots of the complete subtrees that make up a
+/// tree of `size` leaves (its frontier, left to right): every hash an
+/// append to it needs from before the append is among them.
+pub fn frontier(size: u64) -> Vec<u64> {
+    subtrees(0, size)
+        .into_iter()
+        .map(|(level, index)| stored_index(level, index))
+        .collect()
+}
+
 /// The aligned complete subtrees `(level, index)` that make up `[lo, hi)`,
 /// left to right. `lo` must be a multiple of the first subtree's size, which
 /// holds for every range the RFC 6962 recursion produces.
@@ -491,6 +501,26 @@ impl HashReader for MemoryTree {
 
 #[cfg(test)]
 mod tests {
+    /// Every hash from before a batch that any of its appends reads is on
+    /// the old tree's frontier (what `Log::append_with` reads up front).
+    #[test]
+    fn appends_read_only_the_frontier_of_the_tree_before_them() {
+        for old in 0..300u64 {
+            let frontier: std::collections::HashSet<u64> = frontier(old).into_iter().collect();
+            assert_eq!(frontier.len() as u32, old.count_ones());
+            for size in old..old + 70 {
+                let completed = (size + 1).trailing_zeros();
+                for level in 0..completed {
+                    let i = stored_index(level, (size >> level) - 1);
+                    assert!(
+                        frontier.contains(&i) || i >= stored_hash_count(old),
+                        "appending leaf {size} to a batch after {old} reads stored hash {i}"
+                    );
+                }
+            }
+        }
+    }
+
     use super::*;
 
     /// The reference definition of RFC 6962 §2.1, recursive over leaves.

@@ -220,9 +220,19 @@ async fn recorded(relay: &R, c: crate::auth::Checked) -> Result<KeyId, Problem> 
         return Ok(c.key);
     }
     let key = c.key;
+    let now = unix_now();
+    if relay.nonce_sweep_due(now) {
+        // Expired nonces are forgotten in the background, at most once
+        // every few seconds per process.
+        let s = store.clone();
+        tokio::task::spawn_blocking(move || {
+            if let Err(e) = s.forget_nonces(now) {
+                tracing::warn!(error = %e, "forgetting expired nonces failed");
+            }
+        });
+    }
     let fresh =
-        blocking(move || Ok(store.record_nonce(&c.key.0, &c.nonce, c.expires, unix_now())?))
-            .await?;
+        blocking(move || Ok(store.record_nonce(&c.key.0, &c.nonce, c.expires, now)?)).await?;
     if !fresh {
         return Err(Problem::unauthenticated(
             "this request was already received by a relay process (replayed nonce); sign each request afresh",

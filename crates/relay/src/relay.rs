@@ -343,6 +343,8 @@ pub struct Relay {
     stop: watch::Sender<bool>,
     started: Instant,
     last_checkpoint_ms: AtomicU64,
+    /// When (Unix seconds) expired nonces were last swept from a shared store.
+    last_nonce_sweep: std::sync::atomic::AtomicI64,
     witnesses: crate::witnesses::Witnesses,
 }
 
@@ -402,6 +404,7 @@ impl Relay {
             stop: watch::Sender::new(false),
             started: Instant::now(),
             last_checkpoint_ms: AtomicU64::new(0),
+            last_nonce_sweep: std::sync::atomic::AtomicI64::new(0),
             witnesses: crate::witnesses::Witnesses::new(allowed),
         })
     }
@@ -580,6 +583,17 @@ impl Relay {
                 quota.channel
             )),
         }
+    }
+
+    /// Whether expired nonces are due to be swept (every 10 s; true for
+    /// exactly one caller each time).
+    pub fn nonce_sweep_due(&self, now: i64) -> bool {
+        let last = self.last_nonce_sweep.load(Ordering::Relaxed);
+        now >= last + 10
+            && self
+                .last_nonce_sweep
+                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
     }
 
     /// The loaded channels.

@@ -41,8 +41,12 @@ CREATE TABLE IF NOT EXISTS hotline_hashes (
 );
 ";
 
-/// Connections the store keeps (besides the lock connection).
+/// Connections the store keeps for logs and side data (besides the lock
+/// connection and the nonce connections).
 const CONNECTIONS: usize = 8;
+/// Connections for request nonces (`RelayData::record_nonce`), apart so
+/// that a flood of requests never makes an append wait for a connection.
+const NONCE_CONNECTIONS: usize = 4;
 
 /// One connection and the statements prepared on it: every query by text
 /// is prepared once per connection and then executed by name, one round
@@ -119,6 +123,11 @@ impl PgConn {
 pub struct PgStore {
     conns: Vec<Mutex<PgConn>>,
     next: AtomicUsize,
+    /// Sessions with `synchronous_commit = off` for the replay cache: a
+    /// nonce is recorded without waiting for the disk (a database crash
+    /// may forget the last fraction of a second of nonces, whose requests
+    /// could then be replayed once within their signature's lifetime).
+    nonces: Vec<Mutex<PgConn>>,
     /// A connection of its own for session advisory locks (the sequencer
     /// lock, `relaydata.rs`): they are released when it closes, so when
     /// the process dies.
@@ -144,9 +153,17 @@ impl PgStore {
             )));
         }
         let locks = Mutex::new(PgConn::new(Client::connect(url, NoTls).map_err(be)?));
+        let mut nonces = Vec::with_capacity(NONCE_CONNECTIONS);
+        for _ in 0..NONCE_CONNECTIONS {
+            let mut c = Client::connect(url, NoTls).map_err(be)?;
+            c.batch_execute("SET synchronous_commit TO off")
+                .map_err(be)?;
+            nonces.push(Mutex::new(PgConn::new(c)));
+        }
         Ok(PgStore {
             conns,
             next: AtomicUsize::new(0),
+            nonces,
             locks,
         })
     }
@@ -162,6 +179,17 @@ impl PgStore {
         let i = self.next.fetch_add(1, Ordering::Relaxed) % self.conns.len();
         // A poisoned lock means a panic mid-call; the server aborts any open transaction.
         self.conns[i].lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// A connection for the replay cache (see `nonces`).
+    pub(crate) fn nonce_conn(&self) -> MutexGuard<'_, PgConn> {
+        for c in &self.nonces {
+            if let Ok(g) = c.try_lock() {
+                return g;
+            }
+        }
+        let i = self.next.fetch_add(1, Ordering::Relaxed) % self.nonces.len();
+        self.nonces[i].lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Drops every Hotline table (tests only).

@@ -67,3 +67,43 @@ fn postgres_relay_data() {
     };
     suite(&PgStore::connect(&url).unwrap());
 }
+
+/// The shared replay cache: a nonce is accepted once, a replay refused
+/// (also by another process's store), an expired one accepted again; a
+/// sweep forgets only expired nonces. (Real times: a sweep deletes every
+/// expired nonce in the database, which other tests' requests may share.)
+#[test]
+fn postgres_nonces_are_recorded_once_and_swept_when_expired() {
+    let Ok(url) = std::env::var("HOTLINE_TEST_DATABASE_URL") else {
+        eprintln!("HOTLINE_TEST_DATABASE_URL is not set: the PostgreSQL backend was NOT tested");
+        return;
+    };
+    let (a, b) = (PgStore::connect(&url).unwrap(), PgStore::connect(&url).unwrap());
+    let mut key = [0u8; 32];
+    key[..16].copy_from_slice(&std::process::id().to_be_bytes().repeat(4));
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let nonce = unique("nonce");
+    assert!(a.record_nonce(&key, &nonce, now + 60, now).unwrap());
+    assert!(!a.record_nonce(&key, &nonce, now + 60, now).unwrap(), "a replay");
+    assert!(
+        !b.record_nonce(&key, &nonce, now + 60, now + 1).unwrap(),
+        "a replay to another process"
+    );
+    // One recorded long ago, expired now: new again (a request's signature
+    // is checked for age before this), and recorded afresh.
+    let old = unique("old");
+    assert!(a.record_nonce(&key, &old, now - 100, now - 160).unwrap());
+    assert!(b.record_nonce(&key, &old, now + 60, now).unwrap());
+    assert!(!a.record_nonce(&key, &old, now + 60, now).unwrap());
+    // A sweep forgets the expired, not the live.
+    let gone = unique("gone");
+    assert!(a.record_nonce(&key, &gone, now - 5, now - 65).unwrap());
+    assert!(a.forget_nonces(now).unwrap() >= 1);
+    assert!(!a.record_nonce(&key, &nonce, now + 60, now).unwrap());
+    // `gone` is not in the table any more: inserted as new (the same
+    // answer an expired one gets, but by the insert, not the renewal).
+    assert!(a.record_nonce(&key, &gone, now + 60, now).unwrap());
+}
