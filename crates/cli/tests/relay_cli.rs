@@ -1855,3 +1855,42 @@ fn a_connection_that_trickles_its_headers_is_closed() {
     assert_eq!(get(&format!("{}/v1/relay", relay.url)).0, 200);
     stop(relay);
 }
+
+/// Requests signed by keys a channel's directory does not know make the
+/// relay re-read the channel (a roster another process appended may name
+/// them) at most once every 250 ms: a flood of them costs the store next
+/// to nothing, and each is still refused (403).
+#[test]
+fn a_flood_of_unknown_keys_does_not_make_the_relay_reread_the_channel_each_time() {
+    let d = tempfile::tempdir().unwrap();
+    let relay = start(d.path(), &unique("relay"), None);
+    let (north, south) = (
+        SigningKey::generate(&mut rand_core::OsRng),
+        SigningKey::generate(&mut rand_core::OsRng),
+    );
+    let charter = charter_doc(
+        &relay,
+        &[("north", &north), ("south", &south)],
+        "00112233445566778899aabbccddeeff",
+    );
+    let ch = RelayClient::new(&relay.url, north)
+        .unwrap()
+        .create_channel(&charter)
+        .unwrap();
+    let t = Instant::now();
+    let mut n = 0u64;
+    while n < 200 {
+        let stranger = SigningKey::generate(&mut rand_core::OsRng);
+        let c = RelayClient::new(&relay.url, stranger).unwrap();
+        assert_eq!(status(c.entries(&ch, 0, 1).unwrap_err()).0, 403);
+        n += 1;
+    }
+    let secs = t.elapsed().as_secs_f64();
+    let refreshes = metric(&relay.url, "hotline_relay_unknown_key_refreshes_total ").unwrap();
+    assert!(refreshes >= 1, "none at all: the re-read is gone");
+    assert!(
+        refreshes as f64 <= secs / 0.25 + 2.0,
+        "{refreshes} re-reads for {n} requests in {secs:.2} s"
+    );
+    stop(relay);
+}

@@ -264,7 +264,13 @@ async fn checked_in(
     lookup: impl Fn(&KeyId) -> Option<VerifyingKey>,
 ) -> Result<KeyId, Problem> {
     let checked = match relay.auth.check(parts, body, unix_now(), &lookup) {
-        Err(p) if p.status == 403 => {
+        // At most one such re-read per channel every REFRESH_GAP: a flood
+        // of requests by unknown keys costs the store nothing more.
+        Err(p) if p.status == 403 && chan.refresh_due() => {
+            relay
+                .metrics
+                .unknown_key_refreshes
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             relay.refresh(chan).await?;
             relay.auth.check(parts, body, unix_now(), &lookup)
         }

@@ -77,6 +77,8 @@ pub struct Metrics {
     pub not_admitted: AtomicU64,
     /// Channels released from memory after `idle_channel_secs` unused.
     pub channels_released: AtomicU64,
+    /// Channel re-reads prompted by a request of a key the directory did not know.
+    pub unknown_key_refreshes: AtomicU64,
     /// Envelopes refused for a quota.
     pub quota_refused_envelopes: AtomicU64,
     /// Blob uploads refused for a quota.
@@ -164,6 +166,12 @@ impl Metrics {
             "hotline_relay_channels_released_total",
             "Channels released from memory after idle_channel_secs without use.",
             &self.channels_released,
+        );
+        c(
+            &mut o,
+            "hotline_relay_unknown_key_refreshes_total",
+            "Channel re-reads prompted by requests of keys the directory did not know (at most one per channel every 250 ms).",
+            &self.unknown_key_refreshes,
         );
         c(
             &mut o,

@@ -46,6 +46,9 @@ use crate::problem::Problem;
 const MAX_BATCH_ENTRIES: usize = 4096;
 /// How long a sequencer waits for another process's sequencer lock.
 const SEQUENCER_WAIT: Duration = Duration::from_secs(10);
+/// The least time between two re-reads of a channel prompted by requests
+/// of keys its directory does not know.
+pub const REFRESH_GAP: Duration = Duration::from_millis(250);
 /// Requests queued per channel before new ones wait (back-pressure).
 const QUEUE_DEPTH: usize = 1024;
 
@@ -285,6 +288,9 @@ pub struct Channel {
     tx: mpsc::Sender<Job>,
     size: watch::Sender<u64>,
     quota: Quotas,
+    /// When a request by a key the directory does not know last made this
+    /// process re-read the channel ([`Channel::refresh_due`]).
+    last_unknown_refresh: Mutex<Option<Instant>>,
     /// Blob bytes charged, by party, as this process last read or charged
     /// them (for `/metrics`; the store decides uploads).
     blobs: Mutex<Usage>,
@@ -313,6 +319,24 @@ impl Channel {
             .clone();
         let blobs = self.blobs.lock().unwrap_or_else(|p| p.into_inner()).clone();
         (env, blobs)
+    }
+
+    /// Whether a request by a key this channel's directory does not know
+    /// may make the relay re-read the channel now (a roster another relay
+    /// process appended may name it): at most once every [`REFRESH_GAP`],
+    /// so that requests by unknown keys cannot load the store. A member
+    /// added by another process within that gap may be refused once (403)
+    /// and is served on its retry.
+    pub fn refresh_due(&self) -> bool {
+        let mut last = self
+            .last_unknown_refresh
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        let due = last.is_none_or(|t| t.elapsed() >= REFRESH_GAP);
+        if due {
+            *last = Some(Instant::now());
+        }
+        due
     }
 
     /// The party of a member key, as of the current log size.
@@ -527,6 +551,7 @@ impl Relay {
             tx,
             size: size_tx,
             quota: Quotas::of(&self.cfg),
+            last_unknown_refresh: Mutex::new(None),
             blobs: Mutex::new(blobs),
         });
         map.insert(id, chan.clone());

@@ -78,7 +78,10 @@ fn postgres_nonces_are_recorded_once_and_swept_when_expired() {
         eprintln!("HOTLINE_TEST_DATABASE_URL is not set: the PostgreSQL backend was NOT tested");
         return;
     };
-    let (a, b) = (PgStore::connect(&url).unwrap(), PgStore::connect(&url).unwrap());
+    let (a, b) = (
+        PgStore::connect(&url).unwrap(),
+        PgStore::connect(&url).unwrap(),
+    );
     let mut key = [0u8; 32];
     key[..16].copy_from_slice(&std::process::id().to_be_bytes().repeat(4));
     let now = std::time::SystemTime::now()
@@ -87,7 +90,10 @@ fn postgres_nonces_are_recorded_once_and_swept_when_expired() {
         .as_secs() as i64;
     let nonce = unique("nonce");
     assert!(a.record_nonce(&key, &nonce, now + 60, now).unwrap());
-    assert!(!a.record_nonce(&key, &nonce, now + 60, now).unwrap(), "a replay");
+    assert!(
+        !a.record_nonce(&key, &nonce, now + 60, now).unwrap(),
+        "a replay"
+    );
     assert!(
         !b.record_nonce(&key, &nonce, now + 60, now + 1).unwrap(),
         "a replay to another process"
