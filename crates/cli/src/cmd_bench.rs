@@ -61,6 +61,10 @@ pub struct RelayArgs {
     /// Simulated members, each posting from its own thread.
     #[arg(long, default_value_t = 8)]
     members: usize,
+    /// Relay processes sharing the PostgreSQL database (with --database), with the
+    /// same key: members and senders are spread over them.
+    #[arg(long, default_value_t = 1)]
+    relays: usize,
     /// Envelopes per request in the throughput phase.
     #[arg(long, default_value_t = 64)]
     batch: usize,
@@ -378,8 +382,27 @@ fn relay(a: &RelayArgs) -> anyhow::Result<Outcome> {
     anyhow::ensure!(a.members >= 2, "--members must be at least 2");
     anyhow::ensure!(a.batch >= 1 && a.batch <= 1024, "--batch must be 1 to 1024");
     anyhow::ensure!(a.rate >= 1, "--rate must be at least 1");
+    anyhow::ensure!(
+        (1..=4).contains(&a.relays) && (a.relays == 1 || a.database.is_some()),
+        "--relays must be 1 to 4, and more than 1 only with --database (processes share PostgreSQL)"
+    );
     let dir = tempfile::tempdir()?;
     let (relay_proc, url, vkey) = start_relay(&dir.path().join("relay"), a.database.as_deref())?;
+    // More processes with the same key (same identity, same origins).
+    let mut others = Vec::new();
+    let mut urls = vec![url.clone()];
+    for i in 1..a.relays {
+        let data = dir.path().join(format!("relay-{i}"));
+        hotline_store::files::create_private_dir(&data)?;
+        for f in [hotline_relay::key::KEY_FILE, hotline_relay::key::VKEY_FILE] {
+            std::fs::copy(dir.path().join("relay").join(f), data.join(f))?;
+        }
+        let (p, u, k) = start_relay(&data, a.database.as_deref())?;
+        anyhow::ensure!(k == vkey, "relay process {i} did not take the shared key");
+        others.push(p);
+        urls.push(u);
+    }
+    let urls = Arc::new(urls);
     let backend = if a.database.is_some() {
         "postgresql"
     } else {
@@ -416,7 +439,8 @@ fn relay(a: &RelayArgs) -> anyhow::Result<Outcome> {
     let t0 = Instant::now();
     std::thread::scope(|s| {
         for (i, mine) in envs.into_iter().enumerate() {
-            let (acked, failed, pb, url) = (acked.clone(), failed.clone(), pb.clone(), url.clone());
+            let (acked, failed, pb) = (acked.clone(), failed.clone(), pb.clone());
+            let url = urls[i % urls.len()].clone();
             let key = members[i].signing.clone();
             let batch = a.batch;
             s.spawn(move || {
@@ -465,7 +489,7 @@ fn relay(a: &RelayArgs) -> anyhow::Result<Outcome> {
 
     // Phase 2: latency at a fixed offered rate, one envelope per request.
     let n2 = (a.rate * a.latency_secs) as usize;
-    let mut lat = latency(a, &url, ch, &members, "latency")?;
+    let mut lat = latency(a, &urls, ch, &members, "latency")?;
     // Phase 3 (--hostile): the same, under attack.
     let hostile = if a.hostile {
         let before = crate::cmd_bench_hostile::memory_kib(relay_proc.id());
@@ -477,7 +501,7 @@ fn relay(a: &RelayArgs) -> anyhow::Result<Outcome> {
         );
         // Let the floods reach full strength first.
         std::thread::sleep(Duration::from_secs(2));
-        let mut under = latency(a, &url, ch, &members, "under attack")?;
+        let mut under = latency(a, &urls, ch, &members, "under attack")?;
         let during = crate::cmd_bench_hostile::memory_kib(relay_proc.id());
         let tally = flood.stop();
         under.sort();
@@ -486,7 +510,14 @@ fn relay(a: &RelayArgs) -> anyhow::Result<Outcome> {
         None
     };
     // The relay's own view: batches committed and their mean size and time.
-    let metrics = relay_metrics(&url);
+    let per: Vec<(u64, f64, f64)> = urls.iter().map(|u| relay_metrics(u)).collect();
+    let batches: u64 = per.iter().map(|m| m.0).sum();
+    let metrics = (
+        batches,
+        per.iter().map(|m| m.1 * m.0 as f64).sum::<f64>() / (batches.max(1) as f64),
+        per.iter().map(|m| m.2 * m.0 as f64).sum::<f64>() / (batches.max(1) as f64),
+    );
+    drop(others);
     lat.sort();
     let ok2 = lat.len();
     let (p50, p99, max) = (
@@ -509,6 +540,7 @@ fn relay(a: &RelayArgs) -> anyhow::Result<Outcome> {
 
     let report = serde_json::json!({
         "backend": backend,
+        "relays": a.relays,
         "members": a.members,
         "batch": a.batch,
         "throughput": {
@@ -549,7 +581,8 @@ fn relay(a: &RelayArgs) -> anyhow::Result<Outcome> {
         out!("{}", serde_json::to_string_pretty(&report)?);
     } else {
         out!(
-            "relay on {backend}, {} members, batches of {}",
+            "{} relay process(es) on {backend}, {} members, batches of {}",
+            a.relays,
             a.members,
             a.batch
         );
@@ -619,7 +652,7 @@ fn relay(a: &RelayArgs) -> anyhow::Result<Outcome> {
 /// request's scheduled time; the latencies of those acknowledged.
 fn latency(
     a: &RelayArgs,
-    url: &str,
+    urls: &[String],
     ch: ChannelId,
     members: &Arc<Vec<MemberKeys>>,
     what: &'static str,
@@ -642,7 +675,7 @@ fn latency(
             .into_iter()
             .enumerate()
             .map(|(t, mine)| {
-                let (url, pb) = (url.to_owned(), pb.clone());
+                let (url, pb) = (urls[t % urls.len()].clone(), pb.clone());
                 let key = members[t % members.len()].signing.clone();
                 s.spawn(move || {
                     let mut out = Vec::with_capacity(mine.len());
