@@ -1785,11 +1785,12 @@ fn a_body_announced_beyond_the_limit_is_refused_before_it_is_read() {
             format!("/v1/channels/{ch}/blobs/{}", "ab".repeat(32)),
             1 << 40,
         ),
-        // Beyond max_body_bytes (262144 in these tests), within max_blob_bytes.
-        ("POST", "/v1/channels".to_owned(), 1 << 20),
-        ("POST", format!("/v1/channels/{ch}/entries"), 1 << 20),
+        // Beyond max_body_bytes (262144 in these tests) by more than the 4 MiB
+        // drained, within max_blob_bytes (64 MiB).
+        ("POST", "/v1/channels".to_owned(), 8 << 20),
+        ("POST", format!("/v1/channels/{ch}/entries"), 8 << 20),
         // A read takes no body.
-        ("GET", format!("/v1/channels/{ch}/entries"), 10),
+        ("GET", format!("/v1/channels/{ch}/entries"), 5 << 20),
     ] {
         let mut s = std::net::TcpStream::connect(&addr).unwrap();
         s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
@@ -1892,5 +1893,39 @@ fn a_flood_of_unknown_keys_does_not_make_the_relay_reread_the_channel_each_time(
         refreshes as f64 <= secs / 0.25 + 2.0,
         "{refreshes} re-reads for {n} requests in {secs:.2} s"
     );
+    stop(relay);
+}
+
+/// A refusal that leaves the body unread (413) closes the connection and
+/// says so (`Connection: close`), so that the client's next request goes
+/// on a new connection instead of failing on the closed one.
+#[test]
+fn a_client_goes_on_after_a_body_refused_unread() {
+    let d = tempfile::tempdir().unwrap();
+    let relay = start(d.path(), &unique("relay"), None);
+    let (north, south) = (
+        SigningKey::generate(&mut rand_core::OsRng),
+        SigningKey::generate(&mut rand_core::OsRng),
+    );
+    let charter = charter_doc(
+        &relay,
+        &[("north", &north), ("south", &south)],
+        "00112233445566778899aabbccddeeff",
+    );
+    let c = RelayClient::new(&relay.url, north).unwrap();
+    let huge = vec![b'a'; 300_000];
+    for _ in 0..30 {
+        let e = c
+            .raw(
+                "POST",
+                "/v1/channels",
+                Some((&huge, "application/json")),
+                true,
+            )
+            .unwrap_err();
+        assert_eq!(status(e).0, 413);
+        c.create_channel(&charter)
+            .expect("the request after a 413 is served");
+    }
     stop(relay);
 }

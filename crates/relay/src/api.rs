@@ -193,13 +193,28 @@ fn channel_id(s: &str) -> Result<ChannelId, Problem> {
         .map_err(|_| Problem::not_found("a channel id is 32 lower-case hex digits"))
 }
 
+/// How far beyond an endpoint's limit an announced body is still read (and
+/// discarded) before the 413, so that the client, still sending it, reads
+/// the answer and may reuse the connection; beyond, the 413 is at once and
+/// the connection closed (`Connection: close`), unread.
+const DRAIN_BEYOND_LIMIT: u64 = 4 << 20;
+
 /// Reads the body within `limit`, answering 413 beyond it — at once, before
-/// reading any of it, when the body announces more.
+/// reading any of it, when the body announces far more.
 async fn read(req: Request, limit: usize) -> Result<(Parts, Bytes), Problem> {
-    if crate::limits::declared_length(req.headers()).is_some_and(|n| n > limit as u64) {
-        return Err(Problem::too_large(format!(
-            "the request body announces more than the {limit} bytes this endpoint takes"
-        )));
+    if let Some(n) = crate::limits::declared_length(req.headers())
+        && n > limit as u64
+    {
+        let refused = Problem::too_large(format!(
+            "the request body announces {n} bytes, more than the {limit} bytes this endpoint takes"
+        ));
+        if n <= (limit as u64).saturating_add(DRAIN_BEYOND_LIMIT) {
+            let _ = axum::body::to_bytes(req.into_body(), n as usize).await;
+            let mut r = refused;
+            r.keep_alive = true;
+            return Err(r);
+        }
+        return Err(refused);
     }
     let (parts, body) = req.into_parts();
     let bytes = axum::body::to_bytes(body, limit).await.map_err(|_| {

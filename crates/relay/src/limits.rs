@@ -83,7 +83,13 @@ impl Limits {
 
     fn busy(&self, detail: String) -> Response {
         self.shed.fetch_add(1, Ordering::Relaxed);
-        Problem::unavailable(detail).into_response()
+        let mut r = Problem::unavailable(detail).into_response();
+        // The body is left unread: the client must not reuse the connection.
+        r.headers_mut().insert(
+            header::CONNECTION,
+            axum::http::HeaderValue::from_static("close"),
+        );
+        r
     }
 }
 

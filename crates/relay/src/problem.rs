@@ -23,6 +23,9 @@ pub struct Problem {
     /// extension member, RFC 9457 §3.2).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub results: Option<serde_json::Value>,
+    /// A 413 whose body was read (drained): the connection stays usable.
+    #[serde(skip)]
+    pub keep_alive: bool,
 }
 
 impl Problem {
@@ -34,6 +37,7 @@ impl Problem {
             status: status.as_u16(),
             detail: detail.into(),
             results: None,
+            keep_alive: false,
         }
     }
 
@@ -152,6 +156,13 @@ impl IntoResponse for Problem {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
         );
+        // A body refused for its size and left unread: the connection cannot
+        // carry another request, and the client must not reuse it (RFC 9112
+        // §9.6) — else its next request on it fails with a reset.
+        if self.status == 413 && !self.keep_alive {
+            r.headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+        }
         // Back-pressure and rate limits say when to come back (RFC 9110 §10.2.3).
         if matches!(self.status, 429 | 503) {
             r.headers_mut()
