@@ -863,7 +863,7 @@ impl RelayData for PgStore {
     fn sequencer_lock(&self, log: &str, wait: Duration) -> Result<SequencerLock<'_>, StoreError> {
         let key = sequencer_lock_key(log);
         let deadline = Instant::now() + wait;
-        let mut pause = Duration::from_millis(1);
+        let mut pause = Duration::from_micros(200);
         loop {
             // One round trip for the lock and the log's size.
             let row = self
@@ -894,7 +894,7 @@ impl RelayData for PgStore {
                 )));
             }
             std::thread::sleep(pause);
-            pause = (pause * 2).min(Duration::from_millis(20));
+            pause = (pause * 2).min(Duration::from_millis(2));
         }
     }
 }
