@@ -1549,23 +1549,7 @@ fn quotas(database: Option<&str>) {
     let envs: Vec<(&str, &str)> = envs.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let open = ["--danger-open-admission", "--danger-any-witness"];
     let relay = start_env(d.path(), &name, database, &open, &envs);
-    let charter = charter_doc(
-        &relay,
-        &[("north", &north), ("south", &south)],
-        "00112233445566778899aabbccddeeff",
-    );
-    let ch = RelayClient::new(&relay.url, north.clone())
-        .unwrap()
-        .create_channel(&charter)
-        .unwrap();
-    RelayClient::new(&relay.url, north.clone())
-        .unwrap()
-        .post_roster(&ch, &roster(ch, &north, 1, None, &[&n1]))
-        .unwrap();
-    RelayClient::new(&relay.url, south.clone())
-        .unwrap()
-        .post_roster(&ch, &roster(ch, &south, 1, None, &[&s1]))
-        .unwrap();
+    let (_, ch) = two_party_channel(&relay, (&north, &south), &[&n1], &[&s1]);
     let (m_n1, m_s1) = (
         RelayClient::new(&relay.url, n1.signing.clone()).unwrap(),
         RelayClient::new(&relay.url, s1.signing.clone()).unwrap(),
@@ -1699,20 +1683,7 @@ fn an_idle_channel_is_released_and_loaded_again() {
         MemberKeys::generate(&mut rng),
         MemberKeys::generate(&mut rng),
     );
-    let charter = charter_doc(
-        &relay,
-        &[("north", &north), ("south", &south)],
-        "00112233445566778899aabbccddeeff",
-    );
-    let as_north = RelayClient::new(&relay.url, north.clone()).unwrap();
-    let ch = as_north.create_channel(&charter).unwrap();
-    as_north
-        .post_roster(&ch, &roster(ch, &north, 1, None, &[&n1]))
-        .unwrap();
-    RelayClient::new(&relay.url, south.clone())
-        .unwrap()
-        .post_roster(&ch, &roster(ch, &south, 1, None, &[&s1]))
-        .unwrap();
+    let (_, ch) = two_party_channel(&relay, (&north, &south), &[&n1], &[&s1]);
     let m_n1 = RelayClient::new(&relay.url, n1.signing.clone()).unwrap();
     let first = envelope(ch, &n1, &[&s1], "before the channel idles");
     let a = m_n1
@@ -1768,15 +1739,8 @@ fn a_body_announced_beyond_the_limit_is_refused_before_it_is_read() {
         SigningKey::generate(&mut rand_core::OsRng),
         SigningKey::generate(&mut rand_core::OsRng),
     );
-    let charter = charter_doc(
-        &relay,
-        &[("north", &north), ("south", &south)],
-        "00112233445566778899aabbccddeeff",
-    );
-    let ch = RelayClient::new(&relay.url, north)
-        .unwrap()
-        .create_channel(&charter)
-        .unwrap()
+    let ch = two_party_channel(&relay, (&north, &south), &[], &[])
+        .1
         .to_hex();
     for (method, path, len) in [
         ("POST", format!("/v1/channels/{ch}/entries"), 1u64 << 30),
@@ -1869,15 +1833,7 @@ fn a_flood_of_unknown_keys_does_not_make_the_relay_reread_the_channel_each_time(
         SigningKey::generate(&mut rand_core::OsRng),
         SigningKey::generate(&mut rand_core::OsRng),
     );
-    let charter = charter_doc(
-        &relay,
-        &[("north", &north), ("south", &south)],
-        "00112233445566778899aabbccddeeff",
-    );
-    let ch = RelayClient::new(&relay.url, north)
-        .unwrap()
-        .create_channel(&charter)
-        .unwrap();
+    let (_, ch) = two_party_channel(&relay, (&north, &south), &[], &[]);
     let t = Instant::now();
     let mut n = 0u64;
     while n < 200 {

@@ -516,3 +516,32 @@ pub fn taxii_serve(profile: &Path, password: &str, args: &[&str]) -> TaxiiServer
         .to_owned();
     TaxiiServer { child, url }
 }
+
+/// Creates on `relay` a channel of the parties `north` and `south` (by
+/// north's request) and posts each party's first roster, of `north_members`
+/// and `south_members` (none posted when empty): the charter and the id.
+pub fn two_party_channel(
+    relay: &Relay,
+    (north, south): (&SigningKey, &SigningKey),
+    north_members: &[&MemberKeys],
+    south_members: &[&MemberKeys],
+) -> (SignedDocument, ChannelId) {
+    let charter = charter_doc(
+        relay,
+        &[("north", north), ("south", south)],
+        "00112233445566778899aabbccddeeff",
+    );
+    let ch = RelayClient::new(&relay.url, north.clone())
+        .unwrap()
+        .create_channel(&charter)
+        .unwrap();
+    for (party, members) in [(north, north_members), (south, south_members)] {
+        if !members.is_empty() {
+            RelayClient::new(&relay.url, party.clone())
+                .unwrap()
+                .post_roster(&ch, &roster(ch, party, 1, None, members))
+                .unwrap();
+        }
+    }
+    (charter, ch)
+}
