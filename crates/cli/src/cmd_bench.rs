@@ -68,6 +68,12 @@ pub struct RelayArgs {
     /// Envelopes per request in the throughput phase.
     #[arg(long, default_value_t = 64)]
     batch: usize,
+    /// Channels of the throughput phase (each with every member): member i posts to
+    /// channel i mod N through relay process i mod --relays, so that with as many
+    /// channels as processes each process sequences its own. The latency phase uses
+    /// the first.
+    #[arg(long, default_value_t = 1)]
+    channels: usize,
     /// Envelopes sealed for the throughput phase (it ends when they are posted).
     #[arg(long, default_value_t = 100_000)]
     envelopes: usize,
@@ -245,9 +251,10 @@ fn seal(ch: ChannelId, from: &MemberKeys, to: &MemberKeys, i: usize) -> anyhow::
     )?)
 }
 
-/// Seals `n` envelopes round-robin over the members, on all cores.
+/// Seals `n` envelopes round-robin over the members, on all cores; member
+/// `i`'s in channel `chs[i % chs.len()]`.
 fn seal_many(
-    ch: ChannelId,
+    chs: &[ChannelId],
     members: &Arc<Vec<MemberKeys>>,
     n: usize,
     what: &'static str,
@@ -266,6 +273,7 @@ fn seal_many(
                     let mut v = Vec::new();
                     for i in (t..n).step_by(threads) {
                         let from = i % m;
+                        let ch = chs[from % chs.len()];
                         v.push((from, seal(ch, &members[from], &members[(from + 1) % m], i)?));
                         pb.inc(1);
                     }
@@ -370,6 +378,61 @@ pub(crate) fn bench_channel(
     Ok((ch, doc, [north, south]))
 }
 
+/// CPU seconds (user and system) used so far by the relay processes, by
+/// PostgreSQL's server processes on this machine (every process named
+/// `postgres`, when the database is used) and by this process, from
+/// `/proc/<pid>/stat` (Linux; in USER_HZ, 100 per second); 0 where unreadable.
+struct CpuUse {
+    relays: f64,
+    postgres: f64,
+    bench: f64,
+}
+
+impl CpuUse {
+    fn now(relays: &[u32], postgres: bool) -> CpuUse {
+        let of = |pid: &str| -> f64 {
+            let Ok(s) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+                return 0.0;
+            };
+            // Fields after the command name, which is in parentheses.
+            let rest = s.rsplit_once(')').map_or("", |r| r.1);
+            let f: Vec<&str> = rest.split_whitespace().collect();
+            let tick = |i: usize| f.get(i).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+            // utime and stime: fields 14 and 15 of stat, 12 and 13 after the name.
+            (tick(11) + tick(12)) as f64 / 100.0
+        };
+        let postgres = if postgres {
+            std::fs::read_dir("/proc")
+                .into_iter()
+                .flatten()
+                .flatten()
+                .filter_map(|e| e.file_name().into_string().ok())
+                .filter(|p| p.bytes().all(|b| b.is_ascii_digit()))
+                .filter(|p| {
+                    std::fs::read_to_string(format!("/proc/{p}/comm"))
+                        .is_ok_and(|c| c.trim() == "postgres")
+                })
+                .map(|p| of(&p))
+                .sum()
+        } else {
+            0.0
+        };
+        CpuUse {
+            relays: relays.iter().map(|p| of(&p.to_string())).sum(),
+            postgres,
+            bench: of("self"),
+        }
+    }
+
+    fn since(&self, before: &CpuUse) -> CpuUse {
+        CpuUse {
+            relays: self.relays - before.relays,
+            postgres: self.postgres - before.postgres,
+            bench: self.bench - before.bench,
+        }
+    }
+}
+
 pub(crate) fn percentile(sorted: &[Duration], p: f64) -> Duration {
     if sorted.is_empty() {
         return Duration::ZERO;
@@ -382,6 +445,10 @@ fn relay(a: &RelayArgs) -> anyhow::Result<Outcome> {
     anyhow::ensure!(a.members >= 2, "--members must be at least 2");
     anyhow::ensure!(a.batch >= 1 && a.batch <= 1024, "--batch must be 1 to 1024");
     anyhow::ensure!(a.rate >= 1, "--rate must be at least 1");
+    anyhow::ensure!(
+        (1..=64).contains(&a.channels) && a.channels <= a.members,
+        "--channels must be 1 to 64, and at most --members (each channel needs a poster)"
+    );
     anyhow::ensure!(
         (1..=4).contains(&a.relays) && (a.relays == 1 || a.database.is_some()),
         "--relays must be 1 to 4, and more than 1 only with --database (processes share PostgreSQL)"
@@ -417,17 +484,32 @@ fn relay(a: &RelayArgs) -> anyhow::Result<Outcome> {
             .collect(),
     );
     let half = a.members / 2;
-    let (ch, _, _) = bench_channel(
-        &relay_proc,
-        "hotline bench relay",
-        &url,
-        &vkey,
-        &members[..half],
-        &members[half..],
-    )?;
+    let chs = (0..a.channels)
+        .map(|_| {
+            bench_channel(
+                &relay_proc,
+                "hotline bench relay",
+                &url,
+                &vkey,
+                &members[..half],
+                &members[half..],
+            )
+            .map(|c| c.0)
+        })
+        .collect::<anyhow::Result<Vec<ChannelId>>>()?;
+    let ch = chs[0];
 
     // Phase 1: throughput.
-    let envs = seal_many(ch, &members, a.envelopes, "sealing")?;
+    let envs = seal_many(&chs, &members, a.envelopes, "sealing")?;
+    let per_channel: Vec<u64> = (0..chs.len())
+        .map(|c| {
+            envs.iter()
+                .enumerate()
+                .filter(|(i, _)| i % chs.len() == c)
+                .map(|(_, e)| e.len() as u64)
+                .sum()
+        })
+        .collect();
     let entries: Vec<Vec<u8>> = envs
         .iter()
         .flatten()
@@ -436,11 +518,17 @@ fn relay(a: &RelayArgs) -> anyhow::Result<Outcome> {
     let acked = Arc::new(AtomicU64::new(0));
     let failed = Arc::new(AtomicUsize::new(0));
     let pb = bar(a.envelopes as u64, "throughput");
+    let postgres = a.database.is_some();
+    let relay_pids: Vec<u32> = std::iter::once(relay_proc.id())
+        .chain(others.iter().map(RelayProcess::id))
+        .collect();
+    let cpu0 = CpuUse::now(&relay_pids, postgres);
     let t0 = Instant::now();
     std::thread::scope(|s| {
         for (i, mine) in envs.into_iter().enumerate() {
             let (acked, failed, pb) = (acked.clone(), failed.clone(), pb.clone());
             let url = urls[i % urls.len()].clone();
+            let ch = chs[i % chs.len()];
             let key = members[i].signing.clone();
             let batch = a.batch;
             s.spawn(move || {
@@ -465,14 +553,16 @@ fn relay(a: &RelayArgs) -> anyhow::Result<Outcome> {
         }
     });
     let elapsed = t0.elapsed();
+    let cpu = CpuUse::now(&relay_pids, postgres).since(&cpu0);
     pb.finish_and_clear();
     let acked = acked.load(Ordering::Relaxed);
     let throughput = acked as f64 / elapsed.as_secs_f64();
     let failed = failed.load(Ordering::Relaxed);
 
-    // The checkpoint catches up within the interval.
+    // The checkpoint catches up within the interval (of the first channel,
+    // whose envelopes were all acknowledged unless some failed).
     let t_cp = Instant::now();
-    let want = 3 + acked;
+    let want = 3 + if failed == 0 { per_channel[0] } else { 0 };
     let reader = RelayClient::new(&url, members[0].signing.clone())?;
     let checkpoint_lag = loop {
         let note = hotline_log::note::Note::parse(&reader.checkpoint(&ch)?)?;
@@ -541,11 +631,15 @@ fn relay(a: &RelayArgs) -> anyhow::Result<Outcome> {
     let report = serde_json::json!({
         "backend": backend,
         "relays": a.relays,
+        "channels": a.channels,
         "members": a.members,
         "batch": a.batch,
         "throughput": {
             "envelopes": acked, "failed": failed, "seconds": elapsed.as_secs_f64(),
             "envelopes_per_second": throughput,
+            "cpu_seconds": {"relays": cpu.relays, "postgresql": cpu.postgres, "bench": cpu.bench},
+            "cores_busy": (cpu.relays + cpu.postgres + cpu.bench) / elapsed.as_secs_f64(),
+            "cpu_us_per_envelope": (cpu.relays + cpu.postgres + cpu.bench) * 1e6 / (acked.max(1) as f64),
             "checkpoint_after_last_ack_ms": checkpoint_lag.as_secs_f64() * 1e3,
         },
         "latency": {
@@ -581,14 +675,24 @@ fn relay(a: &RelayArgs) -> anyhow::Result<Outcome> {
         out!("{}", serde_json::to_string_pretty(&report)?);
     } else {
         out!(
-            "{} relay process(es) on {backend}, {} members, batches of {}",
+            "{} relay process(es) on {backend}, {} channel(s), {} members, batches of {}",
             a.relays,
+            a.channels,
             a.members,
             a.batch
         );
         out!(
             "throughput: {acked} envelopes in {:.2} s = {throughput:.0} envelopes/s durable ({failed} failed)",
             elapsed.as_secs_f64()
+        );
+        let total = cpu.relays + cpu.postgres + cpu.bench;
+        out!(
+            "  CPU: relays {:.2} s, PostgreSQL {:.2} s, this bench {:.2} s = {:.1} cores busy, {:.0} µs per envelope",
+            cpu.relays,
+            cpu.postgres,
+            cpu.bench,
+            total / elapsed.as_secs_f64(),
+            total * 1e6 / acked.max(1) as f64
         );
         out!(
             "  checkpoint covering the last one: {:.0} ms after it was acknowledged",
@@ -658,7 +762,7 @@ fn latency(
     what: &'static str,
 ) -> anyhow::Result<Vec<Duration>> {
     let n2 = (a.rate * a.latency_secs) as usize;
-    let envs2 = seal_many(ch, members, n2, "sealing")?;
+    let envs2 = seal_many(&[ch], members, n2, "sealing")?;
     // Many senders, so that arrivals stay on schedule while earlier
     // requests are in flight (an open loop, as independent members are).
     let threads = a.senders.max(1);

@@ -904,13 +904,14 @@ fn with_a_duplicate_recipient(
     env: &hotline_core::envelope::Envelope,
     sender: &SigningKey,
 ) -> serde_json::Value {
-    use sha2::Digest as _;
-    let st = env.stanza_bytes();
-    let n = env.signed_head().head.header.suite.stanza_len();
-    let mut dup = st[..n].to_vec();
-    dup.extend_from_slice(&st[..n]);
+    let first = env.stanzas()[0].clone();
+    let (dup, stanzas_sha256) = hotline_core::envelope::stanza_block(
+        env.signed_head().head.header.suite,
+        &[first.clone(), first],
+    );
     let mut sh = *env.signed_head();
-    sh.head.stanzas_sha256 = sha2::Sha256::digest(&dup).into();
+    sh.head.recipient_count = 2;
+    sh.head.stanzas_sha256 = stanzas_sha256;
     sh.signature = sender.sign(&sh.head.signing_input());
     serde_json::json!({"envelopes": [{
         "head": base64_std(&sh.to_bytes()),

@@ -1885,3 +1885,46 @@ fn a_client_goes_on_after_a_body_refused_unread() {
     }
     stop(relay);
 }
+
+/// In a hotline-v2-xwing channel the head's hash covers the stanza index
+/// only (`docs/format.md` §5.1), so the relay must hash every sealed key
+/// against its index entry itself: otherwise a member (or anyone between
+/// it and the relay) could store a sealed key its recipient would then
+/// blame on the relay.
+#[test]
+fn an_xwing_envelope_whose_sealed_key_is_not_its_index_entry_is_refused() {
+    use hotline_core::charter::Suite;
+    let d = tempfile::tempdir().unwrap();
+    let name = unique("xwing-index");
+    let relay = start_env(d.path(), &name, None, &["--danger-open-admission"], &[]);
+    let (north, south) = (
+        SigningKey::generate(&mut rand_core::OsRng),
+        SigningKey::generate(&mut rand_core::OsRng),
+    );
+    let (n1, s1) = (
+        MemberKeys::generate(&mut rand_core::OsRng),
+        MemberKeys::generate(&mut rand_core::OsRng),
+    );
+    let (_, ch) = two_party_channel_in(Suite::XWing, &relay, (&north, &south), &[&n1], &[&s1]);
+    let m_n1 = RelayClient::new(&relay.url, n1.signing.clone()).unwrap();
+    let honest = envelope_in(Suite::XWing, ch, &n1, &[&s1, &n1], "indexed");
+    let b = honest.to_bytes();
+    let n = 2 * Suite::XWing.stanza_len();
+    let post = |stanzas: &[u8], ct: &[u8]| {
+        m_n1.post_raw_envelopes(
+            &ch,
+            &serde_json::json!({"envelopes": [{"head": base64_std(&b[..241]), "stanzas": base64_std(stanzas), "ciphertext": base64_std(ct)}]}),
+        )
+    };
+    // The second sealed key altered, the index (and so the head) intact.
+    let mut stanzas = b[241..241 + n].to_vec();
+    stanzas[2 * 64 + 1168 + 11] ^= 0x01;
+    let e = post(&stanzas, &b[241 + n..]).unwrap_err();
+    let text = e.to_string();
+    assert_eq!(status(e).0, 422, "{text}");
+    assert!(text.contains("stanzas"), "{text}");
+    // The honest one is logged, and served back byte for byte.
+    let i = post(&b[241..241 + n], &b[241 + n..]).unwrap()[0].index;
+    assert_eq!(m_n1.envelope(&ch, i).unwrap(), b);
+    stop(relay);
+}

@@ -537,7 +537,9 @@ enum RootCheck {
 /// head, another size, or recipients or a ciphertext whose hashes are not
 /// the logged head's). Past that, a fault is the sender's (who signed the
 /// head): [`Opening::Unopenable`]. The body is hashed once, by
-/// [`Envelope::from_bytes`]; the head's signature is verified unless this
+/// [`Envelope::from_bytes_for_opening`] (in `hotline-v2-xwing`, the other
+/// recipients' sealed keys only by their index entries; ours when opened,
+/// a mismatch there the relay's doing too); the head's signature is verified unless this
 /// sync verified it already (`g.proof`, for the same head and key).
 fn check_and_open(
     bytes: &[u8],
@@ -557,7 +559,7 @@ fn check_and_open(
             bytes.len()
         ));
     }
-    let env = match Envelope::from_bytes(bytes) {
+    let env = match Envelope::from_bytes_for_opening(bytes) {
         Ok(e) => e,
         // Its head is the logged one and its sizes are the head's: what
         // differs is the recipients' or the ciphertext's hash.
@@ -569,7 +571,7 @@ fn check_and_open(
         }
         Err(e) => return Ok(Opening::Unopenable(e.to_string())),
     };
-    Ok(open_body(&env, g, channel, mine))
+    open_body(&env, g, channel, mine)
 }
 
 /// What a body that matches its logged head gives us.
@@ -581,15 +583,22 @@ enum Opening {
 }
 
 /// Opens an envelope that matches its logged head, if it is addressed to
-/// one of our keys.
-fn open_body(env: &Envelope, g: &Got<'_>, channel: &ChannelId, mine: &[Recipient]) -> Opening {
+/// one of our keys. `Err` is the relay's doing, as in [`check_and_open`]:
+/// our sealed key is not the one its index entry, which the signed head
+/// covers, names.
+fn open_body(
+    env: &Envelope,
+    g: &Got<'_>,
+    channel: &ChannelId,
+    mine: &[Recipient],
+) -> Result<Opening, String> {
     let p = g.p;
     let Some(keys) = env
         .stanzas()
         .iter()
         .find_map(|s| mine.iter().find(|r| r.id() == s.recipient))
     else {
-        return Opening::NotOurs;
+        return Ok(Opening::NotOurs);
     };
     let head = match g.proof.filter(|v| v.sender() == &p.signer) {
         Some(v) => Ok(v),
@@ -597,15 +606,21 @@ fn open_body(env: &Envelope, g: &Got<'_>, channel: &ChannelId, mine: &[Recipient
     };
     let o = match head.and_then(|h| env.open_verified(&h, keys)) {
         Ok(o) => o,
-        Err(e) => return Opening::Unopenable(format!("it does not open: {e}")),
+        Err(EnvelopeError::BodyMismatch) => {
+            return Err(
+                "the relay served a sealed key for us that is not the one the logged head names"
+                    .into(),
+            );
+        }
+        Err(e) => return Ok(Opening::Unopenable(format!("it does not open: {e}"))),
     };
     let h = &o.message.header;
     if h.author != o.head.head.header.sender || h.channel != *channel || h.party != p.party {
-        return Opening::Unopenable(
+        return Ok(Opening::Unopenable(
             "its inner header names another author, party or channel".into(),
-        );
+        ));
     }
-    Opening::Opened(Box::new(o))
+    Ok(Opening::Opened(Box::new(o)))
 }
 
 /// Syncs one channel (see the module docs for the steps).
@@ -1893,5 +1908,104 @@ mod tests {
         let other = (n.0.clone(), [9; 32]);
         let e = check(&k, 1, &other, 900_000, None).unwrap_err();
         assert!(e.contains("two logs"), "{e}");
+    }
+
+    /// A hotline-v2-xwing envelope from `from` (of `party`) to `to`, and
+    /// the pending entry sync holds for it.
+    fn xwing_envelope(
+        from: &MemberKeys,
+        party: &hotline_core::keys::SigningKey,
+        to: &[&MemberKeys],
+        channel: ChannelId,
+    ) -> (Vec<u8>, PendingEnvelope) {
+        use hotline_core::charter::Suite;
+        use hotline_core::message::{InnerHeader, Kind, Message, Tlp};
+        let id = hotline_core::ids::MessageId::random(&mut rand_core::OsRng);
+        let m = Message {
+            header: InnerHeader {
+                v: 1,
+                channel,
+                id,
+                case: id,
+                kind: Kind::Inquiry,
+                author: from.signing.key_id(),
+                party: party.key_id(),
+                created: "2026-12-03T10:00:00Z".into(),
+                to: vec![party.key_id()],
+                refs: vec![],
+                title: "Sealed keys".into(),
+                tlp: Tlp::Amber,
+                norm: None,
+                lang: "en".into(),
+                attachments: vec![],
+                stix: false,
+                nonce: "00".repeat(16),
+            },
+            body: "Body".into(),
+            attachments: vec![],
+            stix: None,
+        };
+        let pks: Vec<_> = to
+            .iter()
+            .map(|k| k.encryption_for(Suite::XWing).unwrap().public_key())
+            .collect();
+        let (env, _) =
+            Envelope::seal_message(&m, &from.signing, &pks, &mut rand_core::OsRng).unwrap();
+        let p = PendingEnvelope {
+            index: 7,
+            signer: from.signing.verifying_key(),
+            party: party.key_id(),
+            attempts: 0,
+            first_failure: None,
+            last_error: None,
+            alarmed: false,
+        };
+        (env.to_bytes(), p)
+    }
+
+    #[test]
+    fn a_sealed_key_the_relay_altered_is_its_fault_for_that_recipient_only() {
+        use hotline_core::charter::Suite;
+        let channel = ChannelId([3; 16]);
+        let party = hotline_core::keys::SigningKey::generate(&mut rand_core::OsRng);
+        let from = MemberKeys::generate(&mut rand_core::OsRng);
+        let (me, other) = (
+            MemberKeys::generate(&mut rand_core::OsRng),
+            MemberKeys::generate(&mut rand_core::OsRng),
+        );
+        let (good, p) = xwing_envelope(&from, &party, &[&other, &me], channel);
+        let mine = [Recipient::new(me.encryption_for(Suite::XWing).unwrap()).unwrap()];
+        let open = |bytes: &[u8]| {
+            let g = Got {
+                p: &p,
+                logged: good[..SIGNED_HEAD_LEN].to_vec(),
+                body: Ok(bytes.to_vec()),
+                proof: None,
+            };
+            check_and_open(bytes, &g, &channel, &mine)
+        };
+        assert!(matches!(open(&good), Ok(Opening::Opened(_))));
+        // Index of two (64 bytes each), then the sealed keys: the other
+        // recipient's, then ours.
+        let sealed_at = SIGNED_HEAD_LEN + 2 * 64;
+        let mut theirs = good.clone();
+        theirs[sealed_at + 9] ^= 0x01;
+        assert!(
+            matches!(open(&theirs), Ok(Opening::Opened(_))),
+            "another recipient's sealed key is that recipient's business"
+        );
+        let mut ours = good.clone();
+        ours[sealed_at + 1168 + 9] ^= 0x01;
+        let why = match open(&ours) {
+            Err(why) => why,
+            Ok(Opening::Unopenable(why)) => panic!("blamed on the sender: {why}"),
+            Ok(_) => panic!("opened"),
+        };
+        assert!(why.contains("relay"), "{why}");
+        // A recipient renamed in the index: the head's hash no longer
+        // matches, the relay's doing (and not "not ours").
+        let mut renamed = good.clone();
+        renamed[SIGNED_HEAD_LEN + 64 + 3] ^= 0x01;
+        assert!(open(&renamed).is_err());
     }
 }

@@ -1,18 +1,28 @@
 //! Sealed and signed envelopes (DESIGN §4–§5, `docs/format.md` §5).
 //!
 //! ```text
-//! envelope    = signed_head || stanza * recipient_count || ciphertext
+//! envelope    = signed_head || stanza_block || ciphertext
 //! signed_head = head || ed25519_signature[64]              (241 bytes)
 //! head        = header || u32 recipient_count || stanzas_sha256[32]
 //!               || u64 ciphertext_len || ciphertext_sha256[32]   (177 bytes)
 //! header      = "HLE" 0x01 || suite[1] || channel[16] || sender_key_id[32]
 //!               || envelope_nonce[16] || commitment[32]          (101 bytes)
-//! stanza      = recipient_key_id[32] || hpke_enc[Nenc] || wrapped_key[48]
+//! hotline-v1:
+//! stanza_block = stanza * recipient_count     stanzas_sha256 = SHA-256(stanza_block)
+//! stanza       = recipient_key_id[32] || hpke_enc[32] || wrapped_key[48]     (112 bytes)
+//! hotline-v2-xwing:
+//! stanza_block = index_entry * recipient_count || sealed * recipient_count
+//! index_entry  = recipient_key_id[32] || SHA-256(sealed)[32]
+//! sealed       = hpke_enc[1120] || wrapped_key[48]                          (1,168 bytes)
+//!                                             stanzas_sha256 = SHA-256(index)
 //! ```
 //!
-//! The suite byte is 1 for `hotline-v1` (X25519, `Nenc` = 32, stanzas of
-//! 112 bytes) and 2 for `hotline-v2-xwing` (X-Wing, `Nenc` = 1,120, stanzas
-//! of 1,200 bytes); see [`Suite`].
+//! The suite byte is 1 for `hotline-v1` (X25519) and 2 for
+//! `hotline-v2-xwing` (X-Wing); see [`Suite`]. In `hotline-v2-xwing` the
+//! head's hash covers an index of recipients and sealed-key hashes, so that
+//! a recipient checks the 64-byte index entries of the others and hashes
+//! only its own 1,168-byte sealed key ([`Envelope::from_bytes_for_opening`]);
+//! the relay checks every one ([`stanzas_match`]).
 //!
 //! The content (the encoded parts, see [`crate::commitment`]) is encrypted
 //! once under a fresh 32-byte key with STREAM (64 KiB chunks,
@@ -363,6 +373,143 @@ impl Stanza {
         out.extend_from_slice(&self.wrapped);
     }
 
+    fn write_sealed(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.enc);
+        out.extend_from_slice(&self.wrapped);
+    }
+
+    /// SHA-256 of its sealed key (`enc || wrapped_key`): its hash in a
+    /// `hotline-v2-xwing` stanza index.
+    pub fn sealed_sha256(&self) -> Digest32 {
+        let mut h = Sha256::new();
+        h.update(&self.enc);
+        h.update(self.wrapped);
+        h.finalize().into()
+    }
+}
+
+/// A suite's stanza block for `stanzas` in order (`docs/format.md` §5.1),
+/// with each sealed key's hash as given in `digests` (indexed suites; one per
+/// stanza) and the head's `stanzas_sha256` of it.
+fn encode_block(suite: Suite, stanzas: &[Stanza], digests: &[Digest32]) -> (Vec<u8>, Digest32) {
+    let mut out = Vec::with_capacity(stanzas.len() * suite.stanza_len());
+    if !suite.indexed() {
+        for s in stanzas {
+            s.write(&mut out);
+        }
+        let d = sha256(&out);
+        return (out, d);
+    }
+    for (s, d) in stanzas.iter().zip(digests) {
+        out.extend_from_slice(&s.recipient.0);
+        out.extend_from_slice(d);
+    }
+    let d = sha256(&out);
+    for s in stanzas {
+        s.write_sealed(&mut out);
+    }
+    (out, d)
+}
+
+/// The stanza block of `stanzas` in `suite` and the head's `stanzas_sha256`
+/// of it: what a sender (or a test playing a dishonest one) signs.
+pub fn stanza_block(suite: Suite, stanzas: &[Stanza]) -> (Vec<u8>, Digest32) {
+    let digests: Vec<Digest32> = if suite.indexed() {
+        stanzas.iter().map(Stanza::sealed_sha256).collect()
+    } else {
+        Vec::new()
+    };
+    encode_block(suite, stanzas, &digests)
+}
+
+/// Whether a stanza block carried beside `head` is the one it signs: its
+/// length, and every hash (in `hotline-v2-xwing`, the index's and every
+/// sealed key's). What the relay checks before it accepts an envelope.
+pub fn stanzas_match(head: &Head, block: &[u8]) -> bool {
+    // `Malformed` comes only after every hash matched (a recipient listed
+    // twice, which the sender signed): the block is the signed one, and
+    // refusing it is the recipients' business, not the relay's.
+    matches!(
+        parse_block(head, block, Check::Every),
+        Ok(_) | Err(EnvelopeError::Malformed(_))
+    ) && block.len() as u64 == head.stanzas_len()
+}
+
+/// How much of a stanza block to check against its head.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Check {
+    /// Every hash.
+    Every,
+    /// The head's hash; in an indexed suite, each sealed key's own hash is
+    /// left to [`Envelope::open_verified`] for the one it opens.
+    WhenOpened,
+}
+
+/// The stanzas of a block, with their sealed-key hashes from the index
+/// (indexed suites; else empty). `BodyMismatch` when a hash checked or the
+/// length is not the head's; `Malformed` for a recipient listed twice (the
+/// ids are covered by the head's hash: that is the sender's doing).
+fn parse_block(
+    head: &Head,
+    block: &[u8],
+    check: Check,
+) -> Result<(Vec<Stanza>, Vec<Digest32>), EnvelopeError> {
+    let suite = head.header.suite;
+    let n = head.recipient_count as usize;
+    if block.len() as u64 != head.stanzas_len() {
+        return Err(EnvelopeError::BodyMismatch);
+    }
+    let mut stanzas = Vec::with_capacity(n);
+    let mut digests = Vec::new();
+    if suite.indexed() {
+        let (index, sealed) = block.split_at(n * hpke_suite::INDEX_ENTRY_LEN);
+        if sha256(index) != head.stanzas_sha256 {
+            return Err(EnvelopeError::BodyMismatch);
+        }
+        digests.reserve_exact(n);
+        let (mut ri, mut rs) = (
+            Reader::new(index, "stanza index"),
+            Reader::new(sealed, "sealed keys"),
+        );
+        for _ in 0..n {
+            let recipient = KeyId(ri.array()?);
+            let digest: Digest32 = ri.array()?;
+            let s = Stanza {
+                recipient,
+                enc: rs.take(suite.enc_len())?.to_vec(),
+                wrapped: rs.array()?,
+            };
+            if check == Check::Every && s.sealed_sha256() != digest {
+                return Err(EnvelopeError::BodyMismatch);
+            }
+            stanzas.push(s);
+            digests.push(digest);
+        }
+        ri.finish()?;
+        rs.finish()?;
+    } else {
+        if sha256(block) != head.stanzas_sha256 {
+            return Err(EnvelopeError::BodyMismatch);
+        }
+        let mut r = Reader::new(block, "recipient stanzas");
+        for _ in 0..n {
+            stanzas.push(Stanza::read(&mut r, suite)?);
+        }
+        r.finish()?;
+    }
+    // A set, not a scan of the stanzas read so far: with 10,000
+    // recipients a scan is 50 million comparisons per envelope, which
+    // any sender could make every recipient pay.
+    let mut seen = std::collections::HashSet::with_capacity(n);
+    if !stanzas.iter().all(|s| seen.insert(s.recipient)) {
+        return Err(
+            DecodeError::invalid("recipient stanzas", "a recipient is listed twice").into(),
+        );
+    }
+    Ok((stanzas, digests))
+}
+
+impl Stanza {
     fn read(r: &mut Reader<'_>, suite: Suite) -> Result<Stanza, DecodeError> {
         Ok(Stanza {
             recipient: KeyId(r.array()?),
@@ -378,6 +525,10 @@ impl Stanza {
 pub struct Envelope {
     signed_head: SignedHead,
     stanzas: Vec<Stanza>,
+    /// In an indexed suite, each stanza's sealed-key hash as the index
+    /// gives it (checked against the stanza unless parsed for opening);
+    /// else empty.
+    digests: Vec<Digest32>,
     ciphertext: Vec<u8>,
 }
 
@@ -521,15 +672,17 @@ impl Envelope {
                 wrapped,
             });
         }
-        let mut stanza_bytes = Vec::with_capacity(stanzas.len() * suite.stanza_len());
-        for s in &stanzas {
-            s.write(&mut stanza_bytes);
-        }
+        let digests: Vec<Digest32> = if suite.indexed() {
+            stanzas.iter().map(Stanza::sealed_sha256).collect()
+        } else {
+            Vec::new()
+        };
+        let (_, stanzas_sha256) = encode_block(suite, &stanzas, &digests);
         let head = Head {
             header,
             // Bounded by MAX_RECIPIENTS above.
             recipient_count: stanzas.len() as u32,
-            stanzas_sha256: sha256(&stanza_bytes),
+            stanzas_sha256,
             ciphertext_len: ciphertext.len() as u64,
             ciphertext_sha256: sha256(&ciphertext),
         };
@@ -537,6 +690,7 @@ impl Envelope {
         Ok(Envelope {
             signed_head: SignedHead { head, signature },
             stanzas,
+            digests,
             ciphertext,
         })
     }
@@ -573,13 +727,14 @@ impl Envelope {
         self.stanzas.len() * self.signed_head.head.header.suite.stanza_len()
     }
 
-    /// The encoded stanzas (their SHA-256 is in the head).
+    /// The encoded stanza block (the head's `stanzas_sha256` covers it).
     pub fn stanza_bytes(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(self.stanzas_len());
-        for s in &self.stanzas {
-            s.write(&mut out);
-        }
-        out
+        encode_block(
+            self.signed_head.head.header.suite,
+            &self.stanzas,
+            &self.digests,
+        )
+        .0
     }
 
     /// The ciphertext.
@@ -592,24 +747,38 @@ impl Envelope {
         let mut out =
             Vec::with_capacity(SIGNED_HEAD_LEN + self.stanzas_len() + self.ciphertext.len());
         out.extend_from_slice(&self.signed_head.to_bytes());
-        for s in &self.stanzas {
-            s.write(&mut out);
-        }
+        out.extend_from_slice(&self.stanza_bytes());
         out.extend_from_slice(&self.ciphertext);
         out
     }
 
-    /// Parses an envelope and checks its body against the head's hashes and
-    /// sizes (it does not check the signature: see [`Envelope::open`]).
+    /// Parses an envelope and checks its whole body against the head's
+    /// hashes and sizes (it does not check the signature: see
+    /// [`Envelope::open`]).
     pub fn from_bytes(bytes: &[u8]) -> Result<Envelope, EnvelopeError> {
+        Self::read(bytes, Check::Every)
+    }
+
+    /// As [`Envelope::from_bytes`], for a reader that opens its own stanza
+    /// and no other: in `hotline-v2-xwing` the other recipients' sealed
+    /// keys are not hashed (their index entries, which the head covers,
+    /// are), and [`Envelope::open_verified`] checks the one it opens, so a
+    /// sealed key altered after signing is still [`EnvelopeError::BodyMismatch`]
+    /// (not the sender's fault) for the recipient it was for. The same as
+    /// `from_bytes` in `hotline-v1`, whose block is hashed whole.
+    pub fn from_bytes_for_opening(bytes: &[u8]) -> Result<Envelope, EnvelopeError> {
+        Self::read(bytes, Check::WhenOpened)
+    }
+
+    fn read(bytes: &[u8], check: Check) -> Result<Envelope, EnvelopeError> {
         let mut r = Reader::new(bytes, "envelope");
         let signed_head = SignedHead::read(&mut r)?;
-        // At most MAX_RECIPIENTS × 1,200 bytes, which fits in usize.
+        // At most MAX_RECIPIENTS × 1,232 bytes, which fits in usize.
         let stanza_bytes = r.take(signed_head.head.stanzas_len() as usize)?;
         // ciphertext_len is bounded by MAX_CIPHERTEXT_LEN, which fits in usize.
         let ciphertext = r.take(signed_head.head.ciphertext_len as usize)?.to_vec();
         r.finish()?;
-        Self::from_parts(signed_head, stanza_bytes, ciphertext)
+        Self::assemble(signed_head, stanza_bytes, ciphertext, check)
     }
 
     /// Reassembles an envelope from a signed head and its separately carried
@@ -619,35 +788,27 @@ impl Envelope {
         stanza_bytes: &[u8],
         ciphertext: Vec<u8>,
     ) -> Result<Envelope, EnvelopeError> {
+        Self::assemble(signed_head, stanza_bytes, ciphertext, Check::Every)
+    }
+
+    fn assemble(
+        signed_head: SignedHead,
+        stanza_bytes: &[u8],
+        ciphertext: Vec<u8>,
+        check: Check,
+    ) -> Result<Envelope, EnvelopeError> {
         let head = &signed_head.head;
         if stanza_bytes.len() as u64 != head.stanzas_len()
-            || sha256(stanza_bytes) != head.stanzas_sha256
             || ciphertext.len() as u64 != head.ciphertext_len
             || sha256(&ciphertext) != head.ciphertext_sha256
         {
             return Err(EnvelopeError::BodyMismatch);
         }
-        let mut r = Reader::new(stanza_bytes, "recipient stanzas");
-        let mut stanzas = Vec::with_capacity(head.recipient_count as usize);
-        // A set, not a scan of the stanzas read so far: with 10,000
-        // recipients a scan is 50 million comparisons per envelope, which
-        // any sender could make every recipient pay.
-        let mut seen = std::collections::HashSet::with_capacity(head.recipient_count as usize);
-        for _ in 0..head.recipient_count {
-            let s = Stanza::read(&mut r, head.header.suite)?;
-            if !seen.insert(s.recipient) {
-                return Err(DecodeError::invalid(
-                    "recipient stanzas",
-                    "a recipient is listed twice",
-                )
-                .into());
-            }
-            stanzas.push(s);
-        }
-        r.finish()?;
+        let (stanzas, digests) = parse_block(head, stanza_bytes, check)?;
         Ok(Envelope {
             signed_head,
             stanzas,
+            digests,
             ciphertext,
         })
     }
@@ -682,11 +843,19 @@ impl Envelope {
             ));
         }
         let my_id = recipient.id;
-        let stanza = self
+        let at = self
             .stanzas
             .iter()
-            .find(|s| s.recipient == my_id)
+            .position(|s| s.recipient == my_id)
             .ok_or(EnvelopeError::NotARecipient(my_id))?;
+        let stanza = &self.stanzas[at];
+        // The index entry, which the signed head covers, names this sealed
+        // key's hash: another one was put there after signing.
+        if let Some(d) = self.digests.get(at)
+            && stanza.sealed_sha256() != *d
+        {
+            return Err(EnvelopeError::BodyMismatch);
+        }
         let aad = header.to_bytes();
         let key = Zeroizing::new(recipient.key.open(
             &stanza.enc,
@@ -966,5 +1135,97 @@ mod tests {
         env.signed_head()
             .verify(&alice.signing.verifying_key())
             .unwrap();
+    }
+
+    /// A hotline-v2-xwing envelope to three, sealed keys of 1,168 bytes
+    /// after a 64-byte index entry each, and its recipients' keys.
+    fn xwing_to_three() -> (Vec<u8>, VerifyingKey, Vec<EncryptionSecretKey>) {
+        let alice = MemberKeys::generate(&mut OsRng);
+        let to: Vec<EncryptionSecretKey> = (0..3)
+            .map(|_| {
+                MemberKeys::generate(&mut OsRng)
+                    .encryption_for(Suite::XWing)
+                    .unwrap()
+                    .clone()
+            })
+            .collect();
+        let pks: Vec<_> = to.iter().map(EncryptionSecretKey::public_key).collect();
+        let m = message(&alice.signing, ChannelId([2; 16]), vec![7; 10]);
+        let (env, _) = Envelope::seal_message(&m, &alice.signing, &pks, &mut OsRng).unwrap();
+        (env.to_bytes(), alice.signing.verifying_key(), to)
+    }
+
+    #[test]
+    fn a_sealed_key_altered_after_signing_is_the_relays_doing_for_its_recipient_only() {
+        let (good, vk, to) = xwing_to_three();
+        let sealed_at = SIGNED_HEAD_LEN + 3 * hpke_suite::INDEX_ENTRY_LEN;
+        let mut bad = good.clone();
+        // The second recipient's encapsulation.
+        bad[sealed_at + Suite::XWing.sealed_len() + 100] ^= 0x80;
+        // The relay's full check and `from_bytes` refuse it.
+        let sh = SignedHead::from_bytes(&bad[..SIGNED_HEAD_LEN]).unwrap();
+        assert!(stanzas_match(
+            &sh.head,
+            &good[SIGNED_HEAD_LEN..SIGNED_HEAD_LEN + 3 * 1232]
+        ));
+        assert!(!stanzas_match(
+            &sh.head,
+            &bad[SIGNED_HEAD_LEN..SIGNED_HEAD_LEN + 3 * 1232]
+        ));
+        assert_eq!(Envelope::from_bytes(&bad), Err(EnvelopeError::BodyMismatch));
+        // A recipient's reading: the others open it; the one whose sealed
+        // key it was sees a body mismatch (the relay), not a key that does
+        // not open (which would be the sender's).
+        let env = Envelope::from_bytes_for_opening(&bad).unwrap();
+        for (i, k) in to.iter().enumerate() {
+            let r = env.open(&vk, k);
+            if i == 1 {
+                assert_eq!(r.unwrap_err(), EnvelopeError::BodyMismatch);
+            } else {
+                assert_eq!(r.unwrap().message.body, "Body");
+            }
+        }
+    }
+
+    #[test]
+    fn a_recipient_renamed_in_the_index_is_caught_by_every_reader() {
+        // Renaming a recipient would hide the envelope from it ("not ours")
+        // if the ids were not covered by the head's hash.
+        let (good, vk, to) = xwing_to_three();
+        let mut bad = good.clone();
+        bad[SIGNED_HEAD_LEN + hpke_suite::INDEX_ENTRY_LEN] ^= 0x01;
+        assert_eq!(Envelope::from_bytes(&bad), Err(EnvelopeError::BodyMismatch));
+        assert_eq!(
+            Envelope::from_bytes_for_opening(&bad),
+            Err(EnvelopeError::BodyMismatch)
+        );
+        let env = Envelope::from_bytes_for_opening(&good).unwrap();
+        assert!(env.open(&vk, &to[1]).is_ok());
+        // Read for opening and written back, an envelope is the bytes
+        // served, another recipient's altered sealed key included.
+        let mut other = good.clone();
+        other[SIGNED_HEAD_LEN + 3 * 64 + 5] ^= 0x01;
+        let env = Envelope::from_bytes_for_opening(&other).unwrap();
+        assert_eq!(env.to_bytes(), other);
+        assert!(env.open(&vk, &to[1]).is_ok());
+    }
+
+    #[test]
+    fn the_xwing_block_is_an_index_then_the_sealed_keys() {
+        let (good, _, to) = xwing_to_three();
+        let env = Envelope::from_bytes(&good).unwrap();
+        let block = env.stanza_bytes();
+        assert_eq!(block.len(), 3 * 1232);
+        assert_eq!(
+            sha256(&block[..3 * 64]),
+            env.signed_head().head.stanzas_sha256
+        );
+        for (i, s) in env.stanzas().iter().enumerate() {
+            assert_eq!(s.recipient, to[i].key_id());
+            assert_eq!(&block[i * 64..i * 64 + 32], &s.recipient.0);
+            let sealed = &block[3 * 64 + i * 1168..3 * 64 + (i + 1) * 1168];
+            assert_eq!(&block[i * 64 + 32..i * 64 + 64], &sha256(sealed));
+            assert_eq!(&sealed[..1120], &s.enc[..]);
+        }
     }
 }

@@ -28,6 +28,9 @@ pub(crate) type Aead = hpke::aead::ChaCha20Poly1305;
 pub const XWING_PUBLIC_KEY_LEN: usize = 1216;
 /// Length of an X-Wing encapsulation (HPKE `enc`).
 pub const XWING_ENC_LEN: usize = 1120;
+/// Length of one recipient's entry in a `hotline-v2-xwing` stanza index:
+/// key id and SHA-256 of the sealed key.
+pub const INDEX_ENTRY_LEN: usize = 64;
 
 /// A channel's cipher suite: which KEM wraps the content key to each
 /// recipient. Everything else (Ed25519 signatures, the STREAM content
@@ -96,9 +99,28 @@ impl Suite {
         }
     }
 
-    /// Length of one recipient stanza: key id, `enc`, wrapped key.
+    /// Bytes per recipient in an envelope's stanza block (`docs/format.md`
+    /// §5.1): in `hotline-v1` the stanza (key id, `enc`, wrapped key, 112);
+    /// in `hotline-v2-xwing` its index entry (key id, SHA-256 of the sealed
+    /// key) and its sealed key (`enc`, wrapped key): 64 + 1,168 = 1,232.
     pub const fn stanza_len(self) -> usize {
-        32 + self.enc_len() + 48
+        match self {
+            Suite::V1 => 32 + self.sealed_len(),
+            Suite::XWing => INDEX_ENTRY_LEN + self.sealed_len(),
+        }
+    }
+
+    /// Length of one recipient's sealed content key: `enc` and the wrapped key.
+    pub const fn sealed_len(self) -> usize {
+        self.enc_len() + 48
+    }
+
+    /// Whether the suite's stanza block starts with an index of recipient
+    /// key ids and sealed-key hashes, which the head's `stanzas_sha256`
+    /// covers (so a recipient hashes 64 bytes per other recipient, not
+    /// their 1,168-byte sealed keys).
+    pub const fn indexed(self) -> bool {
+        matches!(self, Suite::XWing)
     }
 
     /// HPKE `info` for wrapping the content key.
@@ -288,7 +310,8 @@ mod tests {
         }
         assert_eq!(Suite::from_name("hotline-v3"), None);
         assert_eq!(Suite::from_id(0), None);
-        assert_eq!(Suite::XWing.stanza_len(), 1200);
+        assert_eq!(Suite::XWing.stanza_len(), 1232);
+        assert_eq!(Suite::XWing.sealed_len(), 1168);
         assert_eq!(Suite::V1.stanza_len(), 112);
     }
 

@@ -101,16 +101,22 @@ fn keys_json(k: &MemberKeys, suite: Suite) -> Value {
 }
 
 /// Assembles an envelope from explicit pieces (for the dishonest-sender vectors).
-fn assemble(sender: &SigningKey, header: Header, stanzas: &[u8], ciphertext: Vec<u8>) -> Envelope {
+fn assemble(
+    sender: &SigningKey,
+    header: Header,
+    stanzas: &[Stanza],
+    ciphertext: Vec<u8>,
+) -> Envelope {
+    let (block, stanzas_sha256) = stanza_block(header.suite, stanzas);
     let head = Head {
         header,
-        recipient_count: (stanzas.len() / header.suite.stanza_len()) as u32,
-        stanzas_sha256: sha256(stanzas),
+        recipient_count: stanzas.len() as u32,
+        stanzas_sha256,
         ciphertext_len: ciphertext.len() as u64,
         ciphertext_sha256: sha256(&ciphertext),
     };
     let signature = sender.sign(&head.signing_input());
-    Envelope::from_parts(SignedHead { head, signature }, stanzas, ciphertext)
+    Envelope::from_parts(SignedHead { head, signature }, &block, ciphertext)
         .expect("consistent by construction")
 }
 
@@ -120,15 +126,16 @@ fn wrap(
     to: &MemberKeys,
     key: &[u8; 32],
     aad: &[u8],
-) -> Vec<u8> {
+) -> Stanza {
     let to = enc(to, suite);
     let (enc, wrapped) =
         crate::hpke_suite::seal_base(&to.public_key(), suite.hpke_info(), aad, key, rng)
             .expect("seal");
-    let mut out = to.key_id().0.to_vec();
-    out.extend_from_slice(&enc);
-    out.extend_from_slice(&wrapped);
-    out
+    Stanza {
+        recipient: to.key_id(),
+        enc,
+        wrapped: wrapped.try_into().expect("48 bytes"),
+    }
 }
 
 fn generate(suite: Suite) -> String {
@@ -214,12 +221,36 @@ fn generate(suite: Suite) -> String {
         &bob,
         "malformed",
     ));
+    if suite.indexed() {
+        // The stanza block of three: the index (64 bytes each), then the
+        // sealed keys (alice's, bob's, carol's).
+        let index_at = SIGNED_HEAD_LEN;
+        let sealed_at = index_at + 3 * crate::hpke_suite::INDEX_ENTRY_LEN;
+        let mut b = good.clone();
+        b[sealed_at + suite.sealed_len() + 7] ^= 0x01;
+        vectors.push(negative(
+            "envelope_tampered_sealed_key",
+            "One bit of this recipient's sealed key (its X-Wing encapsulation) flipped: it no longer hashes to its index entry.",
+            &b,
+            &bob,
+            "body-mismatch",
+        ));
+        let mut b = good.clone();
+        b[index_at + crate::hpke_suite::INDEX_ENTRY_LEN + 40] ^= 0x01;
+        vectors.push(negative(
+            "envelope_tampered_index",
+            "One bit of this recipient's sealed-key hash in the index flipped: the index no longer hashes to the head's stanzas_sha256.",
+            &b,
+            &bob,
+            "body-mismatch",
+        ));
+    }
 
     // Dishonest sender: a validly signed head whose ciphertext was altered and re-hashed.
     let header = env.signed_head().head.header;
     let mut ct = env.ciphertext().to_vec();
     ct[40] ^= 0x01;
-    let e = assemble(&alice.signing, header, &env.stanza_bytes(), ct);
+    let e = assemble(&alice.signing, header, env.stanzas(), ct);
     vectors.push(negative(
         "envelope_tampered_ciphertext_resigned",
         "The sender signs a head over a ciphertext altered after encryption: decryption must fail.",
@@ -245,8 +276,10 @@ fn generate(suite: Suite) -> String {
     let k1 = [0x11u8; 32];
     let k2 = [0x22u8; 32];
     let ct = stream_encrypt(&k1, &aad, &commitment::encode_parts(&other_parts));
-    let mut stanzas = wrap(&mut rng, suite, &bob, &k1, &aad);
-    stanzas.extend(wrap(&mut rng, suite, &carol, &k2, &aad));
+    let stanzas = [
+        wrap(&mut rng, suite, &bob, &k1, &aad),
+        wrap(&mut rng, suite, &carol, &k2, &aad),
+    ];
     let e = assemble(&alice.signing, header, &stanzas, ct);
     vectors.push(negative(
         "envelope_commitment_mismatch",
@@ -363,7 +396,13 @@ fn check_vectors(suite: Suite) {
                 &h(&opener["secret"]).try_into().unwrap(),
             );
             assert_eq!(sk.public_key().as_bytes(), h(&opener["public"]));
-            let r = Envelope::from_bytes(&h(&v["envelope"])).and_then(|e| e.open(&sender, &sk));
+            let bytes = h(&v["envelope"]);
+            let r = Envelope::from_bytes(&bytes).and_then(|e| e.open(&sender, &sk));
+            // A recipient's reading gives the same answer for every vector
+            // (each tampers with what its opener checks).
+            let lazily =
+                Envelope::from_bytes_for_opening(&bytes).and_then(|e| e.open(&sender, &sk));
+            assert_eq!(expect_of(&r), expect_of(&lazily), "vector {}", v["name"]);
             assert_eq!(
                 expect_of(&r),
                 v["expect"].as_str().unwrap(),
@@ -409,5 +448,8 @@ fn check_vectors(suite: Suite) {
         );
         checked += 1;
     }
-    assert_eq!(checked, 14);
+    // Three openers of the good envelope, one of each negative vector
+    // (two more, of the index, in an indexed suite), three openings.
+    let negatives = if suite.indexed() { 10 } else { 8 };
+    assert_eq!(checked, 3 + negatives + 3);
 }

@@ -88,8 +88,48 @@ fn sealed(
     (alice, bob, env.to_bytes())
 }
 
+/// As [`sealed`], in hotline-v2-xwing.
+fn sealed_xwing(body: String) -> (MemberKeys, MemberKeys, Vec<u8>) {
+    use hotline_core::charter::Suite;
+    let alice = keys(1);
+    let bob = keys(2);
+    let m = message(&alice, body, vec![], None);
+    let mut rng = ChaCha20Rng::from_seed([4; 32]);
+    let pk = |k: &MemberKeys| k.encryption_for(Suite::XWing).unwrap().public_key();
+    let (env, _) =
+        Envelope::seal_message(&m, &alice.signing, &[pk(&alice), pk(&bob)], &mut rng).unwrap();
+    (alice, bob, env.to_bytes())
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(128))]
+
+    /// In hotline-v2-xwing a mutated byte is refused by the relay's check
+    /// (`from_bytes`), and by each recipient reading for opening unless it
+    /// is in the other recipient's sealed key, which that one refuses.
+    #[test]
+    fn any_mutated_byte_of_an_xwing_envelope_is_refused_by_whom_it_concerns(body in ".{0,200}", pos in any::<prop::sample::Index>(), mask in 1u8..=255) {
+        use hotline_core::charter::Suite;
+        let (alice, bob, bytes) = sealed_xwing(body);
+        let mut b = bytes.clone();
+        let i = pos.index(b.len());
+        b[i] ^= mask;
+        let vk = alice.signing.verifying_key();
+        // The relay's check: the body, and the head's signature.
+        prop_assert!(Envelope::from_bytes(&b).and_then(|e| e.signed_head().verify(&vk)).is_err());
+        let open = |k: &MemberKeys| Envelope::from_bytes_for_opening(&b)
+            .and_then(|e| e.open(&vk, k.encryption_for(Suite::XWing).unwrap()));
+        let sealed_at = 241 + 2 * 64;
+        let sealed = |r: usize| sealed_at + r * 1168..sealed_at + (r + 1) * 1168;
+        for (r, k) in [&alice, &bob].into_iter().enumerate() {
+            let other = sealed(1 - r);
+            if other.contains(&i) {
+                prop_assert!(open(k).is_ok(), "byte {} is the other recipient's", i);
+            } else {
+                prop_assert!(open(k).is_err(), "flipping byte {} of {} was accepted by {}", i, b.len(), r);
+            }
+        }
+    }
 
     #[test]
     fn any_mutated_byte_is_rejected((body, atts, stix) in arb_message_parts(), pos in any::<prop::sample::Index>(), mask in 1u8..=255) {

@@ -17,6 +17,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use hotline_core::charter::VerifiedCharter;
 use hotline_core::entry::Entry;
+use hotline_core::envelope::{Head, stanzas_match};
 use hotline_core::ids::ChannelId;
 use hotline_core::roster::Directory;
 use hotline_log::checkpoint::Checkpoint;
@@ -339,8 +340,8 @@ struct Checking {
 
 #[derive(Clone, Copy)]
 struct HeadRefs {
+    head: Head,
     stanzas: Hash,
-    stanzas_len: u64,
     ciphertext: Hash,
     ciphertext_len: u64,
 }
@@ -388,7 +389,7 @@ impl Checking {
             format!("a body for entry {index}, which is not an envelope (or has one already)")
         })?;
         let sha = |b: &[u8]| -> Hash { Sha256::digest(b).into() };
-        if stanzas.len() as u64 != h.stanzas_len || sha(stanzas) != h.stanzas {
+        if !stanzas_match(&h.head, stanzas) {
             return Err(format!(
                 "the stanzas of entry {index} do not match its head"
             ));
@@ -441,8 +442,8 @@ impl Checking {
                 self.heads.insert(
                     index,
                     HeadRefs {
+                        head: *head,
                         stanzas: head.stanzas_sha256,
-                        stanzas_len: head.stanzas_len(),
                         ciphertext: head.ciphertext_sha256,
                         ciphertext_len: head.ciphertext_len,
                     },

@@ -23,7 +23,7 @@ use axum::body::Bytes;
 use hotline_core::charter::VerifiedCharter;
 use hotline_core::dsse::SignedDocument;
 use hotline_core::entry::Entry;
-use hotline_core::envelope::SignedHead;
+use hotline_core::envelope::{SignedHead, stanzas_match};
 use hotline_core::ids::ChannelId;
 use hotline_core::keys::KeyId;
 use hotline_core::keys::VerifyingKey;
@@ -1245,9 +1245,7 @@ fn check(
                 head.verify(&signer.member.signing_key)
                     .map_err(|e| Problem::rejected(format!("the envelope head signature: {e}")))?;
             }
-            if p.stanzas.len() as u64 != h.stanzas_len()
-                || Sha256::digest(&p.stanzas).as_slice() != h.stanzas_sha256
-            {
+            if !stanzas_match(h, &p.stanzas) {
                 return Err(Problem::rejected(
                     "the stanzas do not match the head's count and hash",
                 ));

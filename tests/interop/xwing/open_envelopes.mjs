@@ -48,15 +48,17 @@ const SUITE_BYTE = 0x02; // hotline-v2-xwing
 const KEM_ID = 0x647a, KDF_ID = 0x0001, AEAD_ID = 0x0003; // §5.5
 const NENC = 1120, NPK = 1216, NSK = 32; // §5.5
 const HEADER_LEN = 101, HEAD_LEN = 177, SIGNED_HEAD_LEN = 241; // §5.1
-const STANZA_LEN = 32 + NENC + 48; // 1,200
+const INDEX_ENTRY_LEN = 64; // §5.1: recipient key id, SHA-256 of its sealed key
+const SEALED_LEN = NENC + 48; // 1,168: enc, wrapped key
+const STANZA_LEN = INDEX_ENTRY_LEN + SEALED_LEN; // 1,232 bytes of stanza block per recipient
 const CHUNK = 65536, TAG = 16; // §5.4
 const KINDS = { 1: 'header', 2: 'body', 3: 'attachment', 4: 'stix' };
 const XWING_LABEL = te.encode('\\.//^\\'); // §5.5: the six bytes \.//^\
 // What a full run of tests/vectors/envelopes-xwing.json checks, so that a
 // loop silently skipping work fails the run (see `main`).
 const EXPECTED = {
-  results: 14, // 11 (vector, opener) pairs + 3 selective openings
-  keys: 11, // every opener's public key and key id, with noble and @hpke
+  results: 16, // 13 (vector, opener) pairs + 3 selective openings
+  keys: 13, // every opener's public key and key id, with noble and @hpke
   hpke: 6, // stanzas opened three ways (a, b, c) with the same 32-byte key
   stream: 6, // STREAM decryptions reached: 3 ok, 1 commitment, 2 decrypt (the HPKE
   // open succeeds in both decrypt vectors; STREAM is what refuses them)
@@ -316,11 +318,13 @@ async function openEnvelope(env, senderPublic, seed, myPublic) {
   const want = BigInt(count * STANZA_LEN) + ctLen;
   if (BigInt(body.length) < want) throw new Reject('malformed', 'truncated');
   if (BigInt(body.length) > want) throw new Reject('malformed', 'trailing bytes');
-  const stanzas = body.subarray(0, count * STANZA_LEN), ct = body.subarray(count * STANZA_LEN);
-  // 2. Hashes.
-  if (!eq(sha256(stanzas), stanzasHash) || !eq(sha256(ct), ctHash)) throw new Reject('body-mismatch', 'stanza or ciphertext hash');
+  // The stanza block: the index (an entry per recipient), then the sealed keys.
+  const index = body.subarray(0, count * INDEX_ENTRY_LEN);
+  const sealed = body.subarray(count * INDEX_ENTRY_LEN, count * STANZA_LEN), ct = body.subarray(count * STANZA_LEN);
+  // 2. Hashes: of the index (not of the others' sealed keys) and of the ciphertext.
+  if (!eq(sha256(index), stanzasHash) || !eq(sha256(ct), ctHash)) throw new Reject('body-mismatch', 'index or ciphertext hash');
   const ids = [];
-  for (let i = 0; i < count; i++) ids.push(toHex(stanzas.subarray(i * STANZA_LEN, i * STANZA_LEN + 32)));
+  for (let i = 0; i < count; i++) ids.push(toHex(index.subarray(i * INDEX_ENTRY_LEN, i * INDEX_ENTRY_LEN + 32)));
   if (new Set(ids).size !== ids.length) throw new Reject('malformed', 'duplicate recipient');
   // 3. Signature.
   if (!eq(keyId('ed25519', senderPublic), senderId)) throw new Reject('signature', 'sender key id');
@@ -328,8 +332,10 @@ async function openEnvelope(env, senderPublic, seed, myPublic) {
   // 4. Our stanza: the key id of skR's public key.
   const i = ids.indexOf(toHex(keyId('x-wing', myPublic)));
   if (i < 0) throw new Reject('not-a-recipient', 'no stanza for us');
-  const st = stanzas.subarray(i * STANZA_LEN, (i + 1) * STANZA_LEN);
-  const enc = st.subarray(32, 32 + NENC), wrapped = st.subarray(32 + NENC);
+  const st = sealed.subarray(i * SEALED_LEN, (i + 1) * SEALED_LEN);
+  const named = index.subarray(i * INDEX_ENTRY_LEN + 32, (i + 1) * INDEX_ENTRY_LEN);
+  if (!eq(sha256(st), named)) throw new Reject('body-mismatch', 'our sealed key is not the one the index names');
+  const enc = st.subarray(0, NENC), wrapped = st.subarray(NENC);
   // 5. HPKE.
   const key = await openStanza(enc, wrapped, seed, header);
   // 6. STREAM.

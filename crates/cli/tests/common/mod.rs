@@ -143,6 +143,25 @@ pub fn charter_doc_at(
     nonce: &str,
     witnesses: Vec<hotline_core::charter::WitnessInfo>,
 ) -> SignedDocument {
+    charter_doc_in(
+        hotline_core::charter::Suite::V1,
+        url,
+        vkey,
+        parties,
+        nonce,
+        witnesses,
+    )
+}
+
+/// As [`charter_doc_at`], of cipher suite `suite`.
+pub fn charter_doc_in(
+    suite: hotline_core::charter::Suite,
+    url: &str,
+    vkey: &str,
+    parties: &[(&str, &SigningKey)],
+    nonce: &str,
+    witnesses: Vec<hotline_core::charter::WitnessInfo>,
+) -> SignedDocument {
     let mut deadlines = BTreeMap::new();
     deadlines.insert(
         Kind::Inquiry,
@@ -167,7 +186,7 @@ pub fn charter_doc_at(
         disclosure: DisclosureRule::Unanimous,
         default_tlp: Tlp::Amber,
         retention_days: 365,
-        suite: "hotline-v1".into(),
+        suite: suite.name().into(),
     };
     let mut doc = c.to_document().unwrap();
     for (_, k) in parties {
@@ -177,6 +196,25 @@ pub fn charter_doc_at(
 }
 
 pub fn roster(
+    channel: ChannelId,
+    party: &SigningKey,
+    version: u64,
+    previous: Option<&SignedDocument>,
+    members: &[&MemberKeys],
+) -> SignedDocument {
+    roster_in(
+        hotline_core::charter::Suite::V1,
+        channel,
+        party,
+        version,
+        previous,
+        members,
+    )
+}
+
+/// As [`roster`], the members' encryption keys of `suite`.
+pub fn roster_in(
+    suite: hotline_core::charter::Suite,
     channel: ChannelId,
     party: &SigningKey,
     version: u64,
@@ -193,7 +231,10 @@ pub fn roster(
         members: members
             .iter()
             .enumerate()
-            .map(|(i, m)| RosterMember::new(&channel, &party.key_id(), &format!("member {i}"), m))
+            .map(|(i, m)| {
+                RosterMember::for_suite(suite, &channel, &party.key_id(), &format!("member {i}"), m)
+                    .unwrap()
+            })
             .collect(),
     };
     let mut d = r.to_document().unwrap();
@@ -522,14 +563,34 @@ pub fn taxii_serve(profile: &Path, password: &str, args: &[&str]) -> TaxiiServer
 /// and `south_members` (none posted when empty): the charter and the id.
 pub fn two_party_channel(
     relay: &Relay,
+    parties: (&SigningKey, &SigningKey),
+    north_members: &[&MemberKeys],
+    south_members: &[&MemberKeys],
+) -> (SignedDocument, ChannelId) {
+    two_party_channel_in(
+        hotline_core::charter::Suite::V1,
+        relay,
+        parties,
+        north_members,
+        south_members,
+    )
+}
+
+/// As [`two_party_channel`], of cipher suite `suite`.
+pub fn two_party_channel_in(
+    suite: hotline_core::charter::Suite,
+    relay: &Relay,
     (north, south): (&SigningKey, &SigningKey),
     north_members: &[&MemberKeys],
     south_members: &[&MemberKeys],
 ) -> (SignedDocument, ChannelId) {
-    let charter = charter_doc(
-        relay,
+    let charter = charter_doc_in(
+        suite,
+        &relay.url,
+        &relay.vkey,
         &[("north", north), ("south", south)],
         "00112233445566778899aabbccddeeff",
+        vec![],
     );
     let ch = RelayClient::new(&relay.url, north.clone())
         .unwrap()
@@ -539,7 +600,7 @@ pub fn two_party_channel(
         if !members.is_empty() {
             RelayClient::new(&relay.url, party.clone())
                 .unwrap()
-                .post_roster(&ch, &roster(ch, party, 1, None, members))
+                .post_roster(&ch, &roster_in(suite, ch, party, 1, None, members))
                 .unwrap();
         }
     }
