@@ -102,7 +102,8 @@ struct Job {
 }
 
 struct DirState {
-    dir: Directory,
+    /// Shared with [`Channel::view`] until the next change (copied on write).
+    dir: Arc<Directory>,
     /// Entries read into `dir` so far (the log size it reflects).
     scanned: u64,
     /// Every entry's leaf hash, to answer a re-post with its index.
@@ -285,6 +286,12 @@ pub struct Channel {
     /// Its log's origin, `<relay name>/<channel id>`.
     pub origin: String,
     dir: Mutex<DirState>,
+    /// The directory and the size it reflects, as of the last change of
+    /// `dir`: what requests are authorised against. Apart from `dir` so that
+    /// a request never waits for a batch in flight, which holds `dir` across
+    /// its store writes (milliseconds on PostgreSQL, while every handler of
+    /// the channel on the runtime's threads waited behind it).
+    view: RwLock<(Arc<Directory>, u64)>,
     tx: mpsc::Sender<Job>,
     size: watch::Sender<u64>,
     quota: Quotas,
@@ -300,8 +307,13 @@ impl Channel {
     /// The channel's directory (charter and roster history) as of the last
     /// refresh, for authorisation.
     pub fn with_dir<T>(&self, f: impl FnOnce(&Directory, u64) -> T) -> T {
-        let st = self.dir.lock().unwrap_or_else(|p| p.into_inner());
-        f(&st.dir, st.scanned)
+        let (dir, size) = self.view.read().unwrap_or_else(|p| p.into_inner()).clone();
+        f(&dir, size)
+    }
+
+    /// Makes `st`'s directory the one requests are judged against.
+    fn publish(&self, st: &DirState) {
+        *self.view.write().unwrap_or_else(|p| p.into_inner()) = (st.dir.clone(), st.scanned);
     }
 
     /// A receiver of the log size, updated after every append.
@@ -522,7 +534,7 @@ impl Relay {
                 Problem::internal(format!("the stored charter does not verify: {e}"))
             })?;
             let mut st = DirState {
-                dir: Directory::new(charter),
+                dir: Arc::new(Directory::new(charter)),
                 scanned: 1,
                 leaves: LeafIndex::default(),
                 timing: Timing::default(),
@@ -547,6 +559,7 @@ impl Relay {
         let chan = Arc::new(Channel {
             id,
             origin,
+            view: RwLock::new((st.dir.clone(), st.scanned)),
             dir: Mutex::new(st),
             tx,
             size: size_tx,
@@ -656,6 +669,7 @@ impl Relay {
         let size = blocking(move || {
             let mut st = c.dir.lock().unwrap_or_else(|p| p.into_inner());
             refresh(&*store, &c.origin, &mut st)?;
+            c.publish(&st);
             Ok(st.scanned)
         })
         .await?;
@@ -997,7 +1011,7 @@ impl Relay {
         })
         .await?;
         if appended {
-            let size = chan.dir.lock().unwrap_or_else(|p| p.into_inner()).scanned;
+            let size = chan.view.read().unwrap_or_else(|p| p.into_inner()).1;
             chan.size.send_replace(size);
         }
         Ok(appended)
@@ -1151,7 +1165,7 @@ fn refresh_to(
             st.leaves.insert(&merkle::leaf_hash(e), index);
             let entry = Entry::from_bytes(e);
             if let Ok(Entry::Roster(doc)) = &entry {
-                st.dir.apply(index, doc).map_err(|e| {
+                Arc::make_mut(&mut st.dir).apply(index, doc).map_err(|e| {
                     Problem::internal(format!("the logged roster at {index} does not apply: {e}"))
                 })?;
             }
@@ -1299,15 +1313,20 @@ fn run_batch(
     chan: &Channel,
     jobs: &[Vec<Submission>],
 ) -> Result<Vec<Vec<Result<Accepted, Problem>>>, Problem> {
-    let mut st = chan.dir.lock().unwrap_or_else(|p| p.into_inner());
     // Across relay processes sharing a database, one sequencer per log at a
-    // time: the others wait here, then re-read what it appended.
+    // time: the others wait here, then re-read what it appended. (Taken
+    // before `dir`, so that nothing waits on `dir` while this waits.)
     let lock = store.sequencer_lock(&chan.origin, SEQUENCER_WAIT)?;
+    let mut st = chan.dir.lock().unwrap_or_else(|p| p.into_inner());
     let mut known = lock.size;
     for _attempt in 0..8 {
+        let before = st.scanned;
         refresh_to(store, &chan.origin, &mut st, known.take())?;
+        if st.scanned != before {
+            chan.publish(&st);
+        }
         let size = st.scanned;
-        let mut dir = st.dir.clone();
+        let mut dir = (*st.dir).clone();
         let mut timing = st.timing.clone();
         let mut usage = st.envelopes.clone();
         let mut seen: HashMap<Hash, u64> = HashMap::new();
@@ -1380,13 +1399,14 @@ fn run_batch(
         });
         match appended {
             Ok(_) => {
-                st.dir = dir;
+                st.dir = Arc::new(dir);
                 st.timing = timing;
                 st.envelopes = usage;
                 st.scanned = size + entries.len() as u64;
                 for (leaf, i) in &seen {
                     st.leaves.insert(leaf, *i);
                 }
+                chan.publish(&st);
                 return Ok(outcomes);
             }
             // Another relay process appended first: re-read and re-check.
@@ -1483,7 +1503,7 @@ async fn sequencer(relay: Arc<Relay>, chan: Arc<Channel>, mut rx: mpsc::Receiver
                 relay.metrics.observe_batch(n as u64, t.elapsed());
                 match result {
                     Ok(outcomes) => {
-                        let size = chan.dir.lock().unwrap_or_else(|p| p.into_inner()).scanned;
+                        let size = chan.view.read().unwrap_or_else(|p| p.into_inner()).1;
                         chan.size.send_replace(size);
                         for (j, o) in jobs.into_iter().zip(outcomes) {
                             let _ = j.reply.send(o);
@@ -1529,5 +1549,106 @@ async fn sequencer(relay: Arc<Relay>, chan: Arc<Channel>, mut rx: mpsc::Receiver
     // Shutdown: everything queued was answered; sign a last checkpoint.
     if let Err(p) = relay.checkpoint(&chan).await {
         tracing::error!(channel = %chan.id.to_hex(), detail = %p.detail, "final checkpoint failed");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hotline_core::charter::{Charter, CharterParty, DisclosureRule, RelayInfo};
+    use hotline_core::keys::SigningKey;
+    use hotline_core::message::Tlp;
+
+    /// A relay on SQLite in `dir`, and a channel of two fresh parties on it.
+    async fn relay_with_a_channel(dir: &std::path::Path) -> (Arc<Relay>, Arc<Channel>) {
+        let store = hotline_store::sqlite::SqliteStore::open(&dir.join("relay.sqlite")).unwrap();
+        let cfg = Config {
+            name: "relay.test".into(),
+            danger_open_admission: true,
+            ..Config::default()
+        };
+        let keys = crate::key::RelayKeys {
+            signer: hotline_log::note::Ed25519Signer::new("relay.test", &[7; 32]).unwrap(),
+            timestamper: hotline_log::cosignature::Cosigner::new("relay.test", &[7; 32]).unwrap(),
+        };
+        let relay = Relay::new(cfg, Arc::new(store), keys);
+        let parties: Vec<SigningKey> = (0..2)
+            .map(|_| SigningKey::generate(&mut rand_core::OsRng))
+            .collect();
+        let charter = Charter {
+            v: 1,
+            title: "Directory view test".into(),
+            nonce: "00112233445566778899aabbccddeeff".into(),
+            created: "2026-12-03T00:00:00Z".into(),
+            parties: parties
+                .iter()
+                .enumerate()
+                .map(|(i, k)| CharterParty {
+                    id: k.key_id(),
+                    name: format!("party {i}"),
+                    short: format!("p{i}"),
+                    key: k.verifying_key().to_base64(),
+                })
+                .collect(),
+            relay: RelayInfo {
+                url: "http://127.0.0.1:1".into(),
+                key: relay.vkey(),
+            },
+            witnesses: vec![],
+            witness_quorum: 0,
+            deadlines: Default::default(),
+            disclosure: DisclosureRule::Unanimous,
+            default_tlp: Tlp::Amber,
+            retention_days: 30,
+            suite: "hotline-v1".into(),
+        };
+        let mut doc = charter.to_document().unwrap();
+        for k in &parties {
+            doc.sign(k);
+        }
+        let (id, _) = relay.create_channel(doc).await.unwrap();
+        let chan = relay.channel(id).await.unwrap();
+        (relay, chan)
+    }
+
+    /// A batch holds the channel's state (`dir`) across its store writes;
+    /// requests read the published view, and must not wait for it (they
+    /// did: on PostgreSQL every handler of the channel queued behind each
+    /// batch, on the runtime's own threads).
+    #[test]
+    fn a_request_does_not_wait_for_a_batch_in_flight() {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        rt.block_on(async {
+            let (_relay, chan) = relay_with_a_channel(dir.path()).await;
+            let expected = chan.with_dir(|d, size| (d.charter().channel(), size));
+            assert_eq!(expected, (chan.id, 1));
+            // A batch in flight, for as long as this test takes.
+            let held = chan.clone();
+            let (took, release) = std::sync::mpsc::channel::<()>();
+            let (go, done) = std::sync::mpsc::channel::<()>();
+            let batch = std::thread::spawn(move || {
+                let _st = held.dir.lock().unwrap();
+                took.send(()).unwrap();
+                let _ = done.recv_timeout(Duration::from_secs(10));
+            });
+            release.recv().unwrap();
+            let reader = chan.clone();
+            let read = tokio::task::spawn_blocking(move || {
+                reader.with_dir(|d, size| (d.charter().channel(), size))
+            });
+            let got = tokio::time::timeout(Duration::from_secs(2), read).await;
+            go.send(()).unwrap();
+            batch.join().unwrap();
+            assert_eq!(
+                got.expect("with_dir waited for the batch holding the channel's state")
+                    .unwrap(),
+                expected
+            );
+        });
     }
 }
