@@ -22,12 +22,14 @@ use hotline_store::sqlite::SqliteStore;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
+mod alerts;
 mod attachments;
 mod drafts;
 mod health;
 mod state;
 mod stix_index;
 mod taxii_status;
+pub use alerts::Delivery;
 pub use attachments::{AttachmentError, StoredAttachment, checked_attachment};
 pub use drafts::{
     Added, Checked, DEFAULT_DRAFT, DraftBundle, DraftError, DraftObject, DraftSummary,
@@ -541,6 +543,7 @@ impl Archive {
             db.pragma_update(None, "synchronous", "FULL")?;
             db.execute_batch(SCHEMA)?;
             db.execute_batch(health::SCHEMA)?;
+            db.execute_batch(alerts::SCHEMA)?;
             stix_index::upgrade(db)
         };
         init(&mut db).map_err(|e| ArchiveError::Db(path.clone(), e.to_string()))?;
