@@ -598,7 +598,7 @@ pub fn retry_at(attempts: u32, created_at: u64, now: u64, give_up_after: u64) ->
 #[derive(Debug, Clone)]
 pub enum Report {
     /// An alert was raised.
-    Raised(Raised),
+    Raised(Box<Raised>),
     /// A delivery succeeded.
     Delivered {
         /// The alert's key.
@@ -733,7 +733,8 @@ impl Alerter {
                                 let _ = w.send(());
                             }
                         }
-                        r.into_iter().for_each(|r| say(&report, Report::Raised(r)));
+                        r.into_iter()
+                            .for_each(|r| say(&report, Report::Raised(Box::new(r))));
                     }
                     Err(e) => say(&report, Report::Error(e.to_string())),
                 }
