@@ -227,12 +227,12 @@ impl Config {
                 )
             })?,
         };
-        if let Some(l) = &raw.link {
-            if !(l.starts_with("http://") || l.starts_with("https://")) {
-                return Err(format!(
-                    "link = {l:?}: expected an http(s) URL (the UI's address)"
-                ));
-            }
+        if let Some(l) = &raw.link
+            && !(l.starts_with("http://") || l.starts_with("https://"))
+        {
+            return Err(format!(
+                "link = {l:?}: expected an http(s) URL (the UI's address)"
+            ));
         }
         let mut targets = Vec::new();
         for (i, e) in raw.email.iter().enumerate() {

@@ -316,7 +316,7 @@ fn a_delivery_that_fails_is_retried_later_and_recorded() {
         "alarm:1",
         "c",
         r#"{"type":"hotline.alert","timestamp":"","data":{"what":"alarm","channel":"c"}}"#,
-        &[t.clone()],
+        std::slice::from_ref(&t),
         100,
     )
     .unwrap();
