@@ -3,12 +3,15 @@
 //! checkpoint that covers it); without a stream, it polls every `--interval`
 //! seconds. What is new is printed as it arrives, alarms loudly on stderr
 //! too; it runs until interrupted. With `--json`, one object per line:
-//! `watching`, then `message`, `synced`, `alarm` and `error` events.
+//! `watching`, then `message`, `synced`, `alarm` and `error` events, and,
+//! when the profile configures alerts (`alerts.toml`), `alert`,
+//! `alert-delivered` and `alert-failed`.
 
 use std::collections::BTreeMap;
-use std::sync::mpsc;
+use std::sync::{Arc, mpsc};
 use std::time::Duration;
 
+use hotline_client::alerts::{self, Alerter, Report};
 use hotline_client::archive::Archive;
 use hotline_client::events::{self, Follow};
 use hotline_client::profile::Profile;
@@ -46,7 +49,8 @@ pub fn run_watch(
 ) -> anyhow::Result<Outcome> {
     let p = Profile::open(&cli.profile_dir()?)?;
     let me = p.unlock_keyring(&crate::passphrase::existing("member keys")?)?;
-    let a = Archive::open(p.dir())?;
+    let a = Arc::new(Archive::open(p.dir())?);
+    let alert_cfg = alerts::Config::load(p.dir())?;
     let recs: Vec<_> = a
         .channels()?
         .into_iter()
@@ -76,10 +80,14 @@ pub fn run_watch(
             a.messages(&rec.id)?.iter().map(|m| m.index).collect(),
         );
     }
+    let targets: Vec<String> = alert_cfg
+        .as_ref()
+        .map(|c| c.targets.iter().map(alerts::Target::name).collect())
+        .unwrap_or_default();
     if json {
         out!(
             "{}",
-            serde_json::json!({"event": "watching", "channels": recs.iter().map(|r| r.id.to_hex()).collect::<Vec<_>>()})
+            serde_json::json!({"event": "watching", "channels": recs.iter().map(|r| r.id.to_hex()).collect::<Vec<_>>(), "alert_targets": targets})
         );
     } else {
         out!(
@@ -87,7 +95,21 @@ pub fn run_watch(
             recs.len(),
             p.dir().display()
         );
+        if alert_cfg.is_some() {
+            out!(
+                "Alerts to {} target(s), from {}",
+                targets.len(),
+                p.dir().join(alerts::FILE).display()
+            );
+        }
     }
+    // The alert worker runs on threads of its own: a mail server or webhook
+    // that does not answer never holds up the sync.
+    let alerter = alert_cfg.map(|cfg| {
+        Alerter::spawn(a.clone(), cfg, me.current.signing.key_id(), move |r| {
+            tell_alert(&r, json)
+        })
+    });
     loop {
         for rec in &recs {
             let relay = RelayClient::new(&rec.relay_url, me.current.signing.clone())?;
@@ -171,6 +193,9 @@ pub fn run_watch(
             }
         }
         alarms_seen = alarms.len();
+        if let Some(al) = &alerter {
+            al.poke();
+        }
 
         // Sleep until an entry is sequenced, or the interval passes; sooner
         // if a sequenced entry still waits for its checkpoint.
@@ -197,6 +222,53 @@ pub fn run_watch(
             Err(mpsc::RecvTimeoutError::Disconnected) => std::thread::sleep(interval),
         }
     }
+}
+
+/// Prints what the alert worker did (on its thread: a closed stdout is
+/// not an error there).
+fn tell_alert(r: &Report, json: bool) {
+    use std::io::Write as _;
+    let line = if json {
+        match r {
+            Report::Raised(r) => serde_json::json!({"event": "alert", "id": r.id, "key": r.key, "alert": r.alert}),
+            Report::Delivered { key, target } => {
+                serde_json::json!({"event": "alert-delivered", "key": key, "target": target})
+            }
+            Report::Failed {
+                key,
+                target,
+                error,
+                retry_at,
+            } => serde_json::json!({"event": "alert-failed", "key": key, "target": target, "error": error, "retry_at": retry_at}),
+            Report::Error(e) => serde_json::json!({"event": "error", "error": format!("alerts: {e}")}),
+        }
+        .to_string()
+    } else {
+        match r {
+            Report::Raised(r) => format!("{} alert #{}: {}", clock(), r.id, r.alert.subject()),
+            Report::Delivered { key, target } => {
+                format!("{} alert {key} delivered to {target}", clock())
+            }
+            Report::Failed {
+                key,
+                target,
+                error,
+                retry_at,
+            } => match retry_at {
+                Some(t) => format!(
+                    "{} alert {key} to {target} failed: {error}; trying again in {} s",
+                    clock(),
+                    t.saturating_sub(alerts::now())
+                ),
+                None => format!(
+                    "{} alert {key} to {target} failed: {error}; GAVE UP (alerts.toml: give_up_after; `hotline alerts list`)",
+                    clock()
+                ),
+            },
+            Report::Error(e) => format!("{} alerts: {e}", clock()),
+        }
+    };
+    let _ = writeln!(std::io::stdout().lock(), "{line}");
 }
 
 fn clock() -> String {

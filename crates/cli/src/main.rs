@@ -3,6 +3,7 @@
 //! to exit codes: 0 success, 1 a check failed, 2 usage or runtime error.
 #![forbid(unsafe_code)]
 
+mod cmd_alerts;
 mod cmd_bench;
 mod cmd_bench_hostile;
 mod cmd_bench_sync;
@@ -153,6 +154,11 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Alerts out of band (e-mail, webhook) when something needs this party: check the
+    /// profile's alerts.toml, send a test, list deliveries. `hotline watch` and `hotline ui`
+    /// raise and deliver them.
+    #[command(subcommand, after_long_help = cmd_alerts::FILE_HELP)]
+    Alerts(cmd_alerts::AlertsCommand),
     /// Run the relay that carries channels (stores ciphertext, sequences logs, signs checkpoints).
     #[command(subcommand)]
     Relay(cmd_relay::RelayCommand),
@@ -224,6 +230,7 @@ fn main() -> ExitCode {
         Command::Disclose(d) => cmd_disclose::run(&cli, d),
         Command::Verify { file, json } => cmd_disclose::run_verify(file, *json),
         Command::Alarms { json } => offline::run_alarms(&cli, *json),
+        Command::Alerts(a) => cmd_alerts::run(&cli, a),
         Command::Case(c) => cmd_case::run_case(&cli, c),
         Command::Evidence(e) => cmd_evidence::run(&cli, e),
         Command::Inbox { json, at } => cmd_case::run_inbox(&cli, *json, at.as_deref()),

@@ -670,6 +670,45 @@ pub fn deliver_due(
     Ok(n)
 }
 
+/// Sends `alert` to `target` at once, outside the queue (`hotline alerts
+/// test`): whether it arrived.
+pub fn send_now(
+    target: &Target,
+    cfg: &Config,
+    member: &KeyId,
+    alert: &Alert,
+) -> Result<(), String> {
+    let body = serde_json::to_string(alert).map_err(|e| e.to_string())?;
+    match target {
+        Target::Email(e) => e.send(alert, cfg.content_up_to),
+        Target::Webhook(w) => w.send(
+            &send::webhook_id(member, &format!("test:{}", alert.timestamp)),
+            &body,
+            now(),
+        ),
+    }
+}
+
+/// An alert that says it is a test, for [`send_now`].
+pub fn test_alert(cfg: &Config, now: u64) -> Alert {
+    Alert {
+        kind: "hotline.alert".into(),
+        timestamp: rfc3339(now),
+        data: AlertData {
+            what: "test".into(),
+            channel: String::new(),
+            case: None,
+            index: None,
+            owed: None,
+            deadline: None,
+            alarm: None,
+            tlp: None,
+            title: None,
+            link: cfg.link.clone(),
+        },
+    }
+}
+
 /// The alert worker of one process: a thread raises alerts, one thread
 /// per target delivers them, until the `Alerter` is dropped. A target that
 /// does not answer delays only its own deliveries.
