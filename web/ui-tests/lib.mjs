@@ -562,6 +562,48 @@ export async function waitForNotice(p, text, { reload = false } = {}) {
 }
 
 /// The problems every party's pages showed: none allowed.
+/// Browser notifications of alerts: the header's button is offered while
+/// the browser has not been asked; the officer allows them by clicking it
+/// (the permission granted to this origin, as the prompt would), and the
+/// button goes. Every notification the page shows is recorded in
+/// `window.__notified` (the real Notification is still called).
+export async function enableNotifications(p) {
+  await p.context.addInitScript(() => {
+    const Real = window.Notification;
+    if (!Real) return;
+    window.__notified = [];
+    class Recorded extends Real {
+      constructor(title, options) {
+        super(title, options);
+        window.__notified.push({ title, tag: options && options.tag });
+      }
+    }
+    window.Notification = Recorded;
+  });
+  await p.page.goto(`${p.base}/`);
+  const button = p.page.locator('#notify');
+  await button.waitFor({ state: 'visible' });
+  await visit(p.page, `${p.name}-notifications-offered`);
+  await p.context.grantPermissions(['notifications'], { origin: p.base });
+  await button.click();
+  await button.waitFor({ state: 'hidden' });
+  log(`${p.name}: browser notifications allowed`);
+}
+
+/// Waits for a notification about case `caseId` on the open page; returns it.
+export async function waitForNotification(p, caseId) {
+  const short = caseId.slice(0, 8);
+  await p.page.waitForFunction(
+    (s) => (window.__notified || []).some((n) => n.title.includes(s)),
+    short,
+    { timeout: PATIENCE },
+  );
+  const all = await p.page.evaluate(() => window.__notified);
+  const n = all.find((x) => x.title.includes(short));
+  log(`${p.name}: notified: ${n.title}`);
+  return n;
+}
+
 export function assertNoProblems(parties) {
   const all = parties.flatMap((p) => p.problems.map((x) => `${p.name}: ${x}`));
   assert(all.length === 0, `the pages had problems:\n${all.join('\n')}`);

@@ -3,13 +3,14 @@
 // login address replayed in another browser starts locked; the passphrase
 // unlocks it. An alarm in Southland's archive is a banner on every page
 // until acknowledged on the health page. Eastland sees the set-up draft
-// form (crates/cli/tests/ui_browser.rs starts everything).
+// form. Southland allows browser notifications; a warning Northland sends
+// then shows as one, with nothing of its TLP:RED title (crates/cli/tests/ui_browser.rs starts everything).
 //
 // Environment: HOTLINE_UI_A, HOTLINE_UI_B, HOTLINE_UI_C (the printed login
 // addresses), HOTLINE_UI_PASSPHRASE, HOTLINE_UI_SCREENSHOTS.
 import {
   run, env, login, visit, markPage, composeInquiry, waitForCaseInInbox, openCase, assertNoProblems, STIX, log,
-  replayedLoginIsLocked, alarmUntilAcknowledged, openSetupDraft,
+  replayedLoginIsLocked, alarmUntilAcknowledged, openSetupDraft, enableNotifications, waitForNotification, assert,
 } from './lib.mjs';
 
 const TITLE = 'Coordinated phishing against three ministries';
@@ -36,9 +37,17 @@ await run(async (browser) => {
     await visit(p.page, `three-${p.name}-inbox`);
   }
   for (const p of others) await openCase(p, caseId, `three-${p.name}-case`);
+  await enableNotifications(others[0]);
+  const WARNING = 'Wiper staged against the ministries';
+  const warning = await composeInquiry(a, {
+    kind: 'warning', to: ['southland'], tlp: 'TLP:RED', title: WARNING, body: 'Disconnect the backup servers.', stix: STIX,
+  });
+  const n = await waitForNotification(others[0], warning);
+  assert(/warning in case/.test(n.title), `the notification says what it is: ${n.title}`);
+  assert(!n.title.includes(WARNING), `a TLP:RED title stays off the notification: ${n.title}`);
   await replayedLoginIsLocked(browser, others[1], env('HOTLINE_UI_PASSPHRASE'));
   await alarmUntilAcknowledged(others[0]);
   await openSetupDraft(others[1]);
   assertNoProblems([a, ...others]);
-  log(`three parties: case ${caseId} reached southland and eastland live; replayed login locked; alarm shown until acknowledged`);
+  log(`three parties: case ${caseId} reached southland and eastland live; warning notified; replayed login locked; alarm shown until acknowledged`);
 });

@@ -109,11 +109,45 @@ pub fn serve(
                     .is_ok()
             }
         };
+        let member = keys.current.signing.key_id();
+        let ui_profile_dir = profile.dir().to_path_buf();
         let ui = Arc::new(
             hotline_ui::Ui::new(archive, keys, port)
                 .with_idle_lock(Duration::from_secs(s.idle_lock.saturating_mul(60)), verify)
                 .with_profile(profile, party_key),
         );
+        // Alerts: by e-mail and webhook as alerts.toml says, and to the open
+        // pages for a browser notification (with no alerts.toml too: the
+        // defaults, no target).
+        let alert_cfg = match hotline_client::alerts::Config::load(ui_profile_dir.as_path())? {
+            Some(c) => c,
+            None => hotline_client::alerts::Config::parse("", &ui_profile_dir)
+                .map_err(|e| anyhow::anyhow!("the default alert settings: {e}"))?,
+        };
+        let to_pages = ui.alert_sender();
+        ui.set_alerter(hotline_client::alerts::Alerter::spawn(
+            ui.archive.clone(),
+            alert_cfg,
+            member,
+            move |r| match r {
+                hotline_client::alerts::Report::Raised(r) => {
+                    tracing::info!(alert = r.id, key = %r.key, "alert raised");
+                    let _ = to_pages.send(hotline_ui::browser_alert(&r));
+                }
+                hotline_client::alerts::Report::Delivered { key, target } => {
+                    tracing::info!(%key, %target, "alert delivered")
+                }
+                hotline_client::alerts::Report::Failed {
+                    key,
+                    target,
+                    error,
+                    retry_at,
+                } => tracing::warn!(%key, %target, %error, ?retry_at, "alert delivery failed"),
+                hotline_client::alerts::Report::Error(e) => {
+                    tracing::error!(error = %e, "raising alerts")
+                }
+            },
+        ));
         let url = ui.login_url();
         // The token is in `url`: stdout only, never the log.
         tracing::info!(port, "ui listening");

@@ -539,3 +539,50 @@ fn the_style_sheet_has_no_unclosed_block() {
     assert!(!in_comment, "an unclosed comment");
     assert_eq!(depth, 0, "{depth} block(s) left open");
 }
+
+#[tokio::test]
+async fn an_alert_raised_reaches_the_open_pages_as_an_event() {
+    let (_d, ui) = crate::tests::ui();
+    let cookie = login(&ui).await;
+    let r = send(&ui, with_cookie(get("/events"), &cookie)).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let mut body = r.into_body();
+    let raised = hotline_client::alerts::Raised {
+        id: 3,
+        key: "message:c:4".into(),
+        alert: hotline_client::alerts::Alert {
+            kind: "hotline.alert".into(),
+            timestamp: "2026-12-03T00:00:00Z".into(),
+            data: hotline_client::alerts::AlertData {
+                what: "warning".into(),
+                channel: "c".into(),
+                case: Some("ab".repeat(16)),
+                index: Some(4),
+                owed: None,
+                deadline: None,
+                alarm: None,
+                tlp: Some("TLP:RED".into()),
+                title: None,
+                link: None,
+            },
+        },
+    };
+    ui.alert_sender().send(crate::browser_alert(&raised)).unwrap();
+    let mut seen = String::new();
+    while !seen.contains("\n\n") {
+        let f = tokio::time::timeout(Duration::from_secs(5), body.frame())
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
+        if let Ok(d) = f.into_data() {
+            seen.push_str(&String::from_utf8_lossy(&d));
+        }
+    }
+    assert!(seen.contains("event: alert"), "{seen}");
+    let data = seen.lines().find_map(|l| l.strip_prefix("data: ")).unwrap();
+    let v: serde_json::Value = serde_json::from_str(data).unwrap();
+    assert_eq!(v["subject"], "Hotline: warning in case abababab");
+    assert_eq!(v["path"], format!("/case/{}", "ab".repeat(16)));
+    assert_eq!(v["key"], "message:c:4");
+}

@@ -68,6 +68,11 @@ pub struct Ui {
     pub(crate) sessions: Mutex<Vec<security::Session>>,
     pub(crate) status: RwLock<live::Status>,
     pub(crate) events: broadcast::Sender<u64>,
+    /// Alerts raised while the UI runs (JSON for the page's browser
+    /// notification): [`Ui::alert_sender`].
+    pub(crate) alerts: broadcast::Sender<String>,
+    /// The alert worker, poked after each sync that stored something.
+    pub(crate) alerter: std::sync::OnceLock<hotline_client::alerts::Alerter>,
     pub(crate) tr: i18n::Tr,
     pub(crate) lock: idle::IdleLock,
     /// Files kept between a Compose Check and its Send.
@@ -83,6 +88,7 @@ impl Ui {
     /// a fresh random login token.
     pub fn new(archive: Arc<Archive>, keys: Keyring, port: u16) -> Ui {
         let (events, _) = broadcast::channel(16);
+        let (alerts, _) = broadcast::channel(64);
         Ui {
             archive,
             keys: Arc::new(keys),
@@ -91,6 +97,8 @@ impl Ui {
             sessions: Mutex::new(Vec::new()),
             status: RwLock::new(live::Status::default()),
             events,
+            alerts,
+            alerter: std::sync::OnceLock::new(),
             tr: i18n::Tr::english(),
             lock: idle::IdleLock::off(),
             uploads: uploads::Store::default(),
@@ -111,6 +119,19 @@ impl Ui {
         self
     }
 
+    /// Where the alert worker (`hotline_client::alerts::Alerter`) sends
+    /// each alert it raises, for the open pages' browser notifications:
+    /// [`browser_alert`] makes the JSON.
+    pub fn alert_sender(&self) -> broadcast::Sender<String> {
+        self.alerts.clone()
+    }
+
+    /// Hands the UI its alert worker, to wake after each sync that stored
+    /// something (a second call is ignored).
+    pub fn set_alerter(&self, a: hotline_client::alerts::Alerter) {
+        let _ = self.alerter.set(a);
+    }
+
     /// The login token: `hotline ui` prints it once, in the `open` line.
     /// Never log it.
     pub fn login_token(&self) -> &str {
@@ -121,6 +142,24 @@ impl Ui {
     pub fn login_url(&self) -> String {
         format!("http://127.0.0.1:{}/login?token={}", self.port, self.token)
     }
+}
+
+/// What a page is told of an alert (`GET /events`, event `alert`): its
+/// subject line, the path to open and its key (the notification's tag, so
+/// that two pages show one).
+pub fn browser_alert(r: &hotline_client::alerts::Raised) -> String {
+    let path = r
+        .alert
+        .data
+        .case
+        .as_ref()
+        .map_or("/health".to_string(), |c| format!("/case/{c}"));
+    let path = if r.alert.data.what == "alarm" {
+        "/health#alarms".to_string()
+    } else {
+        path
+    };
+    serde_json::json!({"subject": r.alert.subject(), "path": path, "key": r.key}).to_string()
 }
 
 /// 32 random bytes (256 bits) from the OS, hex.

@@ -153,6 +153,11 @@ pub fn spawn_sync(ui: Arc<Ui>, every: Duration) -> tokio::task::JoinHandle<()> {
                 }
                 Err(_) => false,
             };
+            if round.changed
+                && let Some(a) = ui.alerter.get()
+            {
+                a.poke();
+            }
             if round.changed || status_changed {
                 generation += 1;
                 // No subscriber is not an error.
@@ -225,42 +230,64 @@ pub(crate) fn note(
 }
 
 /// `GET /events`: a `changed` event each time something new was stored;
-/// a `locked` event (and the end of the stream) when the idle lock locks
-/// the session, so that the page reloads into the locked page.
+/// an `alert` event (JSON: `subject`, `link`, `key`) for each alert raised
+/// while the page is open, for a browser notification (nothing above what
+/// `alerts.toml` lets an alert carry); a `locked` event (and the end of
+/// the stream) when the idle lock locks the session, so that the page
+/// reloads into the locked page.
 pub async fn events(
     State(ui): State<Arc<Ui>>,
     Extension(s): Extension<Session>,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
     let rx = ui.events.subscribe();
+    let arx = ui.alerts.subscribe();
     let every = ui.lock.check_every;
-    let state = (rx, ui, s.id, false);
-    let stream = futures_util::stream::unfold(state, move |(mut rx, ui, id, done)| async move {
-        use tokio::sync::broadcast::error::RecvError;
-        if done {
-            return None;
-        }
-        loop {
-            let got = match ui.lock.after {
-                Some(_) => match tokio::time::timeout(every, rx.recv()).await {
-                    Ok(got) => got,
-                    Err(_) => {
-                        if ui.locked(&id) {
-                            let ev = Event::default().event("locked").data("");
-                            return Some((Ok(ev), (rx, ui, id, true)));
-                        }
-                        continue;
+    let state = (rx, arx, ui, s.id, false);
+    let stream =
+        futures_util::stream::unfold(state, move |(mut rx, mut arx, ui, id, done)| async move {
+            use tokio::sync::broadcast::error::RecvError;
+            if done {
+                return None;
+            }
+            enum Got {
+                Changed(Result<u64, RecvError>),
+                Alert(Result<String, RecvError>),
+            }
+            loop {
+                let next = async {
+                    tokio::select! {
+                        c = rx.recv() => Got::Changed(c),
+                        a = arx.recv() => Got::Alert(a),
                     }
-                },
-                None => rx.recv().await,
-            };
-            let ev = match got {
-                Ok(n) => Event::default().event("changed").data(n.to_string()),
-                // Missed some: one event says as much.
-                Err(RecvError::Lagged(_)) => Event::default().event("changed").data("0"),
-                Err(RecvError::Closed) => return None,
-            };
-            return Some((Ok(ev), (rx, ui, id, false)));
-        }
-    });
+                };
+                let got = match ui.lock.after {
+                    Some(_) => match tokio::time::timeout(every, next).await {
+                        Ok(got) => got,
+                        Err(_) => {
+                            if ui.locked(&id) {
+                                let ev = Event::default().event("locked").data("");
+                                return Some((Ok(ev), (rx, arx, ui, id, true)));
+                            }
+                            continue;
+                        }
+                    },
+                    None => next.await,
+                };
+                let ev = match got {
+                    Got::Changed(Ok(n)) => Event::default().event("changed").data(n.to_string()),
+                    // Missed some: one event says as much.
+                    Got::Changed(Err(RecvError::Lagged(_))) => {
+                        Event::default().event("changed").data("0")
+                    }
+                    Got::Alert(Ok(a)) => Event::default().event("alert").data(a),
+                    // Missed alerts are in the archive's queue; the page shows the rest.
+                    Got::Alert(Err(RecvError::Lagged(_))) => continue,
+                    Got::Changed(Err(RecvError::Closed)) | Got::Alert(Err(RecvError::Closed)) => {
+                        return None;
+                    }
+                };
+                return Some((Ok(ev), (rx, arx, ui, id, false)));
+            }
+        });
     Sse::new(stream).keep_alive(KeepAlive::default())
 }

@@ -150,11 +150,48 @@
     }
   }
 
+  // --- Browser notifications of alerts ------------------------------------
+  // An alert raised while a page is open (GET /events, event "alert") shows
+  // as a notification once the officer allowed them (the button in the
+  // header, a click: browsers ask only on one). It says what alerts.toml
+  // lets an alert say, nothing more; clicking it opens the case.
+  function notifications() {
+    return "Notification" in window;
+  }
+  function notifyButton() {
+    var b = document.getElementById("notify");
+    if (!b || !notifications() || Notification.permission !== "default") return;
+    b.hidden = false;
+    b.addEventListener("click", function () {
+      Notification.requestPermission().then(function (p) {
+        b.hidden = p === "granted" || p === "denied";
+        if (p === "granted") live();
+      });
+    });
+  }
+  function notify(data) {
+    if (!notifications() || Notification.permission !== "granted") return;
+    var a;
+    try { a = JSON.parse(data); } catch (e) { return; }
+    if (!a || typeof a.subject !== "string" || typeof a.path !== "string") return;
+    var n = new Notification(a.subject, { tag: a.key });
+    n.onclick = function () {
+      window.focus();
+      // Only a path of this UI, never another origin.
+      if (a.path.charAt(0) === "/" && a.path.charAt(1) !== "/") window.location.href = a.path;
+    };
+  }
+
   // --- Live updates ------------------------------------------------------
+  var stream = null;
   function live() {
-    if (!window.EventSource) return;
-    if (!document.getElementById("live") && !document.getElementById("live-case")) return;
+    if (!window.EventSource || stream) return;
+    var listed = document.getElementById("live") || document.getElementById("live-case");
+    var notifying = notifications() && Notification.permission === "granted";
+    if (!listed && !notifying) return;
     var es = new EventSource("/events");
+    stream = es;
+    es.addEventListener("alert", function (e) { notify(e.data); });
     es.addEventListener("changed", function () {
       document.body.dispatchEvent(new CustomEvent("hotline-changed"));
     });
@@ -184,6 +221,7 @@
       .then(function (t) { if (Array.isArray(t)) table = t; })
       .catch(function () { /* no shortcuts, the pages still work */ });
     document.addEventListener("keydown", onKey);
+    notifyButton();
     live();
   });
 })();

@@ -2,6 +2,7 @@
 app-name = Hotline
 nav-inbox = Inbox
 logout = Log out
+notify-enable = Allow notifications
 skip-to-content = Skip to content
 
 inbox-title = Inbox
