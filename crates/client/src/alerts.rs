@@ -400,7 +400,7 @@ pub struct Raised {
 }
 
 /// One channel's cases as far as alerts need them.
-struct Chan {
+pub struct Chan {
     party: Option<KeyId>,
     /// By case id (hex): what this party owes on it and by when.
     cases: BTreeMap<String, Option<(Kind, Option<u64>)>>,
@@ -427,6 +427,49 @@ fn chan(archive: &Archive, id: &ChannelId, member: &KeyId) -> Result<Chan, Alert
     Ok(Chan { party, cases })
 }
 
+/// What [`Raiser`] keeps between looks: each channel's cases as derived
+/// from the archive, with the archive's mark of that channel when derived
+/// (`Archive::state`), derived again only when the mark moves.
+#[derive(Default)]
+pub struct Raiser {
+    cache: BTreeMap<String, (crate::archive::ChannelState, Chan)>,
+}
+
+impl Raiser {
+    /// [`raise`], deriving a channel's cases again only when the archive
+    /// holds something new for it (the worker looks every 5 s).
+    pub fn raise(
+        &mut self,
+        archive: &Archive,
+        cfg: &Config,
+        member: &KeyId,
+        now: u64,
+    ) -> Result<Vec<Raised>, AlertError> {
+        raise_with(archive, cfg, member, now, &mut self.cache)
+    }
+}
+
+/// Derives `channel`'s cases into `cache` unless done in this look
+/// (`fresh`) or the archive holds nothing new for it since.
+fn refresh(
+    archive: &Archive,
+    member: &KeyId,
+    cache: &mut BTreeMap<String, (crate::archive::ChannelState, Chan)>,
+    fresh: &mut BTreeSet<String>,
+    channel: &str,
+    id: &ChannelId,
+) -> Result<(), AlertError> {
+    if fresh.contains(channel) {
+        return Ok(());
+    }
+    let state = archive.state(id)?;
+    if cache.get(channel).is_none_or(|(s, _)| *s != state) {
+        cache.insert(channel.to_owned(), (state, chan(archive, id, member)?));
+    }
+    fresh.insert(channel.to_owned());
+    Ok(())
+}
+
 /// Raises, into the archive's queue, every alert due at `now` for the
 /// member `member` (its signing key id) that was not raised before: a
 /// message of a configured kind from another party, stored since alerts
@@ -441,6 +484,16 @@ pub fn raise(
     member: &KeyId,
     now: u64,
 ) -> Result<Vec<Raised>, AlertError> {
+    raise_with(archive, cfg, member, now, &mut BTreeMap::new())
+}
+
+fn raise_with(
+    archive: &Archive,
+    cfg: &Config,
+    member: &KeyId,
+    now: u64,
+    cache: &mut BTreeMap<String, (crate::archive::ChannelState, Chan)>,
+) -> Result<Vec<Raised>, AlertError> {
     let since = match archive.alert_mark("since")? {
         Some(s) => s,
         None => {
@@ -452,7 +505,9 @@ pub fn raise(
         }
     };
     let targets: Vec<String> = cfg.targets.iter().map(Target::name).collect();
-    let mut chans: BTreeMap<String, Chan> = BTreeMap::new();
+    // Each channel's cases, derived at most once per look, and only when
+    // the archive's mark of the channel moved since the last.
+    let mut fresh: BTreeSet<String> = BTreeSet::new();
     let mut raised = Vec::new();
     let link = |path: &str| cfg.link.as_ref().map(|l| format!("{l}{path}"));
     let mut push = |key: String, channel: &str, data: AlertData| -> Result<(), AlertError> {
@@ -485,10 +540,8 @@ pub fn raise(
             let Ok(id) = ChannelId::from_hex(channel) else {
                 continue;
             };
-            if !chans.contains_key(channel) {
-                chans.insert(channel.clone(), chan(archive, &id, member)?);
-            }
-            let c = &chans[channel];
+            refresh(archive, member, cache, &mut fresh, channel, &id)?;
+            let c = &cache[channel].1;
             if c.party == Some(h.party) {
                 continue;
             }
@@ -553,10 +606,8 @@ pub fn raise(
     if cfg.events.contains(&Trigger::Deadline) {
         for rec in archive.channels()? {
             let channel = rec.id.to_hex();
-            if !chans.contains_key(&channel) {
-                chans.insert(channel.clone(), chan(archive, &rec.id, member)?);
-            }
-            for (case, c) in &chans[&channel].cases {
+            refresh(archive, member, cache, &mut fresh, &channel, &rec.id)?;
+            for (case, c) in &cache[&channel].1.cases {
                 let Some((owed, Some(due))) = *c else {
                     continue;
                 };
@@ -764,8 +815,9 @@ impl Alerter {
         }
         let (poke, rx) = mpsc::channel::<()>();
         std::thread::spawn(move || {
+            let mut raiser = Raiser::default();
             loop {
-                match raise(&archive, &cfg, &member, now()) {
+                match raiser.raise(&archive, &cfg, &member, now()) {
                     Ok(r) => {
                         if !r.is_empty() {
                             for w in &wakes {

@@ -567,7 +567,9 @@ async fn an_alert_raised_reaches_the_open_pages_as_an_event() {
             },
         },
     };
-    ui.alert_sender().send(crate::browser_alert(&raised)).unwrap();
+    ui.alert_sender()
+        .send(crate::browser_alert(&raised))
+        .unwrap();
     let mut seen = String::new();
     while !seen.contains("\n\n") {
         let f = tokio::time::timeout(Duration::from_secs(5), body.frame())
