@@ -105,6 +105,23 @@ pub(crate) struct Ctx {
     pub(crate) channels: Vec<(ChannelRecord, Charter)>,
     /// How current the archive is, channel by channel.
     pub(crate) fresh: Vec<Freshness>,
+    /// An air-gapped profile (`docs/airgap.md`): the relay is never asked,
+    /// messages are queued for the courier.
+    pub(crate) air: bool,
+}
+
+/// Queues `d` for the courier when the profile is air-gapped; whether it did.
+fn queued(c: &Ctx, rec: &ChannelRecord, d: &Draft, what: &str) -> anyhow::Result<bool> {
+    if !c.air {
+        return Ok(false);
+    }
+    let id = hotline_client::compose::queue(&c.archive, &rec.id, &c.me, d)?;
+    out!(
+        "Queued {what} {} for the courier: it goes out with the next `hotline sync --import … --out`, \
+         and is sequenced when the courier posts it (`hotline post`)",
+        id.to_hex()
+    );
+    Ok(true)
 }
 
 fn now() -> u64 {
@@ -148,11 +165,15 @@ fn open(cli: &Cli, offline_ok: bool) -> anyhow::Result<Ctx> {
     // Relays found unreachable in this command: not asked again (one wait
     // for a black-holed address, not one per channel).
     let mut down: Vec<(String, String)> = Vec::new();
+    let air = hotline_client::airgap::is_air_gapped(p.dir());
     for rec in archive.channels()? {
-        let known_down = down
-            .iter()
-            .find(|(url, _)| *url == rec.relay_url)
-            .map(|(_, why)| why.clone());
+        let known_down = if air {
+            Some("this profile is air-gapped: `hotline sync --import` brings the log".to_string())
+        } else {
+            down.iter()
+                .find(|(url, _)| *url == rec.relay_url)
+                .map(|(_, why)| why.clone())
+        };
         let unreachable = match known_down {
             Some(why) => Some(why),
             None => {
@@ -197,6 +218,7 @@ fn open(cli: &Cli, offline_ok: bool) -> anyhow::Result<Ctx> {
         me,
         channels,
         fresh,
+        air,
     })
 }
 
@@ -349,6 +371,14 @@ pub fn run_case(cli: &Cli, cmd: &CaseCommand) -> anyhow::Result<Outcome> {
                 attachments: attachments(evidence)?,
                 stix,
             };
+            if c.air && draft.is_some() {
+                bail!(
+                    "a draft is not sent from an air-gapped profile: give the evidence with --stix"
+                );
+            }
+            if queued(&c, rec, &d, kind)? {
+                return Ok(Outcome::Ok);
+            }
             let relay = RelayClient::new(&rec.relay_url, c.me.current.signing.clone())?;
             let o = hotline_client::compose::open_case(
                 &c.archive,
@@ -472,6 +502,9 @@ pub fn run_case(cli: &Cli, cmd: &CaseCommand) -> anyhow::Result<Outcome> {
                 attachments: attachments(&r.evidence)?,
                 ..Draft::reply(&k, &mine, kind, body)
             };
+            if queued(&c, rec, &d, kind.as_str())? {
+                return Ok(Outcome::Ok);
+            }
             let relay = RelayClient::new(&rec.relay_url, c.me.current.signing.clone())?;
             let (index, id) = send(&c.archive, &relay, &rec.id, &c.me, &d)?;
             tell_if_undated(&c.archive, &rec.id, index);
@@ -578,6 +611,9 @@ pub fn run_ping(cli: &Cli, to: &[String], channel: Option<&str>) -> anyhow::Resu
             "Please answer with a pong.",
         )
     };
+    if queued(&c, rec, &d, "ping")? {
+        return Ok(Outcome::Ok);
+    }
     let relay = RelayClient::new(&rec.relay_url, c.me.current.signing.clone())?;
     let (index, id) = send(&c.archive, &relay, &rec.id, &c.me, &d)?;
     tell_if_undated(&c.archive, &rec.id, index);
@@ -602,6 +638,9 @@ pub fn run_pong(cli: &Cli, ping: &str) -> anyhow::Result<Outcome> {
                     "Pong.",
                 )
             };
+            if queued(&c, rec, &d, "pong")? {
+                return Ok(Outcome::Ok);
+            }
             let relay = RelayClient::new(&rec.relay_url, c.me.current.signing.clone())?;
             let (index, id) = send(&c.archive, &relay, &rec.id, &c.me, &d)?;
             tell_if_undated(&c.archive, &rec.id, index);

@@ -158,7 +158,14 @@ pub fn serve(
             open_browser(&url);
         }
         let app = hotline_ui::router(ui.clone());
-        let sync = hotline_ui::live::spawn_sync(ui, SYNC_EVERY);
+        // An air-gapped profile reaches no relay: the archive is what
+        // `hotline sync --import` brought, and the alert worker still looks
+        // at it.
+        let sync = if hotline_client::airgap::is_air_gapped(&ui_profile_dir) {
+            tokio::spawn(async {})
+        } else {
+            hotline_ui::live::spawn_sync(ui, SYNC_EVERY)
+        };
         let listener = tokio::net::TcpListener::from_std(listener)?;
         // Open event streams never end by themselves, so a graceful shutdown
         // would wait for ever: a signal stops the server at once.

@@ -48,6 +48,12 @@ pub fn run_watch(
     json: bool,
 ) -> anyhow::Result<Outcome> {
     let p = Profile::open(&cli.profile_dir()?)?;
+    if hotline_client::airgap::is_air_gapped(p.dir()) {
+        anyhow::bail!(
+            "this profile is air-gapped: it reaches no relay. `hotline sync --import FILE --out OUT` \
+             brings what the courier fetched (docs/airgap.md); `hotline ui` shows it and alerts"
+        );
+    }
     let me = p.unlock_keyring(&crate::passphrase::existing("member keys")?)?;
     let a = Arc::new(Archive::open(p.dir())?);
     let alert_cfg = alerts::Config::load(p.dir())?;

@@ -3,6 +3,7 @@
 //! to exit codes: 0 success, 1 a check failed, 2 usage or runtime error.
 #![forbid(unsafe_code)]
 
+mod cmd_airgap;
 mod cmd_alerts;
 mod cmd_bench;
 mod cmd_bench_hostile;
@@ -82,7 +83,36 @@ enum Command {
         /// Print JSON.
         #[arg(long)]
         json: bool,
+        /// On a courier's connected machine: fetch what the air-gapped archive needs into FILE
+        /// instead (docs/airgap.md).
+        #[arg(long, value_name = "FILE", conflicts_with_all = ["import", "channel"])]
+        export: Option<PathBuf>,
+        /// On the air-gapped machine: verify and open FILE (from `--export`) exactly as an
+        /// online sync would; needs --out.
+        #[arg(
+            long,
+            value_name = "FILE",
+            requires = "out",
+            conflicts_with = "channel"
+        )]
+        import: Option<PathBuf>,
+        /// With --import: where to write the receipts and queued messages, for `hotline post`.
+        #[arg(long, value_name = "FILE", requires = "import")]
+        out: Option<PathBuf>,
     },
+    /// On a courier's connected machine: post what the air-gapped machine wrote
+    /// (`hotline sync --import … --out FILE`): its messages and receipts.
+    Post {
+        /// The outbox file.
+        file: PathBuf,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// A courier for an air-gapped party: grant its key (air-gapped side), make and set up
+    /// its folder (connected side). See docs/airgap.md.
+    #[command(subcommand)]
+    Courier(cmd_airgap::CourierCommand),
     /// Disclose cases with every party's consent: request, consent, refuse, export.
     #[command(subcommand)]
     Disclose(cmd_disclose::DiscloseCommand),
@@ -221,7 +251,22 @@ fn main() -> ExitCode {
         Command::Bench(b) => cmd_bench::run(b),
         Command::Channel(c) => cmd_channel::run_channel(&cli, c),
         Command::Roster(r) => cmd_channel::run_roster(&cli, r),
-        Command::Sync { channel, json } => cmd_channel::run_sync(&cli, channel.as_deref(), *json),
+        Command::Sync {
+            export: Some(f),
+            json,
+            ..
+        } => cmd_airgap::run_export(&cli, f, *json),
+        Command::Sync {
+            import: Some(f),
+            out: Some(o),
+            json,
+            ..
+        } => cmd_airgap::run_import(&cli, f, o, *json),
+        Command::Sync { channel, json, .. } => {
+            cmd_channel::run_sync(&cli, channel.as_deref(), *json)
+        }
+        Command::Post { file, json } => cmd_airgap::run_post(&cli, file, *json),
+        Command::Courier(c) => cmd_airgap::run_courier(&cli, c),
         Command::Watch {
             channel,
             interval,

@@ -544,6 +544,7 @@ impl Archive {
             db.execute_batch(SCHEMA)?;
             db.execute_batch(health::SCHEMA)?;
             db.execute_batch(alerts::SCHEMA)?;
+            db.execute_batch(crate::airgap::SCHEMA)?;
             stix_index::upgrade(db)
         };
         init(&mut db).map_err(|e| ArchiveError::Db(path.clone(), e.to_string()))?;
@@ -556,6 +557,14 @@ impl Archive {
 
     fn db(&self) -> MutexGuard<'_, Connection> {
         self.db.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Runs `f` on the database, its error as the archive's.
+    pub(crate) fn with_db<T>(
+        &self,
+        f: impl FnOnce(&Connection) -> rusqlite::Result<T>,
+    ) -> Result<T, ArchiveError> {
+        f(&self.db()).map_err(|e| self.err(e))
     }
 
     fn err(&self, e: rusqlite::Error) -> ArchiveError {

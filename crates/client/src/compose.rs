@@ -199,6 +199,35 @@ pub fn send(
     me: &dyn Keys,
     d: &Draft,
 ) -> Result<(u64, MessageId), ComposeError> {
+    let (env, id) = seal(archive, channel, me, d)?;
+    let leaf = hotline_log::merkle::leaf_hash(&env.signed_head().to_bytes());
+    let posted_at = time::OffsetDateTime::now_utc().unix_timestamp().max(0) as u64;
+    let acc = relay.post_envelopes(channel, &[env])?;
+    let a = acc
+        .first()
+        .ok_or_else(|| ComposeError::Invalid("the relay answered no outcome".into()))?;
+    confirm(archive, relay, channel, me, a.index, &leaf)?;
+    await_dated(
+        archive,
+        relay,
+        channel,
+        me,
+        (a.index, posted_at),
+        DATED_WITHIN,
+    )?;
+    Ok((a.index, id))
+}
+
+/// Seals a message to the addressed parties' and our own party's current
+/// members, as the archive's mirror knows them, without posting it: what
+/// [`send`] posts, and what an air-gapped profile queues for its courier
+/// ([`queue`]).
+pub fn seal(
+    archive: &Archive,
+    channel: &ChannelId,
+    me: &dyn Keys,
+    d: &Draft,
+) -> Result<(Envelope, MessageId), ComposeError> {
     if let Some(bundle) = &d.stix {
         check_stix(bundle)?;
     }
@@ -294,22 +323,21 @@ pub fn send(
     };
     let (env, _) = Envelope::seal_message(&msg, &me.current().signing, &recipients, &mut rng)
         .map_err(|e| ComposeError::Invalid(e.to_string()))?;
-    let leaf = hotline_log::merkle::leaf_hash(&env.signed_head().to_bytes());
-    let posted_at = time::OffsetDateTime::now_utc().unix_timestamp().max(0) as u64;
-    let acc = relay.post_envelopes(channel, &[env])?;
-    let a = acc
-        .first()
-        .ok_or_else(|| ComposeError::Invalid("the relay answered no outcome".into()))?;
-    confirm(archive, relay, channel, me, a.index, &leaf)?;
-    await_dated(
-        archive,
-        relay,
-        channel,
-        me,
-        (a.index, posted_at),
-        DATED_WITHIN,
-    )?;
-    Ok((a.index, id))
+    Ok((env, id))
+}
+
+/// Seals a message and queues it for the courier (an air-gapped profile,
+/// `docs/airgap.md`): it goes out in the next outbox, and is in the log
+/// once the courier posted it and an import brought the log back.
+pub fn queue(
+    archive: &Archive,
+    channel: &ChannelId,
+    me: &dyn Keys,
+    d: &Draft,
+) -> Result<MessageId, ComposeError> {
+    let (env, id) = seal(archive, channel, me, d)?;
+    archive.queue_outgoing(channel, &env.to_bytes())?;
+    Ok(id)
 }
 
 /// How long [`send`] waits for the relay to log a time attestation dating

@@ -24,6 +24,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod airgap;
 pub mod alerts;
 pub mod archive;
 pub mod cases;

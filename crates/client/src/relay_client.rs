@@ -178,6 +178,10 @@ pub struct RelayClient {
     authority: String,
     key: SigningKey,
     agent: ureq::Agent,
+    /// A courier's grant (`Hotline-Courier` header), sent with every signed request.
+    courier: Option<String>,
+    /// Answers from an export file instead of the network (`crate::airgap`).
+    replay: Option<std::sync::Arc<crate::airgap::Replay>>,
 }
 
 impl RelayClient {
@@ -220,7 +224,34 @@ impl RelayClient {
             authority,
             key,
             agent,
+            courier: None,
+            replay: None,
         })
+    }
+
+    /// A courier's client (`docs/airgap.md`): requests signed with the
+    /// courier key `key`, carrying the member's `grant`.
+    pub fn courier(
+        base: &str,
+        key: SigningKey,
+        grant: &SignedDocument,
+    ) -> Result<RelayClient, RelayError> {
+        let mut c = RelayClient::new(base, key)?;
+        c.courier = Some(hotline_core::courier::header_value(grant));
+        Ok(c)
+    }
+
+    /// A client that answers from an export file, never the network: what
+    /// `hotline sync --import` syncs against (`crate::airgap`). What it
+    /// posts is kept for the courier to post.
+    pub fn replaying(
+        base: &str,
+        key: SigningKey,
+        replay: std::sync::Arc<crate::airgap::Replay>,
+    ) -> Result<RelayClient, RelayError> {
+        let mut c = RelayClient::new(base, key)?;
+        c.replay = Some(replay);
+        Ok(c)
     }
 
     /// The relay's base URL.
@@ -271,16 +302,22 @@ impl RelayClient {
         body: Option<(&[u8], &str)>,
         signed: bool,
     ) -> Result<Vec<u8>, RelayError> {
+        let bytes = body.map(|(b, _)| b).unwrap_or(&[]);
+        if let Some(r) = &self.replay {
+            return r.answer(method, path_and_query, bytes);
+        }
         let url = format!("{}{}", self.base, path_and_query);
         let (path, query) = match path_and_query.split_once('?') {
             Some((p, q)) => (p, Some(q)),
             None => (path_and_query, None),
         };
-        let bytes = body.map(|(b, _)| b).unwrap_or(&[]);
         let mut req = ureq::http::Request::builder().method(method).uri(&url);
         if signed {
             for (k, v) in self.signed_headers(method, path, query, bytes) {
                 req = req.header(k, v);
+            }
+            if let Some(g) = &self.courier {
+                req = req.header(hotline_core::courier::HEADER, g);
             }
         }
         if let Some((_, ct)) = body {
@@ -563,12 +600,20 @@ impl RelayClient {
         channel: &ChannelId,
         start: u64,
     ) -> Result<Box<dyn std::io::Read + Send>, RelayError> {
+        if self.replay.is_some() {
+            return Err(RelayError::Protocol(
+                "an export file has no event stream".into(),
+            ));
+        }
         let path = format!("/v1/channels/{}/events", channel.to_hex());
         let query = format!("start={start}");
         let url = format!("{}{path}?{query}", self.base);
         let mut req = ureq::http::Request::builder().method("GET").uri(&url);
         for (k, v) in self.signed_headers("GET", &path, Some(&query), b"") {
             req = req.header(k, v);
+        }
+        if let Some(g) = &self.courier {
+            req = req.header(hotline_core::courier::HEADER, g);
         }
         let req = req
             .body(Vec::new())

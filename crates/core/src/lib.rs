@@ -47,6 +47,7 @@ pub mod b64;
 pub mod charter;
 pub mod codec;
 pub mod commitment;
+pub mod courier;
 pub mod dsse;
 pub mod entry;
 pub mod envelope;

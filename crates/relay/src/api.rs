@@ -256,16 +256,81 @@ async fn recorded(relay: &R, c: crate::auth::Checked) -> Result<KeyId, Problem> 
     Ok(key)
 }
 
-/// Authenticates a member of `chan` (a key in its party's current roster).
+/// Authenticates a member of `chan` (a key in its party's current roster),
+/// or a courier acting for one (`docs/airgap.md`): a request signed by the
+/// courier key that a `Hotline-Courier` grant names, signed by a member who
+/// is in its party's current roster, for this channel, not expired. Returns
+/// the member's signing key id (the courier's requests are the member's).
 async fn member(
     relay: &R,
     chan: &Arc<Channel>,
     parts: &Parts,
     body: &[u8],
 ) -> Result<KeyId, Problem> {
-    let lookup =
-        |kid: &KeyId| chan.with_dir(|d, size| d.signer_at(kid, size).map(|s| s.member.signing_key));
-    checked_in(relay, chan, parts, body, lookup).await
+    use hotline_core::courier::{self, CourierGrant};
+    let grant = match parts.headers.get(courier::HEADER) {
+        None => None,
+        Some(v) => {
+            let doc = v
+                .to_str()
+                .ok()
+                .and_then(|v| courier::from_header(v).ok())
+                .ok_or_else(|| {
+                    Problem::bad_request(format!(
+                        "the {} header is not a courier grant (base64 of its DSSE JSON)",
+                        courier::HEADER
+                    ))
+                })?;
+            let g = CourierGrant::parse(&doc).map_err(|e| Problem::bad_request(e.to_string()))?;
+            Some((doc, g))
+        }
+    };
+    let now = unix_now().max(0) as u64;
+    // The courier's key stands for the member only while the grant holds,
+    // judged against the directory as of the current log size.
+    let lookup = |kid: &KeyId| {
+        chan.with_dir(|d, size| {
+            if let Some(s) = d.signer_at(kid, size) {
+                return Some(s.member.signing_key);
+            }
+            let (doc, g) = grant.as_ref()?;
+            let courier = g.courier_key().ok()?;
+            if courier.key_id() != *kid || g.channel != chan.id {
+                return None;
+            }
+            let m = d.signer_at(&g.member, size)?;
+            CourierGrant::verify(doc, &m.member.signing_key, now).ok()?;
+            Some(courier)
+        })
+    };
+    let signer = match checked_in(relay, chan, parts, body, lookup).await {
+        Err(p) if p.status == 403 && grant.is_some() => {
+            // Say why the grant does not hold.
+            let why = grant.as_ref().map(|(doc, g)| {
+                if g.channel != chan.id {
+                    return "it is for another channel".to_string();
+                }
+                match chan
+                    .with_dir(|d, size| d.signer_at(&g.member, size).map(|m| m.member.signing_key))
+                {
+                    None => "its member is not in its party's current roster".to_string(),
+                    Some(k) => match CourierGrant::verify(doc, &k, now) {
+                        Err(e) => e.to_string(),
+                        Ok(_) => "the request is not signed by its courier key".to_string(),
+                    },
+                }
+            });
+            return Err(Problem::forbidden(format!(
+                "the courier grant does not hold: {}; ask the member for a new grant (`hotline courier grant`)",
+                why.unwrap_or_default()
+            )));
+        }
+        r => r?,
+    };
+    match &grant {
+        Some((_, g)) if g.courier_key().is_ok_and(|c| c.key_id() == signer) => Ok(g.member),
+        _ => Ok(signer),
+    }
 }
 
 /// Authenticates a request to `chan` with the key `lookup` finds in the

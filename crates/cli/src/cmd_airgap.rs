@@ -1,0 +1,254 @@
+//! Parties behind an air gap (`docs/airgap.md`): `hotline courier …` (grant
+//! a courier key, set up the connected machine), `hotline sync --export`
+//! on the connected machine, `hotline sync --import` on the air-gapped one,
+//! `hotline post` on the connected one. The work is in
+//! `hotline_client::airgap`.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, bail};
+use clap::Subcommand;
+use hotline_client::airgap::{self, Courier, Export, Grants, Outbox};
+use hotline_client::archive::Archive;
+use hotline_client::profile::{KdfStrength, Profile};
+use hotline_client::sync::SyncError;
+use hotline_core::keys::VerifyingKey;
+
+use crate::{Cli, Outcome, out};
+
+#[derive(Debug, Subcommand)]
+pub enum CourierCommand {
+    /// On the connected machine: make a courier folder (--profile DIR) with a courier key of
+    /// its own (no party or member key); prints the public key for the member to grant.
+    Init,
+    /// On the air-gapped machine: grant a courier key access to every channel of this profile
+    /// (the relay takes its requests as this member's); marks the profile air-gapped, so that
+    /// messages are queued for the courier.
+    Grant {
+        /// The courier's public key (base64), or a file holding it (`courier.pub`).
+        #[arg(long)]
+        courier: String,
+        /// How long the grant lasts.
+        #[arg(long, default_value_t = 30)]
+        days: u64,
+        /// Where to write the grants file, for the courier.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// On the connected machine: take the grants file the member wrote.
+    Accept {
+        /// The grants file.
+        file: PathBuf,
+    },
+}
+
+fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+fn courier_key(arg: &str) -> anyhow::Result<VerifyingKey> {
+    let text = if Path::new(arg).exists() {
+        std::fs::read_to_string(arg).with_context(|| format!("reading {arg}"))?
+    } else {
+        arg.to_owned()
+    };
+    VerifyingKey::from_base64(text.trim()).map_err(|e| {
+        anyhow::anyhow!(
+            "--courier is not an Ed25519 public key (base64) nor a file holding one: {e}"
+        )
+    })
+}
+
+pub fn run_courier(cli: &Cli, c: &CourierCommand) -> anyhow::Result<Outcome> {
+    let dir = cli.profile_dir()?;
+    match c {
+        CourierCommand::Init => {
+            if Courier::is_courier(&dir) {
+                bail!("{} is a courier folder already", dir.display());
+            }
+            let pass = crate::passphrase::new()?;
+            let k = Courier::init(&dir, &pass, KdfStrength::from_env())?;
+            let pub_file = dir.join("courier.pub");
+            std::fs::write(&pub_file, format!("{}\n", k.to_base64()))
+                .with_context(|| format!("writing {}", pub_file.display()))?;
+            out!(
+                "Courier key {} (written to {})",
+                k.to_base64(),
+                pub_file.display()
+            );
+            out!(
+                "Carry it to the air-gapped machine: `hotline courier grant --courier courier.pub --out grants.json`"
+            );
+            Ok(Outcome::Ok)
+        }
+        CourierCommand::Grant { courier, days, out } => {
+            let p = Profile::open(&dir)?;
+            let me = p.unlock_keyring(&crate::passphrase::existing("member keys")?)?;
+            let a = Archive::open(p.dir())?;
+            let g = airgap::grant(
+                p.dir(),
+                &a,
+                &me.current.signing,
+                &courier_key(courier)?,
+                *days,
+                now(),
+            )?;
+            airgap::write_file(out, &g)?;
+            out!(
+                "Granted the courier {} channel(s) for {days} day(s): carry {} to the connected machine \
+                 (`hotline courier accept`). This profile is now air-gapped: messages are queued for the courier.",
+                g.channels.len(),
+                out.display()
+            );
+            Ok(Outcome::Ok)
+        }
+        CourierCommand::Accept { file } => {
+            let mut c = Courier::open(&dir, &crate::passphrase::existing("courier key")?)?;
+            let g: Grants = airgap::read_file(file, "hotline-courier-grants")?;
+            let n = c.accept(&g)?;
+            out!(
+                "Accepted grants for {n} channel(s): `hotline sync --export FILE` fetches what the air-gapped machine needs"
+            );
+            Ok(Outcome::Ok)
+        }
+    }
+}
+
+/// `hotline sync --export FILE` (a courier folder).
+pub fn run_export(cli: &Cli, file: &Path, json: bool) -> anyhow::Result<Outcome> {
+    let dir = cli.profile_dir()?;
+    if !Courier::is_courier(&dir) {
+        bail!(
+            "{} is not a courier folder: `hotline sync --export` runs on the connected machine, in the folder `hotline courier init` made",
+            dir.display()
+        );
+    }
+    let c = Courier::open(&dir, &crate::passphrase::existing("courier key")?)?;
+    let bar = indicatif::ProgressBar::new_spinner();
+    let e = c.export(now(), &|m| bar.set_message(m.to_owned()))?;
+    bar.finish_and_clear();
+    airgap::write_file(file, &e)?;
+    let rows: Vec<_> = e
+        .channels
+        .iter()
+        .map(|c| serde_json::json!({"channel": c.channel.to_hex(), "from": c.from, "entries": c.entries.len(), "envelopes": c.envelopes.len(), "checkpoints": c.checkpoints.len()}))
+        .collect();
+    if json {
+        out!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({"file": file, "channels": rows}))?
+        );
+    } else {
+        for c in &e.channels {
+            out!(
+                "{}: {} entries from {}, {} envelopes, {} checkpoints",
+                c.channel.to_hex(),
+                c.entries.len(),
+                c.from,
+                c.envelopes.len(),
+                c.checkpoints.len()
+            );
+        }
+        out!(
+            "Wrote {}: carry it to the air-gapped machine (`hotline sync --import`)",
+            file.display()
+        );
+    }
+    Ok(Outcome::Ok)
+}
+
+/// `hotline sync --import FILE --out OUT` (an air-gapped profile).
+pub fn run_import(cli: &Cli, file: &Path, outbox: &Path, json: bool) -> anyhow::Result<Outcome> {
+    let p = Profile::open(&cli.profile_dir()?)?;
+    let me = p.unlock_keyring(&crate::passphrase::existing("member keys")?)?;
+    let a = Archive::open(p.dir())?;
+    let e: Export = airgap::read_file(file, "hotline-courier-export")?;
+    let (done, ob) = airgap::import(&a, &e, &me)?;
+    airgap::write_file(outbox, &ob)?;
+    let mut alarmed = false;
+    let mut rows = Vec::new();
+    for d in &done {
+        let ch = d.channel.to_hex();
+        let (ok, text) = match &d.sync {
+            Ok(o) => (
+                true,
+                format!(
+                    "verified up to {} ({} new entries, {} opened for us){}",
+                    o.size,
+                    o.new_entries,
+                    o.opened,
+                    if o.cosigned { ", receipt cosigned" } else { "" }
+                ),
+            ),
+            Err(SyncError::Alarm(al)) => {
+                alarmed = true;
+                (
+                    false,
+                    format!(
+                        "ALARM {}: {} (`hotline alarms` shows the evidence)",
+                        al.kind, al.detail
+                    ),
+                )
+            }
+            Err(e) => (false, format!("could not sync: {e}")),
+        };
+        if json {
+            rows.push(serde_json::json!({"channel": ch, "ok": ok, "result": text, "sent": d.sent}));
+        } else {
+            out!("{ch}: {text}");
+            if d.sent > 0 {
+                out!("  {} queued message(s) are in the log now", d.sent);
+            }
+        }
+    }
+    let queued: usize = ob.channels.iter().map(|c| c.envelopes.len()).sum();
+    let receipts: usize = ob.channels.iter().map(|c| c.cosignatures.len()).sum();
+    if json {
+        out!(
+            "{}",
+            serde_json::to_string_pretty(
+                &serde_json::json!({"channels": rows, "outbox": outbox, "envelopes": queued, "cosignatures": receipts})
+            )?
+        );
+    } else {
+        out!(
+            "Wrote {}: {queued} queued message(s), {receipts} receipt(s); carry it to the connected machine (`hotline post`)",
+            outbox.display()
+        );
+    }
+    let failed = done.iter().any(|d| d.sync.is_err());
+    Ok(if alarmed || failed {
+        Outcome::CheckFailed
+    } else {
+        Outcome::Ok
+    })
+}
+
+/// `hotline post FILE` (a courier folder).
+pub fn run_post(cli: &Cli, file: &Path, json: bool) -> anyhow::Result<Outcome> {
+    let dir = cli.profile_dir()?;
+    let mut c = Courier::open(&dir, &crate::passphrase::existing("courier key")?)?;
+    let ob: Outbox = airgap::read_file(file, "hotline-courier-outbox")?;
+    let done = c.post(&ob)?;
+    if json {
+        out!("{}", serde_json::to_string_pretty(&done)?);
+    } else {
+        for d in &done {
+            out!(
+                "{}: posted {} envelope(s) (log entries {:?}), {} receipt(s){}",
+                d.channel.to_hex(),
+                d.envelopes.len(),
+                d.envelopes,
+                d.cosignatures,
+                match (d.envelopes.is_empty(), d.checkpoint) {
+                    (true, _) => String::new(),
+                    (false, Some(s)) => format!("; in the relay's checkpoint of size {s}"),
+                    (false, None) => "; no checkpoint covers them yet".into(),
+                }
+            );
+        }
+    }
+    Ok(Outcome::Ok)
+}
