@@ -324,4 +324,3 @@ fn the_relay_refuses_a_courier_whose_grant_does_not_hold() {
     );
     common::stop(relay);
 }
-
