@@ -604,6 +604,46 @@ export async function waitForNotification(p, caseId) {
   return n;
 }
 
+/// The UI in another language, chosen by the browser's Accept-Language:
+/// Russian (complete) on the inbox, a case, the dashboard and health, with
+/// axe-core and screenshots; Arabic (partial) laid out right to left: the
+/// brand sits at the right, the text is right-aligned. English again after.
+export async function inOtherLanguages(p, caseId) {
+  const page = p.page;
+  await page.setExtraHTTPHeaders({ 'Accept-Language': 'ru-RU,ru;q=0.9,en;q=0.5' });
+  for (const [path, name, heading] of [
+    ['/', 'ru-inbox', 'Входящие'],
+    [`/case/${caseId}`, 'ru-case', null],
+    ['/dashboard', 'ru-dashboard', 'Своевременность'],
+    ['/health', 'ru-health', 'Состояние канала'],
+  ]) {
+    await page.goto(`${p.base}${path}`);
+    assert((await page.getAttribute('html', 'lang')) === 'ru', `${name}: <html lang="ru">`);
+    const nav = await page.textContent('header nav');
+    assert(nav.includes('Входящие') && nav.includes('Написать') && !nav.includes('Inbox'), `${name}: the navigation in Russian: ${nav}`);
+    if (heading) assert((await page.textContent('h1')).includes(heading), `${name}: the heading in Russian`);
+    await visit(page, name);
+  }
+  await page.goto(`${p.base}/case/${caseId}`);
+  const text = await page.textContent('main');
+  assert(text.includes('Ход дела') && text.includes('Сроки'), `the case page in Russian: ${text.slice(0, 300)}`);
+  // Dates follow the language too (Intl, <html lang>).
+  await page.setExtraHTTPHeaders({ 'Accept-Language': 'ar' });
+  await page.goto(`${p.base}/`);
+  assert((await page.getAttribute('html', 'dir')) === 'rtl', 'Arabic: <html dir="rtl">');
+  const brand = await page.locator('header nav a.brand').boundingBox();
+  const width = page.viewportSize().width;
+  assert(brand.x > width / 2, `Arabic: the brand is at the right (x=${brand.x} of ${width})`);
+  const align = await page.evaluate(() => getComputedStyle(document.querySelector('th')).textAlign);
+  assert(align === 'start' || align === 'right', `Arabic: table headers start at the right (${align})`);
+  assert((await page.textContent('h1')).includes('البريد الوارد'), 'Arabic: the inbox heading');
+  await visit(page, 'ar-inbox');
+  await page.setExtraHTTPHeaders({ 'Accept-Language': 'en' });
+  await page.goto(`${p.base}/`);
+  assert((await page.getAttribute('html', 'lang')) === 'en', 'English again');
+  log(`${p.name}: the UI in Russian (inbox, case, dashboard, health) and in Arabic right to left`);
+}
+
 export function assertNoProblems(parties) {
   const all = parties.flatMap((p) => p.problems.map((x) => `${p.name}: ${x}`));
   assert(all.length === 0, `the pages had problems:\n${all.join('\n')}`);

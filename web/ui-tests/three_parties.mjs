@@ -3,14 +3,14 @@
 // login address replayed in another browser starts locked; the passphrase
 // unlocks it. An alarm in Southland's archive is a banner on every page
 // until acknowledged on the health page. Eastland sees the set-up draft
-// form. Southland allows browser notifications; a warning Northland sends
+// form. Northland's pages in Russian and in Arabic (right to left). Southland allows browser notifications; a warning Northland sends
 // then shows as one, with nothing of its TLP:RED title (crates/cli/tests/ui_browser.rs starts everything).
 //
 // Environment: HOTLINE_UI_A, HOTLINE_UI_B, HOTLINE_UI_C (the printed login
 // addresses), HOTLINE_UI_PASSPHRASE, HOTLINE_UI_SCREENSHOTS.
 import {
   run, env, login, visit, markPage, composeInquiry, waitForCaseInInbox, openCase, assertNoProblems, STIX, log,
-  replayedLoginIsLocked, alarmUntilAcknowledged, openSetupDraft, enableNotifications, waitForNotification, assert,
+  replayedLoginIsLocked, alarmUntilAcknowledged, openSetupDraft, enableNotifications, waitForNotification, assert, inOtherLanguages,
 } from './lib.mjs';
 
 const TITLE = 'Coordinated phishing against three ministries';
@@ -48,6 +48,7 @@ await run(async (browser) => {
   await replayedLoginIsLocked(browser, others[1], env('HOTLINE_UI_PASSPHRASE'));
   await alarmUntilAcknowledged(others[0]);
   await openSetupDraft(others[1]);
+  await inOtherLanguages(a, caseId);
   assertNoProblems([a, ...others]);
   log(`three parties: case ${caseId} reached southland and eastland live; warning notified; replayed login locked; alarm shown until acknowledged`);
 });

@@ -607,6 +607,7 @@ pub fn run_demo(a: &DemoArgs) -> anyhow::Result<Outcome> {
                 listen: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
                 open: !a.no_open,
                 idle_lock: 15,
+                lang: None,
             },
         )?;
     }

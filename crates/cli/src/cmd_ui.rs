@@ -26,6 +26,10 @@ pub struct UiArgs {
     /// from it; the member passphrase unlocks it (0: never lock).
     #[arg(long, value_name = "MINUTES", default_value_t = 15)]
     idle_lock: u64,
+    /// The language of the pages (en, ru, ar; ar is partial) [default: the browser's
+    /// Accept-Language, else English].
+    #[arg(long, value_name = "LANG")]
+    lang: Option<String>,
 }
 
 /// How to serve a UI.
@@ -36,6 +40,8 @@ pub struct Serve {
     pub open: bool,
     /// Minutes without a request before a session locks (0: never).
     pub idle_lock: u64,
+    /// The member's language, over the browser's.
+    pub lang: Option<String>,
 }
 
 /// Runs `hotline ui`.
@@ -55,6 +61,7 @@ pub fn run(cli: &Cli, a: &UiArgs) -> anyhow::Result<Outcome> {
         &Serve {
             listen: a.listen,
             open: !a.no_open,
+            lang: a.lang.clone(),
             idle_lock: a.idle_lock,
         },
     )?;
@@ -116,6 +123,15 @@ pub fn serve(
                 .with_idle_lock(Duration::from_secs(s.idle_lock.saturating_mul(60)), verify)
                 .with_profile(profile, party_key),
         );
+        let ui = match &s.lang {
+            None => ui,
+            Some(l) => Arc::new(
+                Arc::into_inner(ui)
+                    .ok_or_else(|| anyhow::anyhow!("the UI is shared before it starts"))?
+                    .with_language(l)
+                    .map_err(|e| anyhow::anyhow!("--lang: {e}"))?,
+            ),
+        };
         // Alerts: by e-mail and webhook as alerts.toml says, and to the open
         // pages for a browser notification (with no alerts.toml too: the
         // defaults, no target).

@@ -99,7 +99,7 @@ pub(crate) fn reply(ui: &Ui, id: &str, kind: Kind, body: &str) -> Result<u64, Ac
         return Err(ActionError::NotOwed);
     }
     let body = match body.trim() {
-        "" if kind == Kind::Ack => ui.tr.t("action-ack-default"),
+        "" if kind == Kind::Ack => ui.tr().t("action-ack-default"),
         "" => return Err(ActionError::Invalid),
         b => b.to_owned(),
     };

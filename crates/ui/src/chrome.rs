@@ -207,12 +207,12 @@ pub(crate) fn help_rows(tr: &Tr) -> Vec<HelpRow> {
 /// are shown.
 pub(crate) async fn help(State(ui): State<Arc<Ui>>, Extension(s): Extension<Session>) -> Response {
     let u = ui.clone();
-    let r = tokio::task::spawn_blocking(move || {
+    let r = crate::i18n::blocking(move || {
         let page = HelpPage {
             chrome: crate::view::chrome(&u, s.csrf)?,
-            tr: &u.tr,
-            title: u.tr.t("help-title"),
-            rows: help_rows(&u.tr),
+            tr: u.tr(),
+            title: u.tr().t("help-title"),
+            rows: help_rows(u.tr()),
         };
         Ok::<_, crate::view::ViewError>(page.render()?)
     })

@@ -116,7 +116,7 @@ async fn htmx_is_configured_for_the_strict_csp_and_no_page_has_inline_script() {
 fn the_inbox_list_swaps_itself_on_the_changed_event() {
     let (_d, ui) = crate::tests::ui();
     let list = view::InboxList {
-        tr: &ui.tr,
+        tr: ui.tr(),
         rows: vec![],
         notices: vec![],
         fragment: "/fragment/inbox?kind=inquiry&party=x".into(),
@@ -153,7 +153,7 @@ fn the_inbox_list_swaps_itself_on_the_changed_event() {
 fn every_date_is_utc_in_datetime_for_the_script_to_localise() {
     let (_d, ui) = crate::tests::ui();
     let due = view::due(
-        &ui.tr,
+        ui.tr(),
         hotline_core::message::Kind::Ack,
         1_764_649_200,
         1_764_640_000,
@@ -249,7 +249,7 @@ async fn the_help_page_and_the_script_read_the_same_table() {
     assert!(page.contains("<h1>Help</h1>"), "{page}");
     for s in SHORTCUTS {
         assert!(
-            page.contains(&ui.tr.t(&format!("shortcut-{}", s.name))),
+            page.contains(&ui.tr().t(&format!("shortcut-{}", s.name))),
             "{}",
             s.name
         );

@@ -126,7 +126,7 @@ fn build<'a>(
     files: &Files,
     gone: bool,
 ) -> Result<(ComposePage<'a>, Option<Ready>), ViewError> {
-    let tr = &ui.tr;
+    let tr = ui.tr();
     let chans = view::channels(ui)?;
     let ch = chans
         .iter()
@@ -365,7 +365,7 @@ fn internal(ui: &Ui, e: &dyn std::fmt::Display) -> Response {
 /// `GET /compose`.
 pub(crate) async fn page(State(ui): State<Arc<Ui>>, Extension(s): Extension<Session>) -> Response {
     let u = ui.clone();
-    let r = tokio::task::spawn_blocking(move || -> Result<String, ViewError> {
+    let r = crate::i18n::blocking(move || -> Result<String, ViewError> {
         let chrome = view::chrome(&u, s.csrf)?;
         let (page, _) = build(&u, chrome, Form::default(), false, &Files::default(), false)?;
         Ok(page.render()?)
@@ -428,9 +428,9 @@ pub(crate) async fn submit(
         form.staged = ui.uploads.keep(&s.csrf, &old, files.clone());
     }
     form.drop_files.clear();
-    form.files = files.rows(&ui.tr);
+    form.files = files.rows(ui.tr());
     let u = ui.clone();
-    let r = tokio::task::spawn_blocking(move || -> Result<Response, ViewError> {
+    let r = crate::i18n::blocking(move || -> Result<Response, ViewError> {
         let send = form.step == "send";
         let staged = form.staged.clone();
         let chrome = view::chrome(&u, s.csrf.clone())?;
@@ -466,7 +466,7 @@ pub(crate) async fn submit(
                     Err(e) => {
                         tracing::warn!(error = %e, "the case was not sent");
                         page.errors
-                            .push(u.tr.args("action-failed", &[("why", e.to_string())]));
+                            .push(u.tr().args("action-failed", &[("why", e.to_string())]));
                         match e {
                             ComposeError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
                             ComposeError::Relay(_) => StatusCode::SERVICE_UNAVAILABLE,

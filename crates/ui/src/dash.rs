@@ -315,7 +315,7 @@ pub(crate) fn health(
     chans: &[ChannelView],
     now: u64,
 ) -> Result<(Vec<HealthChannel>, Vec<AlarmRow>), ViewError> {
-    let tr = &ui.tr;
+    let tr = ui.tr();
     let mut out = Vec::new();
     for ch in chans {
         let last = ui.archive.last_verified(&ch.id)?;
@@ -435,9 +435,9 @@ pub(crate) async fn dashboard_page(
         let chans = view::channels(ui)?;
         let page = DashboardPage {
             chrome: view::chrome(ui, s.csrf)?,
-            tr: &ui.tr,
-            title: ui.tr.t("dash-title"),
-            channels: dashboard(&ui.tr, &chans, view::now()),
+            tr: ui.tr(),
+            title: ui.tr().t("dash-title"),
+            channels: dashboard(ui.tr(), &chans, view::now()),
         };
         Ok(Some(page.render()?))
     })
@@ -454,8 +454,8 @@ pub(crate) async fn health_page(
         let (channels, alarms) = health(ui, &chans, view::now())?;
         let page = HealthPage {
             chrome: view::chrome(ui, s.csrf)?,
-            tr: &ui.tr,
-            title: ui.tr.t("health-title"),
+            tr: ui.tr(),
+            title: ui.tr().t("health-title"),
             channels,
             alarms,
         };
@@ -481,7 +481,7 @@ pub(crate) async fn acknowledge(State(ui): State<Arc<Ui>>, Path(id): Path<String
         return not_found(&ui);
     };
     let u = ui.clone();
-    match tokio::task::spawn_blocking(move || u.archive.acknowledge_alarm(id)).await {
+    match crate::i18n::blocking(move || u.archive.acknowledge_alarm(id)).await {
         Ok(Ok(Some(_))) => {
             tracing::info!(alarm = id, "alarm acknowledged locally");
             let _ = ui.events.send(0);

@@ -192,7 +192,7 @@ fn the_list_escapes_purposes_names_titles_and_errors() {
     let (_d, ui) = ui();
     let page = ListPage {
         chrome: chrome(),
-        tr: &ui.tr,
+        tr: ui.tr(),
         title: "Disclosure".into(),
         rows: vec![RequestRow {
             id: "ab".repeat(16),
@@ -235,7 +235,7 @@ fn the_list_escapes_purposes_names_titles_and_errors() {
 fn request_page(ui: &crate::Ui, can_answer: bool, complete: bool, refused: bool) -> String {
     RequestPage {
         chrome: chrome(),
-        tr: &ui.tr,
+        tr: ui.tr(),
         title: format!("Disclosure: {HOSTILE}"),
         id: "ab".repeat(16),
         channel: HOSTILE.into(),

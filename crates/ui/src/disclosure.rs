@@ -239,9 +239,9 @@ fn error_page(ui: &Ui, e: &Error) -> Response {
         _ => tracing::warn!(error = %e, "a disclosure step was refused"),
     }
     let page = view::ErrorPage {
-        tr: &ui.tr,
-        title: ui.tr.t("disclosure-failed-title"),
-        text: ui.tr.args("disclosure-failed", &[("why", e.to_string())]),
+        tr: ui.tr(),
+        title: ui.tr().t("disclosure-failed-title"),
+        text: ui.tr().args("disclosure-failed", &[("why", e.to_string())]),
     };
     match page.render() {
         Ok(h) => (status, Html(h)).into_response(),
@@ -259,7 +259,7 @@ async fn blocking(
     f: impl FnOnce(&Ui) -> Result<Response, Error> + Send + 'static,
 ) -> Response {
     let u = ui.clone();
-    match tokio::task::spawn_blocking(move || f(&u)).await {
+    match crate::i18n::blocking(move || f(&u)).await {
         Ok(Ok(r)) => r,
         Ok(Err(e)) => error_page(&ui, &e),
         Err(e) => error_page(&ui, &Error::Internal(e.to_string())),
@@ -302,7 +302,7 @@ fn list_page<'a>(
     mut form: Form,
     errors: Vec<String>,
 ) -> Result<ListPage<'a>, Error> {
-    let tr = &ui.tr;
+    let tr = ui.tr();
     let chans = view::channels(ui)?;
     let mut rows = Vec::new();
     let mut groups = Vec::new();
@@ -451,7 +451,7 @@ pub(crate) async fn request(
     let form = Form::parse(&body);
     blocking(ui, move |ui| {
         let chrome = view::chrome(ui, s.csrf)?;
-        let sent = checked(&ui.tr, &form)
+        let sent = checked(ui.tr(), &form)
             .map_err(|errors| (StatusCode::UNPROCESSABLE_ENTITY, errors))
             .and_then(|(channel, cases, redact)| {
                 send_request(ui, &channel, &cases, &redact, form.purpose.trim())
@@ -495,7 +495,7 @@ fn send_request(
     purpose: &str,
 ) -> Result<MessageId, Error> {
     if ui.archive.channel(channel).is_err() {
-        return Err(Error::Invalid(ui.tr.t("disclosure-bad-channel")));
+        return Err(Error::Invalid(ui.tr().t("disclosure-bad-channel")));
     }
     let me = my_party(ui, channel)?;
     let d = draft_request(&ui.archive, channel, &me, cases, redact, purpose)?;
@@ -505,7 +505,7 @@ fn send_request(
 
 fn my_party(ui: &Ui, channel: &ChannelId) -> Result<hotline_core::keys::KeyId, Error> {
     hotline_client::channel::party_of(&ui.archive, channel, &ui.keys.current.signing.key_id())?
-        .ok_or_else(|| Error::Conflict(ui.tr.t("disclosure-not-a-member")))
+        .ok_or_else(|| Error::Conflict(ui.tr().t("disclosure-not-a-member")))
 }
 
 /// The request `id` and its channel, if a channel has it.
@@ -540,7 +540,7 @@ pub(crate) async fn show(
     Path(id): Path<String>,
 ) -> Response {
     blocking(ui, move |ui| {
-        let tr = &ui.tr;
+        let tr = ui.tr();
         let chrome = view::chrome(ui, s.csrf)?;
         let (ch, r) = locate(ui, &id)?;
         let a = answers(&ui.archive, &ch.id, &r)?;
@@ -649,10 +649,10 @@ fn answer(ui: &Ui, id: &str, refusal: Option<&str>) -> Result<Response, Error> {
     let (ch, r) = locate(ui, id)?;
     let me = my_party(ui, &ch.id)?;
     if !r.to.contains(&me) {
-        return Err(Error::Conflict(ui.tr.t("disclosure-not-addressed")));
+        return Err(Error::Conflict(ui.tr().t("disclosure-not-addressed")));
     }
     if answers(&ui.archive, &ch.id, &r)?.answered(&me) {
-        return Err(Error::Conflict(ui.tr.t("disclosure-answered-already")));
+        return Err(Error::Conflict(ui.tr().t("disclosure-answered-already")));
     }
     let d = draft_answer(&ui.archive, &ch.id, &me, &r, refusal)?;
     let (index, _) = send(&ui.archive, &relay(ui, &ch.id)?, &ch.id, &*ui.keys, &d)?;
@@ -675,9 +675,9 @@ fn export(ui: &Ui, id: &str) -> Result<Response, Error> {
     let (ch, r) = locate(ui, id)?;
     let a = answers(&ui.archive, &ch.id, &r)?;
     if !a.complete() {
-        let (why, _) = standing(&ui.tr, &ch, &a);
+        let (why, _) = standing(ui.tr(), &ch, &a);
         return Err(Error::Conflict(
-            ui.tr.args("disclosure-not-complete", &[("why", why)]),
+            ui.tr().args("disclosure-not-complete", &[("why", why)]),
         ));
     }
     let relay = relay(ui, &ch.id)?;
@@ -689,7 +689,7 @@ fn export(ui: &Ui, id: &str) -> Result<Response, Error> {
     match f.report.verdict {
         Verdict::Valid => {}
         Verdict::NotConsented => {
-            return Err(Error::Conflict(ui.tr.args(
+            return Err(Error::Conflict(ui.tr().args(
                 "disclosure-not-complete",
                 &[("why", f.report.missing_consents.join(", "))],
             )));

@@ -49,7 +49,7 @@ fn internal(ui: &Ui, e: &dyn std::fmt::Display) -> Response {
 
 /// The evidence page of case `id`, if a channel has it.
 pub(crate) fn graph_page(ui: &Ui, chrome: Chrome, id: &str) -> Result<Option<String>, ViewError> {
-    let tr = &ui.tr;
+    let tr = ui.tr();
     for ch in view::channels(ui)? {
         let Some(c) = ch.cases.iter().find(|c| c.id.to_hex() == id) else {
             continue;
@@ -94,7 +94,7 @@ pub(crate) async fn graph(
     Path(id): Path<String>,
 ) -> Response {
     let u = ui.clone();
-    let r = tokio::task::spawn_blocking(move || {
+    let r = crate::i18n::blocking(move || {
         let chrome = view::chrome(&u, s.csrf)?;
         graph_page(&u, chrome, &id)
     })
@@ -149,7 +149,7 @@ pub(crate) async fn attachment(
     Path((id, index, n)): Path<(String, u64, usize)>,
 ) -> Response {
     let u = ui.clone();
-    let r = tokio::task::spawn_blocking(move || -> Result<_, AttachmentError> {
+    let r = crate::i18n::blocking(move || -> Result<_, AttachmentError> {
         for rec in u.archive.channels()? {
             let msgs = u.archive.logged_messages(&rec.id)?;
             if msgs

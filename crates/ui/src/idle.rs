@@ -164,7 +164,7 @@ struct LockedPage<'a> {
 
 fn locked_page(ui: &Ui, s: &Session, next: &str, wrong: bool) -> Response {
     let page = LockedPage {
-        tr: &ui.tr,
+        tr: ui.tr(),
         csrf: s.csrf.clone(),
         next: next.to_owned(),
         wrong,

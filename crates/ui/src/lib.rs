@@ -73,7 +73,8 @@ pub struct Ui {
     pub(crate) alerts: broadcast::Sender<String>,
     /// The alert worker, poked after each sync that stored something.
     pub(crate) alerter: std::sync::OnceLock<hotline_client::alerts::Alerter>,
-    pub(crate) tr: i18n::Tr,
+    /// Every language the UI speaks; [`Ui::tr`] gives the request's.
+    pub(crate) langs: i18n::Langs,
     pub(crate) lock: idle::IdleLock,
     /// Files kept between a Compose Check and its Send.
     pub(crate) uploads: uploads::Store,
@@ -99,7 +100,7 @@ impl Ui {
             events,
             alerts,
             alerter: std::sync::OnceLock::new(),
-            tr: i18n::Tr::english(),
+            langs: i18n::Langs::default(),
             lock: idle::IdleLock::off(),
             uploads: uploads::Store::default(),
             me: None,
@@ -130,6 +131,27 @@ impl Ui {
     /// something (a second call is ignored).
     pub fn set_alerter(&self, a: hotline_client::alerts::Alerter) {
         let _ = self.alerter.set(a);
+    }
+
+    /// The strings of the language of the request being answered
+    /// (`docs/ui.md`, "Languages").
+    pub(crate) fn tr(&self) -> &i18n::Tr {
+        self.langs.get(i18n::current())
+    }
+
+    /// The member's language (`hotline ui --lang`), over the browser's;
+    /// an error names the languages spoken.
+    pub fn with_language(mut self, lang: &str) -> Result<Ui, String> {
+        match i18n::languages().into_iter().find(|l| *l == lang) {
+            Some(l) => {
+                self.langs.chosen = Some(l);
+                Ok(self)
+            }
+            None => Err(format!(
+                "the UI does not speak {lang:?}; it speaks {}",
+                i18n::languages().join(", ")
+            )),
+        }
     }
 
     /// The login token: `hotline ui` prints it once, in the `open` line.
@@ -206,7 +228,34 @@ pub fn router(ui: Arc<Ui>) -> Router {
             ui.clone(),
             security::guard,
         ))
+        .layer(axum::middleware::from_fn_with_state(ui.clone(), language))
         .with_state(ui)
+}
+
+/// Answers the request in its language (`i18n::Langs::pick`): every page,
+/// error pages too; says which (`Content-Language`) and that it depends on
+/// `Accept-Language` (`Vary`).
+async fn language(
+    axum::extract::State(ui): axum::extract::State<Arc<Ui>>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let accept = req
+        .headers()
+        .get(axum::http::header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok());
+    let lang = ui.langs.pick(accept);
+    let mut r = i18n::LANG.scope(lang, next.run(req)).await;
+    let h = r.headers_mut();
+    h.insert(
+        axum::http::header::CONTENT_LANGUAGE,
+        axum::http::HeaderValue::from_static(lang),
+    );
+    h.append(
+        axum::http::header::VARY,
+        axum::http::HeaderValue::from_static("accept-language"),
+    );
+    r
 }
 
 #[cfg(test)]

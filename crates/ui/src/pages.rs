@@ -21,9 +21,9 @@ const SCRIPT: &str = include_str!("../static/live.js");
 /// A page of its own for an error: the status and two strings.
 pub(crate) fn error(ui: &Ui, status: StatusCode, title: &str, text: &str) -> Response {
     let page = view::ErrorPage {
-        tr: &ui.tr,
-        title: ui.tr.t(title),
-        text: ui.tr.t(text),
+        tr: ui.tr(),
+        title: ui.tr().t(title),
+        text: ui.tr().t(text),
     };
     match page.render() {
         Ok(h) => (status, Html(h)).into_response(),
@@ -48,7 +48,7 @@ pub(crate) async fn blocking(
     f: impl FnOnce(&Ui) -> Result<Option<String>, ViewError> + Send + 'static,
 ) -> Response {
     let u = ui.clone();
-    match tokio::task::spawn_blocking(move || f(&u)).await {
+    match crate::i18n::blocking(move || f(&u)).await {
         Ok(Ok(Some(h))) => Html(h).into_response(),
         Ok(Ok(None)) => error(
             &ui,
@@ -95,9 +95,9 @@ fn list<'a>(
     };
     let repeat = (limit != view::INBOX_PAGE).then_some(limit);
     view::InboxList {
-        tr: &ui.tr,
+        tr: ui.tr(),
         more: (total > rows.len()).then(|| view::More {
-            text: ui.tr.args(
+            text: ui.tr().args(
                 "inbox-shown",
                 &[
                     ("shown", rows.len().to_string()),
@@ -105,7 +105,7 @@ fn list<'a>(
                 ],
             ),
             link: ui
-                .tr
+                .tr()
                 .args("inbox-more", &[("more", view::INBOX_PAGE.to_string())]),
             url: with("/", Some(limit.saturating_add(view::INBOX_PAGE))),
         }),
@@ -127,8 +127,8 @@ pub(crate) async fn inbox(
         let chrome = view::chrome(ui, s.csrf)?;
         let list = list(ui, &chans, &f, &shown, chrome.notices.clone());
         let page = view::InboxPage {
-            tr: &ui.tr,
-            title: ui.tr.t("inbox-title"),
+            tr: ui.tr(),
+            title: ui.tr().t("inbox-title"),
             choices: view::choices(ui, &chans),
             filter: f,
             list,
@@ -195,8 +195,7 @@ pub(crate) async fn reply(
     let u = ui.clone();
     let case = id.clone();
     let r =
-        tokio::task::spawn_blocking(move || crate::actions::reply(&u, &case, action.kind, &body))
-            .await;
+        crate::i18n::blocking(move || crate::actions::reply(&u, &case, action.kind, &body)).await;
     match r {
         Ok(Ok(index)) => {
             tracing::info!(index, kind = action.kind.as_str(), "reply sent");
@@ -233,9 +232,9 @@ pub(crate) async fn reply(
             };
             tracing::warn!(error = %e, kind = action.kind.as_str(), "the reply was not sent");
             let page = view::ErrorPage {
-                tr: &ui.tr,
-                title: ui.tr.t("action-failed-title"),
-                text: ui.tr.args("action-failed", &[("why", e.to_string())]),
+                tr: ui.tr(),
+                title: ui.tr().t("action-failed-title"),
+                text: ui.tr().args("action-failed", &[("why", e.to_string())]),
             };
             match page.render() {
                 Ok(h) => (status, Html(h)).into_response(),

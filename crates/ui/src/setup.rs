@@ -204,7 +204,7 @@ impl Upload {
 fn me(ui: &Ui) -> Result<&Me, Fail> {
     ui.me.as_ref().ok_or_else(|| Fail {
         status: StatusCode::CONFLICT,
-        what: ui.tr.t("setup-no-profile"),
+        what: ui.tr().t("setup-no-profile"),
     })
 }
 
@@ -309,9 +309,9 @@ fn channel_rows(ui: &Ui) -> Result<Vec<ChannelRow>, ViewError> {
                 .map_err(hotline_client::archive::ArchiveError::from)?,
             roster,
             problem: status.problems.get(&rec.id).map(|p| match p {
-                crate::live::Problem::Unreachable => ui.tr.t("notice-unreachable-never"),
+                crate::live::Problem::Unreachable => ui.tr().t("notice-unreachable-never"),
                 crate::live::Problem::Failed(why) => {
-                    ui.tr.args("notice-sync-failed", &[("why", why.clone())])
+                    ui.tr().args("notice-sync-failed", &[("why", why.clone())])
                 }
             }),
         });
@@ -345,8 +345,8 @@ fn setup_page(
 ) -> Result<Response, Fail> {
     let page = SetupPage {
         chrome: view::chrome(ui, csrf)?,
-        tr: &ui.tr,
-        title: ui.tr.t("setup-title"),
+        tr: ui.tr(),
+        title: ui.tr().t("setup-title"),
         errors,
         channels: channel_rows(ui)?,
         party: our_party(ui).map(|p| p.short),
@@ -386,11 +386,11 @@ async fn blocking(
 ) -> Response {
     let u = ui.clone();
     let c = csrf.clone();
-    match tokio::task::spawn_blocking(move || f(&u).map_err(|e| (e, c))).await {
+    match crate::i18n::blocking(move || f(&u).map_err(|e| (e, c))).await {
         Ok(Ok(r)) => r,
         Ok(Err((e, c))) => {
             let u = ui.clone();
-            tokio::task::spawn_blocking(move || failed(&u, c, e))
+            crate::i18n::blocking(move || failed(&u, c, e))
                 .await
                 .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
         }
@@ -496,8 +496,8 @@ fn draft_view<'a>(
     };
     DraftPage {
         chrome,
-        tr: &ui.tr,
-        title: ui.tr.t("setup-draft-title"),
+        tr: ui.tr(),
+        title: ui.tr().t("setup-draft-title"),
         errors,
         tlps: Tlp::ALL
             .iter()
@@ -510,7 +510,7 @@ fn draft_view<'a>(
             .iter()
             .map(|s| SuiteChoice {
                 value: s.name(),
-                label: ui.tr.t(match s {
+                label: ui.tr().t(match s {
                     Suite::XWing => "setup-draft-suite-xwing",
                     Suite::V1 => "setup-draft-suite-v1",
                 }),
@@ -558,7 +558,7 @@ pub(crate) async fn draft_page(
 /// The parties of a draft: ours (if asked), the uploaded profiles, and the
 /// pasted ones (one or more profile.json objects one after another).
 fn draft_parties(ui: &Ui, up: &Upload, form: &DraftForm) -> Result<Vec<PartyInfo>, String> {
-    let tr = &ui.tr;
+    let tr = ui.tr();
     let mut ps = Vec::new();
     if form.include_me {
         ps.push(our_party(ui).ok_or_else(|| tr.t("setup-no-own-party"))?);
@@ -594,14 +594,14 @@ pub(crate) async fn draft(
     m: Result<Multipart, MultipartRejection>,
 ) -> Response {
     let csrf = s.csrf.clone();
-    let up = match Upload::read(&ui.tr, m).await {
+    let up = match Upload::read(ui.tr(), m).await {
         Ok(u) => u,
         Err(f) => {
             return blocking(ui, csrf, move |_| Err(f)).await;
         }
     };
     blocking(ui, csrf.clone(), move |ui| {
-        let tr = &ui.tr;
+        let tr = ui.tr();
         let form = DraftForm {
             title: up.text("title"),
             pasted: up.text("parties_pasted"),
@@ -734,10 +734,10 @@ pub(crate) async fn sign(
     m: Result<Multipart, MultipartRejection>,
 ) -> Response {
     let csrf = s.csrf.clone();
-    let up = Upload::read(&ui.tr, m).await;
+    let up = Upload::read(ui.tr(), m).await;
     blocking(ui, csrf.clone(), move |ui| {
         let up = up?;
-        let tr = &ui.tr;
+        let tr = ui.tr();
         let (file, mut doc) = up.charter(tr)?;
         let c = hotline_core::charter::parse_unverified(&doc).map_err(SetupError::from)?;
         let ours = our_party(ui);
@@ -796,9 +796,9 @@ pub(crate) async fn register(
     Extension(s): Extension<Session>,
     m: Result<Multipart, MultipartRejection>,
 ) -> Response {
-    let up = Upload::read(&ui.tr, m).await;
+    let up = Upload::read(ui.tr(), m).await;
     blocking(ui, s.csrf.clone(), move |ui| {
-        let (_, doc) = up?.charter(&ui.tr)?;
+        let (_, doc) = up?.charter(ui.tr())?;
         let (_, key) = party_key(ui)?;
         let rec = channel::register(&ui.archive, &doc, key.clone())?;
         tracing::info!(channel = %rec.id.to_hex(), "a channel was registered");
@@ -816,9 +816,9 @@ pub(crate) async fn join(
     Extension(s): Extension<Session>,
     m: Result<Multipart, MultipartRejection>,
 ) -> Response {
-    let up = Upload::read(&ui.tr, m).await;
+    let up = Upload::read(ui.tr(), m).await;
     blocking(ui, s.csrf.clone(), move |ui| {
-        let (_, doc) = up?.charter(&ui.tr)?;
+        let (_, doc) = up?.charter(ui.tr())?;
         let rec = channel::join(&ui.archive, &doc)?;
         tracing::info!(channel = %rec.id.to_hex(), "a channel was joined");
         let _ = ui.events.send(0);
@@ -836,10 +836,10 @@ pub(crate) async fn roster(
     Extension(s): Extension<Session>,
     m: Result<Multipart, MultipartRejection>,
 ) -> Response {
-    let up = Upload::read(&ui.tr, m).await;
+    let up = Upload::read(ui.tr(), m).await;
     blocking(ui, s.csrf.clone(), move |ui| {
         let up = up?;
-        let tr = &ui.tr;
+        let tr = ui.tr();
         let given = up.text("channel");
         let id = ChannelId::from_hex(given.trim())
             .ok()

@@ -323,7 +323,7 @@ fn inbox_rows_escape_titles_and_names_and_mark_overdue_in_text() {
 #[test]
 fn case_page_escapes_everything_untrusted() {
     let (_d, ui) = ui();
-    let tr = &ui.tr;
+    let tr = ui.tr();
     let page = view::CasePage {
         chrome: view::Chrome {
             csrf: "c".into(),
@@ -788,7 +788,7 @@ fn the_compose_preview_escapes_title_body_and_stix_messages() {
             alarms: vec![],
             notices: vec![],
         },
-        tr: &ui.tr,
+        tr: ui.tr(),
         title: "Compose".into(),
         channels: vec![c(HOSTILE)],
         kinds: vec![c("inquiry")],

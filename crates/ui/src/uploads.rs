@@ -294,9 +294,9 @@ pub(crate) fn limits_hint(tr: &Tr) -> String {
 pub(crate) fn too_large(ui: &Ui) -> Response {
     let mib = |n: usize| format!("{}", n >> 20);
     let page = crate::view::ErrorPage {
-        tr: &ui.tr,
-        title: ui.tr.t("error-too-large-title"),
-        text: ui.tr.args(
+        tr: ui.tr(),
+        title: ui.tr().t("error-too-large-title"),
+        text: ui.tr().args(
             "evidence-too-large",
             &[
                 ("file", mib(MAX_UPLOAD_FILE)),

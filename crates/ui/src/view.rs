@@ -62,19 +62,22 @@ pub(crate) fn shown(t: u64) -> String {
 }
 
 /// A duration for a person: `45 s`, `12 min`, `2 h 14 min`, `3 d 4 h`.
+/// In the request's language (`dur-*` in the resources).
 pub(crate) fn duration(secs: u64) -> String {
     let (d, h, m) = (secs / 86_400, secs / 3_600 % 24, secs / 60 % 60);
+    let tr = crate::i18n::strings();
+    let n = |v: u64| v.to_string();
     match secs {
-        0..60 => format!("{secs} s"),
-        60..3_600 => format!("{m} min"),
-        3_600..86_400 => format!("{h} h {m} min"),
-        _ => format!("{d} d {h} h"),
+        0..60 => tr.args("dur-s", &[("s", n(secs))]),
+        60..3_600 => tr.args("dur-min", &[("m", n(m))]),
+        3_600..86_400 => tr.args("dur-h-min", &[("h", n(h)), ("m", n(m))]),
+        _ => tr.args("dur-d-h", &[("d", n(d)), ("h", n(h))]),
     }
 }
 
 /// The alarm banners (those not acknowledged here) and the relay notices.
 pub(crate) fn chrome(ui: &Ui, csrf: String) -> Result<Chrome, ViewError> {
-    let tr = &ui.tr;
+    let tr = ui.tr();
     let alarms = ui
         .archive
         .unacknowledged_alarms()?
@@ -497,8 +500,8 @@ pub(crate) fn inbox_rows(
                 title: c.title.clone(),
                 tlp: tlp.as_str(),
                 tlp_class: tlp_class(tlp),
-                state: ui.tr.t(&format!("state-{}", state_id(c.state))),
-                due: next.map(|(k, d)| due(&ui.tr, k, d, t)),
+                state: ui.tr().t(&format!("state-{}", state_id(c.state))),
+                due: next.map(|(k, d)| due(ui.tr(), k, d, t)),
                 // Owed, but the relay has not dated the opening yet.
                 pending: needs_us && next.is_none() && c.opened_at.is_none(),
                 needs_us,
@@ -537,7 +540,7 @@ pub(crate) fn choices(ui: &Ui, chans: &[ChannelView]) -> Choices {
         parties,
         states: ["open", "acknowledged", "answered", "closed"]
             .into_iter()
-            .map(|s| (s, ui.tr.t(&format!("state-{s}"))))
+            .map(|s| (s, ui.tr().t(&format!("state-{s}"))))
             .collect(),
     }
 }
@@ -707,7 +710,7 @@ pub(crate) fn stix_summary(tr: &Tr, bundle: &[u8]) -> String {
 
 /// The case page of `id`, if a channel has it.
 pub(crate) fn case_page(ui: &Ui, chrome: Chrome, id: &str) -> Result<Option<String>, ViewError> {
-    let tr = &ui.tr;
+    let tr = ui.tr();
     let t = now();
     for ch in channels(ui)? {
         let Some(c) = ch.cases.by_hex(id) else {

@@ -34,3 +34,9 @@ locked-text = This session was locked after a while without use. Give the member
 locked-wrong = That passphrase does not unlock the member keys. Try again.
 locked-passphrase = Member passphrase
 locked-submit = Unlock
+
+# Durations (view::duration).
+dur-s = { $s } s
+dur-min = { $m } min
+dur-h-min = { $h } h { $m } min
+dur-d-h = { $d } d { $h } h

@@ -132,3 +132,21 @@ compose-stix-valid = Valid STIX 2.1 ({ $warnings } warning(s))
 compose-stix-invalid = The STIX bundle is not valid STIX 2.1; nothing was sent:
 error-too-large-title = Too large
 error-too-large = The form is larger than this page takes (64 KiB; 8 MiB for Compose). Nothing was sent; shorten it.
+
+# Message kinds as shown (Tr::kind).
+kind-inquiry = inquiry
+kind-assistance = assistance
+kind-warning = warning
+kind-deconfliction = deconfliction
+kind-consultation = consultation
+kind-ack = ack
+kind-interim = interim
+kind-answer = answer
+kind-clarification = clarification
+kind-close = close
+kind-reopen = reopen
+kind-ping = ping
+kind-pong = pong
+kind-disclosure-request = disclosure-request
+kind-disclosure-consent = disclosure-consent
+kind-disclosure-refusal = disclosure-refusal

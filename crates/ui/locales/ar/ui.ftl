@@ -1,0 +1,31 @@
+# A partial Arabic resource: the navigation and the inbox, to test the layout
+# right to left (docs/ui.md, "Languages"); every other string falls back to English.
+app-name = Hotline
+nav-inbox = البريد الوارد
+nav-compose = إنشاء
+nav-disclosure = الإفصاح
+nav-help = مساعدة
+nav-dashboard = الاستجابة
+nav-health = حالة القناة
+nav-setup = القنوات
+logout = تسجيل الخروج
+notify-enable = السماح بالإشعارات
+skip-to-content = انتقل إلى المحتوى
+inbox-title = البريد الوارد
+inbox-empty = لا توجد قضية مطابقة.
+filter-legend = تصفية القضايا
+filter-kind = النوع
+filter-party = الطرف
+filter-state = الحالة
+filter-any = أي
+filter-apply = تطبيق
+col-due = الموعد
+col-kind = النوع
+col-parties = الأطراف
+col-title = العنوان
+col-tlp = TLP
+col-state = الحالة
+needs-us = بحاجة إلينا
+overdue = متأخر
+state-open = مفتوحة
+state-closed = مغلقة
