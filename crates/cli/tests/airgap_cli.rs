@@ -38,8 +38,21 @@ fn files(dir: &Path) -> Vec<String> {
 
 #[test]
 fn an_air_gapped_party_runs_a_case_end_to_end_through_files_alone() {
+    end_to_end(None);
+}
+
+#[test]
+fn an_air_gapped_party_runs_a_case_end_to_end_on_postgres() {
+    let Ok(url) = std::env::var("HOTLINE_TEST_DATABASE_URL") else {
+        eprintln!("HOTLINE_TEST_DATABASE_URL is not set: the PostgreSQL backend was NOT tested");
+        return;
+    };
+    end_to_end(Some(&url));
+}
+
+fn end_to_end(database: Option<&str>) {
     let d = tempfile::tempdir().unwrap();
-    let relay = common::start(&d.path().join("relay"), "airgap", None);
+    let relay = common::start(&d.path().join("relay"), &common::unique("airgap"), database);
     let (dirs, id, _) = set_up(
         d.path(),
         &relay,
