@@ -559,6 +559,11 @@ impl Archive {
         self.db.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// The profile folder the archive is in.
+    pub fn profile_dir(&self) -> &Path {
+        self.path.parent().unwrap_or(Path::new("."))
+    }
+
     /// Runs `f` on the database, its error as the archive's.
     pub(crate) fn with_db<T>(
         &self,

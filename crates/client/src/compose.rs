@@ -199,6 +199,14 @@ pub fn send(
     me: &dyn Keys,
     d: &Draft,
 ) -> Result<(u64, MessageId), ComposeError> {
+    if crate::airgap::is_air_gapped(archive.profile_dir()) {
+        return Err(ComposeError::Invalid(
+            "this profile is air-gapped: it posts nothing to the relay. Send with the command line \
+             (`hotline case open|ack|answer …`), which queues the message for the courier \
+             (docs/airgap.md)"
+                .into(),
+        ));
+    }
     let (env, id) = seal(archive, channel, me, d)?;
     let leaf = hotline_log::merkle::leaf_hash(&env.signed_head().to_bytes());
     let posted_at = time::OffsetDateTime::now_utc().unix_timestamp().max(0) as u64;

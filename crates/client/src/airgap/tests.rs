@@ -193,3 +193,18 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn an_air_gapped_profile_never_posts() {
+    let d = tempfile::tempdir().unwrap();
+    let a = Archive::open(d.path()).unwrap();
+    std::fs::write(d.path().join(MARKER), "").unwrap();
+    let keys = crate::keyring::Keyring {
+        current: hotline_core::keys::MemberKeys::generate(&mut rand_core::OsRng),
+        retired: vec![],
+    };
+    let relay = RelayClient::new("http://127.0.0.1:9", keys.current.signing.clone()).unwrap();
+    let d0 = crate::compose::Draft::new(hotline_core::message::Kind::Ping, vec![], "t", "b");
+    let e = crate::compose::send(&a, &relay, &ChannelId([1; 16]), &keys, &d0).unwrap_err();
+    assert!(e.to_string().contains("air-gapped"), "{e}");
+}
