@@ -103,6 +103,14 @@ pub enum Target {
 }
 
 impl Target {
+    /// How long one attempt may take.
+    pub fn timeout(&self) -> Duration {
+        match self {
+            Target::Email(e) => e.timeout(),
+            Target::Webhook(w) => w.timeout(),
+        }
+    }
+
     /// Its name in the queue: `email:SERVER:PORT:TO,…` or `webhook:URL`.
     pub fn name(&self) -> String {
         match self {
@@ -689,6 +697,11 @@ pub fn deliver_due(
     let due = archive.due_deliveries(now, ROUND, Some(&name))?;
     let mut n = 0;
     for d in due {
+        // The attempt's lease: its timeout and a margin.
+        let lease = now + target.timeout().as_secs() * 2 + 30;
+        if !archive.claim_delivery(d.alert, &d.target, now, lease)? {
+            continue;
+        }
         n += 1;
         let outcome = match serde_json::from_str::<Alert>(&d.payload) {
             Err(e) => Err(format!("the queued alert does not parse: {e}")),
@@ -816,6 +829,10 @@ impl Alerter {
         let (poke, rx) = mpsc::channel::<()>();
         std::thread::spawn(move || {
             let mut raiser = Raiser::default();
+            // Alerts are reported as they appear in the archive, whichever
+            // process raised them (`hotline watch` beside `hotline ui`: the
+            // UI's pages are told of the watch's too). From now on only.
+            let mut shown = archive.last_alert().unwrap_or(0);
             loop {
                 match raiser.raise(&archive, &cfg, &member, now()) {
                     Ok(r) => {
@@ -824,8 +841,17 @@ impl Alerter {
                                 let _ = w.send(());
                             }
                         }
-                        r.into_iter()
-                            .for_each(|r| say(&report, Report::Raised(Box::new(r))));
+                    }
+                    Err(e) => say(&report, Report::Error(e.to_string())),
+                }
+                match archive.alerts_after(shown, 256) {
+                    Ok(rows) => {
+                        for (id, key, payload) in rows {
+                            shown = id;
+                            if let Ok(alert) = serde_json::from_str::<Alert>(&payload) {
+                                say(&report, Report::Raised(Box::new(Raised { id, key, alert })));
+                            }
+                        }
                     }
                     Err(e) => say(&report, Report::Error(e.to_string())),
                 }

@@ -191,6 +191,10 @@ pub(super) fn email(r: &RawEmail, dir: &Path) -> Result<EmailTarget, String> {
 }
 
 impl EmailTarget {
+    pub(super) fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
     pub(super) fn name(&self) -> String {
         let to: Vec<String> = self.to.iter().map(|m| m.email.to_string()).collect();
         format!("email:{}:{}:{}", self.server, self.port, to.join(","))
@@ -305,6 +309,10 @@ pub(super) fn webhook_id(member: &KeyId, key: &str) -> String {
 }
 
 impl WebhookTarget {
+    pub(super) fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
     /// POSTs `body` once; any 2xx is delivered. Redirects are not followed.
     pub(super) fn send(&self, id: &str, body: &str, now: u64) -> Result<(), String> {
         let agent: ureq::Agent = ureq::Agent::config_builder()

@@ -181,6 +181,57 @@ impl Archive {
             .map_err(|e| self.err(e))
     }
 
+    /// Claims a due delivery for one attempt: moves its next attempt to
+    /// `lease_until`, only if it is still pending and due at `now`. Two
+    /// processes on one archive (`hotline watch` beside `hotline ui`) never
+    /// both send it; a process that dies mid-attempt leaves it due again at
+    /// `lease_until`. Whether this caller got it.
+    pub fn claim_delivery(
+        &self,
+        alert: i64,
+        target: &str,
+        now: u64,
+        lease_until: u64,
+    ) -> Result<bool, ArchiveError> {
+        self.db()
+            .execute(
+                "UPDATE client_alert_deliveries SET next_at = ?4
+                 WHERE alert = ?1 AND target = ?2 AND state = 'pending' AND next_at <= ?3",
+                params![alert, target, now as i64, lease_until as i64],
+            )
+            .map(|n| n == 1)
+            .map_err(|e| self.err(e))
+    }
+
+    /// The number of the last alert raised (0 if none).
+    pub fn last_alert(&self) -> Result<i64, ArchiveError> {
+        self.db()
+            .query_row("SELECT COALESCE(MAX(id), 0) FROM client_alerts", [], |r| {
+                r.get(0)
+            })
+            .map_err(|e| self.err(e))
+    }
+
+    /// Alerts raised after `after` (their number), oldest first, at most
+    /// `limit`: (number, key, payload).
+    pub fn alerts_after(
+        &self,
+        after: i64,
+        limit: usize,
+    ) -> Result<Vec<(i64, String, String)>, ArchiveError> {
+        let db = self.db();
+        let mut st = db
+            .prepare_cached(
+                "SELECT id, key, payload FROM client_alerts WHERE id > ?1 ORDER BY id LIMIT ?2",
+            )
+            .map_err(|e| self.err(e))?;
+        st.query_map(params![after, limit as i64], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
+        .and_then(|r| r.collect())
+        .map_err(|e| self.err(e))
+    }
+
     /// Every delivery, newest alert first, at most `limit`.
     pub fn deliveries(&self, limit: usize) -> Result<Vec<Delivery>, ArchiveError> {
         let db = self.db();
