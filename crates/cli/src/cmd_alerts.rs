@@ -46,7 +46,7 @@ webhook-signature: v1,HMAC-SHA256). Every attempt is recorded in the archive:
 
 #[derive(Debug, Subcommand)]
 pub enum AlertsCommand {
-    /// Read alerts.toml and say what it configures (exit status 1 if it is wrong).
+    /// Read alerts.toml and say what it configures, or what is wrong in it (exit status 2).
     Check {
         /// Print JSON.
         #[arg(long)]
