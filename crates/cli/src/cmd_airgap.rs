@@ -14,6 +14,7 @@ use hotline_client::profile::{KdfStrength, Profile};
 use hotline_client::sync::SyncError;
 use hotline_core::keys::VerifyingKey;
 
+use crate::offline::now;
 use crate::{Cli, Outcome, out};
 
 #[derive(Debug, Subcommand)]
@@ -40,12 +41,6 @@ pub enum CourierCommand {
         /// The grants file.
         file: PathBuf,
     },
-}
-
-fn now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
 }
 
 fn courier_key(arg: &str) -> anyhow::Result<VerifyingKey> {

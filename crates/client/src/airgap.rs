@@ -84,6 +84,13 @@ fn b64d(s: &str, what: &str) -> Result<Vec<u8>, AirGapError> {
         .map_err(|_| AirGapError::Invalid(format!("{what} is not base64")))
 }
 
+/// The size a checkpoint note states (its signatures unchecked: the sync
+/// checks them; here the size only bounds what is fetched or awaited).
+fn checkpoint_size(note: &[u8]) -> Option<u64> {
+    let n = Note::parse(note).ok()?;
+    Checkpoint::parse(&n.text).ok().map(|c| c.size)
+}
+
 // --- The files ------------------------------------------------------------
 
 /// One channel of a grants file.
@@ -388,10 +395,7 @@ impl Replay {
     /// Reads one channel of an export.
     pub fn new(ce: &ChannelExport) -> Result<Replay, AirGapError> {
         let checkpoint = b64d(&ce.checkpoint, "the checkpoint")?;
-        let size = Note::parse(&checkpoint)
-            .ok()
-            .and_then(|n| Checkpoint::parse(&n.text).ok())
-            .map(|c| c.size)
+        let size = checkpoint_size(&checkpoint)
             .ok_or_else(|| AirGapError::Invalid("the export's checkpoint does not parse".into()))?;
         let mut checkpoints = BTreeMap::new();
         for c in &ce.checkpoints {
@@ -656,13 +660,9 @@ impl Courier {
             let ch = &g.channel;
             progress(&format!("channel {}: checkpoint", &ch.to_hex()[..8]));
             let checkpoint = relay.checkpoint(ch)?;
-            let size = Note::parse(&checkpoint)
-                .ok()
-                .and_then(|n| Checkpoint::parse(&n.text).ok())
-                .map(|c| c.size)
-                .ok_or_else(|| {
-                    AirGapError::Invalid("the relay's checkpoint does not parse".into())
-                })?;
+            let size = checkpoint_size(&checkpoint).ok_or_else(|| {
+                AirGapError::Invalid("the relay's checkpoint does not parse".into())
+            })?;
             let mut checkpoints = Vec::new();
             if g.have > 0 {
                 match relay.checkpoint_at(ch, g.have) {
@@ -799,9 +799,7 @@ impl Courier {
                     let size = relay
                         .checkpoint(&c.channel)
                         .ok()
-                        .and_then(|b| Note::parse(&b).ok())
-                        .and_then(|n| Checkpoint::parse(&n.text).ok())
-                        .map(|c| c.size);
+                        .and_then(|b| checkpoint_size(&b));
                     if size.is_some_and(|s| s > *max) {
                         covered = size;
                         break;

@@ -29,6 +29,7 @@ use hotline_core::dsse::SignedDocument;
 use hotline_core::ids::ChannelId;
 use hotline_core::keys::KeyId;
 use hotline_core::message::{InnerHeader, Kind, Tlp};
+use hotline_log::storage::LogStore as _;
 use serde::{Deserialize, Serialize};
 
 use crate::archive::{Archive, ArchiveError};
@@ -418,15 +419,18 @@ fn chan(archive: &Archive, id: &ChannelId, member: &KeyId) -> Result<Chan, Alert
     let rec = archive.channel(id)?;
     let charter = SignedDocument::from_json(&rec.charter)
         .ok()
-        .and_then(|d| VerifiedCharter::verify(&d).ok())
-        .map(|c| c.charter().clone());
+        .and_then(|d| VerifiedCharter::verify(&d).ok());
     let mut cases = BTreeMap::new();
     let mut party = None;
     // A channel whose stored charter does not verify has no cases (sync
     // refuses to go on with it): its messages alert as another party's.
     if let Some(charter) = charter {
-        party = crate::channel::party_of(archive, id, member)?;
-        let (cs, _) = crate::cases::derive(&charter, &archive.logged_messages(id)?);
+        // The member's party, as `channel::party_of` finds it, from the
+        // charter verified here.
+        let size = archive.log.size(&rec.origin).map_err(ArchiveError::from)?;
+        let dir = crate::sync::directory(archive, &rec.origin, size, &charter)?;
+        party = dir.signer_at(member, size).map(|s| s.party);
+        let (cs, _) = crate::cases::derive(charter.charter(), &archive.logged_messages(id)?);
         for c in cs {
             let owed = party.as_ref().and_then(|p| c.owed_by(p));
             cases.insert(c.id.to_hex(), owed);

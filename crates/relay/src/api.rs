@@ -294,35 +294,22 @@ async fn member(
                 return Some(s.member.signing_key);
             }
             let (doc, g) = grant.as_ref()?;
-            let courier = g.courier_key().ok()?;
-            if courier.key_id() != *kid || g.channel != chan.id {
-                return None;
-            }
-            let m = d.signer_at(&g.member, size)?;
-            CourierGrant::verify(doc, &m.member.signing_key, now).ok()?;
-            Some(courier)
+            grant_holds(d, size, &chan.id, doc, g, now)
+                .ok()
+                .filter(|k| k.key_id() == *kid)
         })
     };
     let signer = match checked_in(relay, chan, parts, body, lookup).await {
         Err(p) if p.status == 403 && grant.is_some() => {
             // Say why the grant does not hold.
-            let why = grant.as_ref().map(|(doc, g)| {
-                if g.channel != chan.id {
-                    return "it is for another channel".to_string();
-                }
-                match chan
-                    .with_dir(|d, size| d.signer_at(&g.member, size).map(|m| m.member.signing_key))
-                {
-                    None => "its member is not in its party's current roster".to_string(),
-                    Some(k) => match CourierGrant::verify(doc, &k, now) {
-                        Err(e) => e.to_string(),
-                        Ok(_) => "the request is not signed by its courier key".to_string(),
-                    },
-                }
-            });
+            let why = grant
+                .as_ref()
+                .and_then(|(doc, g)| {
+                    chan.with_dir(|d, size| grant_holds(d, size, &chan.id, doc, g, now).err())
+                })
+                .unwrap_or_else(|| "the request is not signed by its courier key".into());
             return Err(Problem::forbidden(format!(
-                "the courier grant does not hold: {}; ask the member for a new grant (`hotline courier grant`)",
-                why.unwrap_or_default()
+                "the courier grant does not hold: {why}; ask the member for a new grant (`hotline courier grant`)"
             )));
         }
         r => r?,
@@ -331,6 +318,28 @@ async fn member(
         Some((_, g)) if g.courier_key().is_ok_and(|c| c.key_id() == signer) => Ok(g.member),
         _ => Ok(signer),
     }
+}
+
+/// The courier key of grant `g` (`doc`) if it holds in `channel` at log
+/// `size` of directory `d` at `now`: for this channel, signed by its
+/// member, who is in its party's roster then, not expired; else why not.
+fn grant_holds(
+    d: &hotline_core::roster::Directory,
+    size: u64,
+    channel: &hotline_core::ids::ChannelId,
+    doc: &hotline_core::dsse::SignedDocument,
+    g: &hotline_core::courier::CourierGrant,
+    now: u64,
+) -> Result<VerifyingKey, String> {
+    if g.channel != *channel {
+        return Err("it is for another channel".into());
+    }
+    let m = d
+        .signer_at(&g.member, size)
+        .ok_or("its member is not in its party's current roster")?;
+    hotline_core::courier::CourierGrant::verify(doc, &m.member.signing_key, now)
+        .map_err(|e| e.to_string())?;
+    g.courier_key().map_err(|e| e.to_string())
 }
 
 /// Authenticates a request to `chan` with the key `lookup` finds in the

@@ -141,20 +141,17 @@ impl Tr {
     }
 }
 
-/// Every language the UI speaks, made once.
-pub struct Langs {
-    all: Vec<Tr>,
-    /// The member's choice (`hotline ui --lang`), over the browser's.
-    pub chosen: Option<&'static str>,
+/// Every language the UI speaks, built once per process.
+fn all() -> &'static [Tr] {
+    static ALL: std::sync::OnceLock<Vec<Tr>> = std::sync::OnceLock::new();
+    ALL.get_or_init(|| LANGUAGES.iter().filter_map(|(t, _, _)| Tr::of(t)).collect())
 }
 
-impl Default for Langs {
-    fn default() -> Langs {
-        Langs {
-            all: LANGUAGES.iter().filter_map(|(t, _, _)| Tr::of(t)).collect(),
-            chosen: None,
-        }
-    }
+/// The languages of one UI: every one spoken, and the member's choice.
+#[derive(Default)]
+pub struct Langs {
+    /// The member's choice (`hotline ui --lang`), over the browser's.
+    pub chosen: Option<&'static str>,
 }
 
 /// The tags the UI speaks.
@@ -198,12 +195,8 @@ impl Langs {
     }
 
     /// The strings of `lang` (English for one not spoken).
-    pub fn get(&self, lang: &str) -> &Tr {
-        self.all
-            .iter()
-            .find(|t| t.lang == lang)
-            .or_else(|| self.all.first())
-            .expect("English is always built")
+    pub fn get(&self, lang: &str) -> &'static Tr {
+        strings_of(lang)
     }
 }
 
@@ -232,8 +225,16 @@ where
 /// The strings of the request's language, for code that has no `Ui` at
 /// hand (durations).
 pub(crate) fn strings() -> &'static Tr {
-    static ALL: std::sync::OnceLock<Langs> = std::sync::OnceLock::new();
-    ALL.get_or_init(Langs::default).get(current())
+    strings_of(current())
+}
+
+/// The strings of `lang` (English for one not spoken).
+fn strings_of(lang: &str) -> &'static Tr {
+    let all = all();
+    all.iter()
+        .find(|t| t.lang == lang)
+        .or_else(|| all.first())
+        .expect("English is always built")
 }
 
 #[cfg(test)]
