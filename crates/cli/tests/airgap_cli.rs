@@ -7,9 +7,9 @@
 
 mod common;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use common::cli::{hotline, ok, set_up};
+use common::cli::{hotline, north_and_south, ok};
 
 fn case_id(opened: &str) -> String {
     let id = opened.split_whitespace().nth(3).unwrap().to_owned();
@@ -19,6 +19,27 @@ fn case_id(opened: &str) -> String {
 
 fn file(d: &Path, name: &str) -> String {
     d.join(name).to_str().unwrap().to_owned()
+}
+
+/// The courier folder `name` under `d`, its key made (`courier init`, whose
+/// output is returned) and granted by `member` (`courier grant ARGS`) into
+/// `d/grants.json`.
+fn granted(d: &Path, member: &Path, name: &str, args: &[&str]) -> (PathBuf, String) {
+    let courier = d.join(name);
+    let init = ok(hotline(&courier, &["courier", "init"]));
+    let key = courier.join("courier.pub");
+    let out = file(d, "grants.json");
+    let mut a = vec![
+        "courier",
+        "grant",
+        "--courier",
+        key.to_str().unwrap(),
+        "--out",
+        &out,
+    ];
+    a.extend_from_slice(args);
+    ok(hotline(member, &a));
+    (courier, init)
 }
 
 /// Every file under `dir`, recursively.
@@ -53,34 +74,13 @@ fn an_air_gapped_party_runs_a_case_end_to_end_on_postgres() {
 fn end_to_end(database: Option<&str>) {
     let d = tempfile::tempdir().unwrap();
     let relay = common::start(&d.path().join("relay"), &common::unique("airgap"), database);
-    let (dirs, id, _) = set_up(
-        d.path(),
-        &relay,
-        &[
-            ("northland", "Northland CERT"),
-            ("southland", "Southland CERT"),
-        ],
-    );
+    let (dirs, id) = north_and_south(d.path(), &relay);
     let (north, south) = (&dirs[0], &dirs[1]);
-    let courier = d.path().join("courier");
     let f = |n: &str| file(d.path(), n);
 
     // The connected machine makes its courier key; the air-gapped member grants it.
-    let init = ok(hotline(&courier, &["courier", "init"]));
+    let (courier, init) = granted(d.path(), south, "courier", &["--days", "7"]);
     assert!(init.contains("Courier key"), "{init}");
-    ok(hotline(
-        south,
-        &[
-            "courier",
-            "grant",
-            "--courier",
-            courier.join("courier.pub").to_str().unwrap(),
-            "--days",
-            "7",
-            "--out",
-            &f("grants.json"),
-        ],
-    ));
     ok(hotline(&courier, &["courier", "accept", &f("grants.json")]));
     // The connected machine holds no party or member key.
     assert_eq!(
@@ -194,29 +194,10 @@ fn end_to_end(database: Option<&str>) {
 fn a_courier_that_alters_what_it_carries_is_caught_as_a_lying_relay() {
     let d = tempfile::tempdir().unwrap();
     let relay = common::start(&d.path().join("relay"), "airgap-lies", None);
-    let (dirs, _id, _) = set_up(
-        d.path(),
-        &relay,
-        &[
-            ("northland", "Northland CERT"),
-            ("southland", "Southland CERT"),
-        ],
-    );
+    let (dirs, _id) = north_and_south(d.path(), &relay);
     let (north, south) = (&dirs[0], &dirs[1]);
-    let courier = d.path().join("courier");
     let f = |n: &str| file(d.path(), n);
-    ok(hotline(&courier, &["courier", "init"]));
-    ok(hotline(
-        south,
-        &[
-            "courier",
-            "grant",
-            "--courier",
-            courier.join("courier.pub").to_str().unwrap(),
-            "--out",
-            &f("grants.json"),
-        ],
-    ));
+    let (courier, _) = granted(d.path(), south, "courier", &[]);
     ok(hotline(&courier, &["courier", "accept", &f("grants.json")]));
     ok(hotline(
         north,
@@ -265,35 +246,17 @@ fn a_courier_that_alters_what_it_carries_is_caught_as_a_lying_relay() {
 fn the_relay_refuses_a_courier_whose_grant_does_not_hold() {
     let d = tempfile::tempdir().unwrap();
     let relay = common::start(&d.path().join("relay"), "airgap-grant", None);
-    let (dirs, _id, _) = set_up(
-        d.path(),
-        &relay,
-        &[
-            ("northland", "Northland CERT"),
-            ("southland", "Southland CERT"),
-        ],
-    );
+    let (dirs, _id) = north_and_south(d.path(), &relay);
     let south = &dirs[1];
-    let (courier, other) = (d.path().join("courier"), d.path().join("other"));
+    let other = d.path().join("other");
     let f = |n: &str| file(d.path(), n);
-    ok(hotline(&courier, &["courier", "init"]));
+    let (courier, _) = granted(d.path(), south, "courier", &[]);
     ok(hotline(&other, &["courier", "init"]));
-    ok(hotline(
-        south,
-        &[
-            "courier",
-            "grant",
-            "--courier",
-            courier.join("courier.pub").to_str().unwrap(),
-            "--out",
-            &f("grants.json"),
-        ],
-    ));
     // Another courier cannot take this one's grant.
     let o = hotline(&other, &["courier", "accept", &f("grants.json")]);
     assert!(!o.status.success());
     assert!(String::from_utf8_lossy(&o.stderr).contains("another courier key"));
-    // A grant altered (its member swapped for Northland's) is refused by the relay.
+    // A grant altered (its end moved 300 days later) is refused by the relay.
     ok(hotline(&courier, &["courier", "accept", &f("grants.json")]));
     // Something new to fetch (entries are read by signed requests only).
     ok(hotline(

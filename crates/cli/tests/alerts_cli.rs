@@ -14,7 +14,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use common::cli::{PASS, hotline, ok, set_up};
+use common::cli::{PASS, hotline, north_and_south, ok};
 
 /// Lines a child prints, as they come.
 fn lines(child: &mut Child) -> mpsc::Receiver<String> {
@@ -172,14 +172,7 @@ fn alerts_toml(profile: &Path, body: &str) -> PathBuf {
 fn a_warning_reaches_the_duty_officer_by_mail_and_webhook_within_seconds() {
     let d = tempfile::tempdir().unwrap();
     let relay = common::start(&d.path().join("relay"), "alerts", None);
-    let (dirs, id, _) = set_up(
-        d.path(),
-        &relay,
-        &[
-            ("northland", "Northland CERT"),
-            ("southland", "Southland CERT"),
-        ],
-    );
+    let (dirs, id) = north_and_south(d.path(), &relay);
     let south = &dirs[1];
     let certs_dir = d.path().join("certs");
     std::fs::create_dir_all(&certs_dir).unwrap();
@@ -338,14 +331,7 @@ secret_file = "webhook-secret"
 fn an_unreachable_webhook_is_retried_and_never_holds_up_the_sync() {
     let d = tempfile::tempdir().unwrap();
     let relay = common::start(&d.path().join("relay"), "alerts-down", None);
-    let (dirs, _id, _) = set_up(
-        d.path(),
-        &relay,
-        &[
-            ("northland", "Northland CERT"),
-            ("southland", "Southland CERT"),
-        ],
-    );
+    let (dirs, _id) = north_and_south(d.path(), &relay);
     let south = &dirs[1];
     let secret = new_secret(south);
     private(&south.join("webhook-secret"), &secret);

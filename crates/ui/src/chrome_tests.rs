@@ -441,17 +441,11 @@ async fn a_locked_session_may_log_out() {
     assert!(!text(r).await.contains("Locked"));
 }
 
-#[tokio::test]
-async fn an_open_event_stream_says_locked_when_the_session_locks() {
-    let (_d, ui, t) = locking_ui();
-    let cookie = login(&ui).await;
-    let r = send(&ui, with_cookie(get("/events"), &cookie)).await;
-    assert_eq!(r.status(), StatusCode::OK);
-    let mut body = r.into_body();
-    // A change still comes through as `changed`.
-    ui.events.send(7).unwrap();
+/// Reads an event stream's body until what it sent holds `until` (each
+/// frame within 5 s); returns what it sent.
+async fn read_until(body: &mut Body, until: &str) -> String {
     let mut seen = String::new();
-    while !seen.contains("event: changed") {
+    while !seen.contains(until) {
         let f = tokio::time::timeout(Duration::from_secs(5), body.frame())
             .await
             .unwrap()
@@ -461,6 +455,19 @@ async fn an_open_event_stream_says_locked_when_the_session_locks() {
             seen.push_str(&String::from_utf8_lossy(&d));
         }
     }
+    seen
+}
+
+#[tokio::test]
+async fn an_open_event_stream_says_locked_when_the_session_locks() {
+    let (_d, ui, t) = locking_ui();
+    let cookie = login(&ui).await;
+    let r = send(&ui, with_cookie(get("/events"), &cookie)).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let mut body = r.into_body();
+    // A change still comes through as `changed`.
+    ui.events.send(7).unwrap();
+    let seen = read_until(&mut body, "event: changed").await;
     assert!(seen.contains("data: 7"), "{seen}");
     t.fetch_add(15 * 60, Ordering::SeqCst);
     let mut seen = String::new();
@@ -570,17 +577,7 @@ async fn an_alert_raised_reaches_the_open_pages_as_an_event() {
     ui.alert_sender()
         .send(crate::browser_alert(&raised))
         .unwrap();
-    let mut seen = String::new();
-    while !seen.contains("\n\n") {
-        let f = tokio::time::timeout(Duration::from_secs(5), body.frame())
-            .await
-            .unwrap()
-            .unwrap()
-            .unwrap();
-        if let Ok(d) = f.into_data() {
-            seen.push_str(&String::from_utf8_lossy(&d));
-        }
-    }
+    let seen = read_until(&mut body, "\n\n").await;
     assert!(seen.contains("event: alert"), "{seen}");
     let data = seen.lines().find_map(|l| l.strip_prefix("data: ")).unwrap();
     let v: serde_json::Value = serde_json::from_str(data).unwrap();

@@ -106,6 +106,20 @@ pub fn set_up_with(
     (dirs, id, charter)
 }
 
+/// Northland and Southland, each a profile, in one channel on `relay`
+/// ([`set_up`]): the profile folders and the channel id.
+pub fn north_and_south(d: &Path, relay: &Relay) -> (Vec<std::path::PathBuf>, String) {
+    let (dirs, id, _) = set_up(
+        d,
+        relay,
+        &[
+            ("northland", "Northland CERT"),
+            ("southland", "Southland CERT"),
+        ],
+    );
+    (dirs, id)
+}
+
 pub fn signing_id(profile: &Path) -> String {
     let v: serde_json::Value =
         serde_json::from_str(&ok(hotline(profile, &["key", "show", "--json"]))).unwrap();
