@@ -94,6 +94,8 @@ fn header(ch: ChannelId, theirs: KeyId, ours: KeyId, i: usize) -> InnerHeader {
         tlp: Tlp::Green,
         norm: None,
         lang: "en".into(),
+        other_langs: vec![],
+        authentic: vec![],
         attachments: vec![],
         stix: true,
         nonce: format!("{i:032x}"),

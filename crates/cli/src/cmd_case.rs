@@ -36,12 +36,8 @@ pub enum CaseCommand {
         /// A short title.
         #[arg(long)]
         title: String,
-        /// The body, Markdown, from a file.
-        #[arg(long, value_name = "FILE", required_unless_present = "body")]
-        body_file: Option<PathBuf>,
-        /// The body, given inline.
-        #[arg(long, conflicts_with = "body_file")]
-        body: Option<String>,
+        #[command(flatten)]
+        text: Text,
         /// A file of evidence (repeatable).
         #[arg(long = "evidence", value_name = "FILE")]
         evidence: Vec<PathBuf>,
@@ -88,15 +84,113 @@ pub enum CaseCommand {
 pub struct Reply {
     /// The case id.
     case: String,
-    /// The body, Markdown, from a file.
-    #[arg(long, value_name = "FILE")]
-    body_file: Option<PathBuf>,
-    /// The body, given inline.
-    #[arg(long, conflicts_with = "body_file")]
-    body: Option<String>,
+    #[command(flatten)]
+    text: Text,
     /// A file of evidence (repeatable).
     #[arg(long = "evidence", value_name = "FILE")]
     evidence: Vec<PathBuf>,
+}
+
+/// A message's body, in one language or several (`docs/client.md`).
+#[derive(Debug, clap::Args)]
+pub struct Text {
+    /// The body, Markdown, from a file; `LANG=FILE` names its language (BCP 47). Repeat it
+    /// for a body in several languages, each sealed as its own part:
+    /// `--body-file en=note.en.md --body-file ru=note.ru.md`.
+    #[arg(long, value_name = "[LANG=]FILE")]
+    body_file: Vec<String>,
+    /// The body, given inline.
+    #[arg(long, conflicts_with = "body_file")]
+    body: Option<String>,
+    /// The language of a body given without a tag [default: en].
+    #[arg(long, value_name = "LANG")]
+    lang: Option<String>,
+    /// Which texts are authentic: a language (repeatable), or `all` when every version is
+    /// equally authentic. Required when the body is in several languages.
+    #[arg(long, value_name = "LANG|all")]
+    authentic: Vec<String>,
+}
+
+impl Text {
+    /// The versions given, `(tag, Markdown)`, in order; none if no body was.
+    fn read(&self) -> anyhow::Result<Vec<(String, String)>> {
+        let default = self.lang.clone().unwrap_or_else(|| "en".into());
+        if let Some(b) = &self.body {
+            return Ok(vec![(default, b.clone())]);
+        }
+        self.body_file
+            .iter()
+            .map(|arg| {
+                // `LANG=FILE` when what precedes the first `=` is a tag;
+                // a file whose name has one is given as `./en=x.md`.
+                let (lang, file, tagged) = match arg.split_once('=') {
+                    Some((l, f)) if hotline_core::message::is_language_tag(l) => {
+                        (l.to_string(), f, true)
+                    }
+                    _ => (default.clone(), arg.as_str(), false),
+                };
+                let body = std::fs::read_to_string(file).with_context(|| {
+                    if arg.contains('=') && !tagged {
+                        format!(
+                            "reading the body file {file} (to name its language write LANG=FILE \
+                             with a BCP 47 tag, e.g. en=note.md or ru=note.ru.md)"
+                        )
+                    } else {
+                        format!("reading the body file {file}")
+                    }
+                })?;
+                Ok((lang, body))
+            })
+            .collect()
+    }
+
+    /// Sets `d`'s body from these arguments, or from `fallback` when none
+    /// was given; without either, `missing` is the error.
+    fn apply(&self, d: &mut Draft, fallback: Option<&str>, missing: &str) -> anyhow::Result<()> {
+        let mut texts = self.read()?;
+        if texts.is_empty() {
+            let Some(f) = fallback else {
+                bail!("{missing}")
+            };
+            // The fallback text is English whatever `--lang` says.
+            texts.push(("en".into(), f.into()));
+        }
+        d.set_texts(texts, &self.authentic)
+            .map_err(|e| anyhow::anyhow!("{e}; see `hotline case open --help`"))?;
+        Ok(())
+    }
+}
+
+/// How a language version of a body is labelled: `[ru, translation]`.
+pub(crate) fn text_label(lang: &str, authentic: bool) -> String {
+    format!(
+        "[{lang}, {}]",
+        if authentic {
+            "authentic"
+        } else {
+            "translation"
+        }
+    )
+}
+
+/// Another party's text as lines to print after `| `, with no terminal
+/// control sequences.
+pub(crate) fn quoted(text: &str) -> Vec<String> {
+    text.lines()
+        .map(|line| {
+            let line: String = line
+                .chars()
+                .map(|ch| {
+                    if ch.is_control() && ch != '\t' {
+                        '\u{FFFD}'
+                    } else {
+                        ch
+                    }
+                })
+                .collect();
+            format!("| {line}")
+        })
+        .collect()
 }
 
 pub(crate) struct Ctx {
@@ -308,8 +402,7 @@ pub fn run_case(cli: &Cli, cmd: &CaseCommand) -> anyhow::Result<Outcome> {
             kind,
             to,
             title,
-            body_file,
-            body,
+            text,
             evidence,
             stix,
             draft,
@@ -354,23 +447,14 @@ pub fn run_case(cli: &Cli, cmd: &CaseCommand) -> anyhow::Result<Outcome> {
                 }
                 None => None,
             };
-            let d = Draft {
-                kind: kind.parse()?,
-                to,
-                title: title.clone(),
-                body: match (body, body_file) {
-                    (Some(b), _) => b.clone(),
-                    (None, Some(f)) => std::fs::read_to_string(f)
-                        .with_context(|| format!("reading {}", f.display()))?,
-                    (None, None) => bail!("give the body with --body or --body-file"),
-                },
-                case: None,
-                refs: vec![],
+            let mut d = Draft {
                 tlp: tlp.as_deref().map(str::parse::<Tlp>).transpose()?,
                 norm: norm.as_deref().map(str::parse::<Norm>).transpose()?,
                 attachments: attachments(evidence)?,
                 stix,
+                ..Draft::new(kind.parse()?, to, title.clone(), String::new())
             };
+            text.apply(&mut d, None, "give the body with --body or --body-file")?;
             if c.air && draft.is_some() {
                 bail!(
                     "a draft is not sent from an air-gapped profile: give the evidence with --stix"
@@ -432,12 +516,6 @@ pub fn run_case(cli: &Cli, cmd: &CaseCommand) -> anyhow::Result<Outcome> {
                 when(k.ack_due),
                 when(k.answer_due)
             );
-            let bodies: std::collections::BTreeMap<u64, String> = c
-                .archive
-                .messages(&rec.id)?
-                .into_iter()
-                .map(|m| (m.index, m.body))
-                .collect();
             for e in &k.timeline {
                 out!(
                     "  #{:<5} {}  {:<13} {}  {}",
@@ -450,20 +528,17 @@ pub fn run_case(cli: &Cli, cmd: &CaseCommand) -> anyhow::Result<Outcome> {
                 if let Some(line) = stix_line(&c.archive, &rec.id, e.index)? {
                     out!("         {line}");
                 }
-                if let Some(b) = bodies.get(&e.index).filter(|b| !b.is_empty()) {
-                    for line in b.lines() {
-                        // Another party's text: no terminal control sequences.
-                        let line: String = line
-                            .chars()
-                            .map(|ch| {
-                                if ch.is_control() && ch != '\t' {
-                                    '\u{FFFD}'
-                                } else {
-                                    ch
-                                }
-                            })
-                            .collect();
-                        out!("         | {line}");
+                let texts = c
+                    .archive
+                    .message_texts(&rec.id, e.index)?
+                    .unwrap_or_default();
+                let several = texts.len() > 1;
+                for t in &texts {
+                    if several {
+                        out!("         {}", text_label(&t.lang, t.authentic));
+                    }
+                    for line in quoted(&t.body) {
+                        out!("         {line}");
                     }
                 }
             }
@@ -488,20 +563,17 @@ pub fn run_case(cli: &Cli, cmd: &CaseCommand) -> anyhow::Result<Outcome> {
             if mine != k.opener && !k.to.contains(&mine) {
                 bail!("your party is not a party of this case");
             }
-            let body = match (&r.body, &r.body_file) {
-                (Some(b), _) => b.clone(),
-                (None, Some(f)) => std::fs::read_to_string(f)
-                    .with_context(|| format!("reading {}", f.display()))?,
-                (None, None) if kind == Kind::Ack => {
-                    "Receipt acknowledged. Acknowledgement implies no agreement with the content."
-                        .into()
-                }
-                (None, None) => bail!("give the message body with --body or --body-file"),
-            };
-            let d = Draft {
+            let mut d = Draft {
                 attachments: attachments(&r.evidence)?,
-                ..Draft::reply(&k, &mine, kind, body)
+                ..Draft::reply(&k, &mine, kind, String::new())
             };
+            let ack =
+                "Receipt acknowledged. Acknowledgement implies no agreement with the content.";
+            r.text.apply(
+                &mut d,
+                (kind == Kind::Ack).then_some(ack),
+                "give the message body with --body or --body-file",
+            )?;
             if queued(&c, rec, &d, kind.as_str())? {
                 return Ok(Outcome::Ok);
             }

@@ -20,7 +20,8 @@ pub enum DiscloseCommand {
         /// A case to disclose (repeatable).
         #[arg(long = "case", required = true)]
         cases: Vec<String>,
-        /// Parts shown only as stubs: body, attachment, stix, or ENTRY:PART (repeatable).
+        /// Parts shown only as stubs: body, body:LANG (the texts in one language, e.g. body:ru),
+        /// attachment, stix, or ENTRY:PART (repeatable).
         #[arg(long = "redact", value_name = "PART")]
         redact: Vec<String>,
         /// What the disclosure is for, in words.
@@ -225,6 +226,23 @@ pub fn run_verify(file: &Path, json: bool) -> anyhow::Result<Outcome> {
                     String::new()
                 }
             );
+            let several = m.texts.len() > 1;
+            for t in &m.texts {
+                let label = if several {
+                    crate::cmd_case::text_label(&t.lang, t.authentic)
+                } else {
+                    format!("[{}]", t.lang)
+                };
+                match &t.body {
+                    Some(b) => {
+                        out!("    {label}");
+                        for line in crate::cmd_case::quoted(b) {
+                            out!("    {line}");
+                        }
+                    }
+                    None => out!("    {label} redacted"),
+                }
+            }
         }
         out!("Verdict: {}", verdict_words(&r));
     }

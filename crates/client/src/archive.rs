@@ -317,6 +317,17 @@ pub struct StoredMessage {
     pub body: String,
 }
 
+/// One language version of a stored message's body.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct StoredText {
+    /// Its BCP 47 tag.
+    pub lang: String,
+    /// Whether its author marked it authentic.
+    pub authentic: bool,
+    /// The text, Markdown (another party's: escape it).
+    pub body: String,
+}
+
 /// The local archive.
 pub struct Archive {
     path: PathBuf,
@@ -1178,6 +1189,36 @@ impl Archive {
             .into_iter()
             .find(|p| p.kind == hotline_core::commitment::PartKind::Stix)
             .map(|p| p.bytes))
+    }
+
+    /// The body of the message at `index` in every language it was written
+    /// in, part 1's first, if this archive opened it.
+    pub fn message_texts(
+        &self,
+        id: &ChannelId,
+        index: u64,
+    ) -> Result<Option<Vec<StoredText>>, ArchiveError> {
+        let Some(parts) = self.message_parts(id, index)? else {
+            return Ok(None);
+        };
+        let bad = |e: hotline_core::codec::DecodeError| {
+            ArchiveError::Db(
+                self.path.clone(),
+                format!("the stored parts of message {index}: {e}"),
+            )
+        };
+        let parts = hotline_core::commitment::decode_parts(&parts).map_err(bad)?;
+        let m = hotline_core::message::Message::from_parts(&parts).map_err(bad)?;
+        Ok(Some(
+            m.texts()
+                .into_iter()
+                .map(|t| StoredText {
+                    lang: t.lang.into(),
+                    authentic: t.authentic,
+                    body: t.body.into(),
+                })
+                .collect(),
+        ))
     }
 
     /// The opened messages of a channel with their sequencing times, for

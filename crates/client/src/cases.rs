@@ -610,6 +610,8 @@ mod tests {
                     tlp: Tlp::Amber,
                     norm: None,
                     lang: "en".into(),
+                    other_langs: vec![],
+                    authentic: vec![],
                     attachments: vec![],
                     stix: false,
                     nonce: "00".repeat(16),

@@ -49,6 +49,15 @@ pub struct Draft {
     pub title: String,
     /// The body (Markdown).
     pub body: String,
+    /// The BCP 47 tag of `body` [default: `en`].
+    pub lang: String,
+    /// The body in other languages: (BCP 47 tag, Markdown), each sealed as
+    /// its own part so that a disclosure can open one and redact another.
+    pub other_bodies: Vec<(String, String)>,
+    /// The tags of the authentic versions: all of them when they are
+    /// equally authentic. Empty for a body in one language; required with
+    /// several.
+    pub authentic: Vec<String>,
     /// The case it acts on (for a kind that does not open one; for `ping`
     /// and `pong`, [`crate::cases::PING_CASE`]).
     pub case: Option<MessageId>,
@@ -79,6 +88,9 @@ impl Draft {
             to,
             title: title.into(),
             body: body.into(),
+            lang: "en".into(),
+            other_bodies: vec![],
+            authentic: vec![],
             case: None,
             refs: vec![],
             tlp: None,
@@ -108,6 +120,73 @@ impl Draft {
             refs: vec![case.id],
             ..Draft::new(kind, to, format!("Re: {}", case.title), body)
         }
+    }
+}
+
+impl Draft {
+    /// Sets the body from its language versions, `(BCP 47 tag, Markdown)`,
+    /// the first becoming part 1; `authentic` names the authentic versions
+    /// by tag, or is `["all"]` when they are all equally authentic. One
+    /// version needs no `authentic` (it is the text); several need it, so
+    /// that no reader has to guess which text binds its author.
+    pub fn set_texts(
+        &mut self,
+        texts: Vec<(String, String)>,
+        authentic: &[String],
+    ) -> Result<(), ComposeError> {
+        let bad = |s: String| Err(ComposeError::Invalid(s));
+        let mut texts = texts.into_iter();
+        let Some((lang, body)) = texts.next() else {
+            return bad("a message needs a body".into());
+        };
+        let others: Vec<(String, String)> = texts.collect();
+        let langs: Vec<&str> = std::iter::once(lang.as_str())
+            .chain(others.iter().map(|(l, _)| l.as_str()))
+            .collect();
+        for (i, l) in langs.iter().enumerate() {
+            if !hotline_core::message::is_language_tag(l) {
+                return bad(format!(
+                    "{l:?} is not a BCP 47 language tag (for example en, ru, fr-CA, zh-Hant)"
+                ));
+            }
+            if langs[..i].iter().any(|e| e.eq_ignore_ascii_case(l)) {
+                return bad(format!("the body is given twice in {l}"));
+            }
+        }
+        let all = authentic.iter().any(|a| a == "all");
+        if all && authentic.len() > 1 {
+            return bad("say `all` or name the authentic languages, not both".into());
+        }
+        let authentic: Vec<String> = if all {
+            langs.iter().map(|l| l.to_string()).collect()
+        } else {
+            for a in authentic {
+                if !langs.iter().any(|l| l.eq_ignore_ascii_case(a)) {
+                    return bad(format!(
+                        "{a:?} is marked authentic but the body is not given in it (it is in {})",
+                        langs.join(", ")
+                    ));
+                }
+            }
+            let mut named: Vec<String> = Vec::new();
+            for a in authentic {
+                if !named.iter().any(|n| n.eq_ignore_ascii_case(a)) {
+                    named.push(a.clone());
+                }
+            }
+            named
+        };
+        if langs.len() > 1 && authentic.is_empty() {
+            return bad(format!(
+                "the body is in {}: say which text is authentic (one or more of them, or all)",
+                langs.join(", ")
+            ));
+        }
+        self.authentic = if langs.len() > 1 { authentic } else { vec![] };
+        self.lang = lang;
+        self.body = body;
+        self.other_bodies = others;
+        Ok(())
     }
 }
 
@@ -309,7 +388,9 @@ pub fn seal(
         title: d.title.clone(),
         tlp: d.tlp.unwrap_or(charter.charter().default_tlp),
         norm: d.norm,
-        lang: "en".into(),
+        lang: d.lang.clone(),
+        other_langs: d.other_bodies.iter().map(|(l, _)| l.clone()).collect(),
+        authentic: d.authentic.clone(),
         attachments: d
             .attachments
             .iter()
@@ -326,6 +407,7 @@ pub fn seal(
     let msg = Message {
         header,
         body: d.body.clone(),
+        other_bodies: d.other_bodies.iter().map(|(_, b)| b.clone()).collect(),
         attachments: d.attachments.iter().map(|a| a.bytes.clone()).collect(),
         stix: d.stix.clone(),
     };

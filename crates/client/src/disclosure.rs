@@ -571,13 +571,19 @@ pub fn export(
             })?;
             let parts = decode_parts(&blob).map_err(|e| invalid(e.to_string()))?;
             let is_case_msg = case_msgs.contains(&i);
+            let header = parts
+                .first()
+                .and_then(|p| hotline_core::message::parse_header(&p.bytes).ok());
+            let lang = |n: usize| header.as_ref().and_then(|h| h.lang_of_part(n));
             let reveal: Vec<usize> = parts
                 .iter()
                 .enumerate()
                 .filter(|(n, p)| {
                     *n == 0
                         || !is_case_msg
-                        || !redactions.iter().any(|r| r.covers(i, *n, p.kind as u8))
+                        || !redactions
+                            .iter()
+                            .any(|r| r.covers(i, *n, p.kind as u8, lang(*n)))
                 })
                 .map(|(n, _)| n)
                 .collect();

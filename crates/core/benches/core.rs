@@ -33,6 +33,8 @@ fn message(author: &MemberKeys, attachment: Vec<u8>) -> Message {
             tlp: Tlp::Amber,
             norm: None,
             lang: "en".into(),
+            other_langs: vec![],
+            authentic: vec![],
             attachments: vec![AttachmentMeta {
                 name: "evidence.bin".into(),
                 media_type: "application/octet-stream".into(),
@@ -43,6 +45,7 @@ fn message(author: &MemberKeys, attachment: Vec<u8>) -> Message {
             nonce: "00112233445566778899aabbccddeeff".into(),
         },
         body: "x".repeat(4096),
+        other_bodies: vec![],
         attachments: vec![attachment],
         stix: None,
     }

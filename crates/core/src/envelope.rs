@@ -913,6 +913,8 @@ mod tests {
                 tlp: Tlp::Amber,
                 norm: None,
                 lang: "en".into(),
+                other_langs: vec![],
+                authentic: vec![],
                 attachments: vec![AttachmentMeta {
                     name: "a.bin".into(),
                     media_type: "application/octet-stream".into(),
@@ -923,6 +925,7 @@ mod tests {
                 nonce: "00112233445566778899aabbccddeeff".into(),
             },
             body: "Body".into(),
+            other_bodies: vec![],
             attachments: vec![attachment],
             stix: None,
         }

@@ -21,6 +21,10 @@ pub const MAX_HEADER_LEN: usize = 64 * 1024;
 pub const MAX_ATTACHMENTS: usize = 64;
 /// Most references to earlier messages.
 pub const MAX_REFS: usize = 64;
+/// Most language versions of one body (the UN has six official languages).
+pub const MAX_LANGS: usize = 16;
+/// Longest language tag accepted (RFC 5646 §4.4.1's minimum buffer).
+pub const MAX_LANG_TAG: usize = 35;
 
 macro_rules! string_enum {
     ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $variant:ident => $s:literal),+ $(,)? }) => {
@@ -211,8 +215,18 @@ pub struct InnerHeader {
     /// The norm invoked, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub norm: Option<Norm>,
-    /// BCP 47 language tag of the body, e.g. `en`.
+    /// BCP 47 language tag of the body (part 1), e.g. `en`.
     pub lang: String,
+    /// BCP 47 tags of the body's versions in other languages: parts 2, 3, …
+    /// in this order, after the first body and before the attachments.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub other_langs: Vec<String>,
+    /// Which versions are authentic, by tag, as in treaty practice: every
+    /// tag when all are equally authentic, one when the others are
+    /// translations. Empty for a body in one language (it is authentic);
+    /// required when there are several.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub authentic: Vec<String>,
     /// Attachments, in part order.
     #[serde(default)]
     pub attachments: Vec<AttachmentMeta>,
@@ -228,12 +242,112 @@ pub struct InnerHeader {
 pub struct Message {
     /// The header.
     pub header: InnerHeader,
-    /// Markdown body.
+    /// Markdown body, in the header's `lang`.
     pub body: String,
+    /// The body in the header's `other_langs`, in their order.
+    pub other_bodies: Vec<String>,
     /// Attachment contents, in the header's order.
     pub attachments: Vec<Vec<u8>>,
     /// The STIX 2.1 bundle, JSON bytes, if any.
     pub stix: Option<Vec<u8>>,
+}
+
+/// One language version of a message's body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Text<'a> {
+    /// Its BCP 47 tag.
+    pub lang: &'a str,
+    /// Whether its author marked it authentic.
+    pub authentic: bool,
+    /// The text, Markdown.
+    pub body: &'a str,
+}
+
+/// Whether `s` is a language tag in the syntax this format accepts: RFC 5646
+/// §2.1 `langtag` restricted to letters, digits and hyphens — a primary
+/// language subtag of 2–3 letters (ISO 639), then subtags of 1–8 letters or
+/// digits — at most 35 characters. Both verifiers apply the same rule.
+pub fn is_language_tag(s: &str) -> bool {
+    let mut subtags = s.split('-');
+    let primary = subtags.next().unwrap_or_default();
+    s.len() <= MAX_LANG_TAG
+        && (2..=3).contains(&primary.len())
+        && primary.bytes().all(|c| c.is_ascii_alphabetic())
+        && subtags
+            .all(|t| (1..=8).contains(&t.len()) && t.bytes().all(|c| c.is_ascii_alphanumeric()))
+}
+
+impl InnerHeader {
+    /// The body's language tags, part 1's first.
+    pub fn langs(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.lang.as_str()).chain(self.other_langs.iter().map(String::as_str))
+    }
+
+    /// Whether the version in `lang` is marked authentic (compared without
+    /// regard to case, as BCP 47 says). A body in one language is.
+    pub fn is_authentic(&self, lang: &str) -> bool {
+        if self.other_langs.is_empty() && self.authentic.is_empty() {
+            return self.lang.eq_ignore_ascii_case(lang);
+        }
+        self.authentic.iter().any(|a| a.eq_ignore_ascii_case(lang))
+    }
+
+    /// How many body parts the message has (1 + its other languages).
+    pub fn body_parts(&self) -> usize {
+        1 + self.other_langs.len()
+    }
+
+    /// The language of part `n` if it is a body part.
+    pub fn lang_of_part(&self, n: usize) -> Option<&str> {
+        self.langs().nth(n.checked_sub(1)?)
+    }
+
+    /// The kind of every part the header describes, in order: the header,
+    /// the body in each language, the attachments it lists, the STIX
+    /// bundle if it says there is one.
+    pub fn layout(&self) -> Vec<PartKind> {
+        std::iter::once(PartKind::Header)
+            .chain((0..self.body_parts()).map(|_| PartKind::Body))
+            .chain(self.attachments.iter().map(|_| PartKind::Attachment))
+            .chain(self.stix.then_some(PartKind::Stix))
+            .collect()
+    }
+
+    /// Checks the language fields: well-formed tags, none twice (in any
+    /// case), at most [`MAX_LANGS`], and an `authentic` list of its own tags
+    /// that is empty for one language and not for several.
+    pub fn check_langs(&self) -> Result<(), DecodeError> {
+        let bad = |why: String| Err(DecodeError::invalid("inner header", why));
+        let langs: Vec<&str> = self.langs().collect();
+        if langs.len() > MAX_LANGS {
+            return bad(format!("more than {MAX_LANGS} languages"));
+        }
+        for (i, l) in langs.iter().enumerate() {
+            if !is_language_tag(l) {
+                return bad(format!("{l:?} is not a BCP 47 language tag"));
+            }
+            if langs[..i].iter().any(|e| e.eq_ignore_ascii_case(l)) {
+                return bad(format!("language {l:?} is given twice"));
+            }
+        }
+        for (i, a) in self.authentic.iter().enumerate() {
+            if !langs.iter().any(|l| l.eq_ignore_ascii_case(a)) {
+                return bad(format!(
+                    "authentic names {a:?}, which is not one of the body's languages"
+                ));
+            }
+            if self.authentic[..i]
+                .iter()
+                .any(|e| e.eq_ignore_ascii_case(a))
+            {
+                return bad(format!("authentic names {a:?} twice"));
+            }
+        }
+        if langs.len() > 1 && self.authentic.is_empty() {
+            return bad("a body in several languages must say which are authentic".into());
+        }
+        Ok(())
+    }
 }
 
 /// SHA-256 in lower-case hex.
@@ -255,6 +369,13 @@ impl Message {
             return Err(DecodeError::invalid(
                 "inner header",
                 "a case-opening message must have case == id, and only such a message may",
+            ));
+        }
+        h.check_langs()?;
+        if h.other_langs.len() != self.other_bodies.len() {
+            return Err(DecodeError::invalid(
+                "inner header",
+                "its other languages do not match the body parts",
             ));
         }
         if h.attachments.len() > MAX_ATTACHMENTS || h.refs.len() > MAX_REFS {
@@ -288,6 +409,19 @@ impl Message {
         Ok(())
     }
 
+    /// The body in every language, part 1's first.
+    pub fn texts(&self) -> Vec<Text<'_>> {
+        let h = &self.header;
+        h.langs()
+            .zip(std::iter::once(&self.body).chain(&self.other_bodies))
+            .map(|(lang, body)| Text {
+                lang,
+                authentic: h.is_authentic(lang),
+                body,
+            })
+            .collect()
+    }
+
     /// Splits the message into freshly salted parts.
     pub fn to_parts(&self, rng: &mut impl CryptoRngCore) -> Result<Vec<Part>, DecodeError> {
         self.check()?;
@@ -297,6 +431,9 @@ impl Message {
             Part::new(PartKind::Header, header, rng),
             Part::new(PartKind::Body, self.body.as_bytes().to_vec(), rng),
         ];
+        for b in &self.other_bodies {
+            parts.push(Part::new(PartKind::Body, b.as_bytes().to_vec(), rng));
+        }
         for a in &self.attachments {
             parts.push(Part::new(PartKind::Attachment, a.clone(), rng));
         }
@@ -321,28 +458,31 @@ impl Message {
             ));
         }
         let header = parse_header(&head.bytes)?;
-        let body = String::from_utf8(body.bytes.clone())
-            .map_err(|_| DecodeError::invalid("message body", "not UTF-8"))?;
-        let n = header.attachments.len();
-        let expected = n + usize::from(header.stix);
-        if rest.len() != expected {
+        let text = |p: &Part| {
+            String::from_utf8(p.bytes.clone())
+                .map_err(|_| DecodeError::invalid("message body", "not UTF-8"))
+        };
+        let body = text(body)?;
+        let layout = header.layout();
+        if parts.len() != layout.len() {
             return Err(DecodeError::invalid(
                 "message",
                 format!(
-                    "expected {expected} parts after the body, found {}",
+                    "expected {} parts after the body, found {}",
+                    layout.len() - 2,
                     rest.len()
                 ),
             ));
         }
-        let (atts, stix) = rest.split_at(n);
-        if atts.iter().any(|p| p.kind != PartKind::Attachment)
-            || stix.iter().any(|p| p.kind != PartKind::Stix)
-        {
+        if parts.iter().zip(&layout).any(|(p, k)| p.kind != *k) {
             return Err(DecodeError::invalid("message", "parts out of order"));
         }
+        let (others, rest) = rest.split_at(header.other_langs.len());
+        let (atts, stix) = rest.split_at(header.attachments.len());
         let m = Message {
             header,
             body,
+            other_bodies: others.iter().map(text).collect::<Result<_, _>>()?,
             attachments: atts.iter().map(|p| p.bytes.clone()).collect(),
             stix: stix.first().map(|p| p.bytes.clone()),
         };
@@ -366,6 +506,161 @@ pub fn parse_header(bytes: &[u8]) -> Result<InnerHeader, DecodeError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn bilingual() -> Message {
+        let id = MessageId([4; 16]);
+        Message {
+            header: InnerHeader {
+                v: 1,
+                channel: ChannelId([1; 16]),
+                id,
+                case: id,
+                kind: Kind::Inquiry,
+                author: KeyId([2; 32]),
+                party: KeyId([3; 32]),
+                created: "2026-12-04T10:00:00Z".into(),
+                to: vec![KeyId([5; 32])],
+                refs: vec![],
+                title: "t".into(),
+                tlp: Tlp::Amber,
+                norm: None,
+                lang: "en".into(),
+                other_langs: vec!["ru".into()],
+                authentic: vec!["en".into()],
+                attachments: vec![AttachmentMeta {
+                    name: "a".into(),
+                    media_type: "text/plain".into(),
+                    size: 1,
+                    sha256: sha256_hex(b"x"),
+                }],
+                stix: true,
+                nonce: "00".repeat(16),
+            },
+            body: "Note".into(),
+            other_bodies: vec!["Нота".into()],
+            attachments: vec![b"x".to_vec()],
+            stix: Some(b"{}".to_vec()),
+        }
+    }
+
+    #[test]
+    fn a_body_in_several_languages_is_one_part_each() {
+        let m = bilingual();
+        let parts = m.to_parts(&mut rand_core::OsRng).unwrap();
+        let kinds: Vec<PartKind> = parts.iter().map(|p| p.kind).collect();
+        assert_eq!(kinds, m.header.layout());
+        assert_eq!(
+            kinds,
+            [
+                PartKind::Header,
+                PartKind::Body,
+                PartKind::Body,
+                PartKind::Attachment,
+                PartKind::Stix
+            ]
+        );
+        assert_eq!(parts[2].bytes, "Нота".as_bytes());
+        assert_eq!(Message::from_parts(&parts).unwrap(), m);
+        let texts = m.texts();
+        assert_eq!(
+            texts
+                .iter()
+                .map(|t| (t.lang, t.authentic, t.body))
+                .collect::<Vec<_>>(),
+            [("en", true, "Note"), ("ru", false, "Нота")]
+        );
+        assert_eq!(m.header.lang_of_part(2), Some("ru"));
+        assert_eq!(m.header.lang_of_part(3), None);
+        assert_eq!(m.header.lang_of_part(0), None);
+        // A header without the new fields encodes as before.
+        let mut one = m.clone();
+        one.header.other_langs.clear();
+        one.header.authentic.clear();
+        one.other_bodies.clear();
+        let json = serde_json::to_string(&one.header).unwrap();
+        assert!(
+            !json.contains("other_langs") && !json.contains("authentic"),
+            "{json}"
+        );
+        assert!(one.header.is_authentic("EN"));
+        one.check().unwrap();
+    }
+
+    #[test]
+    fn language_fields_are_checked() {
+        type Change = Box<dyn Fn(&mut Message)>;
+        let cases: Vec<(&str, Change)> = vec![
+            (
+                "not a BCP 47",
+                Box::new(|m| m.header.other_langs = vec!["русский".into()]),
+            ),
+            ("not a BCP 47", Box::new(|m| m.header.lang = "e".into())),
+            (
+                "twice",
+                Box::new(|m| m.header.other_langs = vec!["EN".into()]),
+            ),
+            (
+                "twice",
+                Box::new(|m| m.header.authentic = vec!["en".into(), "En".into()]),
+            ),
+            (
+                "not one of",
+                Box::new(|m| m.header.authentic = vec!["fr".into()]),
+            ),
+            ("must say which", Box::new(|m| m.header.authentic.clear())),
+            ("do not match", Box::new(|m| m.other_bodies.clear())),
+            (
+                "more than",
+                Box::new(|m| {
+                    m.header.other_langs = (0..16).map(|i| format!("x{i:02}")).collect();
+                    m.other_bodies = vec![String::new(); 16];
+                }),
+            ),
+        ];
+        for (want, change) in cases {
+            let mut m = bilingual();
+            change(&mut m);
+            let e = m.check().unwrap_err().to_string();
+            assert!(e.contains(want), "{want}: {e}");
+        }
+        for ok in [
+            "en",
+            "ru",
+            "fr-CA",
+            "zh-Hant-TW",
+            "sr-Latn",
+            "de-CH-1996",
+            "ast",
+        ] {
+            assert!(is_language_tag(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "e",
+            "english",
+            "en_",
+            "en-",
+            "en--GB",
+            "en-toolongsubtag",
+            "ру",
+        ] {
+            assert!(!is_language_tag(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn parts_must_follow_the_header_layout() {
+        let m = bilingual();
+        let mut parts = m.to_parts(&mut rand_core::OsRng).unwrap();
+        // The second body dropped: the attachment would stand in its place.
+        let mut short = parts.clone();
+        short.remove(2);
+        assert!(Message::from_parts(&short).is_err());
+        // A body where the attachment belongs.
+        parts[3].kind = PartKind::Body;
+        let e = Message::from_parts(&parts).unwrap_err().to_string();
+        assert!(e.contains("out of order"), "{e}");
+    }
 
     #[test]
     fn enums_roundtrip() {

@@ -71,6 +71,8 @@ fn sample_message(
             tlp: Tlp::Amber,
             norm: Some(Norm::C),
             lang: "en".into(),
+            other_langs: vec![],
+            authentic: vec![],
             attachments: vec![AttachmentMeta {
                 name: "netflow.csv".into(),
                 media_type: "text/csv".into(),
@@ -82,6 +84,7 @@ fn sample_message(
         },
         body: "We observed intrusions from infrastructure on your territory. Please investigate."
             .into(),
+        other_bodies: vec![],
         attachments: vec![evidence],
         stix: Some(stix),
     }

@@ -42,6 +42,8 @@ fn message(
             tlp: Tlp::Red,
             norm: None,
             lang: "en".into(),
+            other_langs: vec![],
+            authentic: vec![],
             attachments: attachments
                 .iter()
                 .enumerate()
@@ -56,6 +58,7 @@ fn message(
             nonce: "0123456789abcdef0123456789abcdef".into(),
         },
         body,
+        other_bodies: vec![],
         attachments,
         stix,
     }
@@ -159,6 +162,43 @@ proptest! {
     fn parts_roundtrip(parts in prop::collection::vec((1u8..=4, any::<[u8; 32]>(), prop::collection::vec(any::<u8>(), 0..100)), 1..10)) {
         let parts: Vec<Part> = parts.into_iter().map(|(k, salt, bytes)| Part { kind: PartKind::from_u8(k).unwrap(), salt, bytes }).collect();
         prop_assert_eq!(decode_parts(&encode_parts(&parts)).unwrap(), parts);
+    }
+
+    /// A body in several languages survives sealing and opening, each
+    /// version its own part, and a reader sees the authentic ones the
+    /// author named.
+    #[test]
+    fn texts_in_several_languages_roundtrip(
+        texts in prop::collection::btree_map("[a-z]{2,3}(-[A-Z]{2})?", ".{0,80}", 1..6),
+        authentic in prop::collection::vec(any::<bool>(), 6),
+        atts in prop::collection::vec(prop::collection::vec(any::<u8>(), 0..50), 0..2),
+    ) {
+        let alice = keys(1);
+        let bob = keys(2);
+        // BCP 47 tags are the same in any case: keep one of each.
+        let mut texts: Vec<(String, String)> = texts.into_iter().collect();
+        texts.dedup_by(|a, b| a.0.eq_ignore_ascii_case(&b.0));
+        let mut m = message(&alice, texts[0].1.clone(), atts, None);
+        m.header.lang = texts[0].0.clone();
+        m.header.other_langs = texts[1..].iter().map(|t| t.0.clone()).collect();
+        m.other_bodies = texts[1..].iter().map(|t| t.1.clone()).collect();
+        if texts.len() > 1 {
+            let mut a: Vec<String> = texts.iter().zip(&authentic).filter(|(_, a)| **a).map(|(t, _)| t.0.clone()).collect();
+            if a.is_empty() {
+                a.push(texts[0].0.clone());
+            }
+            m.header.authentic = a;
+        }
+        let mut rng = ChaCha20Rng::from_seed([4; 32]);
+        let (env, parts) = Envelope::seal_message(&m, &alice.signing, &[bob.encryption.public_key()], &mut rng).unwrap();
+        prop_assert_eq!(parts.iter().filter(|p| p.kind == PartKind::Body).count(), texts.len());
+        let opened = Envelope::from_bytes(&env.to_bytes()).unwrap().open(&alice.signing.verifying_key(), &bob.encryption).unwrap();
+        prop_assert_eq!(&opened.message, &m);
+        let got: Vec<(String, String)> = opened.message.texts().iter().map(|t| (t.lang.to_string(), t.body.to_string())).collect();
+        prop_assert_eq!(got, texts.clone());
+        for t in opened.message.texts() {
+            prop_assert_eq!(t.authentic, texts.len() == 1 || m.header.authentic.iter().any(|a| a == t.lang));
+        }
     }
 
     #[test]

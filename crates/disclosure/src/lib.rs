@@ -9,7 +9,7 @@ pub mod proof;
 pub mod terms;
 mod verify;
 
-pub use verify::{Check, MessageSummary, PartySummary, Report, Verdict, verify};
+pub use verify::{Check, MessageSummary, PartySummary, Report, TextSummary, Verdict, verify};
 
 use serde::{Deserialize, Serialize};
 

@@ -63,10 +63,13 @@ pub struct Refusal {
 }
 
 /// A part selector of a request's `redact`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Redaction {
     /// Every body part.
     Body,
+    /// Every body part in this language (`body:ru`; tags compared without
+    /// regard to case).
+    Lang(String),
     /// Every attachment part.
     Attachment,
     /// Every STIX part.
@@ -85,17 +88,27 @@ fn err(s: impl Into<String>) -> TermsError {
 }
 
 impl Redaction {
-    /// Parses `body`, `attachment`, `stix` or `N:P` (P ≥ 1: the header is
-    /// never redacted).
+    /// Parses `body`, `body:LANG`, `attachment`, `stix` or `N:P` (P ≥ 1:
+    /// the header is never redacted).
     pub fn parse(s: &str) -> Result<Redaction, TermsError> {
         match s {
             "body" => Ok(Redaction::Body),
             "attachment" => Ok(Redaction::Attachment),
             "stix" => Ok(Redaction::Stix),
+            _ if s.starts_with("body:") => {
+                let lang = &s["body:".len()..];
+                if hotline_core::message::is_language_tag(lang) {
+                    Ok(Redaction::Lang(lang.into()))
+                } else {
+                    Err(err(format!(
+                        "redaction {s:?}: {lang:?} is not a BCP 47 language tag"
+                    )))
+                }
+            }
             _ => {
                 let (n, p) = s.split_once(':').ok_or_else(|| {
                     err(format!(
-                        "redaction {s:?}: expected body, attachment, stix or ENTRY:PART"
+                        "redaction {s:?}: expected body, body:LANG, attachment, stix or ENTRY:PART"
                     ))
                 })?;
                 let n = canonical_u64(n)
@@ -113,10 +126,13 @@ impl Redaction {
         }
     }
 
-    /// Whether it redacts part `part` (of kind tag `tag`) of entry `index`.
-    pub fn covers(&self, index: u64, part: usize, tag: u8) -> bool {
+    /// Whether it redacts part `part` of entry `index`, a part of kind tag
+    /// `tag` and, for a body, of language `lang` (both from the header's
+    /// layout).
+    pub fn covers(&self, index: u64, part: usize, tag: u8, lang: Option<&str>) -> bool {
         match self {
             Redaction::Body => tag == 2,
+            Redaction::Lang(l) => tag == 2 && lang.is_some_and(|x| x.eq_ignore_ascii_case(l)),
             Redaction::Attachment => tag == 3,
             Redaction::Stix => tag == 4,
             Redaction::Part(n, p) => *n == index && *p == part,
@@ -266,10 +282,22 @@ mod tests {
         for bad in ["17:0", "017:2", "17:", ":2", "x", "17:2:3", "-1:2", "Body"] {
             assert!(Redaction::parse(bad).is_err(), "{bad}");
         }
-        assert!(Redaction::Attachment.covers(9, 4, 3));
-        assert!(!Redaction::Attachment.covers(9, 4, 4));
-        assert!(Redaction::Part(9, 4).covers(9, 4, 4));
-        assert!(!Redaction::Part(9, 4).covers(8, 4, 4));
+        assert_eq!(
+            Redaction::parse("body:ru").unwrap(),
+            Redaction::Lang("ru".into())
+        );
+        for bad in ["body:", "body:r", "body:ru-", "body:ру", "body: ru"] {
+            assert!(Redaction::parse(bad).is_err(), "{bad}");
+        }
+        assert!(Redaction::Attachment.covers(9, 4, 3, None));
+        assert!(!Redaction::Attachment.covers(9, 4, 4, None));
+        assert!(Redaction::Part(9, 4).covers(9, 4, 4, None));
+        assert!(!Redaction::Part(9, 4).covers(8, 4, 4, None));
+        let ru = Redaction::Lang("ru".into());
+        assert!(ru.covers(9, 2, 2, Some("RU")));
+        assert!(!ru.covers(9, 1, 2, Some("en")));
+        assert!(!ru.covers(9, 2, 3, Some("ru")), "only a body part");
+        assert!(!ru.covers(9, 2, 2, None));
     }
 
     #[test]

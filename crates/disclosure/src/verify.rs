@@ -74,10 +74,23 @@ pub struct MessageSummary {
     pub party: String,
     /// Its title.
     pub title: String,
-    /// Its body, if open.
+    /// Its body (part 1), if open.
     pub body: Option<String>,
+    /// Its body in every language it was written in, part 1's first.
+    pub texts: Vec<TextSummary>,
     /// How many of its parts are redacted.
     pub redacted_parts: usize,
+}
+
+/// One language version of a disclosed message's body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TextSummary {
+    /// Its BCP 47 tag.
+    pub lang: String,
+    /// Whether its author marked it authentic.
+    pub authentic: bool,
+    /// The text, if open (`None`: redacted).
+    pub body: Option<String>,
 }
 
 /// What the verifier found.
@@ -721,7 +734,8 @@ pub fn verify(bytes: &[u8]) -> Report {
                 OpenedPart::Open(p) => (p.kind as u8, false),
                 OpenedPart::Redacted { kind, .. } => (*kind as u8, true),
             };
-            let agreed = redactions.iter().any(|r| r.covers(m.index, i, tag));
+            let lang = m.header.lang_of_part(i);
+            let agreed = redactions.iter().any(|r| r.covers(m.index, i, tag, lang));
             if agreed && !is_stub {
                 bad.push(format!(
                     "entry {} part {i} is shown though the terms redact it",
@@ -757,6 +771,21 @@ pub fn verify(bytes: &[u8]) -> Report {
             party: short(&m.header.party),
             title: m.header.title.clone(),
             body: m.body().map(|b| String::from_utf8_lossy(b).into_owned()),
+            texts: m
+                .header
+                .langs()
+                .enumerate()
+                .map(|(k, lang)| TextSummary {
+                    lang: lang.into(),
+                    authentic: m.header.is_authentic(lang),
+                    body: match m.parts.get(k + 1) {
+                        Some(OpenedPart::Open(p)) => {
+                            Some(String::from_utf8_lossy(&p.bytes).into_owned())
+                        }
+                        _ => None,
+                    },
+                })
+                .collect(),
             redacted_parts: m
                 .parts
                 .iter()
@@ -842,14 +871,14 @@ fn check_message(
     if header.channel != hd.channel || header.author != hd.sender || header.party != signer.party {
         return Err("its inner header names another channel, author or party".into());
     }
+    header
+        .check_langs()
+        .map_err(|e| format!("its header: {e}"))?;
     // Each part's kind is the one the header's layout gives its position
-    // (header, body, the attachments it lists, the STIX bundle if it says
-    // so), never a stub's own tag: a stub's tag is not in its leaf hash.
-    let layout: Vec<PartKind> = [PartKind::Header, PartKind::Body]
-        .into_iter()
-        .chain(header.attachments.iter().map(|_| PartKind::Attachment))
-        .chain(header.stix.then_some(PartKind::Stix))
-        .collect();
+    // (header, the body in each language, the attachments it lists, the
+    // STIX bundle if it says so), never a stub's own tag: a stub's tag is
+    // not in its leaf hash.
+    let layout = header.layout();
     if parts.len() != layout.len() {
         return Err(format!(
             "it has {} parts where its header's layout has {}",
@@ -871,7 +900,10 @@ fn check_message(
         }
     }
     // Open attachments must be the ones the header describes.
-    for (p, meta) in parts[2..].iter().zip(&header.attachments) {
+    for (p, meta) in parts[1 + header.body_parts()..]
+        .iter()
+        .zip(&header.attachments)
+    {
         if let OpenedPart::Open(p) = p
             && (meta.sha256 != hotline_core::message::sha256_hex(&p.bytes)
                 || meta.size != p.bytes.len() as u64)

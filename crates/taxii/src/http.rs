@@ -807,6 +807,8 @@ mod router_tests {
                 tlp,
                 norm: None,
                 lang: "en".into(),
+                other_langs: vec![],
+                authentic: vec![],
                 attachments: vec![],
                 stix: true,
                 nonce: format!("{i:032x}"),

@@ -113,6 +113,8 @@ impl Chan {
             tlp: Tlp::Green,
             norm: None,
             lang: "en".into(),
+            other_langs: vec![],
+            authentic: vec![],
             attachments: vec![],
             stix: false,
             nonce: format!("{:032x}", self.next),

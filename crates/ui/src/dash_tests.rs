@@ -56,6 +56,8 @@ fn msg(
             tlp: Tlp::Amber,
             norm: None,
             lang: "en".into(),
+            other_langs: vec![],
+            authentic: vec![],
             attachments: vec![],
             stix: false,
             nonce: "00".repeat(16),

@@ -528,6 +528,7 @@ fn redaction_words(tr: &Tr, r: &str) -> String {
             "disclosure-redact-part",
             &[("entry", n.to_string()), ("part", p.to_string())],
         ),
+        Ok(Redaction::Lang(l)) => tr.args("disclosure-redact-lang", &[("lang", l)]),
         Ok(_) => tr.t(&format!("disclosure-redact-{r}")),
         Err(_) => r.to_owned(),
     }

@@ -417,6 +417,8 @@ fn a_tampered_attachment_is_refused() {
             tlp: Tlp::Amber,
             norm: None,
             lang: "en".into(),
+            other_langs: vec![],
+            authentic: vec![],
             attachments: vec![AttachmentMeta {
                 name: "a.txt".into(),
                 media_type: "text/plain".into(),
@@ -427,6 +429,7 @@ fn a_tampered_attachment_is_refused() {
             nonce: "00".repeat(16),
         },
         body: "b".into(),
+        other_bodies: vec![],
         attachments: vec![data.clone()],
         stix: None,
     };

@@ -154,6 +154,24 @@ pub struct Langs {
     pub chosen: Option<&'static str>,
 }
 
+/// The writing direction of a text in language `tag`: `rtl` for the
+/// languages written right to left (by primary subtag, or an Arabic or
+/// Hebrew script subtag), else `ltr`.
+pub fn text_dir(tag: &str) -> &'static str {
+    const RTL: &[&str] = &[
+        "ar", "arc", "ckb", "dv", "fa", "he", "ku", "ps", "sd", "syr", "ug", "ur", "yi",
+    ];
+    let mut subtags = tag.split('-');
+    let primary = subtags.next().unwrap_or_default();
+    let script_rtl = subtags
+        .any(|s| ["arab", "hebr", "syrc", "thaa"].contains(&s.to_ascii_lowercase().as_str()));
+    if script_rtl || RTL.iter().any(|l| l.eq_ignore_ascii_case(primary)) {
+        "rtl"
+    } else {
+        "ltr"
+    }
+}
+
 /// The tags the UI speaks.
 pub fn languages() -> Vec<&'static str> {
     LANGUAGES.iter().map(|(t, _, _)| *t).collect()

@@ -354,6 +354,13 @@ fn case_page_escapes_everything_untrusted() {
             party: HOSTILE.into(),
             title: HOSTILE.into(),
             body_html: crate::markdown::render(HOSTILE),
+            texts: vec![view::TextView {
+                lang: HOSTILE.into(),
+                dir: "rtl",
+                label: HOSTILE.into(),
+                html: crate::markdown::render(HOSTILE),
+            }],
+            authenticity: Some(HOSTILE.into()),
             attachments: vec![(HOSTILE.into(), HOSTILE.into(), 5)],
             stix: Some(HOSTILE.into()),
             receipts: HOSTILE.into(),

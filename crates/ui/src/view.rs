@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use askama::Template;
+use hotline_client::archive::StoredText;
 use hotline_client::cases::{self, Case, State};
 use hotline_core::charter::{Charter, VerifiedCharter};
 use hotline_core::dsse::SignedDocument;
@@ -589,10 +590,56 @@ pub(crate) struct Entry {
     pub title: String,
     /// Rendered by [`crate::markdown::render`]: safe HTML.
     pub body_html: String,
+    /// The body in each language, side by side, when there are several
+    /// (empty for a body in one language, which `body_html` shows).
+    pub texts: Vec<TextView>,
+    /// Whether every text is equally authentic, in words.
+    pub authenticity: Option<String>,
     pub attachments: Vec<(String, String, u64)>,
     pub stix: Option<String>,
     /// Which parties' systems cosigned a checkpoint covering it.
     pub receipts: String,
+}
+
+/// One language version of a message's body.
+pub(crate) struct TextView {
+    /// Its BCP 47 tag (checked when the message was opened).
+    pub lang: String,
+    /// `rtl` or `ltr`, from its language.
+    pub dir: &'static str,
+    /// Its tag and whether it is authentic, in words.
+    pub label: String,
+    /// Rendered by [`crate::markdown::render`]: safe HTML.
+    pub html: String,
+}
+
+/// The texts of a message in several languages, and a sentence saying
+/// that they are equally authentic if they are.
+fn texts(tr: &Tr, texts: &[StoredText]) -> (Vec<TextView>, Option<String>) {
+    if texts.len() < 2 {
+        return (vec![], None);
+    }
+    let views = texts
+        .iter()
+        .map(|t| TextView {
+            lang: t.lang.clone(),
+            dir: crate::i18n::text_dir(&t.lang),
+            label: tr.args(
+                if t.authentic {
+                    "case-text-authentic"
+                } else {
+                    "case-text-translation"
+                },
+                &[("lang", t.lang.clone())],
+            ),
+            html: crate::markdown::render(&t.body),
+        })
+        .collect();
+    let equal = texts.iter().all(|t| t.authentic).then(|| {
+        let langs: Vec<&str> = texts.iter().map(|t| t.lang.as_str()).collect();
+        tr.args("case-texts-equal", &[("langs", langs.join(", "))])
+    });
+    (views, equal)
 }
 
 /// One addressed party's deadlines.
@@ -720,17 +767,21 @@ pub(crate) fn case_page(ui: &Ui, chrome: Chrome, id: &str) -> Result<Option<Stri
         let mut entries = Vec::new();
         for e in &c.timeline {
             let header = ch.msgs.at(e.index).map(|m| &m.header);
-            let body = ui
+            let all = ui
                 .archive
-                .message_body(&ch.id, e.index)?
+                .message_texts(&ch.id, e.index)?
                 .unwrap_or_default();
+            let body = all.first().map(|t| t.body.as_str()).unwrap_or_default();
+            let (texts, authenticity) = texts(tr, &all);
             entries.push(Entry {
                 index: e.index,
                 at: at(e.at),
                 kind: e.kind.as_str(),
                 party: ch.short(&e.party),
                 title: e.title.clone(),
-                body_html: crate::markdown::render(&body),
+                body_html: crate::markdown::render(body),
+                texts,
+                authenticity,
                 attachments: header
                     .map(|h| {
                         h.attachments

@@ -34,7 +34,14 @@ function show(name, report) {
   for (const m of report.messages) {
     const li = el('li', {}, el('strong', {}, `#${m.index} ${m.kind} from ${m.party}: ${m.title}`));
     if (m.redacted_parts) li.append(` (${m.redacted_parts} part(s) redacted)`);
-    if (m.body !== null) li.append(el('pre', {}, m.body));
+    // The body in each language, with its tag, whether it is authentic
+    // when there are several, and where the disclosure redacted it.
+    for (const t of m.texts) {
+      const label = m.texts.length > 1 ? `[${t.lang}, ${t.authentic ? 'authentic' : 'translation'}]` : `[${t.lang}]`;
+      const div = el('div', { class: 'text', 'data-lang': t.lang }, el('p', { class: 'text-label' }, t.body === null ? `${label} redacted` : label));
+      if (t.body !== null) div.append(el('pre', { lang: t.lang, dir: 'auto' }, t.body));
+      li.append(div);
+    }
     msgs.append(li);
   }
   out.append(el('h2', {}, `Messages disclosed (${report.messages.length})`), msgs);

@@ -11,6 +11,8 @@ ed.hashes.sha512 = sha512;
 const enc = new TextEncoder();
 // ignoreBOM keeps a byte-order mark, which serde_json refuses, in the text.
 const dec = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+// Message texts shown as Rust's String::from_utf8_lossy shows them.
+const lossy = new TextDecoder('utf-8', { ignoreBOM: true });
 
 export const BUNDLE_TYPE = 'hotline.disclosure-bundle';
 const CHARTER_TYPE = 'application/vnd.hotline.charter+json';
@@ -593,12 +595,17 @@ function parseTerms(body, type) {
   if (type !== 'hotline.disclosure-refusal' && (!ascending(t.entries) || !ascending(t.rosters))) fail('entry and roster indices must ascend without repeats');
   return t;
 }
-// A redaction covers a part by its kind (from the header's layout) or its
-// position.
+// A redaction covers a part by its kind (from the header's layout), a body
+// part by its language (body:LANG), or a part by its position.
 function parseRedaction(s) {
   if (s === 'body' || s === 'attachment' || s === 'stix') return (i, p, kind) => kind === s;
+  if (s.startsWith('body:')) {
+    const lang = s.slice(5);
+    if (!isLanguageTag(lang)) fail(`redaction ${JSON.stringify(s)}: ${JSON.stringify(lang)} is not a BCP 47 language tag`);
+    return (i, p, kind, l) => kind === 'body' && l !== null && asciiLower(l) === asciiLower(lang);
+  }
   const m = /^(0|[1-9][0-9]*):([1-9][0-9]*)$/.exec(s);
-  if (!m || BigInt(m[1]) > 0xffffffffffffffffn || BigInt(m[2]) > 0xffffffffffffffffn) fail(`redaction ${JSON.stringify(s)} is not body, attachment, stix or ENTRY:PART`);
+  if (!m || BigInt(m[1]) > 0xffffffffffffffffn || BigInt(m[2]) > 0xffffffffffffffffn) fail(`redaction ${JSON.stringify(s)} is not body, body:LANG, attachment, stix or ENTRY:PART`);
   return (i, p) => i === Number(m[1]) && p === Number(m[2]);
 }
 
@@ -609,8 +616,32 @@ const HEADER = {
   v: [TY.u8, 'req'], channel: [hexId(16), 'req'], id: [hexId(16), 'req'], case: [hexId(16), 'req'], kind: [oneOf(KINDS), 'req'],
   author: [hexId(32), 'req'], party: [hexId(32), 'req'], created: [TY.str, 'req'], to: [TY.arr(hexId(32)), 'req'],
   refs: [TY.arr(hexId(16)), 'opt'], title: [TY.str, 'req'], tlp: [oneOf(TLPS), 'req'], norm: [oneOf(NORMS), 'nullable'],
-  lang: [TY.str, 'req'], attachments: [Array.isArray, 'opt'], stix: [TY.bool, 'opt'], nonce: [TY.str, 'req'],
+  lang: [TY.str, 'req'], other_langs: [STRS, 'opt'], authentic: [STRS, 'opt'],
+  attachments: [Array.isArray, 'opt'], stix: [TY.bool, 'opt'], nonce: [TY.str, 'req'],
 };
+// BCP 47 tags as crates/core/src/message.rs is_language_tag accepts them,
+// compared in ASCII case only (never Unicode case folding, which would
+// make the Kelvin sign a k).
+const isLanguageTag = (s) => s.length <= 35 && /^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$/.test(s);
+const asciiLower = (s) => s.replace(/[A-Z]/g, (c) => c.toLowerCase());
+// InnerHeader::check_langs.
+function checkLangs(h) {
+  const langs = [h.lang, ...h.other_langs];
+  if (langs.length > 16) fail('its header: more than 16 languages');
+  langs.forEach((l, i) => {
+    if (!isLanguageTag(l)) fail(`its header: ${JSON.stringify(l)} is not a BCP 47 language tag`);
+    if (langs.slice(0, i).some((e) => asciiLower(e) === asciiLower(l))) fail(`its header: language ${JSON.stringify(l)} is given twice`);
+  });
+  h.authentic.forEach((a, i) => {
+    if (!langs.some((l) => asciiLower(l) === asciiLower(a))) fail(`its header: authentic names ${JSON.stringify(a)}, which is not one of the body's languages`);
+    if (h.authentic.slice(0, i).some((e) => asciiLower(e) === asciiLower(a))) fail(`its header: authentic names ${JSON.stringify(a)} twice`);
+  });
+  if (langs.length > 1 && h.authentic.length === 0) fail('its header: a body in several languages must say which are authentic');
+  return langs;
+}
+const isAuthentic = (h, lang) => (h.other_langs.length === 0 && h.authentic.length === 0
+  ? asciiLower(h.lang) === asciiLower(lang)
+  : h.authentic.some((a) => asciiLower(a) === asciiLower(lang)));
 function parseHeader(bytes) {
   if (bytes.length > 64 * 1024) fail('its header is too large');
   const h = shape(strictJson(dec.decode(bytes), 'its header'), HEADER, 'its header');
@@ -618,6 +649,8 @@ function parseHeader(bytes) {
   h.attachments = h.attachments || [];
   h.attachments.forEach((a) => shape(a, ATTACHMENT, 'an attachment'));
   h.stix = h.stix || false;
+  h.other_langs = h.other_langs || [];
+  h.authentic = h.authentic || [];
   return h;
 }
 
@@ -647,23 +680,26 @@ function checkMessage(dir, channel, index, e, wire) {
   if (!parts[0].open || parts[0].tag !== 1) fail('its header part is not open');
   const h = parseHeader(parts[0].content);
   if (h.channel !== channel || h.author !== e.sender || h.party !== signer.party) fail('its inner header names another channel, author or party');
-  // Each part's kind comes from the header's layout (header, body, the
-  // attachments it lists, the STIX bundle if it says so), never from a
-  // stub's own tag.
-  const layout = ['header', 'body', ...h.attachments.map(() => 'attachment'), ...(h.stix ? ['stix'] : [])];
+  const langs = checkLangs(h);
+  // Each part's kind comes from the header's layout (header, the body in
+  // each language, the attachments it lists, the STIX bundle if it says
+  // so), never from a stub's own tag.
+  const layout = ['header', ...langs.map(() => 'body'), ...h.attachments.map(() => 'attachment'), ...(h.stix ? ['stix'] : [])];
   if (parts.length !== layout.length) fail(`it has ${parts.length} parts where its header's layout has ${layout.length}`);
   parts.forEach((p, i) => {
     if (PART_KINDS[p.tag] !== layout[i]) fail(`part ${i} is ${p.open ? 'an open part' : 'a stub'} tagged ${PART_KINDS[p.tag]} where its header's layout has the ${layout[i]}`);
     p.kind = layout[i];
+    p.lang = p.kind === 'body' ? langs[i - 1] : null;
   });
   parts.forEach((p, i) => {
     if (p.kind === 'attachment' && p.open) {
-      const meta = h.attachments[i - 2];
+      const meta = h.attachments[i - 1 - langs.length];
       if (meta.sha256 !== hex(sha256(p.content)) || meta.size !== p.content.length) fail(`attachment ${JSON.stringify(meta.name)} does not match its description`);
     }
   });
   const body = parts[1].open ? parts[1].content : null;
-  return { index, h, parts, body };
+  const texts = langs.map((lang, k) => ({ lang, authentic: isAuthentic(h, lang), body: parts[k + 1].open ? lossy.decode(parts[k + 1].content) : null }));
+  return { index, h, parts, body, texts };
 }
 
 const BUNDLE = {
@@ -874,7 +910,7 @@ export function verifyBundle(bytes) {
     const bad = [];
     for (const m of caseMsgs) {
       m.parts.forEach((p, i) => {
-        const agreed = terms.redactions.some((r) => r(m.index, i, p.kind));
+        const agreed = terms.redactions.some((r) => r(m.index, i, p.kind, p.lang));
         if (agreed && p.open) bad.push(`entry ${m.index} part ${i} is shown though the terms redact it`);
         else if (!p.open && !agreed) bad.push(`entry ${m.index} part ${i} is redacted beyond the terms`);
       });
@@ -885,7 +921,7 @@ export function verifyBundle(bytes) {
 
   report.messages = caseMsgs.map((m) => ({
     index: m.index, kind: m.h.kind, case: m.h.case, party: short(m.h.party), title: m.h.title,
-    body: m.body ? dec.decode(m.body) : null, redacted_parts: m.parts.filter((p) => !p.open).length,
+    body: m.body ? lossy.decode(m.body) : null, texts: m.texts, redacted_parts: m.parts.filter((p) => !p.open).length,
   }));
   const receipts = new Set(dir.current().filter(({ m }) => cosignedBy(note, m.id, m.pub)).map(({ party }) => party));
   report.parties = charter.parties.map((p) => ({

@@ -94,6 +94,19 @@ impl Session {
             .unwrap();
         (r.status().as_u16(), r.body_mut().read_to_string().unwrap())
     }
+
+    /// `GET path` with the session and `Accept-Language: lang`: the body
+    /// of a 200 answer.
+    pub fn get_lang(&self, path: &str, lang: &str) -> String {
+        let mut r = agent()
+            .get(format!("{}{path}", self.server.base))
+            .header("Cookie", &self.cookie)
+            .header("Accept-Language", lang)
+            .call()
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 200);
+        r.body_mut().read_to_string().unwrap()
+    }
 }
 
 /// Logs in with the printed `login` address (303 to the inbox): the

@@ -177,6 +177,8 @@ fn header(ch: ChannelId, i: u64, kind: Kind, party: u8, tlp: Tlp) -> InnerHeader
         tlp,
         norm: None,
         lang: "en".into(),
+        other_langs: vec![],
+        authentic: vec![],
         attachments: vec![],
         stix: false,
         nonce: format!("{i:032x}"),

@@ -78,6 +78,8 @@ mod tests {
             tlp: Tlp::Green,
             norm: None,
             lang: "en".into(),
+            other_langs: vec![],
+            authentic: vec![],
             attachments: vec![],
             stix: false,
             nonce: format!("{i:032x}"),

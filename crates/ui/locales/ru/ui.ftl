@@ -49,6 +49,9 @@ case-answered = Ответ дан
 deadline-met = соблюдён
 deadline-missed = нарушен
 deadline-pending = ожидается
+case-text-authentic = { $lang }: аутентичный текст
+case-text-translation = { $lang }: перевод, не аутентичный
+case-texts-equal = Тексты на языках { $langs } равно аутентичны.
 case-attachments = Вложения
 case-stix-valid = Доказательства STIX: корректный STIX 2.1, { $objects ->
     [one] { $objects } объект
