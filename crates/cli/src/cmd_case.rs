@@ -20,6 +20,7 @@ use hotline_core::keys::KeyId;
 use hotline_core::message::{Kind, Norm, Tlp};
 
 use crate::offline::{self, Freshness};
+use crate::tr::{self, ta};
 use crate::{Cli, Outcome, out};
 
 #[derive(Debug, clap::Subcommand)]
@@ -163,13 +164,13 @@ impl Text {
 
 /// How a language version of a body is labelled: `[ru, translation]`.
 pub(crate) fn text_label(lang: &str, authentic: bool) -> String {
-    format!(
-        "[{lang}, {}]",
+    ta(
         if authentic {
-            "authentic"
+            "cli-text-authentic"
         } else {
-            "translation"
-        }
+            "cli-text-translation"
+        },
+        &[("lang", lang.to_owned())],
     )
 }
 
@@ -177,19 +178,7 @@ pub(crate) fn text_label(lang: &str, authentic: bool) -> String {
 /// control sequences.
 pub(crate) fn quoted(text: &str) -> Vec<String> {
     text.lines()
-        .map(|line| {
-            let line: String = line
-                .chars()
-                .map(|ch| {
-                    if ch.is_control() && ch != '\t' {
-                        '\u{FFFD}'
-                    } else {
-                        ch
-                    }
-                })
-                .collect();
-            format!("| {line}")
-        })
+        .map(|line| format!("| {}", tr::printable(line)))
         .collect()
 }
 
@@ -372,7 +361,7 @@ fn when(t: Option<u64>) -> String {
         Some(d) => d
             .format(&time::format_description::well_known::Rfc3339)
             .unwrap_or_default(),
-        None => "(not yet dated)".into(),
+        None => crate::tr::t("cli-not-dated"),
     }
 }
 
@@ -501,29 +490,51 @@ pub fn run_case(cli: &Cli, cmd: &CaseCommand) -> anyhow::Result<Outcome> {
                 out!("{}", serde_json::to_string_pretty(&v)?);
                 return Ok(Outcome::Ok);
             }
-            out!("{} case {}: {}", k.kind.as_str(), k.id.to_hex(), k.title);
             out!(
-                "  from {} to {}",
-                short(charter, &k.opener),
+                "{}",
+                ta(
+                    "cli-case-head",
+                    &[
+                        ("kind", tr::kind(k.kind.as_str())),
+                        ("id", k.id.to_hex()),
+                        ("title", tr::printable(&k.title))
+                    ]
+                )
+            );
+            let to =
                 k.to.iter()
                     .map(|p| short(charter, p))
                     .collect::<Vec<_>>()
-                    .join(", ")
-            );
-            out!("  opened {}, state {:?}", when(k.opened_at), k.state);
+                    .join(", ");
             out!(
-                "  acknowledgement due {}, answer due {}",
-                when(k.ack_due),
-                when(k.answer_due)
+                "  {}",
+                ta(
+                    "cli-case-from-to",
+                    &[("from", short(charter, &k.opener)), ("to", to)]
+                )
+            );
+            out!(
+                "  {}",
+                ta(
+                    "cli-case-opened",
+                    &[("opened", when(k.opened_at)), ("state", tr::state(k.state))]
+                )
+            );
+            out!(
+                "  {}",
+                ta(
+                    "cli-case-due",
+                    &[("ack", when(k.ack_due)), ("answer", when(k.answer_due))]
+                )
             );
             for e in &k.timeline {
                 out!(
                     "  #{:<5} {}  {:<13} {}  {}",
                     e.index,
                     when(e.at),
-                    e.kind.as_str(),
+                    tr::kind(e.kind.as_str()),
                     short(charter, &e.party),
-                    e.title
+                    tr::printable(&e.title)
                 );
                 if let Some(line) = stix_line(&c.archive, &rec.id, e.index)? {
                     out!("         {line}");
@@ -608,6 +619,11 @@ pub fn run_inbox(cli: &Cli, json: bool, at: Option<&str>) -> anyhow::Result<Outc
                     owed.as_str().to_owned(),
                     k.title.clone(),
                     short(charter, &k.opener),
+                    ta(
+                        "cli-inbox-case",
+                        &[("kind", tr::kind(k.kind.as_str())), ("id", k.id.to_hex())],
+                    ),
+                    tr::t(&format!("cli-owed-{}", owed.as_str())),
                 ));
             }
         }
@@ -620,6 +636,8 @@ pub fn run_inbox(cli: &Cli, json: bool, at: Option<&str>) -> anyhow::Result<Outc
                 "consent or refusal".into(),
                 purpose,
                 short(charter, &from),
+                ta("cli-inbox-request", &[("id", id.to_hex())]),
+                tr::t("cli-owed-consent"),
             ));
         }
         for p in &pings {
@@ -630,6 +648,8 @@ pub fn run_inbox(cli: &Cli, json: bool, at: Option<&str>) -> anyhow::Result<Outc
                     "pong".into(),
                     "communication check".into(),
                     short(charter, &p.from),
+                    ta("cli-inbox-ping", &[("id", p.id.to_hex())]),
+                    tr::t("cli-owed-pong"),
                 ));
             }
         }
@@ -638,22 +658,32 @@ pub fn run_inbox(cli: &Cli, json: bool, at: Option<&str>) -> anyhow::Result<Outc
     if json {
         let v: Vec<_> = rows
             .iter()
-            .map(|(due, what, owed, title, from)| serde_json::json!({"due": due, "overdue": due.is_some_and(|d| t > d), "item": what, "owed": owed, "title": title, "from": from}))
+            .map(|(due, what, owed, title, from, _, _)| serde_json::json!({"due": due, "overdue": due.is_some_and(|d| t > d), "item": what, "owed": owed, "title": title, "from": from}))
             .collect();
         let v = serde_json::json!({"archive": offline::json(&c.fresh, now()), "items": v});
         out!("{}", serde_json::to_string_pretty(&v)?);
     } else if rows.is_empty() {
-        out!("Nothing needs you.");
+        out!("{}", crate::tr::t("cli-inbox-nothing"));
     } else {
-        for (due, what, owed, title, from) in &rows {
-            let flag = if due.is_some_and(|d| t > d) {
-                "OVERDUE "
+        for (due, _, _, title, from, item, owed) in &rows {
+            let id = if due.is_some_and(|d| t > d) {
+                "cli-inbox-row-overdue"
             } else {
-                ""
+                "cli-inbox-row"
             };
             out!(
-                "{flag}{owed} due {} — {what} from {from}: {title}",
-                when(*due)
+                "{}",
+                ta(
+                    id,
+                    &[
+                        ("owed", owed.clone()),
+                        ("due", when(*due)),
+                        ("item", item.clone()),
+                        ("from", from.clone()),
+                        // Another party's text.
+                        ("title", tr::printable(title)),
+                    ]
+                )
             );
         }
     }

@@ -14,6 +14,7 @@ use hotline_core::charter::{Suite, VerifiedCharter, parse_unverified};
 use hotline_core::dsse::SignedDocument;
 use hotline_core::ids::ChannelId;
 
+use crate::tr::{printable, t, ta};
 use crate::{Cli, Outcome, out};
 
 #[derive(Debug, clap::Subcommand)]
@@ -607,12 +608,20 @@ pub fn run_sync(cli: &Cli, channel: Option<&str>, json: bool) -> anyhow::Result<
             Ok(o) => {
                 if !json {
                     out!(
-                        "{}: verified up to {} ({} new entries, {} opened for us){}",
-                        rec.id.to_hex(),
-                        o.size,
-                        o.new_entries,
-                        o.opened,
-                        if o.cosigned { ", receipt cosigned" } else { "" }
+                        "{}",
+                        ta(
+                            if o.cosigned {
+                                "cli-synced-cosigned"
+                            } else {
+                                "cli-synced"
+                            },
+                            &[
+                                ("channel", rec.id.to_hex()),
+                                ("size", o.size.to_string()),
+                                ("new", o.new_entries.to_string()),
+                                ("opened", o.opened.to_string()),
+                            ]
+                        )
                     );
                 }
                 results.push(
@@ -623,10 +632,15 @@ pub fn run_sync(cli: &Cli, channel: Option<&str>, json: bool) -> anyhow::Result<
                 alarmed = true;
                 if !json {
                     out!(
-                        "{}: ALARM {}: {}",
-                        rec.id.to_hex(),
-                        alarm.kind,
-                        alarm.detail
+                        "{}",
+                        ta(
+                            "cli-sync-alarm",
+                            &[
+                                ("channel", rec.id.to_hex()),
+                                ("kind", alarm.kind.to_string()),
+                                ("detail", printable(&alarm.detail)),
+                            ]
+                        )
                     );
                 }
                 results.push(
@@ -645,7 +659,16 @@ pub fn run_sync(cli: &Cli, channel: Option<&str>, json: bool) -> anyhow::Result<
             }
             Err(e) => {
                 if !json {
-                    out!("{}: could not sync: {e}", rec.id.to_hex());
+                    out!(
+                        "{}",
+                        ta(
+                            "cli-sync-failed",
+                            &[
+                                ("channel", rec.id.to_hex()),
+                                ("error", printable(&e.to_string()))
+                            ]
+                        )
+                    );
                 }
                 results.push(serde_json::json!({"channel": rec.id.to_hex(), "ok": false, "error": e.to_string()}));
                 alarmed = true;
@@ -657,7 +680,10 @@ pub fn run_sync(cli: &Cli, channel: Option<&str>, json: bool) -> anyhow::Result<
     }
     let standing = a.alarms()?.len();
     if standing > 0 && !json {
-        out!("{standing} alarm(s) on record: `hotline alarms` shows them with their evidence");
+        out!(
+            "{}",
+            ta("cli-alarms-standing", &[("alarms", standing.to_string())])
+        );
     }
     Ok(if alarmed || standing > 0 {
         Outcome::CheckFailed
@@ -674,20 +700,28 @@ pub fn run_alarms(cli: &Cli, json: bool) -> anyhow::Result<Outcome> {
     if json {
         out!("{}", serde_json::to_string_pretty(&alarms)?);
     } else if alarms.is_empty() {
-        out!("No alarms.");
+        out!("{}", t("cli-alarms-none"));
     } else {
         for al in &alarms {
             out!(
-                "#{} {} channel {} {}: {}",
-                al.id,
-                al.raised_at,
-                al.channel,
-                al.kind,
-                al.detail
+                "{}",
+                ta(
+                    "cli-alarm",
+                    &[
+                        ("id", al.id.to_string()),
+                        ("raised", al.raised_at.clone()),
+                        ("channel", al.channel.clone()),
+                        ("kind", al.kind.to_string()),
+                        ("detail", printable(&al.detail)),
+                    ]
+                )
             );
             out!(
-                "   evidence: {} signed item(s) (--json shows them, base64)",
-                al.evidence.len()
+                "   {}",
+                ta(
+                    "cli-alarm-evidence",
+                    &[("items", al.evidence.len().to_string())]
+                )
             );
         }
     }

@@ -11,6 +11,7 @@ use hotline_core::ids::MessageId;
 use hotline_disclosure::{Report, Verdict};
 
 use crate::cmd_case::ctx;
+use crate::tr::{printable, t, ta};
 use crate::{Cli, Outcome, out};
 
 #[derive(Debug, clap::Subcommand)]
@@ -146,18 +147,14 @@ pub fn run(cli: &Cli, cmd: &DiscloseCommand) -> anyhow::Result<Outcome> {
 }
 
 fn verdict_words(r: &Report) -> String {
+    let missing = || vec![("missing", r.missing_consents.join(", "))];
     match r.verdict {
-        Verdict::Valid => "VALID".into(),
-        Verdict::NotConsented => format!(
-            "NOT CONSENTED (missing: {}{})",
-            r.missing_consents.join(", "),
-            if r.parties.iter().any(|p| p.refused) {
-                "; refused by a party"
-            } else {
-                ""
-            }
-        ),
-        Verdict::Invalid => "INVALID".into(),
+        Verdict::Valid => t("cli-verdict-valid"),
+        Verdict::NotConsented if r.parties.iter().any(|p| p.refused) => {
+            ta("cli-verdict-not-consented-refused", &missing())
+        }
+        Verdict::NotConsented => ta("cli-verdict-not-consented", &missing()),
+        Verdict::Invalid => t("cli-verdict-invalid"),
     }
 }
 
@@ -168,83 +165,121 @@ pub fn run_verify(file: &Path, json: bool) -> anyhow::Result<Outcome> {
     if json {
         out!("{}", serde_json::to_string_pretty(&r)?);
     } else {
-        out!("Disclosure bundle {}", file.display());
-        if let Some(t) = &r.channel {
-            out!("  channel   {t}");
+        // The bundle's texts are the parties' (a hostile bundle's are
+        // anyone's): printed without control characters.
+        let p = |s: &str| printable(s);
+        out!(
+            "{}",
+            ta("cli-verify-bundle", &[("file", file.display().to_string())])
+        );
+        if let Some(c) = &r.channel {
+            out!("  {}", ta("cli-verify-channel", &[("title", p(c))]));
         }
         if let Some((o, n)) = &r.checkpoint {
-            out!("  log       {o}, {n} entries");
-        }
-        if let Some(p) = &r.purpose {
-            out!("  purpose   {p}");
-        }
-        for p in &r.parties {
             out!(
-                "  party     {} ({}){}{}{}{}",
-                p.short,
-                p.name,
-                if p.required {
-                    ", party of the cases"
-                } else {
-                    ""
-                },
-                if p.consented {
-                    ", consented"
-                } else if p.required {
-                    ", NOT consented"
-                } else {
-                    ""
-                },
-                if p.refused { ", REFUSED" } else { "" },
-                if p.receipt {
-                    ", receipt on the checkpoint"
-                } else {
-                    ""
-                }
+                "  {}",
+                ta(
+                    "cli-verify-log",
+                    &[("origin", p(o)), ("size", n.to_string())]
+                )
             );
         }
-        out!("Checks:");
+        if let Some(purpose) = &r.purpose {
+            out!("  {}", ta("cli-verify-purpose", &[("purpose", p(purpose))]));
+        }
+        for party in &r.parties {
+            let flags: String = [
+                (party.required, "cli-verify-party-of-cases"),
+                (party.consented, "cli-verify-consented"),
+                (
+                    party.required && !party.consented,
+                    "cli-verify-not-consented",
+                ),
+                (party.refused, "cli-verify-refused"),
+                (party.receipt, "cli-verify-receipt"),
+            ]
+            .iter()
+            .filter(|(on, _)| *on)
+            .map(|(_, id)| t(id))
+            .collect();
+            out!(
+                "  {}",
+                ta(
+                    "cli-verify-party",
+                    &[
+                        ("short", p(&party.short)),
+                        ("name", p(&party.name)),
+                        ("flags", flags)
+                    ]
+                )
+            );
+        }
+        out!("{}", t("cli-verify-checks"));
         for ch in &r.checks {
             out!(
                 "  [{}] {}: {}",
-                if ch.ok { "ok" } else { "FAIL" },
+                t(if ch.ok {
+                    "cli-verify-ok"
+                } else {
+                    "cli-verify-fail"
+                }),
                 ch.what,
-                ch.detail
+                p(&ch.detail)
             );
         }
-        out!("Messages disclosed: {}", r.messages.len());
+        out!(
+            "{}",
+            ta(
+                "cli-verify-messages",
+                &[("count", r.messages.len().to_string())]
+            )
+        );
         for m in &r.messages {
+            let title = if m.redacted_parts > 0 {
+                ta(
+                    "cli-verify-redacted-parts",
+                    &[
+                        ("title", p(&m.title)),
+                        ("parts", m.redacted_parts.to_string()),
+                    ],
+                )
+            } else {
+                p(&m.title)
+            };
             out!(
-                "  #{} {} from {}: {}{}",
-                m.index,
-                m.kind,
-                m.party,
-                m.title,
-                if m.redacted_parts > 0 {
-                    format!(" ({} part(s) redacted)", m.redacted_parts)
-                } else {
-                    String::new()
-                }
+                "  {}",
+                ta(
+                    "cli-verify-message",
+                    &[
+                        ("index", m.index.to_string()),
+                        ("kind", crate::tr::kind(&m.kind)),
+                        ("party", p(&m.party)),
+                        ("title", title)
+                    ]
+                )
             );
             let several = m.texts.len() > 1;
-            for t in &m.texts {
+            for text in &m.texts {
                 let label = if several {
-                    crate::cmd_case::text_label(&t.lang, t.authentic)
+                    crate::cmd_case::text_label(&text.lang, text.authentic)
                 } else {
-                    format!("[{}]", t.lang)
+                    ta("cli-text-one", &[("lang", p(&text.lang))])
                 };
-                match &t.body {
+                match &text.body {
                     Some(b) => {
                         out!("    {label}");
                         for line in crate::cmd_case::quoted(b) {
                             out!("    {line}");
                         }
                     }
-                    None => out!("    {label} redacted"),
+                    None => out!("    {}", ta("cli-text-redacted", &[("label", label)])),
                 }
             }
         }
-        out!("Verdict: {}", verdict_words(&r));
+        out!(
+            "{}",
+            ta("cli-verify-verdict", &[("verdict", verdict_words(&r))])
+        );
     }
     Ok(if r.verdict == Verdict::Valid {
         Outcome::Ok

@@ -20,6 +20,7 @@ use hotline_client::sync::{SyncError, sync_channel};
 use hotline_core::ids::ChannelId;
 use hotline_log::storage::LogStore as _;
 
+use crate::tr::{printable, ta};
 use crate::{Cli, Outcome, out};
 
 /// How soon to sync again when an entry is sequenced but not yet covered by
@@ -97,15 +98,25 @@ pub fn run_watch(
         );
     } else {
         out!(
-            "Watching {} channel(s) of {} (Ctrl-C to stop)",
-            recs.len(),
-            p.dir().display()
+            "{}",
+            ta(
+                "cli-watching",
+                &[
+                    ("channels", recs.len().to_string()),
+                    ("profile", p.dir().display().to_string())
+                ]
+            )
         );
         if alert_cfg.is_some() {
             out!(
-                "Alerts to {} target(s), from {}",
-                targets.len(),
-                p.dir().join(alerts::FILE).display()
+                "{}",
+                ta(
+                    "cli-watch-alerts",
+                    &[
+                        ("targets", targets.len().to_string()),
+                        ("file", p.dir().join(alerts::FILE).display().to_string())
+                    ]
+                )
             );
         }
     }
@@ -137,7 +148,17 @@ pub fn run_watch(
                             serde_json::json!({"event": "error", "channel": rec.id.to_hex(), "error": e.to_string()})
                         );
                     } else {
-                        out!("{} {}: could not sync: {e}", clock(), &rec.id.to_hex()[..8]);
+                        out!(
+                            "{} {}",
+                            clock(),
+                            ta(
+                                "cli-sync-failed",
+                                &[
+                                    ("channel", rec.id.to_hex()[..8].to_owned()),
+                                    ("error", printable(&e.to_string()))
+                                ]
+                            )
+                        );
                     }
                 }
             }
@@ -166,29 +187,45 @@ pub fn run_watch(
                 );
             } else {
                 out!(
-                    "{} {}: verified up to {} ({} new entries, {} opened for us)",
+                    "{} {}",
                     clock(),
-                    &rec.id.to_hex()[..8],
-                    o.size,
-                    o.new_entries,
-                    o.opened
+                    ta(
+                        "cli-synced",
+                        &[
+                            ("channel", rec.id.to_hex()[..8].to_owned()),
+                            ("size", o.size.to_string()),
+                            ("new", o.new_entries.to_string()),
+                            ("opened", o.opened.to_string()),
+                        ]
+                    )
                 );
                 for m in &fresh {
                     out!(
-                        "  #{} {} in case {}: {}",
-                        m.index,
-                        m.header.kind.as_str(),
-                        m.header.case.to_hex(),
-                        m.header.title
+                        "  {}",
+                        ta(
+                            "cli-watch-message",
+                            &[
+                                ("index", m.index.to_string()),
+                                ("kind", crate::tr::kind(m.header.kind.as_str())),
+                                ("case", m.header.case.to_hex()),
+                                // Another party's text.
+                                ("title", printable(&m.header.title)),
+                            ]
+                        )
                     );
                 }
             }
         }
         let alarms = a.alarms()?;
         for al in alarms.iter().skip(alarms_seen) {
-            let line = format!(
-                "ALARM #{} channel {} {}: {} (`hotline alarms` shows the evidence)",
-                al.id, al.channel, al.kind, al.detail
+            let line = ta(
+                "cli-watch-alarm",
+                &[
+                    ("id", al.id.to_string()),
+                    ("channel", al.channel.clone()),
+                    ("kind", al.kind.to_string()),
+                    ("detail", printable(&al.detail)),
+                ],
             );
             eprintln!("{line}");
             tracing::error!(alarm = al.id, kind = %al.kind, channel = %al.channel, "{}", al.detail);

@@ -25,6 +25,7 @@ mod cmd_witness;
 mod offline;
 mod passphrase;
 mod serve;
+mod tr;
 
 use std::io::Write as _;
 use std::path::PathBuf;
@@ -236,7 +237,7 @@ fn main() -> ExitCode {
             .map_err(|e| anyhow::anyhow!("reading the relay CA file {}: {e}", f.display()))
             .and_then(|pem| Ok(hotline_client::relay_client::trust_ca_pem(&pem)?));
         if let Err(e) = r {
-            eprintln!("error: {e}");
+            eprintln!("{}", tr::ta("cli-error", &[("error", e.to_string())]));
             return ExitCode::from(2);
         }
     }
@@ -291,9 +292,17 @@ fn main() -> ExitCode {
                 return ExitCode::SUCCESS;
             }
             let mut stderr = std::io::stderr().lock();
-            let _ = writeln!(stderr, "error: {e}");
+            let _ = writeln!(
+                stderr,
+                "{}",
+                tr::ta("cli-error", &[("error", e.to_string())])
+            );
             for cause in e.chain().skip(1) {
-                let _ = writeln!(stderr, "  caused by: {cause}");
+                let _ = writeln!(
+                    stderr,
+                    "  {}",
+                    tr::ta("cli-caused-by", &[("cause", cause.to_string())])
+                );
             }
             ExitCode::from(2)
         }

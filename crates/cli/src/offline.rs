@@ -47,16 +47,8 @@ pub(crate) fn now() -> u64 {
     time::OffsetDateTime::now_utc().unix_timestamp().max(0) as u64
 }
 
-/// A duration for a person: `45 s`, `12 min`, `2 h 14 min`, `3 d 4 h`.
-pub(crate) fn duration(secs: u64) -> String {
-    let (d, h, m) = (secs / 86_400, secs / 3_600 % 24, secs / 60 % 60);
-    match secs {
-        0..60 => format!("{secs} s"),
-        60..3_600 => format!("{m} min"),
-        3_600..86_400 => format!("{h} h {m} min"),
-        _ => format!("{d} d {h} h"),
-    }
-}
+pub(crate) use crate::tr::duration;
+use crate::tr::{t, ta};
 
 fn rfc3339(t: u64) -> Option<String> {
     let d = time::OffsetDateTime::from_unix_timestamp(i64::try_from(t).ok()?).ok()?;
@@ -70,11 +62,14 @@ impl Freshness {
         let time = l
             .time
             .and_then(rfc3339)
-            .unwrap_or_else(|| "no timestamp".into());
-        format!(
-            "the checkpoint verified {} ago (size {}, {time})",
-            duration(l.age_secs(now)),
-            l.size
+            .unwrap_or_else(|| t("cli-no-timestamp"));
+        ta(
+            "cli-checkpoint-phrase",
+            &[
+                ("age", duration(l.age_secs(now))),
+                ("size", l.size.to_string()),
+                ("time", time),
+            ],
         )
     }
 
@@ -82,22 +77,26 @@ impl Freshness {
     pub(crate) fn line(&self, now: u64) -> String {
         let ch = self.channel.to_hex();
         let held = match &self.last {
-            Some(l) => format!("the archive as of {}", Self::checkpoint_phrase(l, now)),
-            None => "the archive, which holds no verified checkpoint of this channel yet (nothing until a sync succeeds)".into(),
+            Some(l) => ta(
+                "cli-archive-as-of",
+                &[("checkpoint", Self::checkpoint_phrase(l, now))],
+            ),
+            None => t("cli-archive-empty"),
         };
-        match &self.relay {
+        let id = match &self.relay {
             Some(Some(why)) => {
-                format!("warning: channel {ch}: relay unreachable ({why}); showing {held}")
+                return ta(
+                    "cli-fresh-unreachable",
+                    &[("channel", ch), ("why", why.clone()), ("held", held)],
+                );
             }
             Some(None) => match &self.last {
-                Some(l) if l.age_secs(now) < 60 => {
-                    format!("channel {ch}: synced; showing {held}")
-                }
-                Some(_) => format!("channel {ch}: synced, nothing new since; showing {held}"),
-                None => format!("channel {ch}: synced; showing {held}"),
+                Some(l) if l.age_secs(now) >= 60 => "cli-fresh-synced-nothing-new",
+                _ => "cli-fresh-synced",
             },
-            None => format!("channel {ch}: not synced by this command; showing {held}"),
-        }
+            None => "cli-fresh-not-synced",
+        };
+        ta(id, &[("channel", ch), ("held", held)])
     }
 
     /// The JSON a reading command's `--json` output carries under `archive`.
@@ -126,9 +125,14 @@ pub(crate) fn tell(fresh: &[Freshness], json: bool, now: u64) {
         }
         if f.alarms > 0 && f.relay.is_some() {
             eprintln!(
-                "warning: channel {}: {} alarm(s) on record; `hotline alarms` shows them with their evidence",
-                f.channel.to_hex(),
-                f.alarms
+                "{}",
+                ta(
+                    "cli-fresh-alarms",
+                    &[
+                        ("channel", f.channel.to_hex()),
+                        ("alarms", f.alarms.to_string())
+                    ]
+                )
             );
         }
     }

@@ -26,6 +26,29 @@ const ANSWER_RU: &str = "Инфраструктура отключена.";
 const ANSWER_EN: &str = "The infrastructure was taken down.";
 const ANSWER_AR: &str = "تم إيقاف البنية التحتية.";
 
+/// `hotline` on `profile` with the environment `env` (a language).
+fn hotline_in(profile: &std::path::Path, env: &[(&str, &str)], args: &[&str]) -> String {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_hotline"));
+    c.arg("--profile")
+        .arg(profile)
+        .args(args)
+        .env("HOTLINE_PASSPHRASE", common::cli::PASS)
+        .env("HOTLINE_INSECURE_KDF_LOG_N", "10")
+        .env_remove("HOTLINE_LANG")
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .env_remove("LANG");
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    let o = c.output().unwrap();
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
 fn err(o: std::process::Output) -> String {
     assert!(
         !o.status.success(),
@@ -254,6 +277,50 @@ fn a_bilingual_inquiry_is_disclosed_with_one_language_redacted() {
         !out.contains("Просим") && !out.contains(ANSWER_RU),
         "a redacted text shown: {out}"
     );
+
+    // `hotline` in Russian, through the same Fluent resources as the UI:
+    // from HOTLINE_LANG, or from the POSIX locale; --json stays as it is.
+    let ru = [("HOTLINE_LANG", "ru")];
+    let out = hotline_in(north, &ru, &["verify", &redacted_file]);
+    for want in [
+        "Пакет раскрытия",
+        "Итог: ДЕЙСТВИТЕЛЕН",
+        "[en, аутентичный текст]\n    | We observed intrusions",
+        "[ru, аутентичный текст] скрыт",
+        "[en, перевод]",
+        "запрос от northland: Intrusions / Вторжения (скрыто частей: 1)",
+    ] {
+        assert!(out.contains(want), "{want}: {out}");
+    }
+    assert!(!out.contains("Verdict:"), "{out}");
+    let out = hotline_in(north, &[("LANG", "ru_RU.UTF-8")], &["case", "show", &case]);
+    assert!(
+        out.contains("[ru, аутентичный текст]") && out.contains("[ar, перевод]"),
+        "{out}"
+    );
+    assert!(
+        out.contains("открыто ") && out.contains("состояние "),
+        "{out}"
+    );
+    let out = hotline_in(
+        north,
+        &[("LANG", "ru_RU.UTF-8"), ("HOTLINE_LANG", "en")],
+        &["case", "show", &case],
+    );
+    assert!(
+        out.contains("[ru, authentic]") && out.contains("opened "),
+        "{out}"
+    );
+    let out = hotline_in(south, &ru, &["inbox"]);
+    assert!(
+        out.contains("канал ") && out.contains("синхронизирован"),
+        "{out}"
+    );
+    let out = hotline_in(north, &ru, &["case", "show", "00"]);
+    assert!(out.lines().any(|l| l.starts_with("ошибка: ")), "{out}");
+    let json = hotline_in(north, &ru, &["verify", "--json", &redacted_file]);
+    let v: Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["verdict"], "valid");
     let bytes = serde_json::to_vec(&redacted).unwrap();
     let r = verify(&bytes);
     assert_eq!(r.verdict, Verdict::Valid, "{:?}", r.checks);

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use hotline_client::archive::ChannelRecord;
 use hotline_core::charter::{Charter, CharterParty, Deadline, DisclosureRule, RelayInfo};
-use hotline_core::commitment::{Part, PartKind, encode_parts};
+use hotline_core::commitment::encode_parts;
 use hotline_core::ids::{ChannelId, MessageId};
 use hotline_core::keys::{KeyId, SigningKey};
 use hotline_core::message::{InnerHeader, Kind, Tlp};
@@ -119,11 +119,18 @@ impl Chan {
             stix: false,
             nonce: format!("{:032x}", self.next),
         };
-        let parts = encode_parts(&[Part::new(
-            PartKind::Body,
-            body.as_bytes().to_vec(),
-            &mut rand_core::OsRng,
-        )]);
+        // The parts as a sync stores them: header, body.
+        let parts = encode_parts(
+            &hotline_core::message::Message {
+                header: h.clone(),
+                body: body.into(),
+                other_bodies: vec![],
+                attachments: vec![],
+                stix: None,
+            }
+            .to_parts(&mut rand_core::OsRng)
+            .unwrap(),
+        );
         ui.archive
             .put_message(&self.id, self.next, &h, body, &parts)
             .unwrap();

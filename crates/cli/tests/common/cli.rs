@@ -15,6 +15,8 @@ pub fn hotline(profile: &Path, args: &[&str]) -> Output {
         .args(args)
         .env("HOTLINE_PASSPHRASE", PASS)
         .env("HOTLINE_INSECURE_KDF_LOG_N", "10")
+        // The tests read English, whatever the machine's locale.
+        .env("HOTLINE_LANG", "en")
         .output()
         .unwrap()
 }

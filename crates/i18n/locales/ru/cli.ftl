@@ -1,0 +1,84 @@
+# Сообщения команды hotline там, где их читает человек (crates/cli).
+# Вывод --json предназначен для скриптов и не переводится.
+
+## Все команды
+cli-error = ошибка: { $error }
+
+## Насколько актуален архив (offline.rs)
+cli-no-timestamp = без метки времени
+cli-checkpoint-phrase = контрольную точку, проверенную { $age } назад (размер { $size }, { $time })
+cli-archive-as-of = архив по состоянию на { $checkpoint }
+cli-archive-empty = архив, в котором ещё нет проверенной контрольной точки этого канала (ничего до первой успешной синхронизации)
+cli-fresh-unreachable = предупреждение: канал { $channel }: ретранслятор недоступен ({ $why }); показан { $held }
+cli-fresh-synced = канал { $channel }: синхронизирован; показан { $held }
+cli-fresh-synced-nothing-new = канал { $channel }: синхронизирован, нового нет; показан { $held }
+cli-fresh-not-synced = канал { $channel }: эта команда не синхронизировала; показан { $held }
+cli-fresh-alarms = предупреждение: канал { $channel }: { $alarms } { $alarms ->
+    [one] тревога
+    [few] тревоги
+   *[other] тревог
+} в архиве; `hotline alarms` показывает их с доказательствами
+
+## hotline inbox
+cli-inbox-nothing = От вас ничего не требуется.
+cli-inbox-row = { $owed } до { $due } — { $item } от { $from }: { $title }
+cli-inbox-row-overdue = ПРОСРОЧЕНО { $owed } до { $due } — { $item } от { $from }: { $title }
+cli-inbox-case = дело ({ $kind }) { $id }
+cli-inbox-request = запрос на раскрытие { $id }
+cli-inbox-ping = проверка связи { $id }
+cli-owed-ack = подтверждение
+cli-owed-answer = ответ
+cli-owed-consent = согласие или отказ
+cli-owed-pong = ответ на проверку связи
+cli-inbox-ping-title = проверка связи
+cli-not-dated = (ещё не датировано)
+
+## hotline case show
+cli-case-head = дело ({ $kind }) { $id }: { $title }
+cli-case-from-to = от { $from } для { $to }
+cli-case-opened = открыто { $opened }, состояние { $state }
+cli-case-due = подтверждение до { $ack }, ответ до { $answer }
+cli-text-authentic = [{ $lang }, аутентичный текст]
+cli-text-translation = [{ $lang }, перевод]
+cli-text-one = [{ $lang }]
+cli-text-redacted = { $label } скрыт
+
+## hotline sync, hotline watch
+cli-synced = { $channel }: проверено до { $size } (новых записей: { $new }, открыто для нас: { $opened })
+cli-synced-cosigned = { $channel }: проверено до { $size } (новых записей: { $new }, открыто для нас: { $opened }), квитанция подписана
+cli-sync-alarm = { $channel }: ТРЕВОГА { $kind }: { $detail }
+cli-sync-failed = { $channel }: синхронизация не удалась: { $error }
+cli-alarms-standing = Тревог в архиве: { $alarms }; `hotline alarms` показывает их с доказательствами
+cli-watching = Наблюдение за каналами ({ $channels }) профиля { $profile } (Ctrl-C — остановить)
+cli-watch-alerts = Оповещения: получателей { $targets }, из { $file }
+cli-watch-message = #{ $index } { $kind } в деле { $case }: { $title }
+cli-watch-alarm = ТРЕВОГА #{ $id } канал { $channel } { $kind }: { $detail } (`hotline alarms` показывает доказательства)
+
+## hotline alarms
+cli-alarms-none = Тревог нет.
+cli-alarm = #{ $id } { $raised } канал { $channel } { $kind }: { $detail }
+cli-alarm-evidence = доказательства: подписанных элементов { $items } (--json показывает их в base64)
+
+## hotline verify
+cli-verify-bundle = Пакет раскрытия { $file }
+cli-verify-channel = канал     { $title }
+cli-verify-log = журнал    { $origin }, записей: { $size }
+cli-verify-purpose = цель      { $purpose }
+cli-verify-party = сторона   { $short } ({ $name }){ $flags }
+cli-verify-party-of-cases = , сторона дел
+cli-verify-consented = , согласие дано
+cli-verify-not-consented = , согласие НЕ дано
+cli-verify-refused = , ОТКАЗ
+cli-verify-receipt = , квитанция на контрольной точке
+cli-verify-checks = Проверки:
+cli-verify-ok = ok
+cli-verify-fail = ОШИБКА
+cli-verify-messages = Раскрыто сообщений: { $count }
+cli-verify-message = #{ $index } { $kind } от { $party }: { $title }
+cli-verify-redacted-parts = { $title } (скрыто частей: { $parts })
+cli-verify-verdict = Итог: { $verdict }
+cli-verdict-valid = ДЕЙСТВИТЕЛЕН
+cli-verdict-invalid = НЕДЕЙСТВИТЕЛЕН
+cli-verdict-not-consented = НЕТ СОГЛАСИЯ (недостаёт: { $missing })
+cli-verdict-not-consented-refused = НЕТ СОГЛАСИЯ (недостаёт: { $missing }; одна из сторон отказала)
+cli-caused-by = причина: { $cause }
