@@ -149,6 +149,53 @@ fn from_vectors(s: &mut Seeds) {
         }
     }
 
+    // A body in three languages (docs/format.md §4.1): header, three body
+    // parts, an attachment.
+    {
+        use hotline_core::ids::{ChannelId, MessageId};
+        use hotline_core::keys::KeyId;
+        use hotline_core::message::{AttachmentMeta, InnerHeader, Kind, Message, sha256_hex};
+        let id = MessageId([7; 16]);
+        let m = Message {
+            header: InnerHeader {
+                v: 1,
+                channel: ChannelId([1; 16]),
+                id,
+                case: id,
+                kind: Kind::Inquiry,
+                author: KeyId([2; 32]),
+                party: KeyId([3; 32]),
+                created: "2026-12-04T10:00:00Z".into(),
+                to: vec![KeyId([4; 32])],
+                refs: vec![],
+                title: "Intrusions".into(),
+                tlp: Tlp::Amber,
+                norm: None,
+                lang: "en".into(),
+                other_langs: vec!["ru".into(), "ar".into()],
+                authentic: vec!["en".into(), "ru".into()],
+                attachments: vec![AttachmentMeta {
+                    name: "log.txt".into(),
+                    media_type: "text/plain".into(),
+                    size: 3,
+                    sha256: sha256_hex(b"log"),
+                }],
+                stix: false,
+                nonce: "11".repeat(16),
+            },
+            body: "We observed intrusions.".into(),
+            other_bodies: vec![
+                "Мы наблюдали вторжения.".into(),
+                "لاحظنا عمليات اقتحام.".into(),
+            ],
+            attachments: vec![b"log".to_vec()],
+            stix: None,
+        };
+        let parts = m.to_parts(&mut rand_core::OsRng).unwrap();
+        s.put("message", "three_languages", &encode_parts(&parts));
+        s.put("message", "three_languages.header", &parts[0].bytes);
+    }
+
     let note: Value = serde_json::from_slice(
         &std::fs::read(root().join("tests/vectors/log/go-sumdb-note.json")).unwrap(),
     )
