@@ -225,6 +225,74 @@ fn a_bilingual_inquiry_is_disclosed_with_one_language_redacted() {
             && ru_ui.contains("Тексты на языках en, ru равно аутентичны."),
         "{ru_ui}"
     );
+
+    // Compose in the UI: a second language needs its tag, a tag of its own
+    // and a well-formed one; a check previews both side by side; sent, the
+    // case carries both texts with the authenticity chosen.
+    let compose = |fields: &[(&str, &str)]| {
+        let mut body = format!("csrf={}", ui.csrf);
+        for (k, v) in fields {
+            body.push_str(&format!("&{k}={}", common::ui::enc(v)));
+        }
+        let mut r = common::ui::agent()
+            .post(format!("{}/compose", ui.server.base))
+            .header("Cookie", &ui.cookie)
+            .header("Origin", &ui.server.base)
+            .content_type("application/x-www-form-urlencoded")
+            .send(body)
+            .unwrap();
+        let location = r
+            .headers()
+            .get("location")
+            .map(|l| l.to_str().unwrap().to_owned());
+        (
+            r.status().as_u16(),
+            r.body_mut().read_to_string().unwrap(),
+            location,
+        )
+    };
+    let base = [
+        ("kind", "warning"),
+        ("to", "southland"),
+        ("tlp", "TLP:GREEN"),
+        ("title", "Warning / Предупреждение"),
+        ("body", "Attack expected tonight."),
+        ("body2", "Атака ожидается сегодня ночью."),
+    ];
+    for (extra, want) in [
+        (vec![], "Say which language the other text is in."),
+        (
+            vec![("lang2", "EN")],
+            "The two texts must be in different languages.",
+        ),
+        (
+            vec![("lang2", "russian")],
+            "russian is not a BCP 47 language tag",
+        ),
+    ] {
+        let fields = [&base[..], &extra[..], &[("step", "send")]].concat();
+        let (status, page, _) = compose(&fields);
+        assert_eq!(status, 422, "{page}");
+        assert!(page.contains(want), "{want}: {page}");
+    }
+    let two = [&base[..], &[("lang2", "ru"), ("authentic", "1")]].concat();
+    let (status, page, _) = compose(&[&two[..], &[("step", "check")]].concat());
+    assert_eq!(status, 200, "{page}");
+    assert!(
+        page.contains(
+            r#"<section class="text" lang="ru" dir="ltr"><p>Атака ожидается сегодня ночью.</p>"#
+        ),
+        "{page}"
+    );
+    let (status, page, location) = compose(&[&two[..], &[("step", "send")]].concat());
+    assert_eq!(status, 303, "{page}");
+    let warning = location.unwrap().strip_prefix("/case/").unwrap().to_owned();
+    let (_, page) = ui.get(&format!("/case/{warning}"));
+    assert!(
+        page.contains(r#"lang="en" dir="ltr"><p class="text-label" dir="auto">en: authentic text</p>"#)
+            && page.contains(r#"lang="ru" dir="ltr"><p class="text-label" dir="auto">ru: translation, not authentic</p>"#),
+        "{page}"
+    );
     drop(ui);
 
     // Two disclosures: the Russian texts redacted, and everything shown.

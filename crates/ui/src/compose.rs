@@ -40,6 +40,14 @@ pub(crate) struct Form {
     pub tlp: String,
     pub title: String,
     pub body: String,
+    /// The BCP 47 tag of `body` (empty: `en`).
+    pub lang: String,
+    /// The same text in another language, optional.
+    pub body2: String,
+    /// Its BCP 47 tag.
+    pub lang2: String,
+    /// With two texts, which is authentic: `all`, `1` or `2`.
+    pub authentic: String,
     pub stix: String,
     pub draft: String,
     /// `check` or `send`.
@@ -71,6 +79,10 @@ impl Form {
             "tlp" => self.tlp = v,
             "title" => self.title = v,
             "body" => self.body = v,
+            "lang" => self.lang = v,
+            "body2" => self.body2 = v,
+            "lang2" => self.lang2 = v,
+            "authentic" => self.authentic = v,
             "stix" => self.stix = v,
             "draft" => self.draft = v,
             "step" => self.step = v,
@@ -100,6 +112,8 @@ pub(crate) struct ComposePage<'a> {
     pub norms: Vec<Choice>,
     pub tlps: Vec<Choice>,
     pub drafts: Vec<Choice>,
+    /// With two texts, which is authentic.
+    pub authentics: Vec<Choice>,
     pub form: Form,
     /// What stops the case from being sent, each a sentence.
     pub errors: Vec<String>,
@@ -107,6 +121,60 @@ pub(crate) struct ComposePage<'a> {
     pub stix: Vec<String>,
     /// The body rendered by [`crate::markdown::render`], after a check.
     pub preview: Option<String>,
+}
+
+/// The choices of which text is authentic, `on` the form's.
+pub(crate) fn authentics(tr: &Tr, chosen: &str) -> Vec<Choice> {
+    [
+        ("all", "compose-authentic-all"),
+        ("1", "compose-authentic-first"),
+        ("2", "compose-authentic-second"),
+    ]
+    .iter()
+    .map(|(v, id)| Choice {
+        value: (*v).into(),
+        label: tr.t(id),
+        on: chosen == *v,
+    })
+    .collect()
+}
+
+/// The body's language, `en` when the form leaves it empty.
+fn lang_or_en(l: &str) -> &str {
+    match l.trim() {
+        "" => "en",
+        l => l,
+    }
+}
+
+/// The texts of a form, `(tag, Markdown)`, and the authentic ones, as
+/// [`Draft::set_texts`] takes them (none named for one text); its mistakes
+/// are added to `errors`.
+fn texts(tr: &Tr, form: &Form, errors: &mut Vec<String>) -> (Vec<(String, String)>, Vec<String>) {
+    let lang = lang_or_en(&form.lang).to_owned();
+    let bad = |l: &str| !hotline_core::message::is_language_tag(l);
+    if bad(&lang) {
+        errors.push(tr.args("compose-bad-lang", &[("lang", lang.clone())]));
+    }
+    let mut texts = vec![(lang.clone(), form.body.clone())];
+    if form.body2.trim().is_empty() {
+        return (texts, vec![]);
+    }
+    let lang2 = form.lang2.trim().to_owned();
+    if lang2.is_empty() {
+        errors.push(tr.t("compose-no-lang2"));
+    } else if bad(&lang2) {
+        errors.push(tr.args("compose-bad-lang", &[("lang", lang2.clone())]));
+    } else if lang2.eq_ignore_ascii_case(&lang) {
+        errors.push(tr.t("compose-lang-twice"));
+    }
+    let authentic = match form.authentic.as_str() {
+        "1" => vec![lang],
+        "2" => vec![lang2.clone()],
+        _ => vec!["all".to_owned()],
+    };
+    texts.push((lang2, form.body2.clone()));
+    (texts, authentic)
 }
 
 /// The checked case, ready to send.
@@ -146,6 +214,7 @@ fn build<'a>(
             norms: vec![],
             tlps: vec![],
             drafts: vec![],
+            authentics: vec![],
             form,
             errors,
             stix: stix_lines,
@@ -270,6 +339,7 @@ fn build<'a>(
         if form.body.trim().is_empty() {
             errors.push(tr.t("compose-no-body"));
         }
+        let texts = texts(tr, &form, &mut errors);
         let pasted = !form.stix.trim().is_empty();
         let from_file = files.stix.is_some();
         if gone {
@@ -312,28 +382,59 @@ fn build<'a>(
         if errors.is_empty()
             && let Some(kind) = kind
         {
-            ready = Some(Ready {
-                channel: ch.id,
-                draft: Draft {
-                    tlp,
-                    norm,
-                    stix: if pasted || from_file { bundle } else { None },
-                    attachments: files
-                        .attachments
-                        .iter()
-                        .map(|u| Attachment {
-                            name: u.name.clone(),
-                            media_type: u.media_type.clone(),
-                            bytes: u.bytes.clone(),
-                        })
-                        .collect(),
-                    ..Draft::new(kind, to, form.title.trim(), form.body.clone())
-                },
-                from_draft: (!form.draft.is_empty()).then(|| form.draft.clone()),
-            });
+            let mut draft = Draft {
+                tlp,
+                norm,
+                stix: if pasted || from_file { bundle } else { None },
+                attachments: files
+                    .attachments
+                    .iter()
+                    .map(|u| Attachment {
+                        name: u.name.clone(),
+                        media_type: u.media_type.clone(),
+                        bytes: u.bytes.clone(),
+                    })
+                    .collect(),
+                ..Draft::new(kind, to, form.title.trim(), form.body.clone())
+            };
+            // Checked by `texts` above, so this only fails if the two disagree.
+            let (texts, authentic) = texts;
+            if let Err(e) = draft.set_texts(texts, &authentic) {
+                errors.push(e.to_string());
+            }
+            if errors.is_empty() {
+                ready = Some(Ready {
+                    channel: ch.id,
+                    draft,
+                    from_draft: (!form.draft.is_empty()).then(|| form.draft.clone()),
+                });
+            }
         }
     }
-    let preview = checked.then(|| crate::markdown::render(&form.body));
+    let preview = checked.then(|| {
+        let first = crate::markdown::render(&form.body);
+        if form.body2.trim().is_empty() {
+            first
+        } else {
+            // Side by side, as the case page shows them (both escaped by
+            // `render`; the tags were checked or the page says why not).
+            let dir = |l: &str| crate::i18n::text_dir(l);
+            let tag = |l: &str| {
+                if hotline_core::message::is_language_tag(l) {
+                    l.to_owned()
+                } else {
+                    String::new()
+                }
+            };
+            let (l1, l2) = (tag(lang_or_en(&form.lang)), tag(form.lang2.trim()));
+            format!(
+                r#"<div class="texts"><section class="text" lang="{l1}" dir="{}">{first}</section><section class="text" lang="{l2}" dir="{}">{}</section></div>"#,
+                dir(&l1),
+                dir(&l2),
+                crate::markdown::render(&form.body2)
+            )
+        }
+    });
     let page = ComposePage {
         chrome,
         tr,
@@ -344,6 +445,7 @@ fn build<'a>(
         norms,
         tlps,
         drafts,
+        authentics: authentics(tr, &form.authentic),
         form,
         errors,
         stix: stix_lines,

@@ -214,6 +214,7 @@ async fn a_hostile_file_name_is_shown_escaped_and_the_files_are_kept_for_the_ses
         norms: vec![],
         tlps: vec![],
         drafts: vec![],
+        authentics: vec![],
         form: crate::compose::Form {
             staged: id.clone(),
             files: vec![crate::uploads::FileRow {

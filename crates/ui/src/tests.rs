@@ -803,9 +803,13 @@ fn the_compose_preview_escapes_title_body_and_stix_messages() {
         norms: vec![c("13h")],
         tlps: vec![c("TLP:AMBER")],
         drafts: vec![c(HOSTILE)],
+        authentics: vec![c(HOSTILE)],
         form: crate::compose::Form {
             title: HOSTILE.into(),
             body: HOSTILE.into(),
+            lang: HOSTILE.into(),
+            body2: HOSTILE.into(),
+            lang2: HOSTILE.into(),
             stix: HOSTILE.into(),
             ..Default::default()
         },
