@@ -284,6 +284,34 @@ fn a_bilingual_inquiry_is_disclosed_with_one_language_redacted() {
         ),
         "{page}"
     );
+    // The same check as the browser sends it (multipart, as with files).
+    let mut body = String::new();
+    for (k, v) in [
+        &[("csrf", ui.csrf.as_str())][..],
+        &two[..],
+        &[("step", "check")],
+    ]
+    .concat()
+    {
+        body.push_str(&format!(
+            "--b0undary\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"
+        ));
+    }
+    body.push_str("--b0undary--\r\n");
+    let mut r = common::ui::agent()
+        .post(format!("{}/compose", ui.server.base))
+        .header("Cookie", &ui.cookie)
+        .header("Origin", &ui.server.base)
+        .content_type("multipart/form-data; boundary=b0undary")
+        .send(body)
+        .unwrap();
+    let page = r.body_mut().read_to_string().unwrap();
+    assert!(
+        page.contains(
+            r#"<section class="text" lang="ru" dir="ltr"><p>Атака ожидается сегодня ночью.</p>"#
+        ),
+        "{page}"
+    );
     let (status, page, location) = compose(&[&two[..], &[("step", "send")]].concat());
     assert_eq!(status, 303, "{page}");
     let warning = location.unwrap().strip_prefix("/case/").unwrap().to_owned();

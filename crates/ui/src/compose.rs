@@ -520,7 +520,7 @@ pub(crate) async fn submit(
     if new.stix.is_some() {
         files.stix = new.stix;
     }
-    if !files.within_limits(form.stix.len(), form.body.len()) {
+    if !files.within_limits(form.stix.len(), form.body.len().max(form.body2.len())) {
         return uploads::too_large(&ui);
     }
     let old = std::mem::take(&mut form.staged);

@@ -48,7 +48,7 @@ const MAX_KEPT_PER_SESSION: usize = 3;
 const MAX_KEPT_BYTES: usize = 64 << 20;
 
 /// The fields of the Compose form; any other is refused.
-const FIELDS: [&str; 15] = [
+const FIELDS: [&str; 19] = [
     "csrf",
     "channel",
     "kind",
@@ -57,6 +57,10 @@ const FIELDS: [&str; 15] = [
     "tlp",
     "title",
     "body",
+    "lang",
+    "body2",
+    "lang2",
+    "authentic",
     "stix",
     "draft",
     "step",
@@ -235,6 +239,7 @@ pub(crate) async fn parse(boundary: String, body: Bytes) -> Result<(Form, Files)
         .whole_stream(crate::security::MAX_COMPOSE as u64)
         .per_field(MAX_TEXT_FIELD as u64)
         .for_field("body", MAX_BODY_FIELD as u64)
+        .for_field("body2", MAX_BODY_FIELD as u64)
         .for_field("stix", MAX_UPLOAD_TOTAL as u64)
         .for_field("files", MAX_UPLOAD_FILE as u64)
         .for_field("stix_file", MAX_UPLOAD_FILE as u64);
