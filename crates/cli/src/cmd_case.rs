@@ -20,7 +20,7 @@ use hotline_core::keys::KeyId;
 use hotline_core::message::{Kind, Norm, Tlp};
 
 use crate::offline::{self, Freshness};
-use crate::tr::{self, ta};
+use crate::tr::{self, printable, ta};
 use crate::{Cli, Outcome, out};
 
 #[derive(Debug, clap::Subcommand)]
@@ -200,9 +200,11 @@ fn queued(c: &Ctx, rec: &ChannelRecord, d: &Draft, what: &str) -> anyhow::Result
     }
     let id = hotline_client::compose::queue(&c.archive, &rec.id, &c.me, d)?;
     out!(
-        "Queued {what} {} for the courier: it goes out with the next `hotline sync --import … --out`, \
-         and is sequenced when the courier posts it (`hotline post`)",
-        id.to_hex()
+        "{}",
+        ta(
+            "cli-queued",
+            &[("what", tr::kind(what)), ("id", id.to_hex())]
+        )
     );
     Ok(true)
 }
@@ -275,8 +277,11 @@ fn open(cli: &Cli, offline_ok: bool) -> anyhow::Result<Ctx> {
                     // the others), and say so.
                     Err(e @ SyncError::Incomplete { .. }) => {
                         eprintln!(
-                            "warning: channel {}: {e}; what follows is the verified log without them",
-                            rec.id.to_hex()
+                            "{}",
+                            ta(
+                                "cli-sync-incomplete",
+                                &[("channel", rec.id.to_hex()), ("error", e.to_string())]
+                            )
                         );
                         None
                     }
@@ -463,18 +468,28 @@ pub fn run_case(cli: &Cli, cmd: &CaseCommand) -> anyhow::Result<Outcome> {
             )?;
             let index = o.index;
             tell_if_undated(&c.archive, &rec.id, index);
-            out!("Opened {kind} case {} (log entry {index})", o.id.to_hex());
+            out!(
+                "{}",
+                ta(
+                    "cli-opened",
+                    &[
+                        ("kind", tr::kind(kind)),
+                        ("id", o.id.to_hex()),
+                        ("index", index.to_string())
+                    ]
+                )
+            );
             if let (Some(name), Some((objects, left))) = (draft, o.from_draft) {
                 // The case is confirmed: its objects left the draft (those
                 // that arrived meanwhile stay).
-                out!(
-                    "Sent the {objects} object(s) of draft {name}{}",
-                    if left > 0 {
-                        format!("; {left} added meanwhile are still in it")
-                    } else {
-                        String::new()
-                    }
-                );
+                let mut vars = vec![("objects", objects.to_string()), ("name", name.clone())];
+                let id = if left > 0 {
+                    vars.push(("left", left.to_string()));
+                    "cli-draft-sent-left"
+                } else {
+                    "cli-draft-sent"
+                };
+                out!("{}", ta(id, &vars));
             }
             Ok(Outcome::Ok)
         }
@@ -592,10 +607,16 @@ pub fn run_case(cli: &Cli, cmd: &CaseCommand) -> anyhow::Result<Outcome> {
             let (index, id) = send(&c.archive, &relay, &rec.id, &c.me, &d)?;
             tell_if_undated(&c.archive, &rec.id, index);
             out!(
-                "Sent {} {} on case {} (log entry {index})",
-                kind.as_str(),
-                id.to_hex(),
-                k.id.to_hex()
+                "{}",
+                ta(
+                    "cli-sent-reply",
+                    &[
+                        ("kind", tr::kind(kind.as_str())),
+                        ("id", id.to_hex()),
+                        ("case", k.id.to_hex()),
+                        ("index", index.to_string())
+                    ]
+                )
             );
             Ok(Outcome::Ok)
         }
@@ -719,7 +740,13 @@ pub fn run_ping(cli: &Cli, to: &[String], channel: Option<&str>) -> anyhow::Resu
     let relay = RelayClient::new(&rec.relay_url, c.me.current.signing.clone())?;
     let (index, id) = send(&c.archive, &relay, &rec.id, &c.me, &d)?;
     tell_if_undated(&c.archive, &rec.id, index);
-    out!("Sent ping {} (log entry {index})", id.to_hex());
+    out!(
+        "{}",
+        ta(
+            "cli-sent-ping",
+            &[("id", id.to_hex()), ("index", index.to_string())]
+        )
+    );
     Ok(Outcome::Ok)
 }
 
@@ -747,8 +774,15 @@ pub fn run_pong(cli: &Cli, ping: &str) -> anyhow::Result<Outcome> {
             let (index, id) = send(&c.archive, &relay, &rec.id, &c.me, &d)?;
             tell_if_undated(&c.archive, &rec.id, index);
             out!(
-                "Sent pong {} to ping {ping} (log entry {index})",
-                id.to_hex()
+                "{}",
+                ta(
+                    "cli-sent-pong",
+                    &[
+                        ("id", id.to_hex()),
+                        ("ping", ping.to_owned()),
+                        ("index", index.to_string())
+                    ]
+                )
             );
             return Ok(Outcome::Ok);
         }
@@ -760,23 +794,29 @@ pub fn run_pong(cli: &Cli, ping: &str) -> anyhow::Result<Outcome> {
 /// What the report's deadlines rest on, in words (`docs/client.md`,
 /// "Sequencing times").
 fn time_statement(charter: &Charter) -> String {
-    let logged = "each message's sequencing time is the one the first time attestation \
-                  logged after it gives (an entry of the log, so the same for every party)";
+    let logged = ("logged", tr::t("cli-time-logged"));
     match cases::time_source(charter) {
-        cases::TimeSource::Relay { witnesses } => format!(
-            "{logged}: the relay's own timestamp (signed by its key, never going back, at most \
-             {} min ahead of this machine): the relay's operator is trusted for it{}",
-            hotline_client::sync::MAX_CLOCK_SKEW / 60,
+        cases::TimeSource::Relay { witnesses } => ta(
             if witnesses == 0 {
-                "; the charter names no witness"
+                "cli-time-relay"
             } else {
-                "; the charter's witnesses cosign but it sets no quorum, so they do not set the times"
-            }
+                "cli-time-relay-no-quorum"
+            },
+            &[
+                logged,
+                (
+                    "skew",
+                    (hotline_client::sync::MAX_CLOCK_SKEW / 60).to_string(),
+                ),
+            ],
         ),
-        cases::TimeSource::Witnesses { quorum, of } => format!(
-            "{logged}: the time by which {quorum} of the charter's {of} witnesses had cosigned a \
-             checkpoint covering it, by their own clocks: no single operator sets it; the relay \
-             can delay it, not backdate it"
+        cases::TimeSource::Witnesses { quorum, of } => ta(
+            "cli-time-witnesses",
+            &[
+                logged,
+                ("quorum", quorum.to_string()),
+                ("of", of.to_string()),
+            ],
         ),
     }
 }
@@ -806,11 +846,16 @@ pub fn run_report(cli: &Cli, json: bool, at: Option<&str>) -> anyhow::Result<Out
         let open = cs.iter().filter(|k| k.state != State::Closed).count();
         if !json {
             out!(
-                "Channel {} — {} cases ({} open), {} pings",
-                rec.id.to_hex(),
-                cs.len(),
-                open,
-                pings.len()
+                "{}",
+                ta(
+                    "cli-report-channel",
+                    &[
+                        ("channel", rec.id.to_hex()),
+                        ("cases", cs.len().to_string()),
+                        ("open", open.to_string()),
+                        ("pings", pings.len().to_string())
+                    ]
+                )
             );
             out!("  {}", time_statement(charter));
         }
@@ -824,23 +869,34 @@ pub fn run_report(cli: &Cli, json: bool, at: Option<&str>) -> anyhow::Result<Out
         out!("{}", serde_json::to_string_pretty(&v)?);
     } else {
         let mins = |s: Option<u64>| {
-            s.map(|s| format!("{:.1} min", s as f64 / 60.0))
-                .unwrap_or_else(|| "—".into())
+            s.map(|s| {
+                ta(
+                    "cli-report-minutes",
+                    &[("minutes", format!("{:.1}", s as f64 / 60.0))],
+                )
+            })
+            .unwrap_or_else(|| "—".into())
         };
         for (_, p, r) in &all {
             out!(
-                "  {p}: received {}, acknowledged on time {} (late {}), answered on time {} (late {}), median ack {}, median answer {}, open {}, overdue {}, pings answered on time {}/{}",
-                r.received,
-                r.acked_on_time,
-                r.acked_late,
-                r.answered_on_time,
-                r.answered_late,
-                mins(r.median_ack_secs),
-                mins(r.median_answer_secs),
-                r.open,
-                r.overdue,
-                r.pongs_on_time,
-                r.pings
+                "  {}",
+                ta(
+                    "cli-report-party",
+                    &[
+                        ("party", p.clone()),
+                        ("received", r.received.to_string()),
+                        ("acked", r.acked_on_time.to_string()),
+                        ("acked_late", r.acked_late.to_string()),
+                        ("answered", r.answered_on_time.to_string()),
+                        ("answered_late", r.answered_late.to_string()),
+                        ("median_ack", mins(r.median_ack_secs)),
+                        ("median_answer", mins(r.median_answer_secs)),
+                        ("open", r.open.to_string()),
+                        ("overdue", r.overdue.to_string()),
+                        ("pongs", r.pongs_on_time.to_string()),
+                        ("pings", r.pings.to_string()),
+                    ]
+                )
             );
         }
     }
@@ -856,12 +912,7 @@ pub(crate) fn tell_if_undated(
     index: u64,
 ) {
     if matches!(archive.sequenced_at(channel, index), Ok(None)) {
-        eprintln!(
-            "warning: log entry {index} is sequenced, but the relay has not yet logged a time \
-             attestation dating it (with the witnesses' cosignatures the charter asks for); its \
-             deadlines start from the time that attestation gives. Run `hotline sync` later; \
-             if none comes, `hotline alarms` shows undated-entry."
-        );
+        eprintln!("{}", ta("cli-undated", &[("index", index.to_string())]));
     }
 }
 
@@ -877,21 +928,26 @@ fn stix_line(
         return Ok(None);
     };
     let r = hotline_stix::validate_bundle(&bundle);
-    Ok(Some(if r.is_valid() {
-        format!(
-            "STIX evidence: valid STIX 2.1, {} bytes{}",
-            bundle.len(),
-            if r.warnings.is_empty() {
-                String::new()
-            } else {
-                format!(" ({} warning(s): {})", r.warnings.len(), r.warnings[0])
-            }
-        )
-    } else {
-        format!(
-            "STIX evidence: NOT valid STIX 2.1 ({} error(s), first: {})",
-            r.errors.len(),
-            r.errors[0]
-        )
+    let bytes = ("bytes", bundle.len().to_string());
+    Ok(Some(match (r.is_valid(), r.warnings.first()) {
+        (true, None) => ta("cli-stix-valid", &[bytes]),
+        (true, Some(w)) => ta(
+            "cli-stix-valid-warnings",
+            &[
+                bytes,
+                ("warnings", r.warnings.len().to_string()),
+                ("first", printable(&w.to_string())),
+            ],
+        ),
+        (false, _) => ta(
+            "cli-stix-invalid",
+            &[
+                ("errors", r.errors.len().to_string()),
+                (
+                    "first",
+                    printable(&r.errors.first().map(|e| e.to_string()).unwrap_or_default()),
+                ),
+            ],
+        ),
     }))
 }

@@ -78,3 +78,26 @@ cli-verdict-invalid = INVALID
 cli-verdict-not-consented = NOT CONSENTED (missing: { $missing })
 cli-verdict-not-consented-refused = NOT CONSENTED (missing: { $missing }; refused by a party)
 cli-caused-by = caused by: { $cause }
+
+## Sending (hotline case, ping, pong)
+cli-queued = Queued { $what } { $id } for the courier: it goes out with the next `hotline sync --import … --out`, and is sequenced when the courier posts it (`hotline post`)
+cli-sync-incomplete = warning: channel { $channel }: { $error }; what follows is the verified log without them
+cli-opened = Opened { $kind } case { $id } (log entry { $index })
+cli-draft-sent = Sent the { $objects } object(s) of draft { $name }
+cli-draft-sent-left = Sent the { $objects } object(s) of draft { $name }; { $left } added meanwhile are still in it
+cli-sent-reply = Sent { $kind } { $id } on case { $case } (log entry { $index })
+cli-sent-ping = Sent ping { $id } (log entry { $index })
+cli-sent-pong = Sent pong { $id } to ping { $ping } (log entry { $index })
+cli-undated = warning: log entry { $index } is sequenced, but the relay has not yet logged a time attestation dating it (with the witnesses' cosignatures the charter asks for); its deadlines start from the time that attestation gives. Run `hotline sync` later; if none comes, `hotline alarms` shows undated-entry.
+cli-stix-valid = STIX evidence: valid STIX 2.1, { $bytes } bytes
+cli-stix-valid-warnings = STIX evidence: valid STIX 2.1, { $bytes } bytes ({ $warnings } warning(s): { $first })
+cli-stix-invalid = STIX evidence: NOT valid STIX 2.1 ({ $errors } error(s), first: { $first })
+
+## hotline report
+cli-report-channel = Channel { $channel } — { $cases } cases ({ $open } open), { $pings } pings
+cli-report-minutes = { $minutes } min
+cli-report-party = { $party }: received { $received }, acknowledged on time { $acked } (late { $acked_late }), answered on time { $answered } (late { $answered_late }), median ack { $median_ack }, median answer { $median_answer }, open { $open }, overdue { $overdue }, pings answered on time { $pongs }/{ $pings }
+cli-time-logged = each message's sequencing time is the one the first time attestation logged after it gives (an entry of the log, so the same for every party)
+cli-time-relay = { $logged }: the relay's own timestamp (signed by its key, never going back, at most { $skew } min ahead of this machine): the relay's operator is trusted for it; the charter names no witness
+cli-time-relay-no-quorum = { $logged }: the relay's own timestamp (signed by its key, never going back, at most { $skew } min ahead of this machine): the relay's operator is trusted for it; the charter's witnesses cosign but it sets no quorum, so they do not set the times
+cli-time-witnesses = { $logged }: the time by which { $quorum } of the charter's { $of } witnesses had cosigned a checkpoint covering it, by their own clocks: no single operator sets it; the relay can delay it, not backdate it
