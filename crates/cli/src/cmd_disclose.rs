@@ -87,12 +87,14 @@ pub fn run(cli: &Cli, cmd: &DiscloseCommand) -> anyhow::Result<Outcome> {
             let relay = RelayClient::new(&rec.relay_url, c.me.current.signing.clone())?;
             let (index, id) = send(&c.archive, &relay, &rec.id, &c.me, &d)?;
             crate::cmd_case::tell_if_undated(&c.archive, &rec.id, index);
-            out!("Requested disclosure {} (log entry {index})", id.to_hex());
             out!(
-                "Next: the other parties run `hotline disclose consent {}`; then `hotline disclose export {} --out FILE`",
-                id.to_hex(),
-                id.to_hex()
+                "{}",
+                ta(
+                    "cli-disclose-requested",
+                    &[("id", id.to_hex()), ("index", index.to_string())]
+                )
             );
+            out!("{}", ta("cli-disclose-next", &[("id", id.to_hex())]));
             Ok(Outcome::Ok)
         }
         DiscloseCommand::Consent { request, channel }
@@ -111,13 +113,15 @@ pub fn run(cli: &Cli, cmd: &DiscloseCommand) -> anyhow::Result<Outcome> {
             let (index, _) = send(&c.archive, &relay, &rec.id, &c.me, &d)?;
             crate::cmd_case::tell_if_undated(&c.archive, &rec.id, index);
             out!(
-                "{} disclosure request {} (log entry {index})",
-                if reason.is_some() {
-                    "Refused"
-                } else {
-                    "Consented to"
-                },
-                req.id.to_hex()
+                "{}",
+                ta(
+                    if reason.is_some() {
+                        "cli-disclose-refused"
+                    } else {
+                        "cli-disclose-consented"
+                    },
+                    &[("id", req.id.to_hex()), ("index", index.to_string())]
+                )
             );
             Ok(Outcome::Ok)
         }
@@ -136,10 +140,15 @@ pub fn run(cli: &Cli, cmd: &DiscloseCommand) -> anyhow::Result<Outcome> {
             std::fs::write(file, &f.bytes)
                 .with_context(|| format!("writing {}", file.display()))?;
             out!(
-                "Wrote {} ({} entries); verified here: {}",
-                file.display(),
-                f.entries,
-                verdict_words(&f.report)
+                "{}",
+                ta(
+                    "cli-disclose-wrote",
+                    &[
+                        ("file", file.display().to_string()),
+                        ("entries", f.entries.to_string()),
+                        ("verdict", verdict_words(&f.report))
+                    ]
+                )
             );
             Ok(Outcome::Ok)
         }

@@ -287,29 +287,40 @@ fn tell_alert(r: &Report, json: bool) {
         }
         .to_string()
     } else {
-        match r {
-            Report::Raised(r) => format!("{} alert #{}: {}", clock(), r.id, r.alert.subject()),
-            Report::Delivered { key, target } => {
-                format!("{} alert {key} delivered to {target}", clock())
-            }
+        let said = match r {
+            Report::Raised(r) => ta(
+                "cli-alert-raised",
+                &[
+                    ("id", r.id.to_string()),
+                    ("subject", printable(&r.alert.subject())),
+                ],
+            ),
+            Report::Delivered { key, target } => ta(
+                "cli-alert-delivered",
+                &[("key", key.clone()), ("target", target.clone())],
+            ),
             Report::Failed {
                 key,
                 target,
                 error,
                 retry_at,
-            } => match retry_at {
-                Some(t) => format!(
-                    "{} alert {key} to {target} failed: {error}; trying again in {} s",
-                    clock(),
-                    t.saturating_sub(alerts::now())
-                ),
-                None => format!(
-                    "{} alert {key} to {target} failed: {error}; GAVE UP (alerts.toml: give_up_after; `hotline alerts list`)",
-                    clock()
-                ),
-            },
-            Report::Error(e) => format!("{} alerts: {e}", clock()),
-        }
+            } => {
+                let mut vars = vec![
+                    ("key", key.clone()),
+                    ("target", target.clone()),
+                    ("error", printable(error)),
+                ];
+                match retry_at {
+                    Some(t) => {
+                        vars.push(("secs", t.saturating_sub(alerts::now()).to_string()));
+                        ta("cli-alert-retry", &vars)
+                    }
+                    None => ta("cli-alert-gave-up", &vars),
+                }
+            }
+            Report::Error(e) => ta("cli-alert-error", &[("error", e.to_string())]),
+        };
+        format!("{} {said}", clock())
     };
     let _ = writeln!(std::io::stdout().lock(), "{line}");
 }

@@ -101,3 +101,17 @@ cli-time-logged = each message's sequencing time is the one the first time attes
 cli-time-relay = { $logged }: the relay's own timestamp (signed by its key, never going back, at most { $skew } min ahead of this machine): the relay's operator is trusted for it; the charter names no witness
 cli-time-relay-no-quorum = { $logged }: the relay's own timestamp (signed by its key, never going back, at most { $skew } min ahead of this machine): the relay's operator is trusted for it; the charter's witnesses cosign but it sets no quorum, so they do not set the times
 cli-time-witnesses = { $logged }: the time by which { $quorum } of the charter's { $of } witnesses had cosigned a checkpoint covering it, by their own clocks: no single operator sets it; the relay can delay it, not backdate it
+
+## hotline disclose
+cli-disclose-requested = Requested disclosure { $id } (log entry { $index })
+cli-disclose-next = Next: the other parties run `hotline disclose consent { $id }`; then `hotline disclose export { $id } --out FILE`
+cli-disclose-consented = Consented to disclosure request { $id } (log entry { $index })
+cli-disclose-refused = Refused disclosure request { $id } (log entry { $index })
+cli-disclose-wrote = Wrote { $file } ({ $entries } entries); verified here: { $verdict }
+
+## Alerts while watching
+cli-alert-raised = alert #{ $id }: { $subject }
+cli-alert-delivered = alert { $key } delivered to { $target }
+cli-alert-retry = alert { $key } to { $target } failed: { $error }; trying again in { $secs } s
+cli-alert-gave-up = alert { $key } to { $target } failed: { $error }; GAVE UP (alerts.toml: give_up_after; `hotline alerts list`)
+cli-alert-error = alerts: { $error }
