@@ -204,7 +204,7 @@ fn open_browser(url: &str) {
         .iter()
         .any(|v| std::env::var_os(v).is_some_and(|v| !v.is_empty()));
     if cfg!(target_os = "linux") && !display {
-        eprintln!("no display, so no browser was opened: open the address above yourself");
+        eprintln!("{}", crate::tr::t("cli-ui-no-display"));
         return;
     }
     let r = std::process::Command::new("xdg-open")
@@ -214,6 +214,6 @@ fn open_browser(url: &str) {
         .stderr(std::process::Stdio::null())
         .spawn();
     if r.is_err() {
-        eprintln!("no browser was opened: open the address above yourself");
+        eprintln!("{}", crate::tr::t("cli-ui-no-browser"));
     }
 }

@@ -115,3 +115,7 @@ cli-alert-delivered = alert { $key } delivered to { $target }
 cli-alert-retry = alert { $key } to { $target } failed: { $error }; trying again in { $secs } s
 cli-alert-gave-up = alert { $key } to { $target } failed: { $error }; GAVE UP (alerts.toml: give_up_after; `hotline alerts list`)
 cli-alert-error = alerts: { $error }
+
+## hotline ui
+cli-ui-no-display = no display, so no browser was opened: open the address above yourself
+cli-ui-no-browser = no browser was opened: open the address above yourself

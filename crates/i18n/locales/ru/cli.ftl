@@ -119,3 +119,7 @@ cli-alert-delivered = оповещение { $key } доставлено: { $tar
 cli-alert-retry = оповещение { $key } для { $target } не доставлено: { $error }; новая попытка через { $secs } с
 cli-alert-gave-up = оповещение { $key } для { $target } не доставлено: { $error }; ПОПЫТКИ ПРЕКРАЩЕНЫ (alerts.toml: give_up_after; `hotline alerts list`)
 cli-alert-error = оповещения: { $error }
+
+## hotline ui
+cli-ui-no-display = дисплея нет, браузер не открыт: откройте адрес выше сами
+cli-ui-no-browser = браузер не открыт: откройте адрес выше сами
