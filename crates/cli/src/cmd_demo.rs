@@ -378,8 +378,20 @@ pub fn run_demo(a: &DemoArgs) -> anyhow::Result<Outcome> {
     )?;
     out!("9. northland → southland: CLARIFICATION (entry {i})");
     south.sync(&rec)?;
-    let (i, _) = south.post(&rec, draft(Kind::Answer, n_id, "Re: intrusions", "The C2 server at 198.51.100.23 was a compromised hosting account; it was taken down on 22 November and the provider has preserved logs. The phishing domain is suspended. We found no evidence of State involvement; the investigation continues.", Some(case)))?;
-    out!("10. southland → northland: ANSWER (entry {i})");
+    // The answer in English, the authentic text, with a Russian
+    // translation: each its own committed part (docs/client.md).
+    let mut answer = draft(Kind::Answer, n_id, "Re: intrusions", "", Some(case));
+    answer.set_texts(
+        vec![
+            ("en".into(), "The C2 server at 198.51.100.23 was a compromised hosting account; it was taken down on 22 November and the provider has preserved logs. The phishing domain is suspended. We found no evidence of State involvement; the investigation continues.".into()),
+            ("ru".into(), "Сервер управления по адресу 198.51.100.23 был взломанной учётной записью хостинга; он отключён 22 ноября, провайдер сохранил журналы. Фишинговый домен заблокирован. Признаков причастности государства не обнаружено; расследование продолжается.".into()),
+        ],
+        &["en".into()],
+    )?;
+    let (i, _) = south.post(&rec, answer)?;
+    out!(
+        "10. southland → northland: ANSWER in English (authentic) and Russian (translation) (entry {i})"
+    );
     let (i, warning) = south.post(&rec, draft(Kind::Warning, n_id, "Ransomware campaign against hospital networks", "We see a ransomware group scanning hospital VPN gateways in the region; Northland hospitals may be next. Patch the gateways listed in our advisory.", None))?;
     out!(
         "11. southland → northland: WARNING {} (entry {i})",

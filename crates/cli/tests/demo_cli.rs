@@ -30,7 +30,7 @@ fn demo_runs_and_leaves_everything_in_its_folder() {
         "STIX bundle",
         "ACK",
         "CLARIFICATION",
-        "ANSWER",
+        "ANSWER in English (authentic) and Russian (translation)",
         "WARNING",
         "PING",
         "PONG",
@@ -62,12 +62,19 @@ fn demo_runs_and_leaves_everything_in_its_folder() {
     let v = Command::new(env!("CARGO_BIN_EXE_hotline"))
         .arg("verify")
         .arg(dir.join("disclosure.json"))
+        .env("HOTLINE_LANG", "en")
         .output()
         .unwrap();
     let out = String::from_utf8_lossy(&v.stdout);
     assert_eq!(v.status.code(), Some(0), "{out}");
     assert!(
         out.contains("Verdict: VALID") && out.contains("1 part(s) redacted"),
+        "{out}"
+    );
+    // The answer's two texts, each with its tag and its standing.
+    assert!(
+        out.contains("[en, authentic]\n    | The C2 server")
+            && out.contains("[ru, translation]\n    | Сервер управления"),
         "{out}"
     );
     // A second run into the same folder is refused.
