@@ -203,21 +203,29 @@ pub fn run_channel(cli: &Cli, cmd: &ChannelCommand) -> anyhow::Result<Outcome> {
             write_doc(file, &doc)?;
             let c = parse_unverified(&doc)?;
             out!(
-                "Drafted the charter of channel {} in {}",
-                doc_channel(&doc)?,
-                file.display()
+                "{}",
+                ta(
+                    "cli-channel-drafted",
+                    &[
+                        ("channel", doc_channel(&doc)?),
+                        ("file", file.display().to_string())
+                    ]
+                )
+            );
+            let shorts = c.parties.iter().map(|p| printable(&p.short));
+            out!(
+                "{}",
+                ta(
+                    "cli-channel-parties",
+                    &[("parties", shorts.collect::<Vec<_>>().join(", "))]
+                )
             );
             out!(
-                "Parties: {}",
-                c.parties
-                    .iter()
-                    .map(|p| p.short.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            );
-            out!(
-                "Next: each party runs `hotline channel sign {}`",
-                file.display()
+                "{}",
+                ta(
+                    "cli-channel-next-sign",
+                    &[("file", file.display().to_string())]
+                )
             );
             Ok(Outcome::Ok)
         }
@@ -235,18 +243,37 @@ pub fn run_channel(cli: &Cli, cmd: &ChannelCommand) -> anyhow::Result<Outcome> {
             let key = p.unlock_party(&crate::passphrase::existing("party key")?)?;
             let signed = channel::sign_charter(&mut doc, &party, &key)?;
             if signed.already {
-                out!("{} has signed this charter already", party.short);
+                out!(
+                    "{}",
+                    ta(
+                        "cli-channel-signed-already",
+                        &[("party", party.short.clone())]
+                    )
+                );
             } else {
                 write_doc(file, &doc)?;
-                out!("Signed as {}", party.short);
+                out!(
+                    "{}",
+                    ta("cli-channel-signed", &[("party", party.short.clone())])
+                );
             }
             if signed.missing.is_empty() {
                 out!(
-                    "Every party has signed. Next: `hotline channel register {}`",
-                    file.display()
+                    "{}",
+                    ta(
+                        "cli-channel-all-signed",
+                        &[("file", file.display().to_string())]
+                    )
                 );
             } else {
-                out!("Still to sign: {}", signed.missing.join(", "));
+                let missing = signed.missing.iter().map(|m| printable(m));
+                out!(
+                    "{}",
+                    ta(
+                        "cli-channel-still-to-sign",
+                        &[("parties", missing.collect::<Vec<_>>().join(", "))]
+                    )
+                );
             }
             Ok(Outcome::Ok)
         }
@@ -257,17 +284,31 @@ pub fn run_channel(cli: &Cli, cmd: &ChannelCommand) -> anyhow::Result<Outcome> {
             let key = p.unlock_party(&crate::passphrase::existing("party key")?)?;
             let rec = channel::register(&Archive::open(p.dir())?, &doc, key)?;
             out!(
-                "Channel {} registered on {} ({})",
-                rec.id.to_hex(),
-                rec.relay_url,
-                rec.origin
+                "{}",
+                ta(
+                    "cli-channel-registered",
+                    &[
+                        ("channel", rec.id.to_hex()),
+                        ("relay", printable(&rec.relay_url)),
+                        ("origin", printable(&rec.origin))
+                    ]
+                )
             );
             Ok(Outcome::Ok)
         }
         ChannelCommand::Join { file } => {
             let p = Profile::open(&cli.profile_dir()?)?;
             let rec = channel::join(&Archive::open(p.dir())?, &read_doc(file)?)?;
-            out!("Following channel {} on {}", rec.id.to_hex(), rec.relay_url);
+            out!(
+                "{}",
+                ta(
+                    "cli-channel-following",
+                    &[
+                        ("channel", rec.id.to_hex()),
+                        ("relay", printable(&rec.relay_url))
+                    ]
+                )
+            );
             Ok(Outcome::Ok)
         }
         ChannelCommand::List { json } => {
@@ -280,10 +321,15 @@ pub fn run_channel(cli: &Cli, cmd: &ChannelCommand) -> anyhow::Result<Outcome> {
                     rows.push(serde_json::json!({"channel": rec.id.to_hex(), "origin": rec.origin, "relay": rec.relay_url, "verified_size": size}));
                 } else {
                     out!(
-                        "{}  {} entries verified  {}",
-                        rec.id.to_hex(),
-                        size,
-                        rec.relay_url
+                        "{}",
+                        ta(
+                            "cli-channel-row",
+                            &[
+                                ("channel", rec.id.to_hex()),
+                                ("size", size.to_string()),
+                                ("relay", printable(&rec.relay_url))
+                            ]
+                        )
                     );
                 }
             }
@@ -354,23 +400,33 @@ pub fn run_roster(cli: &Cli, cmd: &RosterCommand) -> anyhow::Result<Outcome> {
                 .with_context(|| format!("writing {}", tmp.display()))?;
             std::fs::rename(&tmp, file).with_context(|| format!("writing {}", file.display()))?;
             out!(
-                "Wrote the proof that {} (signing id {}) joins party {} in channel {} to {}",
-                member.name,
-                member.signing_key_id,
-                party.short(),
-                id.to_hex(),
-                file.display()
+                "{}",
+                ta(
+                    "cli-roster-proof-written",
+                    &[
+                        ("member", member.name.clone()),
+                        ("key", member.signing_key_id.to_string()),
+                        ("party", party.short()),
+                        ("channel", id.to_hex()),
+                        ("file", file.display().to_string())
+                    ]
+                )
             );
             if followed.is_none() && suite_flag.is_none() {
                 out!(
-                    "It names this member's {suite} key (new channels' suite); for a channel of suite \
-                     hotline-v1 make it again with --suite hotline-v1"
+                    "{}",
+                    ta("cli-roster-proof-suite", &[("suite", suite.to_string())])
                 );
             }
             out!(
-                "Next: the party's key holder runs `hotline roster update --channel {} --add {}`",
-                id.to_hex(),
-                file.display()
+                "{}",
+                ta(
+                    "cli-roster-proof-next",
+                    &[
+                        ("channel", id.to_hex()),
+                        ("file", file.display().to_string())
+                    ]
+                )
             );
             Ok(Outcome::Ok)
         }
@@ -450,7 +506,10 @@ pub fn run_roster(cli: &Cli, cmd: &RosterCommand) -> anyhow::Result<Outcome> {
                 Err(e) => Err(e.to_string()),
             };
             if let Err(e) = &synced {
-                eprintln!("warning: could not sync ({e}); showing the rosters as last verified");
+                eprintln!(
+                    "{}",
+                    ta("cli-roster-not-synced", &[("error", printable(e))])
+                );
             }
             let charter = VerifiedCharter::verify(&SignedDocument::from_json(&rec.charter)?)?;
             let mut rows = Vec::new();
@@ -471,20 +530,32 @@ pub fn run_roster(cli: &Cli, cmd: &RosterCommand) -> anyhow::Result<Outcome> {
                     .collect();
                 let version = latest.as_ref().map(|(r, _)| r.version);
                 if !*json {
+                    let who = [
+                        ("party", printable(&party.short)),
+                        ("name", printable(&party.name)),
+                    ];
                     out!(
-                        "{} ({}): {}",
-                        party.short,
-                        party.name,
-                        version
-                            .map(|v| format!("roster version {v}"))
-                            .unwrap_or_else(|| "no roster yet".into())
+                        "{}",
+                        match version {
+                            Some(v) => ta(
+                                "cli-roster-party",
+                                &[who[0].clone(), who[1].clone(), ("version", v.to_string())]
+                            ),
+                            None => ta("cli-roster-party-none", &who),
+                        }
                     );
                     for m in &members {
+                        let field = |k: &str| printable(m[k].as_str().unwrap_or_default());
                         out!(
-                            "  {}  signing {}  encryption {}",
-                            m["name"].as_str().unwrap_or_default(),
-                            m["signing_key_id"].as_str().unwrap_or_default(),
-                            m["encryption_key_id"].as_str().unwrap_or_default()
+                            "  {}",
+                            ta(
+                                "cli-roster-member",
+                                &[
+                                    ("name", field("name")),
+                                    ("signing", field("signing_key_id")),
+                                    ("encryption", field("encryption_key_id"))
+                                ]
+                            )
                         );
                     }
                 }
@@ -573,11 +644,16 @@ pub(crate) fn publish_roster(
 
 fn published(party: &str, r: &channel::Published) -> anyhow::Result<()> {
     out!(
-        "Published roster version {} of {} ({} members) at log index {}, confirmed in a signed checkpoint",
-        r.version,
-        party,
-        r.members,
-        r.index
+        "{}",
+        ta(
+            "cli-roster-published",
+            &[
+                ("version", r.version.to_string()),
+                ("party", party.to_owned()),
+                ("members", r.members.to_string()),
+                ("index", r.index.to_string())
+            ]
+        )
     );
     Ok(())
 }

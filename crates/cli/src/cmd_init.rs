@@ -3,6 +3,7 @@
 use anyhow::Context as _;
 use hotline_client::profile::{KdfStrength, NewProfile, Profile};
 
+use crate::tr::ta;
 use crate::{Cli, Outcome, out};
 
 /// Create a profile folder with new keys.
@@ -50,7 +51,13 @@ pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<Outcome> {
             serde_json::to_string_pretty(&crate::cmd_key::show_json(&p))?
         );
     } else {
-        out!("Created profile in {}", p.dir().display());
+        out!(
+            "{}",
+            ta(
+                "cli-init-created",
+                &[("dir", p.dir().display().to_string())]
+            )
+        );
         crate::cmd_key::print_human(&p)?;
     }
     Ok(Outcome::Ok)

@@ -3,6 +3,7 @@
 use hotline_client::profile::Profile;
 use serde_json::json;
 
+use crate::tr::{t, ta};
 use crate::{Cli, Outcome, out};
 
 #[derive(Debug, clap::Subcommand)]
@@ -45,19 +46,25 @@ pub fn run(cli: &Cli, cmd: &KeyCommand) -> anyhow::Result<Outcome> {
             let mut ok = true;
             if p.info().party.is_some() {
                 match p.unlock_party(&pass) {
-                    Ok(_) => out!("party key: ok"),
+                    Ok(_) => out!("{}", t("cli-key-party-ok")),
                     Err(e) => {
                         ok = false;
-                        out!("party key: FAILED: {e}");
+                        out!(
+                            "{}",
+                            ta("cli-key-party-failed", &[("error", e.to_string())])
+                        );
                     }
                 }
             }
             if p.info().member.is_some() {
                 match p.unlock_member(&pass) {
-                    Ok(_) => out!("member keys: ok"),
+                    Ok(_) => out!("{}", t("cli-key-member-ok")),
                     Err(e) => {
                         ok = false;
-                        out!("member keys: FAILED: {e}");
+                        out!(
+                            "{}",
+                            ta("cli-key-member-failed", &[("error", e.to_string())])
+                        );
                     }
                 }
             }
@@ -91,9 +98,27 @@ fn rotate(cli: &Cli, no_roster: bool) -> anyhow::Result<Outcome> {
         }
     }
     let (old, new) = p.rotate_member(&pass, hotline_client::profile::KdfStrength::from_env())?;
-    out!("Rotated the member keys of {}", p.dir().display());
-    out!("  old signing id {} (kept in retired/)", old.signing_key_id);
-    out!("  new signing id {}", new.signing_key_id);
+    out!(
+        "{}",
+        ta(
+            "cli-key-rotated",
+            &[("profile", p.dir().display().to_string())]
+        )
+    );
+    out!(
+        "  {}",
+        ta(
+            "cli-key-rotated-old",
+            &[("id", old.signing_key_id.to_string())]
+        )
+    );
+    out!(
+        "  {}",
+        ta(
+            "cli-key-rotated-new",
+            &[("id", new.signing_key_id.to_string())]
+        )
+    );
     let keys = p.unlock_member(&pass)?;
     let mut pending = Vec::new();
     let mut failed = false;
@@ -134,8 +159,11 @@ fn rotate(cli: &Cli, no_roster: bool) -> anyhow::Result<Outcome> {
         });
         if let Err(e) = r {
             out!(
-                "channel {}: the roster was not updated: {e:#}",
-                rec.id.to_hex()
+                "{}",
+                ta(
+                    "cli-key-roster-not-updated",
+                    &[("channel", rec.id.to_hex()), ("error", format!("{e:#}"))]
+                )
             );
             pending.push(rec.id);
             failed = true;
@@ -149,11 +177,14 @@ fn rotate(cli: &Cli, no_roster: bool) -> anyhow::Result<Outcome> {
         };
         let Some(party) = party else {
             out!(
-                "Channel {}: make a proof for the new keys with `hotline roster proof --channel {} --party PARTY --out member.json`; the party's key holder runs `hotline roster update --channel {} --add member.json --revoke {}`",
-                id.to_hex(),
-                id.to_hex(),
-                id.to_hex(),
-                old.signing_key_id
+                "{}",
+                ta(
+                    "cli-key-make-proof",
+                    &[
+                        ("channel", id.to_hex()),
+                        ("key", old.signing_key_id.to_string())
+                    ]
+                )
             );
             continue;
         };
@@ -162,11 +193,15 @@ fn rotate(cli: &Cli, no_roster: bool) -> anyhow::Result<Outcome> {
         let proof = hotline_client::channel::MemberProof::new(suite, id, &party, &new.name, &keys)?;
         std::fs::write(&file, serde_json::to_vec_pretty(&proof)?)?;
         out!(
-            "Channel {}: the party's key holder runs `hotline roster update --channel {} --add {} --revoke {}`",
-            id.to_hex(),
-            id.to_hex(),
-            file.display(),
-            old.signing_key_id
+            "{}",
+            ta(
+                "cli-key-holder-runs",
+                &[
+                    ("channel", id.to_hex()),
+                    ("file", file.display().to_string()),
+                    ("key", old.signing_key_id.to_string())
+                ]
+            )
         );
     }
     Ok(if failed {
@@ -187,18 +222,49 @@ pub fn show_json(p: &Profile) -> serde_json::Value {
 
 pub fn print_human(p: &Profile) -> anyhow::Result<()> {
     let info = p.info();
-    out!("Profile {}", p.dir().display());
+    let s = |v: &dyn std::fmt::Display| v.to_string();
+    out!(
+        "{}",
+        ta("cli-profile", &[("dir", p.dir().display().to_string())])
+    );
     if let Some(party) = &info.party {
-        out!("Party   {} ({})", party.name, party.short);
-        out!("  party id       {}", party.id);
-        out!("  party key      {} (Ed25519)", party.key);
+        out!(
+            "{}",
+            ta(
+                "cli-profile-party",
+                &[("name", party.name.clone()), ("short", party.short.clone())]
+            )
+        );
+        out!("  {}", ta("cli-profile-party-id", &[("id", s(&party.id))]));
+        out!(
+            "  {}",
+            ta("cli-profile-party-key", &[("key", s(&party.key))])
+        );
     }
     if let Some(m) = &info.member {
-        out!("Member  {}", m.name);
-        out!("  signing id     {}", m.signing_key_id);
-        out!("  signing key    {} (Ed25519)", m.signing_key);
-        out!("  encryption id  {}", m.encryption_key_id);
-        out!("  encryption key {} (X25519)", m.encryption_key);
+        out!("{}", ta("cli-profile-member", &[("name", m.name.clone())]));
+        out!(
+            "  {}",
+            ta("cli-profile-signing-id", &[("id", s(&m.signing_key_id))])
+        );
+        out!(
+            "  {}",
+            ta("cli-profile-signing-key", &[("key", s(&m.signing_key))])
+        );
+        out!(
+            "  {}",
+            ta(
+                "cli-profile-encryption-id",
+                &[("id", s(&m.encryption_key_id))]
+            )
+        );
+        out!(
+            "  {}",
+            ta(
+                "cli-profile-encryption-key",
+                &[("key", s(&m.encryption_key))]
+            )
+        );
     }
     Ok(())
 }
