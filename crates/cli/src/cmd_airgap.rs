@@ -15,6 +15,7 @@ use hotline_client::sync::SyncError;
 use hotline_core::keys::VerifyingKey;
 
 use crate::offline::now;
+use crate::tr::{printable, t, ta};
 use crate::{Cli, Outcome, out};
 
 #[derive(Debug, Subcommand)]
@@ -69,13 +70,16 @@ pub fn run_courier(cli: &Cli, c: &CourierCommand) -> anyhow::Result<Outcome> {
             std::fs::write(&pub_file, format!("{}\n", k.to_base64()))
                 .with_context(|| format!("writing {}", pub_file.display()))?;
             out!(
-                "Courier key {} (written to {})",
-                k.to_base64(),
-                pub_file.display()
+                "{}",
+                ta(
+                    "cli-courier-key",
+                    &[
+                        ("key", k.to_base64()),
+                        ("file", pub_file.display().to_string())
+                    ]
+                )
             );
-            out!(
-                "Carry it to the air-gapped machine: `hotline courier grant --courier courier.pub --out grants.json`"
-            );
+            out!("{}", t("cli-courier-carry-key"));
             Ok(Outcome::Ok)
         }
         CourierCommand::Grant { courier, days, out } => {
@@ -92,10 +96,15 @@ pub fn run_courier(cli: &Cli, c: &CourierCommand) -> anyhow::Result<Outcome> {
             )?;
             airgap::write_file(out, &g)?;
             out!(
-                "Granted the courier {} channel(s) for {days} day(s): carry {} to the connected machine \
-                 (`hotline courier accept`). This profile is now air-gapped: messages are queued for the courier.",
-                g.channels.len(),
-                out.display()
+                "{}",
+                ta(
+                    "cli-courier-granted",
+                    &[
+                        ("channels", g.channels.len().to_string()),
+                        ("days", days.to_string()),
+                        ("file", out.display().to_string())
+                    ]
+                )
             );
             Ok(Outcome::Ok)
         }
@@ -104,7 +113,8 @@ pub fn run_courier(cli: &Cli, c: &CourierCommand) -> anyhow::Result<Outcome> {
             let g: Grants = airgap::read_file(file, "hotline-courier-grants")?;
             let n = c.accept(&g)?;
             out!(
-                "Accepted grants for {n} channel(s): `hotline sync --export FILE` fetches what the air-gapped machine needs"
+                "{}",
+                ta("cli-courier-accepted", &[("channels", n.to_string())])
             );
             Ok(Outcome::Ok)
         }
@@ -138,17 +148,22 @@ pub fn run_export(cli: &Cli, file: &Path, json: bool) -> anyhow::Result<Outcome>
     } else {
         for c in &e.channels {
             out!(
-                "{}: {} entries from {}, {} envelopes, {} checkpoints",
-                c.channel.to_hex(),
-                c.entries.len(),
-                c.from,
-                c.envelopes.len(),
-                c.checkpoints.len()
+                "{}",
+                ta(
+                    "cli-export-channel",
+                    &[
+                        ("channel", c.channel.to_hex()),
+                        ("entries", c.entries.len().to_string()),
+                        ("from", c.from.to_string()),
+                        ("envelopes", c.envelopes.len().to_string()),
+                        ("checkpoints", c.checkpoints.len().to_string())
+                    ]
+                )
             );
         }
         out!(
-            "Wrote {}: carry it to the air-gapped machine (`hotline sync --import`)",
-            file.display()
+            "{}",
+            ta("cli-export-wrote", &[("file", file.display().to_string())])
         );
     }
     Ok(Outcome::Ok)
@@ -166,7 +181,8 @@ pub fn run_import(cli: &Cli, file: &Path, outbox: &Path, json: bool) -> anyhow::
     let mut rows = Vec::new();
     for d in &done {
         let ch = d.channel.to_hex();
-        let (ok, text) = match &d.sync {
+        // `text` is the `result` of --json, in English; `line` what a person reads.
+        let (ok, text, line) = match &d.sync {
             Ok(o) => (
                 true,
                 format!(
@@ -175,6 +191,19 @@ pub fn run_import(cli: &Cli, file: &Path, outbox: &Path, json: bool) -> anyhow::
                     o.new_entries,
                     o.opened,
                     if o.cosigned { ", receipt cosigned" } else { "" }
+                ),
+                ta(
+                    if o.cosigned {
+                        "cli-synced-cosigned"
+                    } else {
+                        "cli-synced"
+                    },
+                    &[
+                        ("channel", ch.clone()),
+                        ("size", o.size.to_string()),
+                        ("new", o.new_entries.to_string()),
+                        ("opened", o.opened.to_string()),
+                    ],
                 ),
             ),
             Err(SyncError::Alarm(al)) => {
@@ -185,16 +214,37 @@ pub fn run_import(cli: &Cli, file: &Path, outbox: &Path, json: bool) -> anyhow::
                         "ALARM {}: {} (`hotline alarms` shows the evidence)",
                         al.kind, al.detail
                     ),
+                    ta(
+                        "cli-import-alarm",
+                        &[
+                            ("channel", ch.clone()),
+                            ("kind", al.kind.to_string()),
+                            ("detail", printable(&al.detail)),
+                        ],
+                    ),
                 )
             }
-            Err(e) => (false, format!("could not sync: {e}")),
+            Err(e) => (
+                false,
+                format!("could not sync: {e}"),
+                ta(
+                    "cli-sync-failed",
+                    &[
+                        ("channel", ch.clone()),
+                        ("error", printable(&e.to_string())),
+                    ],
+                ),
+            ),
         };
         if json {
             rows.push(serde_json::json!({"channel": ch, "ok": ok, "result": text, "sent": d.sent}));
         } else {
-            out!("{ch}: {text}");
+            out!("{line}");
             if d.sent > 0 {
-                out!("  {} queued message(s) are in the log now", d.sent);
+                out!(
+                    "  {}",
+                    ta("cli-import-sent", &[("sent", d.sent.to_string())])
+                );
             }
         }
     }
@@ -209,8 +259,15 @@ pub fn run_import(cli: &Cli, file: &Path, outbox: &Path, json: bool) -> anyhow::
         );
     } else {
         out!(
-            "Wrote {}: {queued} queued message(s), {receipts} receipt(s); carry it to the connected machine (`hotline post`)",
-            outbox.display()
+            "{}",
+            ta(
+                "cli-import-wrote",
+                &[
+                    ("file", outbox.display().to_string()),
+                    ("queued", queued.to_string()),
+                    ("receipts", receipts.to_string())
+                ]
+            )
         );
     }
     let failed = done.iter().any(|d| d.sync.is_err());
@@ -231,18 +288,21 @@ pub fn run_post(cli: &Cli, file: &Path, json: bool) -> anyhow::Result<Outcome> {
         out!("{}", serde_json::to_string_pretty(&done)?);
     } else {
         for d in &done {
-            out!(
-                "{}: posted {} envelope(s) (log entries {:?}), {} receipt(s){}",
-                d.channel.to_hex(),
-                d.envelopes.len(),
-                d.envelopes,
-                d.cosignatures,
-                match (d.envelopes.is_empty(), d.checkpoint) {
-                    (true, _) => String::new(),
-                    (false, Some(s)) => format!("; in the relay's checkpoint of size {s}"),
-                    (false, None) => "; no checkpoint covers them yet".into(),
+            let mut vars = vec![
+                ("channel", d.channel.to_hex()),
+                ("envelopes", d.envelopes.len().to_string()),
+                ("entries", format!("{:?}", d.envelopes)),
+                ("receipts", d.cosignatures.to_string()),
+            ];
+            let id = match (d.envelopes.is_empty(), d.checkpoint) {
+                (true, _) => "cli-post-row",
+                (false, Some(s)) => {
+                    vars.push(("size", s.to_string()));
+                    "cli-post-row-checkpoint"
                 }
-            );
+                (false, None) => "cli-post-row-no-checkpoint",
+            };
+            out!("{}", ta(id, &vars));
         }
     }
     Ok(Outcome::Ok)

@@ -8,6 +8,7 @@ use hotline_client::alerts::{self, Config, Target};
 use hotline_client::archive::Archive;
 use hotline_client::profile::Profile;
 
+use crate::tr::{printable, t, ta};
 use crate::{Cli, Outcome, out};
 
 /// What `hotline alerts --help` shows after the commands: the file.
@@ -121,19 +122,31 @@ pub fn run(cli: &Cli, c: &AlertsCommand) -> anyhow::Result<Outcome> {
                     }))?
                 );
             } else {
-                out!("{}: valid", p.dir().join(alerts::FILE).display());
-                out!("  events: {}", events.join(", "));
+                let file = p.dir().join(alerts::FILE).display().to_string();
+                out!("{}", ta("cli-alerts-valid", &[("file", file)]));
                 out!(
-                    "  deadlines alert {} s before; titles up to {}; retried for {} s",
-                    cfg.before_deadline,
-                    cfg.content_up_to.as_str(),
-                    cfg.give_up_after
+                    "  {}",
+                    ta("cli-alerts-events", &[("events", events.join(", "))])
+                );
+                out!(
+                    "  {}",
+                    ta(
+                        "cli-alerts-timing",
+                        &[
+                            ("before", cfg.before_deadline.to_string()),
+                            ("tlp", cfg.content_up_to.as_str().to_owned()),
+                            ("retry", cfg.give_up_after.to_string())
+                        ]
+                    )
                 );
                 if cfg.targets.is_empty() {
-                    out!("  no target: add an [[email]] or a [[webhook]] section");
+                    out!("  {}", t("cli-alerts-no-target"));
                 }
-                for t in &cfg.targets {
-                    out!("  target {}", t.name());
+                for target in &cfg.targets {
+                    out!(
+                        "  {}",
+                        ta("cli-alerts-target", &[("target", target.name())])
+                    );
                 }
             }
             Ok(Outcome::Ok)
@@ -158,15 +171,21 @@ pub fn run(cli: &Cli, c: &AlertsCommand) -> anyhow::Result<Outcome> {
                     rows.push(serde_json::json!({"target": t.name(), "delivered": r.is_ok(), "error": r.err()}));
                 } else {
                     match r {
-                        Ok(()) => out!("{}: delivered", t.name()),
-                        Err(e) => out!("{}: FAILED: {e}", t.name()),
+                        Ok(()) => out!("{}", ta("cli-alerts-delivered", &[("target", t.name())])),
+                        Err(e) => out!(
+                            "{}",
+                            ta(
+                                "cli-alerts-failed",
+                                &[("target", t.name()), ("error", printable(&e.to_string()))]
+                            )
+                        ),
                     }
                 }
             }
             if *json {
                 out!("{}", serde_json::to_string_pretty(&rows)?);
             } else if cfg.targets.is_empty() {
-                out!("no target is configured: add an [[email]] or a [[webhook]] section");
+                out!("{}", t("cli-alerts-no-target-configured"));
             }
             Ok(if failed || cfg.targets.is_empty() {
                 Outcome::CheckFailed
@@ -183,24 +202,31 @@ pub fn run(cli: &Cli, c: &AlertsCommand) -> anyhow::Result<Outcome> {
                 return Ok(Outcome::Ok);
             }
             if ds.is_empty() {
-                out!("no alert on record");
+                out!("{}", t("cli-alerts-none"));
             }
             for d in ds {
+                let vars = [
+                    ("attempts", d.attempts.to_string()),
+                    ("error", printable(&d.last_error.unwrap_or_default())),
+                ];
                 let state = match d.state.as_str() {
-                    "delivered" => format!("delivered after {} attempt(s)", d.attempts),
-                    "failed" => format!(
-                        "GAVE UP after {} attempt(s): {}",
-                        d.attempts,
-                        d.last_error.unwrap_or_default()
-                    ),
-                    _ if d.attempts == 0 => "pending".to_string(),
-                    _ => format!(
-                        "pending, {} attempt(s) failed: {}",
-                        d.attempts,
-                        d.last_error.unwrap_or_default()
-                    ),
+                    "delivered" => ta("cli-alerts-state-delivered", &vars),
+                    "failed" => ta("cli-alerts-state-gave-up", &vars),
+                    _ if d.attempts == 0 => t("cli-alerts-state-pending"),
+                    _ => ta("cli-alerts-state-retrying", &vars),
                 };
-                out!("#{} {} → {}: {state}", d.alert, d.key, d.target);
+                out!(
+                    "{}",
+                    ta(
+                        "cli-alerts-row",
+                        &[
+                            ("alert", d.alert.to_string()),
+                            ("key", d.key),
+                            ("target", d.target),
+                            ("state", state)
+                        ]
+                    )
+                );
             }
             Ok(Outcome::Ok)
         }

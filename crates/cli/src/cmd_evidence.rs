@@ -12,6 +12,7 @@ use hotline_client::archive::{Archive, ChannelRecord, DEFAULT_DRAFT, check_objec
 use hotline_client::taxii_client::{Limits, TaxiiClient};
 use zeroize::Zeroizing;
 
+use crate::tr::{printable, t, ta};
 use crate::{Cli, Outcome, out};
 
 /// `hotline evidence …`.
@@ -110,16 +111,21 @@ pub fn run(cli: &Cli, c: &EvidenceCommand) -> anyhow::Result<Outcome> {
             if *json {
                 out!("{}", serde_json::to_string_pretty(&drafts)?);
             } else if drafts.is_empty() {
-                out!("No drafts.");
+                out!("{}", t("cli-evidence-no-drafts"));
             } else {
                 for d in drafts {
                     out!(
-                        "{}  channel {}  {} object(s), {} bytes, started {}",
-                        d.name,
-                        d.channel.to_hex(),
-                        d.objects,
-                        d.bytes,
-                        d.created
+                        "{}",
+                        ta(
+                            "cli-evidence-draft-row",
+                            &[
+                                ("draft", d.name),
+                                ("channel", d.channel.to_hex()),
+                                ("objects", d.objects.to_string()),
+                                ("bytes", d.bytes.to_string()),
+                                ("started", d.created.to_string())
+                            ]
+                        )
                     );
                 }
             }
@@ -136,18 +142,29 @@ pub fn run(cli: &Cli, c: &EvidenceCommand) -> anyhow::Result<Outcome> {
                 out!("{}", serde_json::to_string_pretty(&objects)?);
             } else {
                 out!(
-                    "Draft {draft} (channel {}): {} object(s)",
-                    rec.id.to_hex(),
-                    objects.len()
+                    "{}",
+                    ta(
+                        "cli-evidence-draft-head",
+                        &[
+                            ("draft", draft.clone()),
+                            ("channel", rec.id.to_hex()),
+                            ("objects", objects.len().to_string())
+                        ]
+                    )
                 );
                 for o in objects {
                     out!(
-                        "  {}  {}  version {}  from {}, added {}",
-                        o.id,
-                        o.type_,
-                        o.version.as_deref().unwrap_or("-"),
-                        o.source,
-                        o.added
+                        "  {}",
+                        ta(
+                            "cli-evidence-object",
+                            &[
+                                ("id", printable(&o.id)),
+                                ("type", printable(&o.type_)),
+                                ("version", printable(o.version.as_deref().unwrap_or("-"))),
+                                ("source", printable(&o.source)),
+                                ("added", o.added.to_string())
+                            ]
+                        )
                     );
                 }
             }
@@ -181,7 +198,13 @@ pub fn run(cli: &Cli, c: &EvidenceCommand) -> anyhow::Result<Outcome> {
             let archive = archive()?;
             let rec = pick(&archive, channel.as_deref())?;
             let n = archive.discard_draft(&rec.id, draft)?;
-            out!("Discarded draft {draft} and its {n} object(s)");
+            out!(
+                "{}",
+                ta(
+                    "cli-evidence-discarded",
+                    &[("draft", draft.clone()), ("objects", n.to_string())]
+                )
+            );
         }
     }
     Ok(Outcome::Ok)
@@ -202,21 +225,28 @@ fn check(file: &std::path::Path, json: bool) -> anyhow::Result<Outcome> {
         );
     } else {
         for e in lines(&r.errors) {
-            out!("error: {e}");
+            out!("{}", ta("cli-evidence-error", &[("issue", printable(&e))]));
         }
         for w in lines(&r.warnings) {
-            out!("warning: {w}");
+            out!(
+                "{}",
+                ta("cli-evidence-warning", &[("issue", printable(&w))])
+            );
         }
         out!(
-            "{}: {} ({} error(s), {} warning(s))",
-            file.display(),
-            if r.is_valid() {
-                "valid STIX 2.1"
-            } else {
-                "NOT valid STIX 2.1"
-            },
-            r.errors.len(),
-            r.warnings.len()
+            "{}",
+            ta(
+                if r.is_valid() {
+                    "cli-evidence-valid"
+                } else {
+                    "cli-evidence-invalid"
+                },
+                &[
+                    ("file", file.display().to_string()),
+                    ("errors", r.errors.len().to_string()),
+                    ("warnings", r.warnings.len().to_string())
+                ]
+            )
         );
     }
     Ok(if r.is_valid() {
@@ -276,7 +306,7 @@ fn import(archive: &Archive, rec: &ChannelRecord, a: &ImportArgs<'_>) -> anyhow:
         Some(_) => Some(match std::env::var(IMPORT_PASSWORD_ENV) {
             Ok(p) => Zeroizing::new(p),
             Err(_) if std::io::stdin().is_terminal() => Zeroizing::new(
-                rpassword::prompt_password("Password for the TAXII server: ")
+                rpassword::prompt_password(format!("{}: ", t("cli-evidence-password")))
                     .context("reading the password")?,
             ),
             Err(_) => {
@@ -300,11 +330,15 @@ fn import(archive: &Archive, rec: &ChannelRecord, a: &ImportArgs<'_>) -> anyhow:
     if !std::io::stderr().is_terminal() {
         bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
     }
-    bar.set_message(format!("reading {}", a.taxii));
+    bar.set_message(ta("cli-evidence-reading", &[("url", a.taxii.to_owned())]));
     let pulled = client.objects(a.collection, a.added_after, &Limits::default(), &mut |p| {
-        bar.set_message(format!(
-            "{} object(s), {} page(s), {} bytes",
-            p.objects, p.pages, p.bytes
+        bar.set_message(ta(
+            "cli-evidence-progress",
+            &[
+                ("objects", p.objects.to_string()),
+                ("pages", p.pages.to_string()),
+                ("bytes", p.bytes.to_string()),
+            ],
         ));
         bar.tick();
     });
@@ -315,7 +349,13 @@ fn import(archive: &Archive, rec: &ChannelRecord, a: &ImportArgs<'_>) -> anyhow:
     let (ok, refused) = check_objects(&pulled.objects);
     if !refused.is_empty() && !a.skip_invalid {
         for r in &refused {
-            eprintln!("refused, not valid STIX 2.1: {r}");
+            eprintln!(
+                "{}",
+                ta(
+                    "cli-evidence-refused",
+                    &[("reason", printable(&r.to_string()))]
+                )
+            );
         }
         bail!(
             "{} of the {} object(s) received are not valid STIX 2.1 (listed above), so none was \
@@ -325,7 +365,13 @@ fn import(archive: &Archive, rec: &ChannelRecord, a: &ImportArgs<'_>) -> anyhow:
         );
     }
     for r in &refused {
-        eprintln!("warning: not imported, not valid STIX 2.1: {r}");
+        eprintln!(
+            "{}",
+            ta(
+                "cli-evidence-not-imported",
+                &[("reason", printable(&r.to_string()))]
+            )
+        );
     }
     let valid: Vec<&str> = ok.iter().map(|c| c.json.as_str()).collect();
     let added = if valid.is_empty() {
@@ -349,14 +395,25 @@ fn import(archive: &Archive, rec: &ChannelRecord, a: &ImportArgs<'_>) -> anyhow:
         );
     } else {
         out!(
-            "Imported {} object(s) into draft {} ({} already there) from {}",
-            added.added.len(),
-            a.draft,
-            added.already.len(),
-            a.taxii
+            "{}",
+            ta(
+                "cli-evidence-imported",
+                &[
+                    ("added", added.added.len().to_string()),
+                    ("draft", a.draft.to_owned()),
+                    ("already", added.already.len().to_string()),
+                    ("url", a.taxii.to_owned())
+                ]
+            )
         );
         if !refused.is_empty() {
-            out!("{} object(s) refused (see the warnings)", refused.len());
+            out!(
+                "{}",
+                ta(
+                    "cli-evidence-refused-count",
+                    &[("refused", refused.len().to_string())]
+                )
+            );
         }
     }
     Ok(())
