@@ -18,6 +18,7 @@ use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
 /// is a test failure, `no_id_is_defined_twice`).
 const EN_US: &[&str] = &[
     include_str!("../locales/en-US/cli.ftl"),
+    include_str!("../locales/en-US/cli-setup.ftl"),
     include_str!("../locales/en-US/ui.ftl"),
     include_str!("../locales/en-US/disclose.ftl"),
     include_str!("../locales/en-US/chrome.ftl"),
@@ -31,6 +32,7 @@ const EN_US: &[&str] = &[
 /// (`russian_is_complete`).
 const RU: &[&str] = &[
     include_str!("../locales/ru/cli.ftl"),
+    include_str!("../locales/ru/cli-setup.ftl"),
     include_str!("../locales/ru/ui.ftl"),
     include_str!("../locales/ru/disclose.ftl"),
     include_str!("../locales/ru/chrome.ftl"),
@@ -104,7 +106,9 @@ impl Tr {
     }
 
     /// The string `id` with its variables; a variable that is a whole
-    /// number goes in as a number (for plurals).
+    /// number of at most 15 digits goes in as a number (for plurals).
+    /// Longer runs of digits stay text: Fluent keeps numbers as `f64`,
+    /// which would round a 16-digit id that happens to be all digits.
     pub fn args(&self, id: &str, vars: &[(&str, String)]) -> String {
         let Some(msg) = self.bundle.get_message(id) else {
             return id.to_owned();
@@ -117,7 +121,8 @@ impl Tr {
             match v.parse::<i64>() {
                 // Only a plain whole number (no sign, no leading zero: ids, hours).
                 Ok(n)
-                    if v.bytes().all(|b| b.is_ascii_digit())
+                    if v.len() <= 15
+                        && v.bytes().all(|b| b.is_ascii_digit())
                         && (v == "0" || !v.starts_with('0')) =>
                 {
                     args.set(*k, FluentValue::from(n))
@@ -360,6 +365,25 @@ mod tests {
         assert_eq!(l.pick(Some("en-US")), "ru");
         assert_eq!(l.get("ru").t("nav-inbox"), "Входящие");
         assert_eq!(l.get("xx").t("nav-inbox"), "Inbox");
+    }
+
+    #[test]
+    fn a_long_run_of_digits_is_never_rounded() {
+        let t = Tr::english();
+        let id = "9007199254740993123"; // beyond f64's exact integers
+        assert_eq!(
+            t.args("cli-inbox-ping", &[("id", id.into())]),
+            format!("ping {id}")
+        );
+        let id = "9007199254740993";
+        assert_eq!(
+            t.args("cli-inbox-ping", &[("id", id.into())]),
+            format!("ping {id}")
+        );
+        assert_eq!(
+            t.args("cli-alarms-standing", &[("alarms", "3".into())]),
+            "3 alarm(s) on record: `hotline alarms` shows them with their evidence"
+        );
     }
 
     #[test]
