@@ -101,7 +101,24 @@ def check_message(parts, channel, sender):  # §4.1, §4.3
     if len(parts) < 2 or parts[0][0] != 1 or parts[1][0] != 2:
         raise Reject("malformed", "parts 0 and 1 must be header and body")
     header = json.loads(parts[0][2])
-    rest = parts[2:]
+    # §4.1: one more body part per entry of other_langs; §4.3: the tags
+    # distinct (ASCII case), well formed, and which are authentic said.
+    langs = [header["lang"]] + header.get("other_langs", [])
+    authentic = header.get("authentic", [])
+    lower = [l.encode().lower() for l in langs]
+    if (
+        len(langs) > 16
+        or len(set(lower)) != len(lower)
+        or not all(re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*", l) and len(l) <= 35 for l in langs)
+        or any(a.encode().lower() not in lower for a in authentic)
+        or len({a.encode().lower() for a in authentic}) != len(authentic)
+        or (len(langs) > 1 and not authentic)
+    ):
+        raise Reject("malformed", "language fields")
+    bodies = parts[2 : 1 + len(langs)]
+    if len(bodies) != len(langs) - 1 or any(tag != 2 for tag, _, _ in bodies):
+        raise Reject("malformed", "body parts do not match the header's languages")
+    rest = parts[1 + len(langs) :]
     n = len(header.get("attachments", []))
     if len(rest) != n + (1 if header.get("stix", False) else 0):
         raise Reject("malformed", "part count does not match the header")

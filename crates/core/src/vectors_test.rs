@@ -299,6 +299,71 @@ fn generate(suite: Suite) -> String {
         "decrypt",
     ));
 
+    // A body in two languages (docs/format.md §4.1): each text its own
+    // body part, after the first and before the attachment.
+    let mut two = m.clone();
+    two.header.other_langs = vec!["ru".into()];
+    two.header.authentic = vec!["en".into()];
+    two.other_bodies = vec![
+        "Мы наблюдали вторжения с инфраструктуры на вашей территории. Просим расследовать.".into(),
+    ];
+    let (e2, parts2) = Envelope::seal_message(
+        &two,
+        &alice.signing,
+        &[enc(&bob, suite).public_key()],
+        &mut rng,
+    )
+    .expect("seal");
+    vectors.push(json!({
+        "name": "envelope_two_languages",
+        "description": "The inquiry with its body in English (authentic) and Russian (a translation): header, two body parts, the attachment, the STIX bundle.",
+        "sender_public": sender_pub,
+        "openers": [keys_json(&bob, suite)],
+        "envelope": hex::encode(e2.to_bytes()),
+        "expect": "ok",
+        "commitment": hex::encode(e2.signed_head().head.header.commitment),
+        "parts": parts2.iter().map(part_json).collect::<Vec<_>>(),
+    }));
+    // Its parts without the Russian body, sealed and signed as they are: the
+    // header's layout has one part more.
+    let mut short = parts2.clone();
+    short.remove(2);
+    let e3 = Envelope::seal(
+        channel,
+        &alice.signing,
+        &[enc(&bob, suite).public_key()],
+        &short,
+        &mut rng,
+    )
+    .expect("seal");
+    vectors.push(negative(
+        "envelope_language_part_missing",
+        "The header lists a Russian body the parts lack: a well-sealed message that breaks the layout.",
+        &e3.to_bytes(),
+        &bob,
+        "malformed",
+    ));
+    // Two bodies and no word on which is authentic.
+    let mut unsaid = parts2.clone();
+    let mut h: Value = serde_json::from_slice(&unsaid[0].bytes).expect("header");
+    h.as_object_mut().expect("object").remove("authentic");
+    unsaid[0].bytes = serde_json::to_vec(&h).expect("json");
+    let e4 = Envelope::seal(
+        channel,
+        &alice.signing,
+        &[enc(&bob, suite).public_key()],
+        &unsaid,
+        &mut rng,
+    )
+    .expect("seal");
+    vectors.push(negative(
+        "envelope_authentic_unsaid",
+        "A body in two languages whose header does not say which text is authentic.",
+        &e4.to_bytes(),
+        &bob,
+        "malformed",
+    ));
+
     // Selective openings of the good envelope's commitment.
     let commitment_hex = hex::encode(env.signed_head().head.header.commitment);
     let opening_json = |o: &Opening| -> Vec<Value> {
@@ -451,8 +516,9 @@ fn check_vectors(suite: Suite) {
         );
         checked += 1;
     }
-    // Three openers of the good envelope, one of each negative vector
-    // (two more, of the index, in an indexed suite), three openings.
-    let negatives = if suite.indexed() { 10 } else { 8 };
-    assert_eq!(checked, 3 + negatives + 3);
+    // Three openers of the good envelope, one of the two-language one, one
+    // of each negative vector (two more, of the index, in an indexed
+    // suite), three openings.
+    let negatives = if suite.indexed() { 12 } else { 10 };
+    assert_eq!(checked, 3 + 1 + negatives + 3);
 }

@@ -57,11 +57,12 @@ const XWING_LABEL = te.encode('\\.//^\\'); // §5.5: the six bytes \.//^\
 // What a full run of tests/vectors/envelopes-xwing.json checks, so that a
 // loop silently skipping work fails the run (see `main`).
 const EXPECTED = {
-  results: 16, // 13 (vector, opener) pairs + 3 selective openings
-  keys: 13, // every opener's public key and key id, with noble and @hpke
-  hpke: 6, // stanzas opened three ways (a, b, c) with the same 32-byte key
-  stream: 6, // STREAM decryptions reached: 3 ok, 1 commitment, 2 decrypt (the HPKE
-  // open succeeds in both decrypt vectors; STREAM is what refuses them)
+  results: 19, // 16 (vector, opener) pairs + 3 selective openings
+  keys: 16, // every opener's public key and key id, with noble and @hpke
+  hpke: 9, // stanzas opened three ways (a, b, c) with the same 32-byte key
+  stream: 9, // STREAM decryptions reached: 3 ok of the good envelope, 1 of the
+  // two-language one, 2 malformed two-language ones, 1 commitment, 2 decrypt
+  // (the HPKE open succeeds in both decrypt vectors; STREAM is what refuses them)
 };
 
 // ---------------------------------------------------------------- helpers
@@ -286,9 +287,21 @@ function checkMessage(parts, channel, sender) {
     throw new Reject('malformed', 'inner header is not UTF-8 JSON');
   }
   if (header === null || typeof header !== 'object' || Array.isArray(header)) throw new Reject('malformed', 'inner header is not an object');
+  // §4.1: one more body part per entry of other_langs; §4.3: the tags
+  // distinct (ASCII case), well formed, and which are authentic said.
+  const langs = [header.lang, ...(header.other_langs ?? [])];
+  const authentic = header.authentic ?? [];
+  const lower = (s) => String(s).replace(/[A-Z]/g, (c) => c.toLowerCase());
+  const tags = langs.map(lower);
+  if (langs.length > 16 || new Set(tags).size !== tags.length
+    || !langs.every((l) => typeof l === 'string' && l.length <= 35 && /^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$/.test(l))
+    || authentic.some((a) => !tags.includes(lower(a))) || new Set(authentic.map(lower)).size !== authentic.length
+    || (langs.length > 1 && authentic.length === 0)) throw new Reject('malformed', 'language fields');
+  const bodies = parts.slice(2, 1 + langs.length);
+  if (bodies.length !== langs.length - 1 || bodies.some((p) => p.tag !== 2)) throw new Reject('malformed', "body parts do not match the header's languages");
   const atts = header.attachments ?? [];
   const stix = header.stix ?? false;
-  const rest = parts.slice(2);
+  const rest = parts.slice(1 + langs.length);
   if (!Array.isArray(atts) || rest.length !== atts.length + (stix ? 1 : 0)) throw new Reject('malformed', 'part count does not match the header');
   atts.forEach((meta, i) => {
     const { tag, content } = rest[i];
