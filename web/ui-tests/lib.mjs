@@ -251,7 +251,7 @@ export async function attachEvidence(page, { stix, stixFile, files = [] }) {
 /// Compose: kind, addressed parties, TLP, title, Markdown body, evidence;
 /// Check (the preview page gets axe and a screenshot), then Send. Returns
 /// the new case's id (from the case page Send lands on).
-export async function composeInquiry(p, { kind = 'inquiry', to, tlp = 'TLP:AMBER', title, body, stix, stixFile, files }) {
+export async function composeInquiry(p, { kind = 'inquiry', to, tlp = 'TLP:AMBER', title, body, stix, stixFile, files, second }) {
   const page = p.page;
   await page.click('header nav a[href="/compose"]');
   await page.waitForURL(`${p.base}/compose`);
@@ -261,6 +261,13 @@ export async function composeInquiry(p, { kind = 'inquiry', to, tlp = 'TLP:AMBER
   await page.selectOption('#c-tlp', tlp);
   await page.fill('#c-title', title);
   await page.fill('#c-body', body);
+  if (second) {
+    // The same text in another language, under its disclosure widget.
+    await page.click('details summary');
+    await page.fill('#c-body2', second.body);
+    await page.fill('#c-lang2', second.lang);
+    await page.selectOption('#c-authentic', second.authentic);
+  }
   await attachEvidence(page, { stix, stixFile, files });
 
   await Promise.all([page.waitForNavigation(), page.click('button[name="step"][value="check"]')]);
@@ -269,6 +276,10 @@ export async function composeInquiry(p, { kind = 'inquiry', to, tlp = 'TLP:AMBER
   assert(/Valid STIX 2\.1/.test(result), `${p.name}: the check says the STIX is valid: ${result}`);
   assert((await page.locator('.errors').count()) === 0, `${p.name}: the check found nothing wrong`);
   assert((await page.textContent('section.preview h3')) === title, 'the preview shows the title');
+  if (second) {
+    const langs = await page.$$eval('section.preview section.text', (s) => s.map((x) => x.lang));
+    assert(langs.join() === `en,${second.lang}`, `${p.name}: the preview shows both texts side by side: ${langs}`);
+  }
   await visit(page, `${p.name}-compose-preview`);
   // The form keeps what was entered.
   for (const party of to) assert(await page.isChecked(`#c-to-${party}`), `${party} still addressed`);
@@ -642,6 +653,23 @@ export async function inOtherLanguages(p, caseId) {
   await page.goto(`${p.base}/`);
   assert((await page.getAttribute('html', 'lang')) === 'en', 'English again');
   log(`${p.name}: the UI in Russian (inbox, case, dashboard, health) and in Arabic right to left`);
+}
+
+/// On a case page of a message in two languages: the texts side by side,
+/// each in its language, labelled authentic or a translation.
+export async function twoTextsSideBySide(p, caseId, { lang, body }) {
+  const page = p.page;
+  await page.goto(`${p.base}/case/${caseId}`);
+  const texts = page.locator('ol.timeline li.entry').first().locator('section.text');
+  assert((await texts.count()) === 2, `${p.name}: two texts on the case page`);
+  const [a, b] = [await texts.nth(0).boundingBox(), await texts.nth(1).boundingBox()];
+  assert(Math.abs(a.y - b.y) < 2 && b.x > a.x + a.width - 1, `${p.name}: the texts side by side (${JSON.stringify([a, b])})`);
+  assert((await texts.nth(1).getAttribute('lang')) === lang, `${p.name}: the second text in ${lang}`);
+  assert((await texts.nth(1).textContent()).includes(body), `${p.name}: the second text shown`);
+  const labels = await texts.locator('.text-label').allTextContents();
+  assert(labels[0] === 'en: authentic text' && labels[1] === `${lang}: translation, not authentic`, `${p.name}: labels ${labels}`);
+  await visit(page, `${p.name}-case-two-languages`);
+  log(`${p.name}: a message in English and ${lang} side by side`);
 }
 
 export function assertNoProblems(parties) {

@@ -9,7 +9,7 @@
 // Environment: HOTLINE_UI_A, HOTLINE_UI_B, HOTLINE_UI_C (the printed login
 // addresses), HOTLINE_UI_PASSPHRASE, HOTLINE_UI_SCREENSHOTS.
 import {
-  run, env, login, visit, markPage, composeInquiry, waitForCaseInInbox, openCase, assertNoProblems, STIX, log,
+  run, env, login, visit, markPage, composeInquiry, waitForCaseInInbox, openCase, assertNoProblems, STIX, log, twoTextsSideBySide,
   replayedLoginIsLocked, alarmUntilAcknowledged, openSetupDraft, enableNotifications, waitForNotification, assert, inOtherLanguages,
 } from './lib.mjs';
 
@@ -39,12 +39,15 @@ await run(async (browser) => {
   for (const p of others) await openCase(p, caseId, `three-${p.name}-case`);
   await enableNotifications(others[0]);
   const WARNING = 'Wiper staged against the ministries';
+  const RU = 'Отключите серверы резервного копирования.';
   const warning = await composeInquiry(a, {
     kind: 'warning', to: ['southland'], tlp: 'TLP:RED', title: WARNING, body: 'Disconnect the backup servers.', stix: STIX,
+    second: { lang: 'ru', body: RU, authentic: '1' },
   });
   const n = await waitForNotification(others[0], warning);
   assert(/warning in case/.test(n.title), `the notification says what it is: ${n.title}`);
   assert(!n.title.includes(WARNING), `a TLP:RED title stays off the notification: ${n.title}`);
+  await twoTextsSideBySide(others[0], warning, { lang: 'ru', body: RU });
   await replayedLoginIsLocked(browser, others[1], env('HOTLINE_UI_PASSPHRASE'));
   await alarmUntilAcknowledged(others[0]);
   await openSetupDraft(others[1]);
