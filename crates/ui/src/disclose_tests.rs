@@ -143,7 +143,7 @@ fn the_request_form_is_checked_before_anything_is_looked_up() {
     let id = "ab".repeat(16);
     let f = Form::parse(
         format!(
-            "channel={}&case={id}&case={id}&purpose=why&redact=stix&parts=12%3A2%2C+13%3A3",
+            "channel={}&case={id}&case={id}&purpose=why&redact=stix&parts=12%3A2%2C+13%3A3+body%3Aru",
             "00".repeat(16)
         )
         .as_bytes(),
@@ -151,12 +151,28 @@ fn the_request_form_is_checked_before_anything_is_looked_up() {
     assert_eq!(f.cases.len(), 2);
     let (_, cases, redact) = d::checked(&tr, &f).unwrap();
     assert_eq!(cases.len(), 1, "a case named twice is asked once");
-    assert_eq!(redact, ["stix", "12:2", "13:3"]);
+    assert_eq!(redact, ["stix", "12:2", "13:3", "body:ru"]);
+    assert_eq!(
+        d::redaction_words(&tr, "body:ru"),
+        "every message text in ru"
+    );
+    let ru = crate::i18n::Tr::of("ru").unwrap();
+    assert_eq!(
+        d::redaction_words(&ru, "body:ru"),
+        "текст каждого сообщения на языке ru"
+    );
     let bad = [
         ("channel=zz&case=ab&purpose=", 3),
         (
             &*format!("channel={}&purpose=x&parts=4%3A0", "00".repeat(16)),
             2,
+        ),
+        (
+            &*format!(
+                "channel={}&case={id}&purpose=x&parts=body%3Aрусский",
+                "00".repeat(16)
+            ),
+            1,
         ),
         (
             &*format!(

@@ -522,7 +522,7 @@ fn locate(ui: &Ui, id: &str) -> Result<(ChannelView, FoundRequest), Error> {
 }
 
 /// How a redaction reads.
-fn redaction_words(tr: &Tr, r: &str) -> String {
+pub(crate) fn redaction_words(tr: &Tr, r: &str) -> String {
     match Redaction::parse(r) {
         Ok(Redaction::Part(n, p)) => tr.args(
             "disclosure-redact-part",
