@@ -499,6 +499,16 @@ pub fn run_case(cli: &Cli, cmd: &CaseCommand) -> anyhow::Result<Outcome> {
             let (rec, charter, k) = c.find_case(case)?;
             if *json {
                 let mut v = serde_json::to_value(&k)?;
+                // Each event's body in every language it was written in
+                // (`[{"lang", "authentic", "body"}]`, part 1's first).
+                if let Some(events) = v.get_mut("timeline").and_then(|t| t.as_array_mut()) {
+                    for (ev, e) in events.iter_mut().zip(&k.timeline) {
+                        let texts = c.archive.message_texts(&rec.id, e.index)?;
+                        if let Some(o) = ev.as_object_mut() {
+                            o.insert("texts".into(), serde_json::to_value(texts)?);
+                        }
+                    }
+                }
                 if let Some(o) = v.as_object_mut() {
                     o.insert("archive".into(), offline::json(&c.fresh, t));
                 }

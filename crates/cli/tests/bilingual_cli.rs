@@ -201,6 +201,23 @@ fn a_bilingual_inquiry_is_disclosed_with_one_language_redacted() {
             && shown.contains("[ar, translation]"),
         "{shown}"
     );
+    // For scripts: each event's texts in --json.
+    let v: Value =
+        serde_json::from_str(&ok(hotline(north, &["case", "show", &case, "--json"]))).unwrap();
+    let timeline = v["timeline"].as_array().unwrap();
+    assert_eq!(
+        timeline[0]["texts"],
+        serde_json::json!([
+            {"lang": "en", "authentic": true, "body": EN},
+            {"lang": "ru", "authentic": true, "body": RU},
+        ])
+    );
+    let answer = timeline.iter().find(|e| e["kind"] == "answer").unwrap();
+    assert_eq!(answer["texts"][0]["lang"], "ru");
+    assert_eq!(
+        answer["texts"][2],
+        serde_json::json!({"lang": "ar", "authentic": false, "body": ANSWER_AR})
+    );
 
     // The web UI: the texts side by side, each in its language and
     // writing direction, labelled with its tag and whether it binds.

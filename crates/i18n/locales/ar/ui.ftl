@@ -29,3 +29,6 @@ needs-us = بحاجة إلينا
 overdue = متأخر
 state-open = مفتوحة
 state-closed = مغلقة
+case-text-authentic = { $lang }: نص ذو حجية
+case-text-translation = { $lang }: ترجمة، ليست ذات حجية
+case-texts-equal = النصوص بـ { $langs } متساوية في الحجية.
