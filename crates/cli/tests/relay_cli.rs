@@ -1928,3 +1928,91 @@ fn an_xwing_envelope_whose_sealed_key_is_not_its_index_entry_is_refused() {
     assert_eq!(m_n1.envelope(&ch, i).unwrap(), b);
     stop(relay);
 }
+
+/// A courier's event stream ends when its grant does (`docs/airgap.md`):
+/// the relay judges the grant at every step of the stream, as it judges
+/// the member's roster, so a courier whose grant expired learns nothing
+/// more of the channel, not even that entries were sequenced.
+#[test]
+fn a_couriers_event_stream_ends_with_its_grant() {
+    let d = tempfile::tempdir().unwrap();
+    let relay = start_env(
+        d.path(),
+        &unique("relay"),
+        None,
+        &["--danger-open-admission", "--danger-any-witness"],
+        &[],
+    );
+    let mut rng = rand_core::OsRng;
+    let (north, south) = (
+        SigningKey::generate(&mut rng),
+        SigningKey::generate(&mut rng),
+    );
+    let (n1, s1) = (
+        MemberKeys::generate(&mut rng),
+        MemberKeys::generate(&mut rng),
+    );
+    let (_, ch) = two_party_channel(&relay, (&north, &south), &[&n1], &[&s1]);
+    let courier = SigningKey::generate(&mut rng);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let grant = hotline_core::courier::CourierGrant {
+        v: 1,
+        channel: ch,
+        courier: courier.verifying_key().to_base64(),
+        member: s1.signing.key_id(),
+        not_before: now - 60,
+        not_after: now + 3,
+    }
+    .sign(&s1.signing);
+    let c = RelayClient::courier(&relay.url, courier, &grant).unwrap();
+    // The stream as the courier opens it: signed by its key, the grant in
+    // its header.
+    let path = format!("/v1/channels/{}/events", ch.to_hex());
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(20)))
+        .build()
+        .into();
+    let mut req = agent.get(format!("{}{path}?start=0", relay.url)).header(
+        hotline_core::courier::HEADER,
+        hotline_core::courier::header_value(&grant),
+    );
+    for (k, v) in c.sign_request("GET", &path, Some("start=0"), b"") {
+        req = req.header(k, v);
+    }
+    let resp = req.call().unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    let lines = BufReader::new(resp.into_body().into_reader());
+    // Read the stream on a thread; it must end (EOF) soon after the grant.
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut n = 0;
+        for l in lines.lines() {
+            if l.is_err() {
+                break;
+            }
+            n += 1;
+        }
+        let _ = tx.send(n);
+    });
+    let started = Instant::now();
+    let lines_read = rx
+        .recv_timeout(Duration::from_secs(10))
+        .expect("the courier's stream still open 7 s after its grant ended");
+    assert!(
+        lines_read > 0,
+        "the stream served the channel's entries first"
+    );
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "it ended only at the grant's end"
+    );
+    // And a new request with the expired grant is refused.
+    std::thread::sleep(Duration::from_millis(200));
+    let e = c.envelope(&ch, 0).unwrap_err();
+    assert_eq!(status(e).0, 403);
+    stop(relay);
+}

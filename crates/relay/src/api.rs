@@ -823,10 +823,20 @@ async fn events(
     let chan = relay.channel(channel_id(&id)?).await?;
     let (parts, body) = read(req, 0).await?;
     let key = member(&relay, &chan, &parts, &body).await?;
+    // A courier's stream lasts no longer than its grant (`member` checked
+    // that it holds now; a member's own request with a grant attached ends
+    // then too, and reconnects without it).
+    let until = parts
+        .headers
+        .get(hotline_core::courier::HEADER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| hotline_core::courier::from_header(v).ok())
+        .and_then(|doc| hotline_core::courier::CourierGrant::parse(&doc).ok())
+        .map(|g| g.not_after);
     let slot = relay.streams.open(key)?;
     let rx = chan.subscribe();
     let state = (
-        (relay.clone(), slot, key),
+        (relay.clone(), slot, key, until),
         chan.clone(),
         rx,
         cur.start,
@@ -834,8 +844,12 @@ async fn events(
     );
     let stream = futures_util::stream::unfold(
         state,
-        |((relay, slot, key), chan, mut rx, mut next, mut pending)| async move {
+        |((relay, slot, key, until), chan, mut rx, mut next, mut pending)| async move {
             loop {
+                if until.is_some_and(|t| unix_now().max(0) as u64 >= t) {
+                    tracing::info!(key = %key.to_hex(), "a courier's event stream was closed: its grant ended");
+                    return None;
+                }
                 // Judged again at every step against the directory as of
                 // the current log size: a member revoked meanwhile gets
                 // nothing more, and its stream ends at once.
@@ -851,7 +865,7 @@ async fn events(
                         .event("entry")
                         .id(e.index.to_string())
                         .data(serde_json::to_string(&e).unwrap_or_default());
-                    return Some((Ok(ev), ((relay, slot, key), chan, rx, next, pending)));
+                    return Some((Ok(ev), ((relay, slot, key, until), chan, rx, next, pending)));
                 }
                 if relay.closing() {
                     return None;
