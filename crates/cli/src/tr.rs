@@ -51,16 +51,9 @@ pub(crate) fn state(s: hotline_client::cases::State) -> String {
 }
 
 /// A duration for a person: `45 s`, `12 min`, `2 h 14 min`, `3 d 4 h`
-/// (the UI's `dur-*` strings).
+/// (the UI's `dur-*` strings, through [`Tr::duration`]).
 pub(crate) fn duration(secs: u64) -> String {
-    let (d, h, m) = (secs / 86_400, secs / 3_600 % 24, secs / 60 % 60);
-    let n = |v: u64| v.to_string();
-    match secs {
-        0..60 => ta("dur-s", &[("s", n(secs))]),
-        60..3_600 => ta("dur-min", &[("m", n(m))]),
-        3_600..86_400 => ta("dur-h-min", &[("h", n(h)), ("m", n(m))]),
-        _ => ta("dur-d-h", &[("d", n(d)), ("h", n(h))]),
-    }
+    tr().duration(secs)
 }
 
 /// Another party's text (a title, a line of a body) made safe to print on

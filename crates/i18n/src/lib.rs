@@ -136,6 +136,19 @@ impl Tr {
             .into_owned()
     }
 
+    /// A duration for a person: `45 s`, `12 min`, `2 h 14 min`, `3 d 4 h`
+    /// (`dur-*`), as the UI and the CLI both show it.
+    pub fn duration(&self, secs: u64) -> String {
+        let (d, h, m) = (secs / 86_400, secs / 3_600 % 24, secs / 60 % 60);
+        let n = |v: u64| v.to_string();
+        match secs {
+            0..60 => self.args("dur-s", &[("s", n(secs))]),
+            60..3_600 => self.args("dur-min", &[("m", n(m))]),
+            3_600..86_400 => self.args("dur-h-min", &[("h", n(h)), ("m", n(m))]),
+            _ => self.args("dur-d-h", &[("d", n(d)), ("h", n(h))]),
+        }
+    }
+
     /// A message kind's name (`kind-…`), its wire name if none.
     pub fn kind(&self, kind: &str) -> String {
         let id = format!("kind-{kind}");

@@ -65,15 +65,7 @@ pub(crate) fn shown(t: u64) -> String {
 /// A duration for a person: `45 s`, `12 min`, `2 h 14 min`, `3 d 4 h`.
 /// In the request's language (`dur-*` in the resources).
 pub(crate) fn duration(secs: u64) -> String {
-    let (d, h, m) = (secs / 86_400, secs / 3_600 % 24, secs / 60 % 60);
-    let tr = crate::i18n::strings();
-    let n = |v: u64| v.to_string();
-    match secs {
-        0..60 => tr.args("dur-s", &[("s", n(secs))]),
-        60..3_600 => tr.args("dur-min", &[("m", n(m))]),
-        3_600..86_400 => tr.args("dur-h-min", &[("h", n(h)), ("m", n(m))]),
-        _ => tr.args("dur-d-h", &[("d", n(d)), ("h", n(h))]),
-    }
+    crate::i18n::strings().duration(secs)
 }
 
 /// The alarm banners (those not acknowledged here) and the relay notices.
